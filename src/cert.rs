@@ -1,0 +1,218 @@
+//! What each certificate the server sent says, parsed with x509-parser.
+//!
+//! Parsing never fails the check: a certificate that is not valid DER becomes a
+//! [`CertFacts`] with `parse_error` set, and the report shows it as such.
+
+use rustls::pki_types::CertificateDer;
+use serde::{Deserialize, Serialize};
+use x509_parser::extensions::GeneralName;
+use x509_parser::objects::{oid2sn, oid_registry};
+use x509_parser::prelude::{FromDer, X509Certificate, X509Name};
+use x509_parser::public_key::PublicKey;
+
+/// One certificate as sent, in the order sent (position 0 is the leaf).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CertFacts {
+    pub position: usize,
+    pub subject: String,
+    pub issuer: String,
+    /// DNS names and IP addresses from subjectAltName.
+    pub names: Vec<String>,
+    pub serial: String,
+    /// RFC 3339, UTC.
+    pub not_before: String,
+    pub not_after: String,
+    /// Unix seconds, for computing with.
+    #[serde(skip)]
+    pub not_before_unix: i64,
+    #[serde(skip)]
+    pub not_after_unix: i64,
+    /// Whole days from the check until `not_after` (negative once expired).
+    pub days_left: i64,
+    /// e.g. "ECDSA P-256", "RSA 2048".
+    pub key: String,
+    pub signature_algorithm: String,
+    pub is_ca: bool,
+    /// Subject and issuer are the same name (a root, or a self-signed leaf).
+    pub self_issued: bool,
+    /// Uppercase hex with colons, as browsers show it.
+    pub sha256: String,
+    pub parse_error: Option<String>,
+}
+
+/// Parses every certificate of a chain; `now` is Unix seconds.
+pub fn parse_chain(chain: &[CertificateDer<'_>], now: i64) -> Vec<CertFacts> {
+    chain
+        .iter()
+        .enumerate()
+        .map(|(position, der)| parse_one(position, der, now))
+        .collect()
+}
+
+fn parse_one(position: usize, der: &CertificateDer<'_>, now: i64) -> CertFacts {
+    let sha256 = fingerprint(der);
+    let cert = match X509Certificate::from_der(der) {
+        Ok((_, cert)) => cert,
+        Err(e) => {
+            return CertFacts {
+                position,
+                sha256,
+                parse_error: Some(format!("not a valid X.509 certificate: {e}")),
+                ..CertFacts::default()
+            }
+        }
+    };
+    let validity = cert.validity();
+    let not_before_unix = validity.not_before.timestamp();
+    let not_after_unix = validity.not_after.timestamp();
+    CertFacts {
+        position,
+        subject: name_text(cert.subject()),
+        issuer: name_text(cert.issuer()),
+        names: subject_alt_names(&cert),
+        serial: cert.raw_serial_as_string().to_ascii_uppercase(),
+        not_before: rfc3339(not_before_unix),
+        not_after: rfc3339(not_after_unix),
+        not_before_unix,
+        not_after_unix,
+        days_left: (not_after_unix - now).div_euclid(86_400),
+        key: key_text(&cert),
+        signature_algorithm: oid2sn(&cert.signature_algorithm.algorithm, oid_registry())
+            .map_or_else(
+                |_| cert.signature_algorithm.algorithm.to_id_string(),
+                str::to_owned,
+            ),
+        is_ca: cert.is_ca(),
+        self_issued: cert.subject().as_raw() == cert.issuer().as_raw(),
+        sha256,
+        parse_error: None,
+    }
+}
+
+/// The common name if there is one (what people recognise), else the full RFC 4514 text.
+pub fn short_name(full: &str) -> &str {
+    full.split(", ")
+        .find_map(|part| part.strip_prefix("CN="))
+        .unwrap_or(full)
+}
+
+/// A DER-encoded distinguished name (as in a CertificateRequest) as text.
+pub fn dn_text(der: &[u8]) -> String {
+    match X509Name::from_der(der) {
+        Ok((_, name)) => name_text(&name),
+        Err(_) => "(unparsable name)".to_owned(),
+    }
+}
+
+fn name_text(name: &X509Name<'_>) -> String {
+    name.to_string()
+}
+
+fn subject_alt_names(cert: &X509Certificate<'_>) -> Vec<String> {
+    let Ok(Some(san)) = cert.subject_alternative_name() else {
+        return Vec::new();
+    };
+    san.value
+        .general_names
+        .iter()
+        .filter_map(|name| match name {
+            GeneralName::DNSName(dns) => Some((*dns).to_owned()),
+            GeneralName::IPAddress(bytes) => ip_text(bytes),
+            _ => None,
+        })
+        .collect()
+}
+
+fn ip_text(bytes: &[u8]) -> Option<String> {
+    match bytes.len() {
+        4 => <[u8; 4]>::try_from(bytes)
+            .ok()
+            .map(|b| std::net::Ipv4Addr::from(b).to_string()),
+        16 => <[u8; 16]>::try_from(bytes)
+            .ok()
+            .map(|b| std::net::Ipv6Addr::from(b).to_string()),
+        _ => None,
+    }
+}
+
+fn key_text(cert: &X509Certificate<'_>) -> String {
+    let spki = cert.public_key();
+    match spki.parsed() {
+        Ok(PublicKey::RSA(rsa)) => format!("RSA {}", rsa.key_size()),
+        Ok(PublicKey::EC(_)) => {
+            let curve = spki
+                .algorithm
+                .parameters
+                .as_ref()
+                .and_then(|p| p.as_oid().ok())
+                .map(|oid| match oid.to_id_string().as_str() {
+                    "1.2.840.10045.3.1.7" => "P-256".to_owned(),
+                    "1.3.132.0.34" => "P-384".to_owned(),
+                    "1.3.132.0.35" => "P-521".to_owned(),
+                    other => other.to_owned(),
+                })
+                .unwrap_or_else(|| "unknown curve".to_owned());
+            format!("ECDSA {curve}")
+        }
+        Ok(PublicKey::DSA(_)) => format!("DSA {}", spki.parsed().map_or(0, |k| k.key_size())),
+        _ => match spki.algorithm.algorithm.to_id_string().as_str() {
+            "1.3.101.112" => "Ed25519".to_owned(),
+            "1.3.101.113" => "Ed448".to_owned(),
+            other => oid2sn(&spki.algorithm.algorithm, oid_registry())
+                .map_or_else(|_| other.to_owned(), str::to_owned),
+        },
+    }
+}
+
+fn fingerprint(der: &[u8]) -> String {
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, der);
+    digest
+        .as_ref()
+        .iter()
+        .map(|b| format!("{b:02X}"))
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
+/// Unix seconds as RFC 3339 UTC; out-of-range values (a hostile certificate) as a number.
+pub fn rfc3339(unix: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_else(|| format!("@{unix}"))
+}
+
+/// The date part of an RFC 3339 time, for sentences.
+pub fn date_only(rfc3339: &str) -> &str {
+    rfc3339.get(..10).unwrap_or(rfc3339)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn garbage_is_reported_not_fatal() {
+        let facts = parse_chain(&[CertificateDer::from(vec![0x30, 0x03, 0x01, 0x02])], 0);
+        assert_eq!(facts.len(), 1);
+        assert!(facts[0].parse_error.is_some());
+        assert_eq!(facts[0].sha256.len(), 32 * 3 - 1);
+    }
+
+    #[test]
+    fn short_name_prefers_the_common_name() {
+        assert_eq!(short_name("C=US, O=Let's Encrypt, CN=R3"), "R3");
+        assert_eq!(short_name("O=Only Org"), "O=Only Org");
+    }
+
+    #[test]
+    fn times_format_and_survive_nonsense() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(i64::MAX), format!("@{}", i64::MAX));
+        assert_eq!(date_only("2026-11-23T10:00:00Z"), "2026-11-23");
+    }
+}

@@ -1,0 +1,516 @@
+//! From facts to findings: what is wrong, how bad it is, and how to fix it.
+//!
+//! Pure functions of [`CheckFacts`]: no I/O, no clock (the check's start time is
+//! in the facts), so every finding can be tested from hand-made facts. Each finding
+//! has a stable code that JSON users match on; the list of codes is in
+//! `docs/findings.md` and must only grow.
+
+use rustls::pki_types::ServerName;
+use serde::{Deserialize, Serialize};
+
+use crate::cert::{date_only, short_name, CertFacts};
+use crate::check::{CheckError, CheckFacts};
+use crate::protocol::{DialogueError, TlsMode};
+use crate::target::{default_port, Target};
+use crate::tls::{HandshakeFailure, VerifyError};
+
+/// How much a finding matters. Ordered from best to worst for sorting; the
+/// verdict of a report ranks `critical` above `unknown`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Good news worth saying ("the certificate is trusted").
+    Ok,
+    /// Worth knowing; nothing to fix.
+    Info,
+    /// Works today, but should be fixed.
+    Warning,
+    /// The check could not find out (unreachable, timed out, rate-limited).
+    Unknown,
+    /// Mail clients will fail or warn, or the connection is not secure.
+    Critical,
+}
+
+/// One thing mailtls found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Finding {
+    /// Stable dotted code, e.g. `cert.expired`.
+    pub code: String,
+    pub severity: Severity,
+    /// One sentence for a person.
+    pub message: String,
+    /// What to change, in the words of server configuration or mail-client settings.
+    pub fix: Option<String>,
+}
+
+/// Thresholds for certificate expiry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Policy {
+    pub warn_days: i64,
+    pub crit_days: i64,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Self {
+            warn_days: 30,
+            crit_days: 7,
+        }
+    }
+}
+
+fn finding(code: &str, severity: Severity, message: String, fix: Option<String>) -> Finding {
+    Finding {
+        code: code.to_owned(),
+        severity,
+        message,
+        fix,
+    }
+}
+
+/// All findings for one check, worst first.
+pub fn diagnose(facts: &CheckFacts, policy: &Policy) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    if let Some(error) = facts.stopped.as_ref().and_then(|s| s.error.as_ref()) {
+        findings.push(stop_finding(&facts.target, error, facts));
+    }
+    if let Some(text) = &facts.unexpected_plaintext {
+        findings.push(finding(
+            "starttls.unexpected_plaintext",
+            Severity::Critical,
+            format!(
+                "After agreeing to STARTTLS the server sent more plaintext before TLS began ({:?}); mailtls discarded it, but a client that keeps it can be fed forged responses.",
+                clip(text, 80)
+            ),
+            Some("Fix the server or the middlebox in front of it so that nothing follows the STARTTLS reply (CVE-2021-33515 class); update the mail server software.".to_owned()),
+        ));
+    }
+    if let Some(tls) = &facts.tls {
+        if tls.verification.is_some() {
+            certificate_findings(facts, policy, &mut findings);
+        }
+        if tls.version.as_deref() == Some("TLSv1.2") {
+            findings.push(finding(
+                "tls.no_tls13",
+                Severity::Info,
+                "The server negotiated TLS 1.2, not TLS 1.3, although mailtls offered TLS 1.3.".to_owned(),
+                Some("Enable TLS 1.3 on the server (OpenSSL 1.1.1 or later; e.g. Dovecot ssl_min_protocol, Postfix smtpd_tls_protocols).".to_owned()),
+            ));
+        }
+    }
+    if let Some(authorities) = &facts.client_certificate_requested {
+        let named = if authorities.is_empty() {
+            "without naming any certificate authority".to_owned()
+        } else {
+            format!(
+                "from {}",
+                authorities
+                    .iter()
+                    .map(|a| short_name(a))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        findings.push(finding(
+            "tls.client_cert_requested",
+            Severity::Info,
+            format!("The server asked for a client certificate {named}; mailtls sent none."),
+            None,
+        ));
+    }
+    findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
+    findings
+}
+
+/// The finding that explains why a check stopped.
+fn stop_finding(target: &Target, error: &CheckError, facts: &CheckFacts) -> Finding {
+    let port = target.port;
+    let host = target.host.to_string();
+    let protocol = target.protocol.display_name();
+    let other_mode_port = |mode: TlsMode| default_port(target.protocol, mode);
+    use Severity::*;
+    match error {
+        CheckError::Dns { host, detail } => finding(
+            "net.dns_failed",
+            Unknown,
+            format!("The host name {host} could not be looked up ({detail})."),
+            Some("Check the server name in the mail client's account settings for typos.".to_owned()),
+        ),
+        CheckError::NoAddress { host } => finding(
+            "net.dns_failed",
+            Unknown,
+            format!("The host name {host} has no IP address."),
+            Some("Check the server name in the mail client's account settings for typos.".to_owned()),
+        ),
+        CheckError::Refused { address } => finding(
+            "net.connection_refused",
+            Unknown,
+            format!("Nothing accepts connections on port {port} at {address}."),
+            Some(format!("Check the port number in the mail client; on the server, check that the {protocol} service listens on port {port} and that the firewall lets it through.")),
+        ),
+        CheckError::Connect { address, detail } => finding(
+            "net.connect_failed",
+            Unknown,
+            format!("Could not connect to {address}: {detail}."),
+            Some("Check the network path and firewall between this machine and the server.".to_owned()),
+        ),
+        CheckError::Timeout { phase } => finding(
+            "net.timeout",
+            Unknown,
+            format!("The server did not answer in time while {}.", phase.describe()),
+            Some("Retry with a longer --timeout; if it persists, the server or a firewall is dropping the connection.".to_owned()),
+        ),
+        CheckError::NoGreeting => finding(
+            "net.no_greeting",
+            Unknown,
+            format!("The server at {host}:{port} accepted the connection but sent no {protocol} greeting, and did not answer TLS either."),
+            Some(format!("Check that the {protocol} service on port {port} is healthy; a firewall or proxy may be holding the connection.")),
+        ),
+        CheckError::TlsOnPlaintextPort => finding(
+            "port.tls_on_plaintext_port",
+            Critical,
+            format!("Port {port} expects SSL/TLS from the first byte, but it was checked as a STARTTLS port: a client set to STARTTLS waits for a greeting that never comes."),
+            Some(format!("In the mail client, set the connection security for port {port} to SSL/TLS instead of STARTTLS (mailtls: --implicit-tls). The usual STARTTLS port for {protocol} is {}.", other_mode_port(TlsMode::Starttls))),
+        ),
+        CheckError::Closed { phase } => finding(
+            "net.closed",
+            Unknown,
+            format!("The server closed the connection during {}.", phase.describe()),
+            Some("The server may be limiting connections from this address; retry later, and check the server's log.".to_owned()),
+        ),
+        CheckError::LineTooLong { phase, limit } => finding(
+            "protocol.line_too_long",
+            Critical,
+            format!("The server sent a line of more than {limit} bytes during {}; this is not {protocol}.", phase.describe()),
+            Some(format!("Check that port {port} runs a {protocol} server.")),
+        ),
+        CheckError::Io { phase, detail } => finding(
+            "net.io_error",
+            Unknown,
+            format!("A network error ended the check during {}: {detail}.", phase.describe()),
+            None,
+        ),
+        CheckError::Internal { detail } => finding(
+            "mailtls.internal_error",
+            Unknown,
+            format!("mailtls hit an internal error: {detail}."),
+            Some("Please report this as a bug in mailtls, with the command line used.".to_owned()),
+        ),
+        CheckError::Dialogue(e) => dialogue_finding(target, e),
+        CheckError::Handshake(e) => handshake_finding(target, e, facts),
+    }
+}
+
+fn dialogue_finding(target: &Target, error: &DialogueError) -> Finding {
+    let port = target.port;
+    let protocol = target.protocol.display_name();
+    let implicit_port = default_port(target.protocol, TlsMode::Implicit);
+    use Severity::*;
+    match error {
+        DialogueError::UnexpectedGreeting { line, .. } => {
+            let looks_like_tls = line.starts_with('\u{16}') || line.starts_with('\u{15}');
+            finding(
+                "protocol.unexpected_greeting",
+                Critical,
+                format!("The server on port {port} does not greet like a {protocol} server; it sent {:?}.", clip(line, 80)),
+                Some(if looks_like_tls {
+                    format!("The port seems to speak TLS at once: set the mail client to SSL/TLS for port {port}.")
+                } else {
+                    format!("Check the port number: port {port} runs some other service.")
+                }),
+            )
+        }
+        DialogueError::ServiceUnavailable { line, temporary: true } => finding(
+            "server.busy",
+            Unknown,
+            format!("The server refused the session for now ({:?}); this usually means too many connections or rate limiting.", clip(line, 80)),
+            Some("Retry later; if it persists, check the server's connection limits.".to_owned()),
+        ),
+        DialogueError::ServiceUnavailable { line, temporary: false } => finding(
+            "server.refused",
+            Critical,
+            format!("The server refused the session ({:?}).", clip(line, 80)),
+            Some("Check the server's access rules (for SMTP, whether this client address is blocked).".to_owned()),
+        ),
+        DialogueError::StarttlsNotOffered => finding(
+            "starttls.not_offered",
+            Critical,
+            format!("The {protocol} server on port {port} does not offer STARTTLS, so a client would send passwords and mail unencrypted."),
+            Some(format!("Enable TLS on the server (Dovecot: ssl = required; Postfix: smtpd_tls_security_level = encrypt on submission). Meanwhile, use SSL/TLS on port {implicit_port} if the server offers it.")),
+        ),
+        DialogueError::StarttlsRefused { line } => finding(
+            "starttls.refused",
+            Critical,
+            format!("The server advertised STARTTLS but refused the command ({:?}).", clip(line, 80)),
+            Some("Check the server's TLS configuration: a refusal usually means its certificate or key could not be loaded (see the server's log).".to_owned()),
+        ),
+        DialogueError::UnexpectedReply { command, line } => finding(
+            "protocol.unexpected_reply",
+            Critical,
+            format!("The server answered {command} with {:?}, which a {protocol} client cannot use.", clip(line, 80)),
+            Some("Check the server's log for the reason it rejected the command.".to_owned()),
+        ),
+        DialogueError::ReplyTooLong { command } => finding(
+            "protocol.reply_too_long",
+            Critical,
+            format!("The server's reply to {command} went on for more lines than any real server sends."),
+            Some(format!("Check that port {port} runs a {protocol} server.")),
+        ),
+    }
+}
+
+fn handshake_finding(target: &Target, error: &HandshakeFailure, facts: &CheckFacts) -> Finding {
+    let port = target.port;
+    let protocol = target.protocol.display_name();
+    use Severity::*;
+    match (error, target.mode) {
+        (HandshakeFailure::NotTls { first_line }, TlsMode::Implicit) => finding(
+            "port.plaintext_on_tls_port",
+            Critical,
+            format!("Port {port} answered in plaintext ({:?}) instead of TLS: a client set to SSL/TLS cannot connect.", clip(first_line, 80)),
+            Some(format!(
+                "In the mail client, set the connection security for port {port} to STARTTLS instead of SSL/TLS, or better, enable SSL/TLS on the server's port {} and use that (RFC 8314).",
+                default_port(target.protocol, TlsMode::Implicit)
+            )),
+        ),
+        (HandshakeFailure::NotTls { first_line }, TlsMode::Starttls) => finding(
+            "starttls.no_tls_after_go_ahead",
+            Critical,
+            format!("The server agreed to STARTTLS but then went on in plaintext ({:?}).", clip(first_line, 80)),
+            Some("A proxy or firewall in front of the server may be stripping STARTTLS; check the path to the server.".to_owned()),
+        ),
+        (HandshakeFailure::Timeout, _) => finding(
+            "net.timeout",
+            Unknown,
+            format!("The TLS handshake with the {protocol} server did not finish in time."),
+            Some("Retry with a longer --timeout; if it persists, a firewall may be dropping TLS packets.".to_owned()),
+        ),
+        (HandshakeFailure::AlertReceived { alert }, _) => {
+            let hint = match alert.as_str() {
+                "protocol_version" => " It does not accept TLS 1.2 or 1.3; it may speak only legacy TLS 1.0/1.1, which current mail clients refuse.",
+                "handshake_failure" | "insufficient_security" => " It shares no cipher suite or key exchange with a modern client.",
+                _ => "",
+            };
+            finding(
+                "tls.handshake_failed",
+                Critical,
+                format!("The server rejected the TLS handshake with the alert {alert}.{hint}"),
+                Some("Enable TLS 1.2 and 1.3 with current cipher suites on the server (for example Mozilla's \"intermediate\" configuration).".to_owned()),
+            )
+        }
+        (HandshakeFailure::Closed, _) => finding(
+            "tls.handshake_failed",
+            Critical,
+            if facts.tls.as_ref().is_some_and(|t| !t.chain.is_empty()) {
+                "The server closed the connection in the middle of the TLS handshake, after sending its certificate.".to_owned()
+            } else {
+                "The server closed the connection during the TLS handshake, before sending a certificate.".to_owned()
+            },
+            Some("Check the server's log for TLS errors; it may not support TLS 1.2/1.3, or it failed to load its certificate.".to_owned()),
+        ),
+        (HandshakeFailure::Protocol { detail } | HandshakeFailure::Io { detail }, _) => finding(
+            "tls.handshake_failed",
+            Critical,
+            format!("The TLS handshake failed: {detail}."),
+            Some("Check the server's TLS configuration and log.".to_owned()),
+        ),
+    }
+}
+
+fn certificate_findings(facts: &CheckFacts, policy: &Policy, out: &mut Vec<Finding>) {
+    let Some(verification) = facts.tls.as_ref().and_then(|t| t.verification.as_ref()) else {
+        return;
+    };
+    let now = facts.started_unix;
+    let certs = &facts.certificates;
+    let Some(leaf) = certs.first() else {
+        return;
+    };
+    let name = &verification.name;
+    let mut explained = false;
+    use Severity::*;
+
+    for cert in certs.iter().filter(|c| c.parse_error.is_none()) {
+        let which = which_cert(cert);
+        if cert.not_after_unix < now {
+            explained |= cert.position == 0 || verification.error == Some(VerifyError::Expired);
+            out.push(finding(
+                "cert.expired",
+                Critical,
+                format!("{which} expired on {} ({} days ago); mail clients will show a certificate warning.", date_only(&cert.not_after), -cert.days_left),
+                Some(if cert.position == 0 {
+                    "Renew the server's certificate and install it together with its intermediate certificates, then reload the mail server.".to_owned()
+                } else {
+                    format!("Replace the expired intermediate '{}' in the server's certificate file with its current version from the certificate authority.", short_name(&cert.subject))
+                }),
+            ));
+        } else if cert.not_before_unix > now {
+            explained |= cert.position == 0 || verification.error == Some(VerifyError::NotYetValid);
+            out.push(finding(
+                "cert.not_yet_valid",
+                Critical,
+                format!("{which} is not valid until {}; mail clients will refuse it until then.", date_only(&cert.not_before)),
+                Some("Check the server's clock, or install the previous certificate until the new one becomes valid.".to_owned()),
+            ));
+        }
+    }
+
+    let chain = facts.tls.as_ref().map_or(&[][..], |t| &t.chain[..]);
+    if name_matches(chain, name) == Some(false) {
+        explained = true;
+        let covered = if leaf.names.is_empty() {
+            format!(
+                "it names no host in subjectAltName (subject: {})",
+                leaf.subject
+            )
+        } else {
+            format!("it covers only {}", leaf.names.join(", "))
+        };
+        out.push(finding(
+            "cert.name_mismatch",
+            Critical,
+            format!("The certificate is not valid for {name}: {covered}."),
+            Some(format!("Either set the mail client's server name to one the certificate covers, or get a certificate that includes {name}.")),
+        ));
+    }
+
+    if leaf.self_issued && certs.len() == 1 && !verification.trusted {
+        explained = true;
+        out.push(finding(
+            "cert.self_signed",
+            Critical,
+            format!("The server's certificate is self-signed ({}): no mail client trusts it without a manual exception.", short_name(&leaf.subject)),
+            Some("Install a certificate from a public certificate authority (for example Let's Encrypt) on the server; or, for a private server, give users the certificate to install and trust.".to_owned()),
+        ));
+    }
+
+    match (&verification.error, explained) {
+        (None, _) => {
+            out.push(finding(
+                "cert.trusted",
+                Ok,
+                format!(
+                    "The certificate is valid for {name} and trusted by {}.",
+                    verification.trust_store.label()
+                ),
+                None,
+            ));
+        }
+        (Some(VerifyError::UnknownIssuer), false) => {
+            let issuer = certs.last().map_or("", |c| short_name(&c.issuer));
+            out.push(finding(
+                "cert.unknown_issuer",
+                Critical,
+                format!("The certificate chain ends at '{issuer}', which is not in {}: either the server does not send the intermediate certificate, or the certificate comes from a private certificate authority.", verification.trust_store.label()),
+                Some(format!("If '{issuer}' is an intermediate, add it to the server's certificate file after the server certificate. If it is your organisation's own root, install that root on each client (mailtls: --ca-file).")),
+            ));
+        }
+        (Some(error), false) => {
+            out.push(finding(
+                "cert.untrusted",
+                Critical,
+                format!("The certificate is not trusted: {}.", verify_error_text(error)),
+                Some("Install a valid certificate chain from a public certificate authority on the server.".to_owned()),
+            ));
+        }
+        (Some(_), true) => {}
+    }
+
+    // Expiry warnings, for a certificate that works today.
+    if leaf.parse_error.is_none() && leaf.not_after_unix >= now {
+        let days = leaf.days_left;
+        let severity = if days < policy.crit_days {
+            Some(Critical)
+        } else if days < policy.warn_days {
+            Some(Warning)
+        } else {
+            None
+        };
+        if let Some(severity) = severity {
+            out.push(finding(
+                "cert.expires_soon",
+                severity,
+                format!("The server's certificate expires on {} (in {days} days).", date_only(&leaf.not_after)),
+                Some("Renew the certificate now and check that automatic renewal (e.g. certbot) also reloads the mail server.".to_owned()),
+            ));
+        }
+    }
+}
+
+/// Whether the leaf covers `name`, by WebPKI's own rules (RFC 6125 wildcards,
+/// IP addresses); `None` when the leaf cannot be parsed.
+fn name_matches(chain: &[rustls::pki_types::CertificateDer<'_>], name: &str) -> Option<bool> {
+    let leaf = chain.first()?;
+    let cert = webpki::EndEntityCert::try_from(leaf).ok()?;
+    let server_name = ServerName::try_from(name).ok()?;
+    Some(cert.verify_is_valid_for_subject_name(&server_name).is_ok())
+}
+
+fn which_cert(cert: &CertFacts) -> String {
+    match cert.position {
+        0 => "The server's certificate".to_owned(),
+        n => format!(
+            "Certificate {} in the chain ('{}')",
+            n + 1,
+            short_name(&cert.subject)
+        ),
+    }
+}
+
+fn verify_error_text(error: &VerifyError) -> String {
+    match error {
+        VerifyError::Expired => "a certificate in the chain has expired".to_owned(),
+        VerifyError::NotYetValid => "a certificate in the chain is not yet valid".to_owned(),
+        VerifyError::NameMismatch { presented } => format!("it is for {}", presented.join(", ")),
+        VerifyError::UnknownIssuer => "its issuer is unknown".to_owned(),
+        VerifyError::BadSignature => "a signature in the chain is invalid".to_owned(),
+        VerifyError::UnsupportedSignatureAlgorithm => {
+            "it is signed with an algorithm that is no longer accepted".to_owned()
+        }
+        VerifyError::Revoked => "it has been revoked".to_owned(),
+        VerifyError::InvalidPurpose => {
+            "it is not issued for TLS servers (extended key usage)".to_owned()
+        }
+        VerifyError::BadEncoding => "a certificate in the chain is not valid DER".to_owned(),
+        VerifyError::Other { detail } => detail.clone(),
+    }
+}
+
+/// Shortens server text for a sentence, on a character boundary.
+fn clip(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_owned(),
+    }
+}
+
+/// The verdict of a set of severities: critical beats unknown beats warning beats ok.
+pub fn worst(severities: impl IntoIterator<Item = Severity>) -> Severity {
+    let rank = |s: Severity| match s {
+        Severity::Ok | Severity::Info => 0,
+        Severity::Warning => 1,
+        Severity::Unknown => 2,
+        Severity::Critical => 3,
+    };
+    severities
+        .into_iter()
+        .map(|s| if s == Severity::Info { Severity::Ok } else { s })
+        .max_by_key(|&s| rank(s))
+        .unwrap_or(Severity::Ok)
+}
+
+/// The verdict of one report.
+pub fn verdict(findings: &[Finding]) -> Severity {
+    worst(findings.iter().map(|f| f.severity))
+}
+
+/// The monitoring-plugin exit code of a verdict.
+pub fn exit_code(verdict: Severity) -> u8 {
+    match verdict {
+        Severity::Ok | Severity::Info => 0,
+        Severity::Warning => 1,
+        Severity::Critical => 2,
+        Severity::Unknown => 3,
+    }
+}

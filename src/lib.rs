@@ -1,0 +1,20 @@
+//! mailtls: check and explain the TLS security of mail servers.
+//!
+//! Data flows one way: [`target`] → [`plan`] → [`protocol`] dialogue driven by
+//! [`session`] → [`tls`] session → [`check`] facts → [`diagnose`] findings →
+//! [`report`] → [`output`]. Gathering facts never prints; renderers never touch
+//! the network.
+
+pub mod app;
+pub mod cert;
+pub mod check;
+pub mod cli;
+pub mod diagnose;
+pub mod lines;
+pub mod output;
+pub mod plan;
+pub mod protocol;
+pub mod report;
+pub mod session;
+pub mod target;
+pub mod tls;

@@ -1,0 +1,257 @@
+//! The human report: verdict and helpdesk sentence first, then findings, then the details.
+
+use std::fmt::Write;
+
+use anstyle::{AnsiColor, Style};
+
+use crate::cert::{date_only, short_name, CertFacts};
+use crate::check::CheckFacts;
+use crate::diagnose::{Finding, Severity};
+use crate::report::{Document, Report};
+use crate::session::Side;
+
+use super::HumanOptions;
+
+const BOLD: Style = Style::new().bold();
+const DIM: Style = Style::new().dimmed();
+const LABEL_WIDTH: usize = 13;
+
+fn severity_style(severity: Severity) -> Style {
+    match severity {
+        Severity::Ok => AnsiColor::Green.on_default(),
+        Severity::Info => AnsiColor::Cyan.on_default(),
+        Severity::Warning => AnsiColor::Yellow.on_default(),
+        Severity::Critical => AnsiColor::Red.on_default().bold(),
+        Severity::Unknown => AnsiColor::Magenta.on_default(),
+    }
+}
+
+fn severity_mark(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Ok => "✓",
+        Severity::Info => "i",
+        Severity::Warning => "!",
+        Severity::Critical => "✗",
+        Severity::Unknown => "?",
+    }
+}
+
+fn verdict_word(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Ok | Severity::Info => "OK",
+        Severity::Warning => "WARNING",
+        Severity::Critical => "CRITICAL",
+        Severity::Unknown => "UNKNOWN",
+    }
+}
+
+pub fn render_human(document: &Document, options: HumanOptions) -> String {
+    let mut out = String::new();
+    for (i, report) in document.reports.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        render_report(&mut out, report, options);
+    }
+    if document.reports.len() > 1 {
+        let s = &document.summary;
+        let _ = writeln!(
+            out,
+            "\n{BOLD}{} targets:{BOLD:#} {} ok, {} warning, {} critical, {} unknown",
+            s.total, s.ok, s.warning, s.critical, s.unknown
+        );
+    }
+    out
+}
+
+fn render_report(out: &mut String, report: &Report, options: HumanOptions) {
+    let facts = &report.facts;
+    let target = &facts.target;
+    let style = severity_style(report.verdict);
+    let _ = writeln!(
+        out,
+        "{BOLD}{}:{}{BOLD:#}  {} with {}  {style}{}{style:#}",
+        target.host,
+        target.port,
+        target.protocol.display_name(),
+        target.mode.client_setting(),
+        verdict_word(report.verdict),
+    );
+    let _ = writeln!(out, "  {}", report.headline);
+    out.push('\n');
+    for finding in &report.findings {
+        render_finding(out, finding);
+    }
+    if !report.findings.is_empty() {
+        out.push('\n');
+    }
+    render_details(out, facts);
+    if options.transcript {
+        render_transcript(out, facts);
+    }
+}
+
+fn render_finding(out: &mut String, finding: &Finding) {
+    let style = severity_style(finding.severity);
+    let _ = writeln!(
+        out,
+        "  {style}{} {:<8}{style:#} {DIM}{}{DIM:#}",
+        severity_mark(finding.severity),
+        verdict_word(finding.severity).to_ascii_lowercase(),
+        finding.code
+    );
+    let _ = writeln!(out, "             {}", finding.message);
+    if let Some(fix) = &finding.fix {
+        let _ = writeln!(out, "             {BOLD}Fix:{BOLD:#} {fix}");
+    }
+}
+
+fn label(out: &mut String, name: &str, value: &str) {
+    let _ = writeln!(out, "  {BOLD}{name:<LABEL_WIDTH$}{BOLD:#}{value}");
+}
+
+fn render_details(out: &mut String, facts: &CheckFacts) {
+    let connection = match facts.connected_to {
+        Some(address) => format!("{address}, checked in {} ms", facts.duration_ms),
+        None if facts.addresses.is_empty() => "not connected".to_owned(),
+        None => format!(
+            "not connected (tried {})",
+            facts
+                .addresses
+                .iter()
+                .map(|a| a.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    label(out, "Connection", &connection);
+    if let Some(stop) = &facts.stopped {
+        label(
+            out,
+            "Stopped",
+            &format!("during {}: {}", stop.phase.describe(), stop.message),
+        );
+    }
+    if let Some(greeting) = &facts.dialogue.greeting {
+        label(out, "Greeting", greeting);
+    }
+    if let Some(tls) = &facts.tls {
+        let mut parts = Vec::new();
+        parts.extend(tls.version.clone());
+        parts.extend(tls.cipher_suite.clone());
+        if let Some(kx) = &tls.key_exchange {
+            parts.push(if kx.post_quantum {
+                format!("{} (post-quantum hybrid)", kx.group)
+            } else {
+                kx.group.clone()
+            });
+        }
+        if let Some(ms) = tls.handshake_ms {
+            parts.push(format!("handshake {ms} ms"));
+        }
+        if !parts.is_empty() {
+            label(out, "TLS", &parts.join(" · "));
+        }
+        let sni = tls.sni.as_deref().unwrap_or("(none sent)");
+        let mut extras = vec![format!("SNI {sni}")];
+        extras.push(format!("ALPN {}", tls.alpn.as_deref().unwrap_or("none")));
+        extras.push(format!(
+            "OCSP {}",
+            if tls.ocsp_stapled {
+                "stapled"
+            } else {
+                "not stapled"
+            }
+        ));
+        label(out, "", &extras.join(" · "));
+        if let Some(v) = &tls.verification {
+            let outcome = if v.trusted {
+                "trusted".to_owned()
+            } else {
+                "NOT trusted".to_owned()
+            };
+            label(
+                out,
+                "Trust",
+                &format!("{outcome} for {} by {}", v.name, v.trust_store.label()),
+            );
+        }
+    }
+    if !facts.certificates.is_empty() {
+        label(
+            out,
+            "Certificates",
+            &format!("{} sent by the server, in order:", facts.certificates.len()),
+        );
+        for cert in &facts.certificates {
+            render_cert(out, cert);
+        }
+    }
+    if let Some(caps) = &facts.dialogue.capabilities_before_tls {
+        label(out, "Before TLS", &caps.join(" "));
+    }
+    if let Some(caps) = &facts.dialogue.capabilities_after_tls {
+        label(out, "Inside TLS", &caps.join(" "));
+    }
+}
+
+fn render_cert(out: &mut String, cert: &CertFacts) {
+    let indent = " ".repeat(LABEL_WIDTH + 2);
+    if let Some(error) = &cert.parse_error {
+        let _ = writeln!(out, "{indent}{}. {error}", cert.position + 1);
+        let _ = writeln!(out, "{indent}   SHA-256 {}", cert.sha256);
+        return;
+    }
+    let validity = if cert.days_left < 0 {
+        format!(
+            "EXPIRED {} ({} days ago)",
+            date_only(&cert.not_after),
+            -cert.days_left
+        )
+    } else {
+        format!(
+            "valid until {} ({} days)",
+            date_only(&cert.not_after),
+            cert.days_left
+        )
+    };
+    let kind = match (cert.is_ca, cert.self_issued) {
+        (true, true) => ", root CA",
+        (true, false) => ", CA",
+        (false, true) => ", self-signed",
+        (false, false) => "",
+    };
+    let _ = writeln!(
+        out,
+        "{indent}{}. {BOLD}{}{BOLD:#}{kind}",
+        cert.position + 1,
+        short_name(&cert.subject)
+    );
+    if !cert.names.is_empty() {
+        let _ = writeln!(out, "{indent}   names:  {}", cert.names.join(", "));
+    }
+    let _ = writeln!(out, "{indent}   issuer: {}", cert.issuer);
+    let _ = writeln!(
+        out,
+        "{indent}   {validity}; {}, {}",
+        cert.key, cert.signature_algorithm
+    );
+}
+
+fn render_transcript(out: &mut String, facts: &CheckFacts) {
+    label(out, "Transcript", "");
+    for line in &facts.transcript.lines {
+        let who = match line.from {
+            Side::Client => "C:",
+            Side::Server => "S:",
+        };
+        let tls = if line.tls { " (TLS)" } else { "" };
+        let _ = writeln!(out, "    {DIM}{who}{tls}{DIM:#} {}", line.text);
+    }
+    if facts.transcript.truncated {
+        let _ = writeln!(out, "    {DIM}(transcript truncated){DIM:#}");
+    }
+    if let Some(text) = &facts.unexpected_plaintext {
+        let _ = writeln!(out, "    {DIM}S: (discarded before TLS){DIM:#} {text:?}");
+    }
+}

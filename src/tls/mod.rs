@@ -1,0 +1,449 @@
+//! The one TLS session layer: a rustls handshake over any async stream, and the facts it yields.
+//!
+//! Implicit TLS and STARTTLS both end up here with a stream positioned where the
+//! ClientHello goes. [`TlsClient::handshake`] always returns [`TlsFacts`], also when
+//! the handshake fails, so a report can show how far TLS got.
+
+pub mod danger;
+pub mod trust;
+
+use std::io;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+use rustls::client::Resumption;
+use rustls::crypto::CryptoProvider;
+use rustls::pki_types::{CertificateDer, ServerName};
+use rustls::{CertificateError, ClientConfig};
+use serde::{Deserialize, Serialize};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio_rustls::client::TlsStream;
+use tokio_rustls::TlsConnector;
+
+use danger::{ClientCertRequestRecorder, Recorded, RecordingVerifier};
+use trust::{TrustDescription, TrustStore};
+
+/// How a check speaks TLS; built once and shared by every connection.
+#[derive(Debug, Clone)]
+pub struct TlsClient {
+    provider: Arc<CryptoProvider>,
+    trust: TrustStore,
+    send_sni: bool,
+}
+
+/// What the TLS handshake showed. Every field is optional because a failed
+/// handshake may stop anywhere.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsFacts {
+    /// "TLSv1.3" or "TLSv1.2".
+    pub version: Option<String>,
+    /// IANA name, e.g. "TLS_AES_256_GCM_SHA384".
+    pub cipher_suite: Option<String>,
+    pub key_exchange: Option<KeyExchange>,
+    pub alpn: Option<String>,
+    /// The server name sent in the ClientHello (none for IP addresses or `--no-sni`).
+    pub sni: Option<String>,
+    /// Milliseconds from the ClientHello to the end of the handshake.
+    pub handshake_ms: Option<u64>,
+    pub ocsp_stapled: bool,
+    /// Present when the server asked for a client certificate: the DER of each
+    /// certificate authority name it listed. Parsed into text by `cert`.
+    #[serde(skip)]
+    pub client_cert_request: Option<Vec<Vec<u8>>>,
+    pub verification: Option<Verification>,
+    /// The chain exactly as the server sent it, leaf first.
+    #[serde(skip)]
+    pub chain: Vec<CertificateDer<'static>>,
+}
+
+/// The key-exchange group, e.g. "X25519MLKEM768" (a post-quantum hybrid) or "X25519".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeyExchange {
+    pub group: String,
+    pub post_quantum: bool,
+}
+
+/// The outcome of certificate verification against one trust store.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Verification {
+    pub trust_store: TrustDescription,
+    /// The name the certificate was checked against.
+    pub name: String,
+    pub trusted: bool,
+    pub error: Option<VerifyError>,
+}
+
+/// Why verification failed, as WebPKI saw it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum VerifyError {
+    Expired,
+    NotYetValid,
+    /// The certificate does not cover the name; `presented` is what it does cover.
+    NameMismatch {
+        presented: Vec<String>,
+    },
+    UnknownIssuer,
+    BadSignature,
+    UnsupportedSignatureAlgorithm,
+    Revoked,
+    /// Not issued for TLS server use (extended key usage).
+    InvalidPurpose,
+    BadEncoding,
+    Other {
+        detail: String,
+    },
+}
+
+/// Why a handshake did not complete.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HandshakeFailure {
+    /// The server answered the ClientHello with a fatal alert.
+    #[error("the server sent the TLS alert {alert:?}")]
+    AlertReceived { alert: String },
+    /// The server closed the connection before the handshake finished.
+    #[error("the server closed the connection during the TLS handshake")]
+    Closed,
+    /// The server sent text, not TLS: `first_line` is its beginning.
+    #[error("the server answered in plaintext instead of TLS: {first_line:?}")]
+    NotTls { first_line: String },
+    /// The server sent something rustls rejected.
+    #[error("TLS handshake failed: {detail}")]
+    Protocol { detail: String },
+    #[error("the TLS handshake did not finish before the deadline")]
+    Timeout,
+    #[error("{detail}")]
+    Io { detail: String },
+}
+
+impl TlsClient {
+    pub fn new(provider: Arc<CryptoProvider>, trust: TrustStore, send_sni: bool) -> Self {
+        Self {
+            provider,
+            trust,
+            send_sni,
+        }
+    }
+
+    /// rustls's default provider (aws-lc-rs), which offers the X25519MLKEM768
+    /// post-quantum hybrid first, as current browsers and mail clients do.
+    pub fn default_provider() -> Arc<CryptoProvider> {
+        Arc::new(rustls::crypto::aws_lc_rs::default_provider())
+    }
+
+    pub fn provider(&self) -> &Arc<CryptoProvider> {
+        &self.provider
+    }
+
+    pub fn trust(&self) -> &TrustStore {
+        &self.trust
+    }
+
+    /// Runs the handshake on `stream` for `name`, finishing by `deadline`.
+    pub async fn handshake<S>(
+        &self,
+        stream: S,
+        name: ServerName<'static>,
+        deadline: tokio::time::Instant,
+    ) -> (Result<TlsStream<Sniffed<S>>, HandshakeFailure>, TlsFacts)
+    where
+        S: AsyncRead + AsyncWrite + Unpin,
+    {
+        let recording = Arc::new(Mutex::new(Recorded::default()));
+        let config = self.config_for(recording.clone());
+        let sni = match &name {
+            ServerName::DnsName(dns) if self.send_sni => Some(dns.as_ref().to_owned()),
+            _ => None,
+        };
+        let verified_name = server_name_text(&name);
+        let started = Instant::now();
+        let connect = TlsConnector::from(config).connect(name, Sniffed::new(stream));
+        let result = match tokio::time::timeout_at(deadline, connect).await {
+            Ok(Ok(stream)) => Ok(stream),
+            Ok(Err(e)) => Err(e),
+            Err(_) => Err(io::Error::new(io::ErrorKind::TimedOut, "deadline")),
+        };
+        let recorded = recording.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let mut facts = TlsFacts {
+            sni,
+            ocsp_stapled: !recorded.ocsp_response.is_empty(),
+            client_cert_request: recorded.client_cert_request,
+            chain: recorded.chain,
+            verification: recorded.outcome.map(|outcome| Verification {
+                trust_store: self.trust.description.clone(),
+                name: verified_name,
+                trusted: outcome.is_ok(),
+                error: outcome.err().map(verify_error),
+            }),
+            ..TlsFacts::default()
+        };
+        match result {
+            Ok(stream) => {
+                let conn = stream.get_ref().1;
+                facts.handshake_ms = Some(started.elapsed().as_millis() as u64);
+                facts.version = conn.protocol_version().map(version_name);
+                facts.cipher_suite = conn
+                    .negotiated_cipher_suite()
+                    .map(|s| suite_name(s.suite()));
+                facts.key_exchange = conn.negotiated_key_exchange_group().map(|g| {
+                    let group = g
+                        .name()
+                        .as_str()
+                        .map_or_else(|| format!("{:?}", g.name()), str::to_owned);
+                    KeyExchange {
+                        post_quantum: group.contains("MLKEM"),
+                        group,
+                    }
+                });
+                facts.alpn = conn
+                    .alpn_protocol()
+                    .map(|p| String::from_utf8_lossy(p).into_owned());
+                (Ok(stream), facts)
+            }
+            Err(e) => (Err(classify_failure(e)), facts),
+        }
+    }
+
+    fn config_for(&self, recording: danger::Recording) -> Arc<ClientConfig> {
+        let verifier = RecordingVerifier::new(
+            self.trust.verifier(),
+            self.provider.clone(),
+            recording.clone(),
+        );
+        let mut config = ClientConfig::builder_with_provider(self.provider.clone())
+            .with_safe_default_protocol_versions()
+            .expect("the default provider supports the default versions")
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(verifier))
+            .with_client_cert_resolver(Arc::new(ClientCertRequestRecorder { recording }));
+        config.enable_sni = self.send_sni;
+        // Each check is a fresh look at the server, never a resumed session.
+        config.resumption = Resumption::disabled();
+        Arc::new(config)
+    }
+}
+
+fn server_name_text(name: &ServerName<'_>) -> String {
+    match name {
+        ServerName::DnsName(dns) => dns.as_ref().to_owned(),
+        ServerName::IpAddress(ip) => std::net::IpAddr::from(*ip).to_string(),
+        other => format!("{other:?}"),
+    }
+}
+
+fn version_name(version: rustls::ProtocolVersion) -> String {
+    match version {
+        rustls::ProtocolVersion::TLSv1_3 => "TLSv1.3".to_owned(),
+        rustls::ProtocolVersion::TLSv1_2 => "TLSv1.2".to_owned(),
+        other => other
+            .as_str()
+            .map_or_else(|| format!("{other:?}"), |s| s.replace('_', ".")),
+    }
+}
+
+/// rustls names TLS 1.3 suites `TLS13_*`; the IANA registry (and OpenSSL) says `TLS_*`.
+fn suite_name(suite: rustls::CipherSuite) -> String {
+    let name = suite
+        .as_str()
+        .map_or_else(|| format!("{suite:?}"), str::to_owned);
+    match name.strip_prefix("TLS13_") {
+        Some(rest) => format!("TLS_{rest}"),
+        None => name,
+    }
+}
+
+fn verify_error(error: rustls::Error) -> VerifyError {
+    match error {
+        rustls::Error::InvalidCertificate(e) => match e {
+            CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
+                VerifyError::Expired
+            }
+            CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
+                VerifyError::NotYetValid
+            }
+            CertificateError::NotValidForNameContext { presented, .. } => {
+                VerifyError::NameMismatch { presented }
+            }
+            CertificateError::NotValidForName => VerifyError::NameMismatch { presented: vec![] },
+            CertificateError::UnknownIssuer => VerifyError::UnknownIssuer,
+            CertificateError::BadSignature => VerifyError::BadSignature,
+            CertificateError::UnsupportedSignatureAlgorithmContext { .. }
+            | CertificateError::UnsupportedSignatureAlgorithmForPublicKeyContext { .. } => {
+                VerifyError::UnsupportedSignatureAlgorithm
+            }
+            CertificateError::Revoked => VerifyError::Revoked,
+            CertificateError::InvalidPurpose | CertificateError::InvalidPurposeContext { .. } => {
+                VerifyError::InvalidPurpose
+            }
+            CertificateError::BadEncoding => VerifyError::BadEncoding,
+            other => VerifyError::Other {
+                detail: rustls::Error::InvalidCertificate(other).to_string(),
+            },
+        },
+        other => VerifyError::Other {
+            detail: other.to_string(),
+        },
+    }
+}
+
+fn classify_failure(error: io::Error) -> HandshakeFailure {
+    if error.kind() == io::ErrorKind::TimedOut {
+        return HandshakeFailure::Timeout;
+    }
+    if let Some(sniffed) = error
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<NotTlsError>())
+    {
+        return HandshakeFailure::NotTls {
+            first_line: sniffed.first_line.clone(),
+        };
+    }
+    if let Some(tls) = error
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+    {
+        return match tls {
+            rustls::Error::AlertReceived(alert) => HandshakeFailure::AlertReceived {
+                alert: alert_name(*alert),
+            },
+            other => HandshakeFailure::Protocol {
+                detail: other.to_string(),
+            },
+        };
+    }
+    match error.kind() {
+        io::ErrorKind::UnexpectedEof
+        | io::ErrorKind::ConnectionReset
+        | io::ErrorKind::ConnectionAborted
+        | io::ErrorKind::BrokenPipe => HandshakeFailure::Closed,
+        _ => HandshakeFailure::Io {
+            detail: error.to_string(),
+        },
+    }
+}
+
+/// The RFC 8446 spelling: `HandshakeFailure` → `handshake_failure`.
+fn alert_name(alert: rustls::AlertDescription) -> String {
+    let camel = alert
+        .as_str()
+        .map_or_else(|| format!("{alert:?}"), str::to_owned);
+    let mut out = String::with_capacity(camel.len() + 4);
+    for (i, c) in camel.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            out.push('_');
+        }
+        out.push(c.to_ascii_lowercase());
+    }
+    out
+}
+
+/// A stream that checks the first bytes the server sends: a TLS record starts
+/// with a content type from 20 to 24; anything else (a `* OK` greeting, `220 `,
+/// `+OK`) means the port speaks plaintext, and the read fails with [`NotTlsError`]
+/// carrying the first line, so the caller can say so instead of "corrupt message".
+#[derive(Debug)]
+pub struct Sniffed<S> {
+    inner: S,
+    /// Bytes seen while deciding; emptied once the first byte proved to be TLS.
+    first: Vec<u8>,
+    decided: bool,
+}
+
+/// How much plaintext to collect for the report before failing the read.
+const SNIFF_LIMIT: usize = 256;
+
+/// The read error raised when the server's first bytes are not TLS.
+#[derive(Debug, thiserror::Error)]
+#[error("the server sent plaintext instead of TLS: {first_line:?}")]
+pub struct NotTlsError {
+    pub first_line: String,
+}
+
+fn not_tls(seen: &[u8]) -> io::Error {
+    let end = seen
+        .iter()
+        .position(|&b| b == b'\r' || b == b'\n')
+        .unwrap_or(seen.len())
+        .min(SNIFF_LIMIT);
+    let first_line = String::from_utf8_lossy(&seen[..end]).into_owned();
+    io::Error::new(io::ErrorKind::InvalidData, NotTlsError { first_line })
+}
+
+impl<S> Sniffed<S> {
+    fn new(inner: S) -> Self {
+        Self {
+            inner,
+            first: Vec::new(),
+            decided: false,
+        }
+    }
+
+    pub fn get_ref(&self) -> &S {
+        &self.inner
+    }
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for Sniffed<S> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = &mut *self;
+        if this.decided {
+            return Pin::new(&mut this.inner).poll_read(cx, buf);
+        }
+        let before = buf.filled().len();
+        let poll = Pin::new(&mut this.inner).poll_read(cx, buf);
+        if let Poll::Ready(Ok(())) = &poll {
+            let new = &buf.filled()[before..];
+            let Some(&first) = new.first() else {
+                // EOF. Nothing seen: let rustls report the close. Some plaintext seen:
+                // that is the finding, not the close.
+                if this.first.is_empty() {
+                    return poll;
+                }
+                return Poll::Ready(Err(not_tls(&this.first)));
+            };
+            if (20..=24).contains(&first) && this.first.is_empty() {
+                this.decided = true;
+                return poll;
+            }
+            // Plaintext: collect up to one line (or the limit), then fail.
+            this.first
+                .extend_from_slice(&new[..new.len().min(SNIFF_LIMIT)]);
+            buf.set_filled(before);
+            let have_line = this.first.contains(&b'\n');
+            if have_line || this.first.len() >= SNIFF_LIMIT {
+                return Poll::Ready(Err(not_tls(&this.first)));
+            }
+            // Not a whole line yet: wait for more.
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
+        }
+        poll
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for Sniffed<S> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}

@@ -1,0 +1,146 @@
+//! Which certificate authorities a check trusts: Mozilla's, this machine's, and files.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rustls::client::WebPkiServerVerifier;
+use rustls::crypto::CryptoProvider;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::CertificateDer;
+use rustls::RootCertStore;
+use serde::{Deserialize, Serialize};
+
+/// The base set of roots.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TrustBase {
+    /// Mozilla's root program, as shipped by the webpki-roots crate: what Thunderbird trusts.
+    Mozilla,
+    /// The operating system's store (rustls-native-certs): what most other clients trust.
+    System,
+}
+
+/// A loaded trust store, ready to verify with.
+#[derive(Debug, Clone)]
+pub struct TrustStore {
+    pub description: TrustDescription,
+    verifier: Option<Arc<WebPkiServerVerifier>>,
+}
+
+/// What a report says about the trust store used.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrustDescription {
+    pub base: TrustBase,
+    pub ca_files: Vec<PathBuf>,
+    /// Number of root certificates in the store.
+    pub roots: usize,
+}
+
+impl TrustDescription {
+    /// "Mozilla's root store (webpki-roots) + roots.pem"
+    pub fn label(&self) -> String {
+        let mut label = match self.base {
+            TrustBase::Mozilla => "Mozilla's root store".to_owned(),
+            TrustBase::System => "this machine's root store".to_owned(),
+        };
+        for file in &self.ca_files {
+            label.push_str(&format!(" + {}", file.display()));
+        }
+        label
+    }
+}
+
+/// Why a trust store could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum TrustError {
+    #[error("cannot read CA file {path}: {source}")]
+    ReadCaFile {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("CA file {path} holds no usable PEM certificate ({detail})")]
+    BadCaFile { path: PathBuf, detail: String },
+    #[error("this machine's certificate store could not be read: {detail}")]
+    System { detail: String },
+}
+
+impl TrustStore {
+    pub fn load(
+        base: TrustBase,
+        ca_files: &[PathBuf],
+        provider: &Arc<CryptoProvider>,
+    ) -> Result<TrustStore, TrustError> {
+        let mut roots = RootCertStore::empty();
+        match base {
+            TrustBase::Mozilla => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
+            TrustBase::System => {
+                let found = rustls_native_certs::load_native_certs();
+                if found.certs.is_empty() && !found.errors.is_empty() {
+                    let detail = found
+                        .errors
+                        .iter()
+                        .map(|e| e.to_string())
+                        .collect::<Vec<_>>()
+                        .join("; ");
+                    return Err(TrustError::System { detail });
+                }
+                // Individual unparsable entries in a system store are common and harmless.
+                roots.add_parsable_certificates(found.certs);
+            }
+        }
+        for path in ca_files {
+            for cert in read_pem_certificates(path)? {
+                roots.add(cert).map_err(|e| TrustError::BadCaFile {
+                    path: path.clone(),
+                    detail: e.to_string(),
+                })?;
+            }
+        }
+        let description = TrustDescription {
+            base,
+            ca_files: ca_files.to_vec(),
+            roots: roots.len(),
+        };
+        // An empty store cannot build a verifier; every chain is then untrusted.
+        let verifier = if roots.is_empty() {
+            None
+        } else {
+            Some(
+                WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
+                    .build()
+                    .map_err(|e| TrustError::System {
+                        detail: e.to_string(),
+                    })?,
+            )
+        };
+        Ok(TrustStore {
+            description,
+            verifier,
+        })
+    }
+
+    pub fn verifier(&self) -> Option<Arc<WebPkiServerVerifier>> {
+        self.verifier.clone()
+    }
+}
+
+fn read_pem_certificates(path: &Path) -> Result<Vec<CertificateDer<'static>>, TrustError> {
+    let bytes = std::fs::read(path).map_err(|source| TrustError::ReadCaFile {
+        path: path.to_owned(),
+        source,
+    })?;
+    let certs = CertificateDer::pem_slice_iter(&bytes)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| TrustError::BadCaFile {
+            path: path.to_owned(),
+            detail: e.to_string(),
+        })?;
+    if certs.is_empty() {
+        return Err(TrustError::BadCaFile {
+            path: path.to_owned(),
+            detail: "no BEGIN CERTIFICATE block".to_owned(),
+        });
+    }
+    Ok(certs)
+}
