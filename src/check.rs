@@ -257,7 +257,13 @@ async fn check(
             facts.dialogue = dialogue.facts().clone();
             match result {
                 Ok(Pause::StartTls) => {}
-                Ok(Pause::Done) => return Ok(()),
+                // Every dialogue asks for STARTTLS or fails; ending quietly
+                // without TLS must never pass for a secure connection.
+                Ok(Pause::Done) => {
+                    return Err(CheckError::Internal {
+                        detail: "the dialogue ended without STARTTLS".to_owned(),
+                    })
+                }
                 Err(CheckError::NoGreeting) => {
                     return Err(probe_implicit_tls(facts, settings, name, address, deadline).await)
                 }

@@ -75,6 +75,22 @@ pub fn diagnose(facts: &CheckFacts, policy: &Policy) -> Vec<Finding> {
     if let Some(error) = facts.stopped.as_ref().and_then(|s| s.error.as_ref()) {
         findings.push(stop_finding(&facts.target, error, facts));
     }
+    if facts.stopped.is_none()
+        && facts
+            .tls
+            .as_ref()
+            .and_then(|t| t.version.as_ref())
+            .is_none()
+    {
+        // Defence in depth: a check that "finished" without a TLS session is a bug,
+        // and must not come out as ok.
+        findings.push(finding(
+            "mailtls.internal_error",
+            Severity::Unknown,
+            "mailtls finished without establishing TLS and without saying why.".to_owned(),
+            Some("Please report this as a bug in mailtls, with the command line used.".to_owned()),
+        ));
+    }
     if let Some(text) = &facts.unexpected_plaintext {
         findings.push(finding(
             "starttls.unexpected_plaintext",
@@ -377,11 +393,22 @@ fn certificate_findings(facts: &CheckFacts, policy: &Policy, out: &mut Vec<Findi
 
     if leaf.self_issued && certs.len() == 1 && !verification.trusted {
         explained = true;
+        let (message, fix) = if verification.error == Some(VerifyError::CaUsedAsEndEntity) {
+            (
+                format!("The server's certificate is self-signed ({}) and marked as a certificate authority (CA:TRUE); strict clients refuse it even where it was installed as trusted.", short_name(&leaf.subject)),
+                "Re-issue the certificate as a server certificate (basicConstraints CA:FALSE, extendedKeyUsage serverAuth; with openssl req -x509 add -addext basicConstraints=critical,CA:FALSE), or better, use one from a public certificate authority.",
+            )
+        } else {
+            (
+                format!("The server's certificate is self-signed ({}): no mail client trusts it without a manual exception.", short_name(&leaf.subject)),
+                "Install a certificate from a public certificate authority (for example Let's Encrypt) on the server; or, for a private server, give users the certificate to install and trust.",
+            )
+        };
         out.push(finding(
             "cert.self_signed",
             Critical,
-            format!("The server's certificate is self-signed ({}): no mail client trusts it without a manual exception.", short_name(&leaf.subject)),
-            Some("Install a certificate from a public certificate authority (for example Let's Encrypt) on the server; or, for a private server, give users the certificate to install and trust.".to_owned()),
+            message,
+            Some(fix.to_owned()),
         ));
     }
 
@@ -473,6 +500,9 @@ fn verify_error_text(error: &VerifyError) -> String {
             "it is not issued for TLS servers (extended key usage)".to_owned()
         }
         VerifyError::BadEncoding => "a certificate in the chain is not valid DER".to_owned(),
+        VerifyError::CaUsedAsEndEntity => {
+            "the server's certificate is a CA certificate, not a server certificate".to_owned()
+        }
         VerifyError::Other { detail } => detail.clone(),
     }
 }

@@ -95,6 +95,9 @@ pub enum VerifyError {
     /// Not issued for TLS server use (extended key usage).
     InvalidPurpose,
     BadEncoding,
+    /// The server's own certificate is a CA certificate (basicConstraints CA:TRUE),
+    /// as `openssl req -x509` makes by default.
+    CaUsedAsEndEntity,
     Other {
         detail: String,
     },
@@ -281,6 +284,14 @@ fn verify_error(error: rustls::Error) -> VerifyError {
                 VerifyError::InvalidPurpose
             }
             CertificateError::BadEncoding => VerifyError::BadEncoding,
+            CertificateError::Other(other)
+                if matches!(
+                    other.0.downcast_ref::<webpki::Error>(),
+                    Some(webpki::Error::CaUsedAsEndEntity)
+                ) =>
+            {
+                VerifyError::CaUsedAsEndEntity
+            }
             other => VerifyError::Other {
                 detail: rustls::Error::InvalidCertificate(other).to_string(),
             },
