@@ -48,9 +48,9 @@ pub enum Phase {
 impl Phase {
     pub fn describe(self) -> &'static str {
         match self {
-            Phase::Dns => "looking up the host name",
-            Phase::Connect => "connecting",
-            Phase::Greeting => "waiting for the server's greeting",
+            Phase::Dns => "the DNS lookup",
+            Phase::Connect => "the connection attempt",
+            Phase::Greeting => "the greeting",
             Phase::PlaintextDialogue => "the plaintext dialogue before TLS",
             Phase::TlsHandshake => "the TLS handshake",
             Phase::TlsDialogue => "the dialogue inside TLS",
@@ -69,7 +69,7 @@ pub enum CheckError {
     Refused { address: SocketAddr },
     #[error("could not connect to {address}: {detail}")]
     Connect { address: SocketAddr, detail: String },
-    #[error("no answer while {} (timed out)", .phase.describe())]
+    #[error("no answer in time during {}", .phase.describe())]
     Timeout { phase: Phase },
     /// Connected, but not one byte of greeting arrived in the time allowed for it.
     #[error("the server sent no greeting")]

@@ -174,7 +174,7 @@ fn stop_finding(target: &Target, error: &CheckError, facts: &CheckFacts) -> Find
         CheckError::Timeout { phase } => finding(
             "net.timeout",
             Unknown,
-            format!("The server did not answer in time while {}.", phase.describe()),
+            format!("The server did not answer in time during {}.", phase.describe()),
             Some("Retry with a longer --timeout; if it persists, the server or a firewall is dropping the connection.".to_owned()),
         ),
         CheckError::NoGreeting => finding(

@@ -126,11 +126,7 @@ fn render_details(out: &mut String, facts: &CheckFacts) {
     };
     label(out, "Connection", &connection);
     if let Some(stop) = &facts.stopped {
-        label(
-            out,
-            "Stopped",
-            &format!("during {}: {}", stop.phase.describe(), stop.message),
-        );
+        label(out, "Stopped", &stop.message);
     }
     if let Some(greeting) = &facts.dialogue.greeting {
         label(out, "Greeting", greeting);

@@ -5,6 +5,7 @@
 //! async driver in [`crate::session`] runs any dialogue over any stream, so the unit
 //! tests here are literal server lines in, literal client bytes out.
 
+mod common;
 mod imap;
 mod pop3;
 mod sieve;
