@@ -74,14 +74,16 @@ impl<S: AsyncRead + AsyncWrite + Unpin> LineReader<S> {
                     limit: self.max_line,
                 });
             }
-            let want = (self.max_line + 2 - self.buf.len()).min(4096);
-            let start = self.buf.len();
-            self.buf.resize(start + want, 0);
-            let n = self.stream.read(&mut self.buf[start..]).await;
-            self.buf.truncate(start + *n.as_ref().unwrap_or(&0));
-            if n? == 0 {
+            // Read into a scratch chunk, not into `buf`: the caller's deadline may
+            // cancel this future at the await, and `buf` must then hold only bytes
+            // that really arrived (they are reported as leftovers).
+            let mut chunk = [0u8; 4096];
+            let want = (self.max_line + 2 - self.buf.len()).min(chunk.len());
+            let n = self.stream.read(&mut chunk[..want]).await?;
+            if n == 0 {
                 return Err(ReadLineError::Closed);
             }
+            self.buf.extend_from_slice(&chunk[..n]);
         }
     }
 
@@ -165,5 +167,25 @@ mod tests {
         let mut r = reader_over(b"\xff\xfe\x00junk\r\n", 100).await;
         let line = r.read_line().await.expect("line");
         assert!(line.ends_with("junk"), "{line:?}");
+    }
+
+    #[tokio::test]
+    async fn a_cancelled_read_leaves_only_received_bytes() {
+        let (client, mut server) = tokio::io::duplex(1024);
+        let mut r = LineReader::new(client);
+        // Nothing has arrived: polling once parks the read; dropping it must not
+        // leave phantom bytes behind (a silent server would look like a chatty one).
+        let pending = futures_poll_once(r.read_line()).await;
+        assert!(pending, "the read must wait for data");
+        assert!(r.buffered().is_empty(), "{:?}", r.buffered());
+        server.write_all(b"partial").await.expect("write");
+        assert!(futures_poll_once(r.read_line()).await);
+        assert_eq!(r.buffered(), b"partial");
+    }
+
+    /// Polls a future once; true when it is still pending (and then drops it).
+    async fn futures_poll_once<F: std::future::Future>(f: F) -> bool {
+        let mut f = std::pin::pin!(f);
+        std::future::poll_fn(|cx| std::task::Poll::Ready(f.as_mut().poll(cx).is_pending())).await
     }
 }
