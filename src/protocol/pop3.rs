@@ -58,7 +58,7 @@ impl Pop3Dialogue {
         } else if first_word_is(line, "-ERR") {
             Err(DialogueError::ServiceUnavailable {
                 line: line.to_string(),
-                temporary: false,
+                temporary: is_temporary_refusal(line),
             })
         } else {
             Err(DialogueError::UnexpectedGreeting {
@@ -148,6 +148,15 @@ impl Dialogue for Pop3Dialogue {
     fn facts(&self) -> &DialogueFacts {
         self.core.facts()
     }
+}
+
+/// RFC 2449 / RFC 3206 response codes that say "try again later" on a `-ERR` greeting.
+/// Without a code, a refusal is taken as permanent: nothing says it will change.
+fn is_temporary_refusal(line: &str) -> bool {
+    let upper = line.to_ascii_uppercase();
+    ["[SYS/TEMP]", "[IN-USE]", "[LOGIN-DELAY]"]
+        .iter()
+        .any(|code| upper.contains(code))
 }
 
 #[cfg(test)]
@@ -331,15 +340,23 @@ mod tests {
 
     #[test]
     fn err_greeting_is_a_refusal() {
-        let run = starttls(&["-ERR [SYS/TEMP] too many connections"]);
-        assert_eq!(
-            run.result,
-            Err(DialogueError::ServiceUnavailable {
-                line: "-ERR [SYS/TEMP] too many connections".into(),
-                temporary: false,
-            })
-        );
-        assert_eq!(run.client, Vec::<String>::new());
+        for (line, temporary) in [
+            ("-ERR [SYS/TEMP] too many connections", true),
+            ("-ERR [IN-USE] mailbox locked", true),
+            ("-ERR [SYS/PERM] no POP3 here", false),
+            ("-ERR go away", false),
+        ] {
+            let run = starttls(&[line]);
+            assert_eq!(
+                run.result,
+                Err(DialogueError::ServiceUnavailable {
+                    line: line.into(),
+                    temporary,
+                }),
+                "{line}"
+            );
+            assert_eq!(run.client, Vec::<String>::new());
+        }
     }
 
     #[test]
