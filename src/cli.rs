@@ -34,13 +34,15 @@ pub enum Command {
 
 const CHECK_HELP: &str = "\
 Targets:
-  imap.example.edu:993            port implies protocol and TLS mode:
-                                  993 IMAP, 995 POP3, 465 SMTP with SSL/TLS (implicit TLS);
-                                  143 IMAP, 110 POP3, 25/587 SMTP, 4190 ManageSieve with STARTTLS
-  [2001:db8::1]:143               IPv6 address
-  imaps://h  pop3s://h  smtps://h  submissions://h    implicit TLS (default ports 993, 995, 465, 465)
-  imap://h  pop3://h  smtp://h  submission://h  sieve://h   STARTTLS (143, 110, 25, 587, 4190)
-  imap+starttls://h:10143         any port, explicit mode
+  imap.example.edu:993     the port implies protocol and TLS mode:
+                           993 IMAP, 995 POP3, 465 SMTP with SSL/TLS (implicit TLS);
+                           143 IMAP, 110 POP3, 25/587 SMTP, 4190 ManageSieve with STARTTLS
+  [2001:db8::1]:143        an IPv6 address
+  imaps://h  pop3s://h  smtps://h  submissions://h
+                           SSL/TLS (implicit TLS), default ports 993, 995, 465, 465
+  imap://h  pop3://h  smtp://h  submission://h  sieve://h
+                           STARTTLS, default ports 143, 110, 25, 587, 4190
+  imap+starttls://h:10143  any port, mode spelled out (also imaps://h:10993)
 
 Exit codes: 0 ok, 1 warning, 2 critical, 3 could not check (see mailtls --help).";
 

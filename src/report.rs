@@ -113,7 +113,7 @@ fn headline(facts: &CheckFacts, findings: &[Finding], verdict: Severity) -> Stri
             target.host, target.port
         ),
         Severity::Warning => format!(
-            "Mail clients connect without a warning today, but: {}",
+            "Mail clients connect without a warning today. But: {}",
             first(Severity::Warning)
         ),
         Severity::Critical => {
@@ -123,15 +123,15 @@ fn headline(facts: &CheckFacts, findings: &[Finding], verdict: Severity) -> Stri
                 && target.mode == TlsMode::Starttls;
             if is_cert {
                 format!(
-                    "Mail clients will say the server's certificate could not be verified: {}",
+                    "Mail clients will say the server's certificate could not be verified. {}",
                     first(Severity::Critical)
                 )
             } else if starttls_plain {
-                format!("Mail clients cannot protect this connection: {}", first(Severity::Critical))
+                format!("Mail clients cannot protect this connection. {}", first(Severity::Critical))
             } else {
-                format!("Mail clients cannot connect securely: {}", first(Severity::Critical))
+                format!("Mail clients cannot connect securely. {}", first(Severity::Critical))
             }
         }
-        Severity::Unknown => format!("Could not check: {}", first(Severity::Unknown)),
+        Severity::Unknown => format!("Could not check. {}", first(Severity::Unknown)),
     }
 }

@@ -145,10 +145,13 @@ fn render_details(out: &mut String, facts: &CheckFacts) {
         if let Some(ms) = tls.handshake_ms {
             parts.push(format!("handshake {ms} ms"));
         }
-        if !parts.is_empty() {
+        let sni = tls.sni.as_deref().unwrap_or("(none sent)");
+        if parts.is_empty() {
+            // The handshake never completed: there is nothing negotiated to show.
+            label(out, "TLS", &format!("no session · SNI {sni}"));
+        } else {
             label(out, "TLS", &parts.join(" · "));
         }
-        let sni = tls.sni.as_deref().unwrap_or("(none sent)");
         let mut extras = vec![format!("SNI {sni}")];
         extras.push(format!("ALPN {}", tls.alpn.as_deref().unwrap_or("none")));
         extras.push(format!(
@@ -159,7 +162,9 @@ fn render_details(out: &mut String, facts: &CheckFacts) {
                 "not stapled"
             }
         ));
-        label(out, "", &extras.join(" · "));
+        if !parts.is_empty() {
+            label(out, "", &extras.join(" · "));
+        }
         if let Some(v) = &tls.verification {
             let outcome = if v.trusted {
                 "trusted".to_owned()
