@@ -1,0 +1,8 @@
+//! Test kit for mailtls: a throw-away PKI and in-process mail servers (good and broken) on loopback.
+
+pub mod pki;
+pub mod server;
+
+pub use pki::{CertCase, ServerCert, TestPki};
+pub use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+pub use server::{Misbehaviour, Proto, ServerSpec, TestServer, Transport, MAX_LINE, TRICKLE_DELAY};

@@ -1,0 +1,619 @@
+//! In-process IMAP/POP3/SMTP/ManageSieve servers on 127.0.0.1, well-behaved or deliberately broken.
+
+use std::io;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use anyhow::Context;
+
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::oneshot;
+use tokio_rustls::server::TlsStream;
+use tokio_rustls::TlsAcceptor;
+
+use crate::pki::{CertCase, TestPki};
+
+/// Longest command line (without its line end) a client may send before the server hangs up.
+pub const MAX_LINE: usize = 4096;
+
+/// Delay between the bytes of a [`Misbehaviour::Trickle`] greeting.
+pub const TRICKLE_DELAY: Duration = Duration::from_millis(300);
+
+/// Mail protocol spoken by a test server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Proto {
+    Imap,
+    Pop3,
+    Smtp,
+    Sieve,
+}
+
+/// How TLS is reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    /// TLS from the first byte, then the protocol's greeting inside TLS.
+    ImplicitTls,
+    /// Plaintext greeting, STARTTLS offered, upgrade, then the protocol inside TLS.
+    Starttls,
+    /// Plaintext greeting; no STARTTLS capability at all (same as [`Misbehaviour::NoStarttls`]).
+    PlaintextOnly,
+}
+
+/// The one thing a test server does wrong (or [`Misbehaviour::None`]).
+///
+/// Greeting-level misbehaviours (`GarbageGreeting`, `Trickle`, `EndlessLine`, `Greeting421`,
+/// `Greeting554`) replace the greeting, so with [`Transport::ImplicitTls`] they happen inside TLS.
+/// `Silent` never sends a byte, not even a TLS ServerHello. `TlsAlert` and `CloseDuringHandshake`
+/// happen where TLS would start. STARTTLS-related ones only matter with [`Transport::Starttls`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Misbehaviour {
+    None,
+    /// STARTTLS/STLS missing from the capabilities; the command gets the protocol's error.
+    NoStarttls,
+    /// STARTTLS advertised, but the command is refused.
+    StarttlsRefused,
+    /// 64 bytes of binary junk plus CRLF instead of a greeting, then the connection is held.
+    GarbageGreeting,
+    /// Accepts the connection and never sends anything.
+    Silent,
+    /// Sends the greeting one byte every [`TRICKLE_DELAY`], looping forever, never ending the line.
+    Trickle,
+    /// Sends an endless greeting line without CRLF as fast as the client reads it.
+    EndlessLine,
+    /// Answers STARTTLS with the go-ahead and closes the connection at once.
+    CloseAfterStarttls,
+    /// Sends an extra plaintext line in the same write as the STARTTLS go-ahead, then does TLS.
+    PlaintextAfterStarttls,
+    /// Temporary refusal instead of a greeting, then close.
+    Greeting421,
+    /// Permanent refusal instead of a greeting, then close.
+    Greeting554,
+    /// Reads the ClientHello record, replies with a fatal handshake_failure alert and closes.
+    TlsAlert,
+    /// Reads the ClientHello record, then closes.
+    CloseDuringHandshake,
+    /// The plaintext capabilities also offer authentication.
+    AuthBeforeTls,
+}
+
+/// What a [`TestServer`] should be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerSpec {
+    pub proto: Proto,
+    pub transport: Transport,
+    pub cert: CertCase,
+    /// Host name the certificate is issued for (and the SMTP greeting names); default "mail.test".
+    pub name: String,
+    pub misbehaviour: Misbehaviour,
+}
+
+impl ServerSpec {
+    /// A well-behaved server with a good certificate for "mail.test".
+    pub fn new(proto: Proto, transport: Transport) -> Self {
+        ServerSpec {
+            proto,
+            transport,
+            cert: CertCase::Good,
+            name: "mail.test".to_string(),
+            misbehaviour: Misbehaviour::None,
+        }
+    }
+
+    pub fn cert(self, case: CertCase) -> Self {
+        ServerSpec { cert: case, ..self }
+    }
+
+    pub fn misbehave(self, m: Misbehaviour) -> Self {
+        ServerSpec {
+            misbehaviour: m,
+            ..self
+        }
+    }
+
+    pub fn name(self, name: &str) -> Self {
+        ServerSpec {
+            name: name.to_string(),
+            ..self
+        }
+    }
+}
+
+/// A running server on 127.0.0.1; it serves every connection concurrently until dropped.
+///
+/// Runs on its own thread with its own single-threaded tokio runtime, so it works from
+/// synchronous tests and from inside a tokio runtime alike.
+#[derive(Debug)]
+pub struct TestServer {
+    addr: SocketAddr,
+    shutdown: Option<oneshot::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl TestServer {
+    /// Binds 127.0.0.1:0 and starts serving; the listener is bound when this returns.
+    ///
+    /// Panics if the certificate, the socket or the thread cannot be set up
+    /// (see [`TestServer::try_start`]).
+    pub fn start(spec: ServerSpec, pki: &TestPki) -> TestServer {
+        Self::try_start(spec, pki).expect("start test server")
+    }
+
+    /// Like [`TestServer::start`], but reports set-up failures instead of panicking.
+    pub fn try_start(spec: ServerSpec, pki: &TestPki) -> anyhow::Result<TestServer> {
+        let cert = pki.server_cert(spec.cert, &spec.name);
+        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_protocol_versions(&[&rustls::version::TLS12, &rustls::version::TLS13])?
+            .with_no_client_auth()
+            .with_single_cert(cert.chain, cert.key)
+            .context("rustls rejects the test certificate")?;
+        let listener = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+            .and_then(|l| l.set_nonblocking(true).map(|()| l))
+            .context("bind 127.0.0.1:0")?;
+        let addr = listener.local_addr()?;
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .context("build tokio runtime")?;
+        let ctx = Arc::new(Ctx {
+            spec,
+            acceptor: TlsAcceptor::from(Arc::new(config)),
+        });
+        let (tx, rx) = oneshot::channel();
+        let thread = std::thread::Builder::new()
+            .name(format!("testkit-{:?}-{}", ctx.spec.proto, addr.port()))
+            .spawn(move || {
+                rt.block_on(accept_loop(listener, ctx, rx));
+                // Dropping the runtime here cancels every connection task.
+            })
+            .context("spawn server thread")?;
+        Ok(TestServer {
+            addr,
+            shutdown: Some(tx),
+            thread: Some(thread),
+        })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn port(&self) -> u16 {
+        self.addr.port()
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+struct Ctx {
+    spec: ServerSpec,
+    acceptor: TlsAcceptor,
+}
+
+async fn accept_loop(
+    listener: std::net::TcpListener,
+    ctx: Arc<Ctx>,
+    mut shutdown: oneshot::Receiver<()>,
+) {
+    let Ok(listener) = TcpListener::from_std(listener) else {
+        return;
+    };
+    loop {
+        tokio::select! {
+            _ = &mut shutdown => return,
+            accepted = listener.accept() => match accepted {
+                Ok((tcp, _)) => {
+                    let ctx = Arc::clone(&ctx);
+                    tokio::spawn(async move {
+                        // Any error just ends this connection.
+                        let _ = handle(tcp, &ctx).await;
+                    });
+                }
+                // E.g. out of file descriptors: back off a little instead of spinning.
+                Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
+            },
+        }
+    }
+}
+
+async fn handle(tcp: TcpStream, ctx: &Ctx) -> io::Result<()> {
+    tcp.set_nodelay(true)?;
+    if ctx.spec.misbehaviour == Misbehaviour::Silent {
+        return drain(tcp).await;
+    }
+    if ctx.spec.transport == Transport::ImplicitTls {
+        if let Some(tls) = accept_tls(tcp, ctx).await? {
+            serve(tls, ctx, true, false).await?;
+        }
+    } else if let Some(tcp) = serve(tcp, ctx, false, false).await? {
+        if let Some(tls) = accept_tls(tcp, ctx).await? {
+            serve(tls, ctx, true, true).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Starts TLS on `tcp`, or misbehaves where TLS would start (then returns `None`).
+async fn accept_tls(mut tcp: TcpStream, ctx: &Ctx) -> io::Result<Option<TlsStream<TcpStream>>> {
+    match ctx.spec.misbehaviour {
+        Misbehaviour::TlsAlert => {
+            read_tls_record(&mut tcp).await?;
+            // Fatal (2) handshake_failure (40) alert in a TLS 1.2 record.
+            send(&mut tcp, &[0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28]).await?;
+            tcp.shutdown().await?;
+            Ok(None)
+        }
+        Misbehaviour::CloseDuringHandshake => {
+            read_tls_record(&mut tcp).await?;
+            tcp.shutdown().await?;
+            Ok(None)
+        }
+        _ => Ok(Some(ctx.acceptor.accept(tcp).await?)),
+    }
+}
+
+/// Reads (and discards) one TLS record, normally the ClientHello, so closing afterwards is clean.
+async fn read_tls_record(tcp: &mut TcpStream) -> io::Result<()> {
+    let mut header = [0u8; 5];
+    tcp.read_exact(&mut header).await?;
+    let len = u16::from_be_bytes([header[3], header[4]]) as u64;
+    tokio::io::copy(&mut tcp.take(len), &mut tokio::io::sink()).await?;
+    Ok(())
+}
+
+/// Runs the protocol dialogue on `io` until the client leaves or asks for STARTTLS.
+///
+/// Returns the stream back when the STARTTLS go-ahead has been sent. Plaintext the client sent
+/// after the STARTTLS command is discarded, as a careful server must.
+async fn serve<S>(mut io: S, ctx: &Ctx, tls: bool, after_starttls: bool) -> io::Result<Option<S>>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let m = ctx.spec.misbehaviour;
+    let s = Session {
+        proto: ctx.spec.proto,
+        name: &ctx.spec.name,
+        tls,
+        offer_starttls: ctx.spec.transport == Transport::Starttls && m != Misbehaviour::NoStarttls,
+        refuse_starttls: m == Misbehaviour::StarttlsRefused,
+        auth: tls || m == Misbehaviour::AuthBeforeTls,
+    };
+    if after_starttls {
+        if s.proto == Proto::Sieve {
+            // RFC 5804: capabilities again, unprompted, after the handshake.
+            let caps = s.sieve_caps("OK \"TLS negotiation successful.\"");
+            send(&mut io, caps.as_bytes()).await?;
+        }
+    } else {
+        match m {
+            Misbehaviour::GarbageGreeting => {
+                let mut junk: Vec<u8> = (0..64u8).map(|i| i.wrapping_mul(4)).collect();
+                junk.extend_from_slice(b"\r\n");
+                send(&mut io, &junk).await?;
+                return drain(io).await.map(|()| None);
+            }
+            Misbehaviour::Trickle => {
+                let greeting = s.greeting();
+                let line = greeting.lines().next().unwrap_or_default().as_bytes();
+                loop {
+                    for b in line {
+                        send(&mut io, std::slice::from_ref(b)).await?;
+                        tokio::time::sleep(TRICKLE_DELAY).await;
+                    }
+                }
+            }
+            Misbehaviour::EndlessLine => {
+                send(&mut io, s.endless_prefix().as_bytes()).await?;
+                let chunk = [b'A'; 16 * 1024];
+                loop {
+                    send(&mut io, &chunk).await?;
+                }
+            }
+            Misbehaviour::Greeting421 | Misbehaviour::Greeting554 => {
+                let refusal = s.refusal(m == Misbehaviour::Greeting554);
+                send(&mut io, refusal.as_bytes()).await?;
+                io.shutdown().await?;
+                return Ok(None);
+            }
+            _ => send(&mut io, s.greeting().as_bytes()).await?,
+        }
+    }
+    let mut lines = LineReader::default();
+    while let Some(line) = lines.next(&mut io).await? {
+        match s.respond(&line) {
+            Action::Reply(reply) => send(&mut io, reply.as_bytes()).await?,
+            Action::Close(reply) => {
+                send(&mut io, reply.as_bytes()).await?;
+                io.shutdown().await?;
+                return Ok(None);
+            }
+            Action::StartTls(mut reply) => {
+                if m == Misbehaviour::PlaintextAfterStarttls {
+                    reply.push_str(s.injected());
+                }
+                send(&mut io, reply.as_bytes()).await?;
+                if m == Misbehaviour::CloseAfterStarttls {
+                    io.shutdown().await?;
+                    return Ok(None);
+                }
+                return Ok(Some(io));
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// What the server does with a command line.
+enum Action {
+    Reply(String),
+    /// Send this, then close.
+    Close(String),
+    /// Send this go-ahead, then start TLS.
+    StartTls(String),
+}
+
+/// Per-protocol replies, depending on the session state.
+struct Session<'a> {
+    proto: Proto,
+    name: &'a str,
+    tls: bool,
+    offer_starttls: bool,
+    refuse_starttls: bool,
+    auth: bool,
+}
+
+/// Joins lines with CRLF, including a final CRLF.
+fn crlf<T: AsRef<str>>(lines: impl IntoIterator<Item = T>) -> String {
+    lines.into_iter().fold(String::new(), |mut out, l| {
+        out.push_str(l.as_ref());
+        out.push_str("\r\n");
+        out
+    })
+}
+
+impl Session<'_> {
+    /// Capabilities as the protocol lists them (without framing).
+    fn caps(&self) -> Vec<&'static str> {
+        let (starttls, auth) = (self.offer_starttls && !self.tls, self.auth);
+        let opt = |on: bool, v: &'static str| on.then_some(v);
+        let caps: Vec<Option<&'static str>> = match self.proto {
+            Proto::Imap => vec![
+                Some("IMAP4rev1 SASL-IR ID ENABLE IDLE LITERAL+"),
+                opt(starttls, "STARTTLS"),
+                Some(if auth { "AUTH=PLAIN" } else { "LOGINDISABLED" }),
+            ],
+            Proto::Pop3 => vec![
+                Some("TOP"),
+                Some("UIDL"),
+                Some("RESP-CODES"),
+                Some("PIPELINING"),
+                opt(starttls, "STLS"),
+                opt(auth, "SASL PLAIN"),
+                opt(auth, "USER"),
+            ],
+            Proto::Smtp => vec![
+                Some("PIPELINING"),
+                Some("SIZE 10240000"),
+                opt(starttls, "STARTTLS"),
+                opt(auth, "AUTH PLAIN LOGIN"),
+                Some("ENHANCEDSTATUSCODES"),
+                Some("8BITMIME"),
+            ],
+            Proto::Sieve => vec![
+                Some("\"IMPLEMENTATION\" \"mailtls test sieve\""),
+                Some("\"SIEVE\" \"fileinto reject envelope\""),
+                Some("\"NOTIFY\" \"mailto\""),
+                opt(auth, "\"SASL\" \"PLAIN\""),
+                opt(starttls, "\"STARTTLS\""),
+                Some("\"VERSION\" \"1.0\""),
+            ],
+        };
+        caps.into_iter().flatten().collect()
+    }
+
+    fn sieve_caps(&self, ok: &str) -> String {
+        crlf(self.caps().into_iter().chain([ok]))
+    }
+
+    fn greeting(&self) -> String {
+        match self.proto {
+            Proto::Imap => crlf([format!(
+                "* OK [CAPABILITY {}] mailtls test IMAP ready.",
+                self.caps().join(" ")
+            )]),
+            Proto::Pop3 => crlf(["+OK mailtls test POP3 ready."]),
+            Proto::Smtp => crlf([format!("220 {} ESMTP mailtls test", self.name)]),
+            Proto::Sieve => self.sieve_caps("OK \"mailtls test ready.\""),
+        }
+    }
+
+    fn refusal(&self, permanent: bool) -> String {
+        crlf([match (self.proto, permanent) {
+            (Proto::Imap, false) => "* BYE Too many connections",
+            (Proto::Imap, true) => "* BYE Access denied: no IMAP service here",
+            (Proto::Pop3, false) => "-ERR [IN-USE] too many connections",
+            (Proto::Pop3, true) => "-ERR [SYS/PERM] No POP3 service here",
+            (Proto::Smtp, false) => "421 4.3.2 Service not available, too many connections",
+            (Proto::Smtp, true) => "554 5.7.1 No SMTP service here",
+            (Proto::Sieve, false) => "BYE \"Too many connections\"",
+            (Proto::Sieve, true) => "NO \"No ManageSieve service here\"",
+        }])
+    }
+
+    fn endless_prefix(&self) -> &'static str {
+        match self.proto {
+            Proto::Imap => "* OK ",
+            Proto::Pop3 => "+OK ",
+            Proto::Smtp => "220 ",
+            Proto::Sieve => "\"IMPLEMENTATION\" \"",
+        }
+    }
+
+    fn injected(&self) -> &'static str {
+        match self.proto {
+            Proto::Imap => "* OK injected\r\n",
+            Proto::Pop3 => "+OK injected\r\n",
+            Proto::Smtp => "250 injected\r\n",
+            Proto::Sieve => "OK \"injected\"\r\n",
+        }
+    }
+
+    /// Replies to STARTTLS: `[already active, not offered, refused, go-ahead]`.
+    fn starttls(&self, [active, disabled, refused, go]: [String; 4]) -> Action {
+        if self.tls {
+            Action::Reply(active)
+        } else if !self.offer_starttls {
+            Action::Reply(disabled)
+        } else if self.refuse_starttls {
+            Action::Reply(refused)
+        } else {
+            Action::StartTls(go)
+        }
+    }
+
+    fn respond(&self, line: &str) -> Action {
+        let mut words = line.split_whitespace();
+        let first = words.next().unwrap_or_default();
+        match self.proto {
+            Proto::Imap => {
+                let tag = first;
+                if tag.is_empty() {
+                    return Action::Reply(crlf(["* BAD Error in IMAP command."]));
+                }
+                let r = |text: &str| crlf([format!("{tag} {text}")]);
+                match words
+                    .next()
+                    .unwrap_or_default()
+                    .to_ascii_uppercase()
+                    .as_str()
+                {
+                    "CAPABILITY" => Action::Reply(crlf([
+                        format!("* CAPABILITY {}", self.caps().join(" ")),
+                        format!("{tag} OK Capability completed."),
+                    ])),
+                    "NOOP" => Action::Reply(r("OK NOOP completed.")),
+                    "LOGOUT" => Action::Close(crlf([
+                        "* BYE Logging out".to_string(),
+                        format!("{tag} OK Logout completed."),
+                    ])),
+                    "STARTTLS" => self.starttls([
+                        r("BAD TLS is already active."),
+                        r("BAD TLS support isn't enabled."),
+                        r("NO [UNAVAILABLE] TLS not available."),
+                        r("OK Begin TLS negotiation now."),
+                    ]),
+                    _ => Action::Reply(r("BAD Error in IMAP command.")),
+                }
+            }
+            Proto::Pop3 => match first.to_ascii_uppercase().as_str() {
+                "CAPA" => Action::Reply(crlf(
+                    std::iter::once("+OK")
+                        .chain(self.caps())
+                        .chain(std::iter::once(".")),
+                )),
+                "QUIT" => Action::Close(crlf(["+OK Logging out."])),
+                "STLS" => self.starttls([
+                    crlf(["-ERR TLS is already active."]),
+                    crlf(["-ERR TLS support isn't enabled."]),
+                    crlf(["-ERR [SYS/TEMP] TLS not available."]),
+                    crlf(["+OK Begin TLS negotiation now."]),
+                ]),
+                _ => Action::Reply(crlf(["-ERR Unknown command."])),
+            },
+            Proto::Smtp => {
+                let has_arg = words.next().is_some();
+                match first.to_ascii_uppercase().as_str() {
+                    "EHLO" if has_arg => {
+                        let mut lines = vec![self.name.to_string()];
+                        lines.extend(self.caps().into_iter().map(str::to_string));
+                        let last = lines.len() - 1;
+                        Action::Reply(crlf(
+                            lines.iter().enumerate().map(|(i, l)| {
+                                format!("250{}{l}", if i == last { ' ' } else { '-' })
+                            }),
+                        ))
+                    }
+                    "HELO" if has_arg => Action::Reply(crlf([format!("250 {}", self.name)])),
+                    "EHLO" | "HELO" => Action::Reply(crlf(["501 5.5.4 Syntax: EHLO hostname"])),
+                    "NOOP" => Action::Reply(crlf(["250 2.0.0 Ok"])),
+                    "QUIT" => Action::Close(crlf(["221 2.0.0 Bye"])),
+                    "STARTTLS" => self.starttls([
+                        crlf(["554 5.5.1 Error: TLS already active"]),
+                        crlf(["502 5.5.1 Error: command not implemented"]),
+                        crlf(["454 4.7.0 TLS not available"]),
+                        crlf(["220 2.0.0 Ready to start TLS"]),
+                    ]),
+                    _ => Action::Reply(crlf(["502 5.5.2 Error: command not recognized"])),
+                }
+            }
+            Proto::Sieve => match first.to_ascii_uppercase().as_str() {
+                "CAPABILITY" => Action::Reply(self.sieve_caps("OK \"Capability completed.\"")),
+                "LOGOUT" => Action::Close(crlf(["OK \"Logout completed.\""])),
+                "STARTTLS" => self.starttls([
+                    crlf(["NO \"TLS is already active.\""]),
+                    crlf(["NO \"TLS support isn't enabled.\""]),
+                    crlf(["NO \"TLS not available.\""]),
+                    crlf(["OK \"Begin TLS negotiation now.\""]),
+                ]),
+                _ => Action::Reply(crlf(["NO \"Unknown command.\""])),
+            },
+        }
+    }
+}
+
+/// Bounded line reader: accepts CRLF or bare LF, hangs up on lines longer than [`MAX_LINE`].
+#[derive(Default)]
+struct LineReader {
+    buf: Vec<u8>,
+}
+
+impl LineReader {
+    async fn next<S: AsyncRead + Unpin>(&mut self, io: &mut S) -> io::Result<Option<String>> {
+        loop {
+            if let Some(pos) = self.buf.iter().position(|&b| b == b'\n') {
+                if pos > MAX_LINE + 1 {
+                    return Err(io::Error::new(io::ErrorKind::InvalidData, "line too long"));
+                }
+                let mut line: Vec<u8> = self.buf.drain(..=pos).collect();
+                line.pop();
+                if line.last() == Some(&b'\r') {
+                    line.pop();
+                }
+                return Ok(Some(String::from_utf8_lossy(&line).into_owned()));
+            }
+            if self.buf.len() > MAX_LINE {
+                return Err(io::Error::new(io::ErrorKind::InvalidData, "line too long"));
+            }
+            let mut chunk = [0u8; 1024];
+            let n = io.read(&mut chunk).await?;
+            if n == 0 {
+                return Ok(None);
+            }
+            self.buf.extend_from_slice(&chunk[..n]);
+        }
+    }
+}
+
+async fn send<S: AsyncWrite + Unpin>(io: &mut S, data: &[u8]) -> io::Result<()> {
+    io.write_all(data).await?;
+    io.flush().await
+}
+
+/// Holds the connection open, discarding input, until the client closes it.
+async fn drain<S: AsyncRead + Unpin>(mut io: S) -> io::Result<()> {
+    let mut buf = [0u8; 1024];
+    while io.read(&mut buf).await? > 0 {}
+    Ok(())
+}

@@ -1,0 +1,146 @@
+//! Shared helpers for the integration tests: run the real binary against test servers.
+
+#![allow(dead_code)] // each test file uses a different subset
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use assert_cmd::Command;
+use mailtls::report::Document;
+use mailtls_testkit::{Proto, ServerSpec, TestPki, TestServer, Transport};
+use serde_json::Value;
+
+/// A PKI with its root written to a temporary directory.
+pub struct Pki {
+    pub pki: TestPki,
+    pub dir: tempfile::TempDir,
+    pub root: PathBuf,
+}
+
+impl Pki {
+    pub fn new() -> Pki {
+        let pki = TestPki::new();
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = pki.write_root_pem(dir.path());
+        Pki { pki, dir, root }
+    }
+
+    pub fn start(&self, spec: ServerSpec) -> TestServer {
+        TestServer::start(spec, &self.pki)
+    }
+}
+
+/// The URL scheme that says protocol and mode for any port.
+pub fn scheme(proto: Proto, implicit: bool) -> &'static str {
+    match (proto, implicit) {
+        (Proto::Imap, true) => "imaps",
+        (Proto::Imap, false) => "imap+starttls",
+        (Proto::Pop3, true) => "pop3s",
+        (Proto::Pop3, false) => "pop3+starttls",
+        (Proto::Smtp, true) => "smtps",
+        (Proto::Smtp, false) => "smtp+starttls",
+        (Proto::Sieve, _) => "sieve",
+    }
+}
+
+/// The URL a client would use for a server, in the mode the server speaks.
+pub fn url_for(server: &TestServer, proto: Proto, transport: Transport) -> String {
+    format!(
+        "{}://127.0.0.1:{}",
+        scheme(proto, transport == Transport::ImplicitTls),
+        server.port()
+    )
+}
+
+/// The outcome of one run of the binary.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout))
+    }
+
+    /// The first report of a JSON run.
+    pub fn report(&self) -> Value {
+        self.json()["reports"][0].clone()
+    }
+
+    pub fn codes(&self) -> Vec<String> {
+        codes(&self.report())
+    }
+}
+
+pub fn codes(report: &Value) -> Vec<String> {
+    report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| f["code"].as_str().expect("code").to_owned())
+        .collect()
+}
+
+/// Runs `mailtls ARGS`. The generous hard timeout only turns a hang into a failure.
+pub fn mailtls(args: &[&str]) -> Run {
+    let output = Command::cargo_bin("mailtls")
+        .expect("binary")
+        .args(args)
+        .env("NO_COLOR", "1")
+        .timeout(Duration::from_secs(60))
+        .output()
+        .expect("run mailtls");
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// `mailtls check URL --sni mail.test --ca-file ROOT -f json --timeout T EXTRA...`,
+/// also checking that the JSON reads back into the report types with unknown
+/// fields denied.
+pub fn check_json(pki: &Pki, url: &str, timeout: &str, extra: &[&str]) -> Run {
+    let root = pki.root.to_str().expect("utf-8 path");
+    let mut args = vec![
+        "check",
+        url,
+        "--sni",
+        "mail.test",
+        "--ca-file",
+        root,
+        "-f",
+        "json",
+        "--timeout",
+        timeout,
+    ];
+    args.extend_from_slice(extra);
+    let run = mailtls(&args);
+    let document: Document = serde_json::from_str(&run.stdout).unwrap_or_else(|e| {
+        panic!(
+            "JSON does not match the schema types ({e}):\n{}",
+            run.stdout
+        )
+    });
+    assert_eq!(document.reports.len(), 1);
+    assert_eq!(
+        i32::from(document.summary.exit_code),
+        run.code,
+        "summary.exit_code"
+    );
+    run
+}
+
+/// Asserts a finding with `code` exists and returns it.
+pub fn finding(report: &Value, code: &str) -> Value {
+    report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["code"] == code)
+        .cloned()
+        .unwrap_or_else(|| panic!("no finding {code} in {:#}", report["findings"]))
+}
