@@ -1,14 +1,16 @@
 //! Runs a command: plan, check every target concurrently, render once, pick the exit code.
 
 use std::io::Write;
+use std::path::Path;
 use std::sync::Arc;
 
 use tokio::sync::Semaphore;
 
 use crate::check::{run_check, CheckError, CheckFacts, Stop};
 use crate::cli::{Cli, ColorArg, Command};
+use crate::diagnose::Policy;
 use crate::output;
-use crate::plan::{Plan, PlanError};
+use crate::plan::{ConnectPlan, Plan, PlanError, DEFAULT_CONCURRENCY};
 use crate::report::{Document, Report};
 
 /// Why a command could not run at all (exit code 3).
@@ -20,6 +22,11 @@ pub enum AppError {
     Runtime(std::io::Error),
     #[error("cannot write the report: {0}")]
     Output(std::io::Error),
+    #[error("cannot write {path}: {source}")]
+    Write {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
 }
 
 /// Runs the parsed command line, writing the report to `out`. Returns the exit code.
@@ -43,7 +50,83 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<u8, AppError> {
             out.flush().map_err(AppError::Output)?;
             Ok(document.summary.exit_code)
         }
+        Command::Certs(args) => {
+            let ConnectPlan { targets, settings } = ConnectPlan::from_args(&args.connect)?;
+            let plan = Plan {
+                targets,
+                settings,
+                policy: Policy::default(),
+                format: output::Format::Human,
+                human: output::HumanOptions::default(),
+                concurrency: DEFAULT_CONCURRENCY,
+            };
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+                .map_err(AppError::Runtime)?;
+            let document = runtime.block_on(run_plan(&plan));
+            let text = match &args.out {
+                None => output::pem::render_chains(&document.reports),
+                Some(dir) => write_chain_files(dir, &document.reports)?,
+            };
+            out.write_all(text.as_bytes()).map_err(AppError::Output)?;
+            out.flush().map_err(AppError::Output)?;
+            let all_sent = document
+                .reports
+                .iter()
+                .all(|r| r.facts.tls.as_ref().is_some_and(|t| !t.chain.is_empty()));
+            Ok(if all_sent { 0 } else { 3 })
+        }
     }
+}
+
+/// Writes `DIR/HOST_PORT-N.pem` for every certificate; returns what was written,
+/// one line each, for the user.
+fn write_chain_files(dir: &Path, reports: &[Report]) -> Result<String, AppError> {
+    std::fs::create_dir_all(dir).map_err(|e| AppError::Write {
+        path: dir.to_owned(),
+        source: e,
+    })?;
+    let mut summary = String::new();
+    for report in reports {
+        let facts = &report.facts;
+        let target = &facts.target;
+        // IPv6 colons and other odd characters do not belong in file names.
+        let host: String = target
+            .host
+            .to_string()
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        let chain = facts.tls.as_ref().map_or(&[][..], |t| &t.chain[..]);
+        if chain.is_empty() {
+            let why = facts
+                .stopped
+                .as_ref()
+                .map_or("the server sent no certificate", |s| s.message.as_str());
+            summary.push_str(&format!(
+                "{}:{}: no certificates: {why}\n",
+                target.host, target.port
+            ));
+        }
+        for (i, der) in chain.iter().enumerate() {
+            let path = dir.join(format!("{host}_{}-{i}.pem", target.port));
+            let pem = output::pem::certificate_pem(der, facts.certificates.get(i), i);
+            std::fs::write(&path, pem).map_err(|e| AppError::Write {
+                path: path.clone(),
+                source: e,
+            })?;
+            let subject = facts.certificates.get(i).map_or("", |c| c.subject.as_str());
+            summary.push_str(&format!("{}  {subject}\n", path.display()));
+        }
+    }
+    Ok(summary)
 }
 
 /// Checks every target of the plan, at most `plan.concurrency` at once, and returns

@@ -5,8 +5,12 @@
 
 use rustls::pki_types::CertificateDer;
 use serde::{Deserialize, Serialize};
-use x509_parser::extensions::GeneralName;
+use x509_parser::der_parser::oid::Oid;
+use x509_parser::extensions::{GeneralName, ParsedExtension};
 use x509_parser::objects::{oid2sn, oid_registry};
+use x509_parser::oid_registry::{
+    OID_PKIX_ACCESS_DESCRIPTOR_CA_ISSUERS, OID_PKIX_ACCESS_DESCRIPTOR_OCSP,
+};
 use x509_parser::prelude::{FromDer, X509Certificate, X509Name};
 use x509_parser::public_key::PublicKey;
 
@@ -38,6 +42,21 @@ pub struct CertFacts {
     pub self_issued: bool,
     /// Uppercase hex with colons, as browsers show it.
     pub sha256: String,
+    /// Key size in bits (RSA modulus, EC field size); 0 when unknown.
+    pub key_bits: u32,
+    /// "SHA-1" or "MD5" when the certificate's own signature uses a broken hash.
+    pub weak_signature_hash: Option<String>,
+    /// Whole days from notBefore to notAfter.
+    pub validity_days: i64,
+    /// Authority Information Access: where the issuer's certificate can be fetched.
+    pub ca_issuers_urls: Vec<String>,
+    /// Authority Information Access: the OCSP responders.
+    pub ocsp_urls: Vec<String>,
+    /// The TLS Feature extension asks for status_request (OCSP must-staple, RFC 7633).
+    pub must_staple: bool,
+    /// Subject and authority key identifiers (hex), for matching issuers precisely.
+    pub subject_key_id: Option<String>,
+    pub authority_key_id: Option<String>,
     pub parse_error: Option<String>,
 }
 
@@ -78,16 +97,92 @@ fn parse_one(position: usize, der: &CertificateDer<'_>, now: i64) -> CertFacts {
         not_after_unix,
         days_left: (not_after_unix - now).div_euclid(86_400),
         key: key_text(&cert),
-        signature_algorithm: oid2sn(&cert.signature_algorithm.algorithm, oid_registry())
-            .map_or_else(
-                |_| cert.signature_algorithm.algorithm.to_id_string(),
-                str::to_owned,
-            ),
+        signature_algorithm: signature_name(&cert.signature_algorithm.algorithm),
         is_ca: cert.is_ca(),
         self_issued: cert.subject().as_raw() == cert.issuer().as_raw(),
         sha256,
+        key_bits: cert
+            .public_key()
+            .parsed()
+            .map_or(0, |k| u32::try_from(k.key_size()).unwrap_or(0)),
+        weak_signature_hash: weak_signature_hash(
+            &cert.signature_algorithm.algorithm.to_id_string(),
+        ),
+        validity_days: (not_after_unix - not_before_unix).div_euclid(86_400),
+        ca_issuers_urls: aia_urls(&cert, &OID_PKIX_ACCESS_DESCRIPTOR_CA_ISSUERS),
+        ocsp_urls: aia_urls(&cert, &OID_PKIX_ACCESS_DESCRIPTOR_OCSP),
+        must_staple: must_staple(&cert),
+        subject_key_id: cert
+            .extensions()
+            .iter()
+            .find_map(|e| match e.parsed_extension() {
+                ParsedExtension::SubjectKeyIdentifier(id) => Some(hex(id.0)),
+                _ => None,
+            }),
+        authority_key_id: cert
+            .extensions()
+            .iter()
+            .find_map(|e| match e.parsed_extension() {
+                ParsedExtension::AuthorityKeyIdentifier(aki) => {
+                    aki.key_identifier.as_ref().map(|id| hex(id.0))
+                }
+                _ => None,
+            }),
         parse_error: None,
     }
+}
+
+/// A signature algorithm's usual name; the registry lacks some legacy ones.
+fn signature_name(oid: &Oid<'_>) -> String {
+    match oid.to_id_string().as_str() {
+        "1.2.840.10045.4.1" => "ecdsa-with-SHA1".to_owned(),
+        "1.2.840.10040.4.3" => "dsa-with-SHA1".to_owned(),
+        other => oid2sn(oid, oid_registry()).map_or_else(|_| other.to_owned(), str::to_owned),
+    }
+}
+
+/// The broken hash of a signature algorithm, by OID.
+fn weak_signature_hash(oid: &str) -> Option<String> {
+    let hash = match oid {
+        // sha1WithRSAEncryption, ecdsa-with-SHA1, dsa-with-sha1, sha1WithRSA (OIW)
+        "1.2.840.113549.1.1.5" | "1.2.840.10045.4.1" | "1.2.840.10040.4.3" | "1.3.14.3.2.29" => {
+            "SHA-1"
+        }
+        // md5WithRSAEncryption, md2WithRSAEncryption
+        "1.2.840.113549.1.1.4" => "MD5",
+        "1.2.840.113549.1.1.2" => "MD2",
+        _ => return None,
+    };
+    Some(hash.to_owned())
+}
+
+fn aia_urls(cert: &X509Certificate<'_>, method: &Oid<'_>) -> Vec<String> {
+    cert.extensions()
+        .iter()
+        .filter_map(|e| match e.parsed_extension() {
+            ParsedExtension::AuthorityInfoAccess(aia) => Some(aia),
+            _ => None,
+        })
+        .flat_map(|aia| aia.accessdescs.iter())
+        .filter(|d| &d.access_method == method)
+        .filter_map(|d| match &d.access_location {
+            GeneralName::URI(uri) => Some((*uri).to_owned()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// RFC 7633 TLS Feature extension (1.3.6.1.5.5.7.1.24) listing status_request (5).
+fn must_staple(cert: &X509Certificate<'_>) -> bool {
+    cert.extensions().iter().any(|e| {
+        e.oid.to_id_string() == "1.3.6.1.5.5.7.1.24"
+            // SEQUENCE OF INTEGER; status_request is the one-byte INTEGER 5.
+            && e.value.windows(3).any(|w| w == [0x02, 0x01, 0x05])
+    })
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02X}")).collect()
 }
 
 /// The common name if there is one (what people recognise), else the full RFC 4514 text.

@@ -7,7 +7,7 @@
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, SystemTime};
 
-use rustls::pki_types::ServerName;
+use rustls::pki_types::{ServerName, UnixTime};
 use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -18,6 +18,7 @@ use crate::lines::LineReader;
 use crate::protocol::{self, DialogueError, DialogueFacts, TlsMode};
 use crate::session::{self, Deadlines, Pause, Transcript};
 use crate::target::{Host, Target};
+use crate::tls::trust::{StoreVerdict, TrustComparison};
 use crate::tls::{HandshakeFailure, TlsClient, TlsFacts};
 
 /// How to check; the same for every target of a run.
@@ -31,6 +32,8 @@ pub struct CheckSettings {
     pub ehlo_name: Option<String>,
     /// Name to send as SNI and to verify the certificate against, instead of the host.
     pub server_name: Option<String>,
+    /// The stores the chain is also judged by, side by side.
+    pub compare: TrustComparison,
 }
 
 /// The stage a check was in.
@@ -164,6 +167,8 @@ pub struct CheckFacts {
     pub dialogue: DialogueFacts,
     pub tls: Option<TlsFacts>,
     pub certificates: Vec<CertFacts>,
+    /// The chain judged by each trust store: Mozilla's, this machine's, the CA files.
+    pub trust_by_store: Vec<StoreVerdict>,
     /// Certificate authorities the server named when it asked for a client
     /// certificate; `None` if it did not ask.
     pub client_certificate_requested: Option<Vec<String>>,
@@ -190,6 +195,7 @@ impl CheckFacts {
             dialogue: DialogueFacts::default(),
             tls: None,
             certificates: Vec::new(),
+            trust_by_store: Vec::new(),
             client_certificate_requested: None,
             unexpected_plaintext: None,
             stopped: None,
@@ -208,6 +214,16 @@ pub async fn run_check(target: Target, settings: &CheckSettings) -> CheckFacts {
     }
     if let Some(tls) = &facts.tls {
         facts.certificates = cert::parse_chain(&tls.chain, facts.started_unix);
+        if let Some(name) = tls
+            .verification
+            .as_ref()
+            .and_then(|v| ServerName::try_from(v.name.as_str()).ok())
+        {
+            let now = UnixTime::since_unix_epoch(Duration::from_secs(
+                u64::try_from(facts.started_unix).unwrap_or(0),
+            ));
+            facts.trust_by_store = settings.compare.judge(&tls.chain, &name, now);
+        }
         facts.client_certificate_requested = tls
             .client_cert_request
             .as_ref()

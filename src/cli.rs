@@ -30,6 +30,27 @@ pub enum Command {
     /// Connect as a mail client would and report TLS version, cipher, certificate chain and verdict.
     #[command(after_help = CHECK_HELP)]
     Check(CheckArgs),
+    /// Print the certificates each server sends, as PEM (like openssl s_client -showcerts).
+    #[command(after_help = CERTS_HELP)]
+    Certs(CertsArgs),
+}
+
+const CERTS_HELP: &str = "\
+Targets are given as for `mailtls check`. Each certificate is printed as PEM,
+preceded by comment lines naming its subject and issuer; tools such as
+`openssl x509` and `openssl crl2pkcs7 -certfile` read the output as it is.
+
+Exit codes: 0 every server's chain was obtained, 3 not for at least one.";
+
+#[derive(Debug, Args)]
+pub struct CertsArgs {
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+
+    /// Write one file per certificate into DIR (HOST_PORT-N.pem, N = 0 for the
+    /// server's own) instead of printing them
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
 }
 
 const CHECK_HELP: &str = "\
@@ -46,8 +67,9 @@ Targets:
 
 Exit codes: 0 ok, 1 warning, 2 critical, 3 could not check (see mailtls --help).";
 
+/// How to reach and talk to the servers: shared by every command that connects.
 #[derive(Debug, Args)]
-pub struct CheckArgs {
+pub struct ConnectArgs {
     /// Servers to check: HOST:PORT, [IPv6]:PORT, or a URL such as imaps://HOST
     #[arg(required = true, value_name = "TARGET")]
     pub targets: Vec<String>,
@@ -84,9 +106,23 @@ pub struct CheckArgs {
     #[arg(long = "ca-file", value_name = "PEM")]
     pub ca_files: Vec<PathBuf>,
 
+    /// Present this client certificate (PEM: the certificate, then its intermediates) when a server asks for one
+    #[arg(long, value_name = "PEM", requires = "client_key")]
+    pub client_cert: Option<PathBuf>,
+
+    /// The private key of --client-cert (PEM)
+    #[arg(long, value_name = "PEM", requires = "client_cert")]
+    pub client_key: Option<PathBuf>,
+
     /// Time allowed for each whole check, e.g. 10s, 2.5s, 500ms
     #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
     pub timeout: Duration,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub connect: ConnectArgs,
 
     /// Warn when the certificate expires in fewer days than this
     #[arg(long, value_name = "DAYS", default_value_t = 30)]

@@ -9,9 +9,11 @@ use rustls::pki_types::ServerName;
 use serde::{Deserialize, Serialize};
 
 use crate::cert::{date_only, short_name, CertFacts};
+use crate::chain::{self, ChainReport};
 use crate::check::{CheckError, CheckFacts};
 use crate::protocol::{DialogueError, TlsMode};
 use crate::target::{default_port, Target};
+use crate::tls::trust::StoreKind;
 use crate::tls::{HandshakeFailure, VerifyError};
 
 /// How much a finding matters. Ordered from best to worst for sorting; the
@@ -128,15 +130,53 @@ pub fn diagnose(facts: &CheckFacts, policy: &Policy) -> Vec<Finding> {
                     .join(", ")
             )
         };
-        findings.push(finding(
-            "tls.client_cert_requested",
-            Severity::Info,
-            format!("The server asked for a client certificate {named}; mailtls sent none."),
-            None,
-        ));
+        let sent = facts
+            .tls
+            .as_ref()
+            .and_then(|t| t.client_cert_sent.as_deref());
+        let refused_without = sent.is_none() && stopped_by_client_cert_demand(facts);
+        if refused_without {
+            findings.retain(|f| {
+                f.code != "net.io_error"
+                    && f.code != "net.closed"
+                    && f.code != "tls.handshake_failed"
+            });
+            findings.push(finding(
+                "tls.client_cert_required",
+                Severity::Unknown,
+                format!("The server requires a client certificate {named} and ended the connection without one; mail clients without such a certificate cannot connect."),
+                Some("Check with a certificate the server accepts: mailtls --client-cert CERT.pem --client-key KEY.pem. Mail clients need the same certificate installed in their account settings.".to_owned()),
+            ));
+        } else {
+            let answer = match sent {
+                Some(subject) => format!("mailtls presented '{}'", short_name(subject)),
+                None => "mailtls sent none".to_owned(),
+            };
+            findings.push(finding(
+                "tls.client_cert_requested",
+                Severity::Info,
+                format!("The server asked for a client certificate {named}; {answer}."),
+                None,
+            ));
+        }
     }
     findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
     findings
+}
+
+/// The server asked for a client certificate, got none, and then broke off: in
+/// TLS 1.3 with an alert on the first read after the handshake, in TLS 1.2
+/// during the handshake.
+fn stopped_by_client_cert_demand(facts: &CheckFacts) -> bool {
+    match facts.stopped.as_ref().and_then(|s| s.error.as_ref()) {
+        // e.g. "received fatal alert: CertificateRequired"
+        Some(CheckError::Io { detail, .. }) => detail.contains("ertificate"),
+        Some(CheckError::Handshake(HandshakeFailure::AlertReceived { alert })) => {
+            alert.contains("certificate") || alert == "handshake_failure"
+        }
+        Some(CheckError::Closed { .. } | CheckError::Handshake(HandshakeFailure::Closed)) => true,
+        _ => false,
+    }
 }
 
 /// The finding that explains why a check stopped.
@@ -412,26 +452,73 @@ fn certificate_findings(facts: &CheckFacts, policy: &Policy, out: &mut Vec<Findi
         ));
     }
 
+    for cert in certs.iter().filter(|c| c.parse_error.is_some()) {
+        explained |= cert.position == 0;
+        out.push(finding(
+            "cert.unparsable",
+            Critical,
+            format!(
+                "Certificate {} of the chain could not be read: {}.",
+                cert.position + 1,
+                cert.parse_error.as_deref().unwrap_or("unknown error")
+            ),
+            Some("Re-export the certificate file from the certificate authority's download (PEM, leaf first, then intermediates) and reload the mail server.".to_owned()),
+        ));
+    }
+
+    let shape = chain::analyse(certs);
+    let store = verification.trust_store.label();
+    // A broken hash or a short key is the precise reason behind the verifier's
+    // "bad signature" / "unsupported algorithm"; say that instead of the generic error.
+    let strength = strength_findings(facts, certs, &shape);
+    explained |= strength
+        .iter()
+        .any(|f| f.code == "cert.weak_signature" || f.code == "cert.weak_key");
+    let mut private_root = None;
     match (&verification.error, explained) {
         (None, _) => {
             out.push(finding(
                 "cert.trusted",
                 Ok,
-                format!(
-                    "The certificate is valid for {name} and trusted by {}.",
-                    verification.trust_store.label()
-                ),
+                format!("The certificate is valid for {name} and trusted by {store}."),
                 None,
             ));
         }
         (Some(VerifyError::UnknownIssuer), false) => {
-            let issuer = certs.last().map_or("", |c| short_name(&c.issuer));
-            out.push(finding(
-                "cert.unknown_issuer",
-                Critical,
-                format!("The certificate chain ends at '{issuer}', which is not in {}: either the server does not send the intermediate certificate, or the certificate comes from a private certificate authority.", verification.trust_store.label()),
-                Some(format!("If '{issuer}' is an intermediate, add it to the server's certificate file after the server certificate. If it is your organisation's own root, install that root on each client (mailtls: --ca-file).")),
-            ));
+            if let Some(root) = shape.root_sent.map(|p| &certs[p]) {
+                private_root = Some(root.position);
+                let root_name = short_name(&root.subject);
+                out.push(finding(
+                    "cert.untrusted_root",
+                    Critical,
+                    format!("The chain ends at the root '{root_name}', which the server sends but which is not in {store}: the certificate comes from a private certificate authority, so mail clients warn unless that root is installed."),
+                    Some(format!("Install the root certificate '{root_name}' as trusted on each client (mailtls: --ca-file), or use a certificate from a public certificate authority on the server.")),
+                ));
+            } else if let Some(missing) = shape
+                .top_issuer_missing
+                .as_ref()
+                .filter(|m| !m.ca_issuers_urls.is_empty())
+            {
+                let issuer = short_name(&missing.name);
+                let sent = match certs.len() {
+                    1 => "only its own certificate".to_owned(),
+                    n => format!("{n} certificates"),
+                };
+                out.push(finding(
+                    "cert.chain_incomplete",
+                    Critical,
+                    format!("The chain is incomplete: the server sends {sent} but not the intermediate '{issuer}' that issued '{}'. Mail clients do not fetch missing certificates, so they cannot verify the chain.", short_name(&certs[missing.below].subject)),
+                    Some(format!("Add the intermediate certificate '{issuer}' to the server's certificate file, after the server certificate (it can be downloaded from {}). Dovecot: ssl_cert = </path/fullchain.pem; Postfix: smtpd_tls_chain_files = key.pem, fullchain.pem.", missing.ca_issuers_urls.join(" or "))),
+                ));
+            } else {
+                let issuer = certs.last().map_or("", |c| short_name(&c.issuer));
+                out.push(finding(
+                    "cert.unknown_issuer",
+                    Critical,
+                    format!("The certificate chain ends at '{issuer}', which is not in {store}: either the server does not send the intermediate certificate, or the certificate comes from a private certificate authority."),
+                    Some(format!("If '{issuer}' is an intermediate, add it to the server's certificate file after the server certificate. If it is your organisation's own root, install that root on each client (mailtls: --ca-file).")),
+                ));
+            }
         }
         (Some(error), false) => {
             out.push(finding(
@@ -444,9 +531,17 @@ fn certificate_findings(facts: &CheckFacts, policy: &Policy, out: &mut Vec<Findi
         (Some(_), true) => {}
     }
 
-    // Expiry warnings, for a certificate that works today.
-    if leaf.parse_error.is_none() && leaf.not_after_unix >= now {
-        let days = leaf.days_left;
+    trust_comparison_findings(facts, out);
+    chain_shape_findings(certs, &shape, private_root, out);
+    out.extend(strength);
+
+    // Expiry warnings, for certificates that work today: the leaf and every
+    // intermediate on its path (an expiring intermediate breaks the chain too).
+    for cert in shape.path.iter().map(|&p| &certs[p]) {
+        if cert.not_after_unix < now || (cert.self_issued && cert.position != 0) {
+            continue;
+        }
+        let days = cert.days_left;
         let severity = if days < policy.crit_days {
             Some(Critical)
         } else if days < policy.warn_days {
@@ -455,14 +550,184 @@ fn certificate_findings(facts: &CheckFacts, policy: &Policy, out: &mut Vec<Findi
             None
         };
         if let Some(severity) = severity {
+            let (message, fix) = if cert.position == 0 {
+                (
+                    format!("The server's certificate expires on {} (in {days} days).", date_only(&cert.not_after)),
+                    "Renew the certificate now and check that automatic renewal (e.g. certbot) also reloads the mail server.".to_owned(),
+                )
+            } else {
+                (
+                    format!("The intermediate certificate '{}' sent by the server expires on {} (in {days} days); the chain breaks then even if the server's own certificate is renewed.", short_name(&cert.subject), date_only(&cert.not_after)),
+                    "Download the current intermediate from the certificate authority and replace the old one in the server's certificate file.".to_owned(),
+                )
+            };
+            out.push(finding("cert.expires_soon", severity, message, Some(fix)));
+        }
+    }
+}
+
+/// Says when the stores disagree, and what that means for which clients.
+fn trust_comparison_findings(facts: &CheckFacts, out: &mut Vec<Finding>) {
+    let trusting: Vec<_> = facts
+        .trust_by_store
+        .iter()
+        .filter(|v| v.trusted == Some(true))
+        .map(|v| v.store)
+        .collect();
+    let refusing: Vec<_> = facts
+        .trust_by_store
+        .iter()
+        .filter(|v| v.trusted == Some(false))
+        .map(|v| v.store)
+        .collect();
+    if trusting.is_empty() || refusing.is_empty() {
+        return;
+    }
+    let clients = |kinds: &[StoreKind]| {
+        kinds
+            .iter()
+            .map(|k| k.clients())
+            .collect::<Vec<_>>()
+            .join(" and ")
+    };
+    let private_only = trusting == [StoreKind::CaFiles];
+    let (severity, fix) = if private_only {
+        (
+            Severity::Info,
+            "Each client needs the organisation's root certificate installed; or use a certificate from a public certificate authority.",
+        )
+    } else {
+        (
+            Severity::Warning,
+            "Use a certificate from a certificate authority that both Mozilla's and the operating systems' root programs include, and send the full chain.",
+        )
+    };
+    let mut message = format!(
+        "{} will accept this certificate; {} will not.",
+        capitalise(&clients(&trusting)),
+        clients(&refusing)
+    );
+    if private_only {
+        message.push_str(" It is issued by a private certificate authority.");
+    }
+    out.push(finding(
+        "cert.trust_differs",
+        severity,
+        message,
+        Some(fix.to_owned()),
+    ));
+}
+
+/// Findings about how the chain is put together.
+fn chain_shape_findings(
+    certs: &[CertFacts],
+    shape: &ChainReport,
+    private_root: Option<usize>,
+    out: &mut Vec<Finding>,
+) {
+    use Severity::*;
+    if shape.out_of_order {
+        let order = shape
+            .path
+            .iter()
+            .map(|&p| format!("'{}'", short_name(&certs[p].subject)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        out.push(finding(
+            "cert.wrong_order",
+            Warning,
+            "The server sends its certificates out of order; some mail clients (older Outlook, Java-based ones) then fail to build the chain.".to_owned(),
+            Some(format!("Put the certificates in the server's certificate file in this order: {order}.")),
+        ));
+    }
+    if let Some(root) = shape.root_sent.filter(|&p| Some(p) != private_root) {
+        out.push(finding(
+            "cert.root_included",
+            Info,
+            format!("The server also sends the root certificate '{}'; clients never use a root sent by the server, so this only costs bytes on every connection.", short_name(&certs[root].subject)),
+            Some("Remove the root certificate from the end of the server's certificate file.".to_owned()),
+        ));
+    }
+    for &dup in &shape.duplicates {
+        out.push(finding(
+            "cert.duplicate",
+            Info,
+            format!(
+                "The server sends the certificate '{}' more than once.",
+                short_name(&certs[dup].subject)
+            ),
+            Some("Remove the repeated certificate from the server's certificate file.".to_owned()),
+        ));
+    }
+    for &stray in &shape.unused {
+        if certs[stray].parse_error.is_some() {
+            continue;
+        }
+        out.push(finding(
+            "cert.unrelated_certificate",
+            Info,
+            format!("The server sends the certificate '{}', which is not part of its certificate's chain.", short_name(&certs[stray].subject)),
+            Some("Remove it from the server's certificate file; it may be a leftover of an old certificate authority.".to_owned()),
+        ));
+    }
+}
+
+/// Broken hashes, short keys, lifetimes clients refuse, must-staple without a staple.
+fn strength_findings(facts: &CheckFacts, certs: &[CertFacts], shape: &ChainReport) -> Vec<Finding> {
+    use Severity::*;
+    let mut out = Vec::new();
+    for cert in shape.path.iter().map(|&p| &certs[p]) {
+        let which = which_cert(cert);
+        // A root's self-signature is never checked, so its hash does not matter.
+        let is_root = cert.self_issued && cert.is_ca && cert.position != 0;
+        if let Some(hash) = cert.weak_signature_hash.as_ref().filter(|_| !is_root) {
             out.push(finding(
-                "cert.expires_soon",
-                severity,
-                format!("The server's certificate expires on {} (in {days} days).", date_only(&leaf.not_after)),
-                Some("Renew the certificate now and check that automatic renewal (e.g. certbot) also reloads the mail server.".to_owned()),
+                "cert.weak_signature",
+                Critical,
+                format!("{which} is signed with {hash}, which is broken; current mail clients refuse it."),
+                Some("Re-issue the certificate with a SHA-256 signature.".to_owned()),
+            ));
+        }
+        if cert.key.starts_with("RSA") && cert.key_bits > 0 && cert.key_bits < 2048 {
+            out.push(finding(
+                "cert.weak_key",
+                Critical,
+                format!("{which} has a {}-bit RSA key; at least 2048 bits are required, and current clients refuse shorter keys.", cert.key_bits),
+                Some("Generate a new key of at least 2048 bits (or an ECDSA P-256 key) and re-issue the certificate.".to_owned()),
             ));
         }
     }
+    let Some(leaf) = certs.first().filter(|c| c.parse_error.is_none()) else {
+        return out;
+    };
+    // CA/Browser Forum limit for certificates issued since 2020-09-01; Apple's
+    // clients enforce it for public CAs and 825 days even for private ones.
+    const MAX_DAYS: i64 = 398;
+    if !leaf.self_issued && leaf.validity_days > MAX_DAYS && leaf.not_before_unix >= 1_598_918_400 {
+        out.push(finding(
+            "cert.validity_too_long",
+            Warning,
+            format!("The server's certificate is valid for {} days, longer than the {MAX_DAYS} days clients accept from public certificate authorities; Apple Mail refuses such certificates (beyond 825 days even from private ones).", leaf.validity_days),
+            Some(format!("Re-issue the certificate with a lifetime of at most {MAX_DAYS} days (better: 90 days with automatic renewal).")),
+        ));
+    }
+    let stapled = facts.tls.as_ref().is_some_and(|t| t.ocsp_stapled);
+    if leaf.must_staple && !stapled {
+        out.push(finding(
+            "cert.must_staple_not_stapled",
+            Critical,
+            "The server's certificate requires a stapled OCSP response (OCSP must-staple), but the server sent none; clients that honour must-staple refuse the connection.".to_owned(),
+            Some("Enable OCSP stapling on the server, or re-issue the certificate without the must-staple extension (Dovecot and Postfix do not staple OCSP).".to_owned()),
+        ));
+    }
+    out
+}
+
+fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().chain(chars).collect()
+    })
 }
 
 /// Whether the leaf covers `name`, by WebPKI's own rules (RFC 6125 wildcards,

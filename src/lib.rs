@@ -7,6 +7,7 @@
 
 pub mod app;
 pub mod cert;
+pub mod chain;
 pub mod check;
 pub mod cli;
 pub mod diagnose;

@@ -3,13 +3,13 @@
 //! This is the only module that reads clap types; everything after it sees core types.
 
 use crate::check::CheckSettings;
-use crate::cli::{CheckArgs, FormatArg, ProtocolArg, TrustArg};
+use crate::cli::{CheckArgs, ConnectArgs, FormatArg, ProtocolArg, TrustArg};
 use crate::diagnose::Policy;
 use crate::output::{Format, HumanOptions};
 use crate::protocol::{Protocol, TlsMode};
 use crate::target::{Target, TargetError, TargetSpec};
-use crate::tls::trust::{TrustBase, TrustError, TrustStore};
-use crate::tls::TlsClient;
+use crate::tls::trust::{TrustBase, TrustComparison, TrustError, TrustStore};
+use crate::tls::{ClientIdentity, IdentityError, TlsClient};
 
 /// How many checks run at once.
 pub const DEFAULT_CONCURRENCY: usize = 32;
@@ -31,14 +31,23 @@ pub enum PlanError {
     Target(#[from] TargetError),
     #[error(transparent)]
     Trust(#[from] TrustError),
+    #[error(transparent)]
+    Identity(#[from] IdentityError),
     #[error("--sni {0:?} is not a valid server name")]
     BadSni(String),
     #[error("--crit-days ({crit}) must not be larger than --warn-days ({warn})")]
     Days { warn: i64, crit: i64 },
 }
 
-impl Plan {
-    pub fn from_args(args: &CheckArgs) -> Result<Plan, PlanError> {
+/// What every connecting command needs: the targets and how to check them.
+#[derive(Debug)]
+pub struct ConnectPlan {
+    pub targets: Vec<Target>,
+    pub settings: CheckSettings,
+}
+
+impl ConnectPlan {
+    pub fn from_args(args: &ConnectArgs) -> Result<ConnectPlan, PlanError> {
         let protocol = args.protocol.map(|p| match p {
             ProtocolArg::Imap => Protocol::Imap,
             ProtocolArg::Pop3 => Protocol::Pop3,
@@ -60,26 +69,42 @@ impl Plan {
                 return Err(PlanError::BadSni(sni.clone()));
             }
         }
-        if args.crit_days > args.warn_days {
-            return Err(PlanError::Days {
-                warn: args.warn_days,
-                crit: args.crit_days,
-            });
-        }
         let base = match args.trust {
             TrustArg::Mozilla => TrustBase::Mozilla,
             TrustArg::System => TrustBase::System,
         };
         let provider = TlsClient::default_provider();
         let trust = TrustStore::load(base, &args.ca_files, &provider)?;
-        Ok(Plan {
+        let compare = TrustComparison::load(&args.ca_files, &provider);
+        let identity = match (&args.client_cert, &args.client_key) {
+            (Some(cert), Some(key)) => Some(ClientIdentity::load(cert, key, &provider)?),
+            _ => None,
+        };
+        Ok(ConnectPlan {
             targets,
             settings: CheckSettings {
-                tls: TlsClient::new(provider, trust, !args.no_sni),
+                tls: TlsClient::new(provider, trust, !args.no_sni).with_identity(identity),
                 timeout: args.timeout,
                 ehlo_name: args.ehlo_name.clone(),
                 server_name: args.sni.clone(),
+                compare,
             },
+        })
+    }
+}
+
+impl Plan {
+    pub fn from_args(args: &CheckArgs) -> Result<Plan, PlanError> {
+        if args.crit_days > args.warn_days {
+            return Err(PlanError::Days {
+                warn: args.warn_days,
+                crit: args.crit_days,
+            });
+        }
+        let ConnectPlan { targets, settings } = ConnectPlan::from_args(&args.connect)?;
+        Ok(Plan {
+            targets,
+            settings,
             policy: Policy {
                 warn_days: args.warn_days,
                 crit_days: args.crit_days,

@@ -113,7 +113,7 @@ fn headline(facts: &CheckFacts, findings: &[Finding], verdict: Severity) -> Stri
             target.host, target.port
         ),
         Severity::Warning => format!(
-            "Mail clients connect without a warning today. But: {}",
+            "Mail clients connect without a warning today; one thing needs attention. {}",
             first(Severity::Warning)
         ),
         Severity::Critical => {

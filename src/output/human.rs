@@ -9,6 +9,7 @@ use crate::check::CheckFacts;
 use crate::diagnose::{Finding, Severity};
 use crate::report::{Document, Report};
 use crate::session::Side;
+use crate::tls::trust::StoreKind;
 
 use super::HumanOptions;
 
@@ -33,6 +34,16 @@ fn severity_mark(severity: Severity) -> &'static str {
         Severity::Warning => "!",
         Severity::Critical => "✗",
         Severity::Unknown => "?",
+    }
+}
+
+fn severity_word(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Ok => "ok",
+        Severity::Info => "info",
+        Severity::Warning => "warning",
+        Severity::Critical => "critical",
+        Severity::Unknown => "unknown",
     }
 }
 
@@ -78,6 +89,17 @@ fn render_report(out: &mut String, report: &Report, options: HumanOptions) {
         verdict_word(report.verdict),
     );
     let _ = writeln!(out, "  {}", report.headline);
+    // The helpdesk's third sentence: what to change, from the finding that decides the verdict.
+    if !matches!(report.verdict, Severity::Ok | Severity::Info) {
+        if let Some(fix) = report
+            .findings
+            .iter()
+            .find(|f| f.severity == report.verdict)
+            .and_then(|f| f.fix.as_ref())
+        {
+            let _ = writeln!(out, "  {BOLD}What to do:{BOLD:#} {fix}");
+        }
+    }
     out.push('\n');
     for finding in &report.findings {
         render_finding(out, finding);
@@ -97,7 +119,7 @@ fn render_finding(out: &mut String, finding: &Finding) {
         out,
         "  {style}{} {:<8}{style:#} {DIM}{}{DIM:#}",
         severity_mark(finding.severity),
-        verdict_word(finding.severity).to_ascii_lowercase(),
+        severity_word(finding.severity),
         finding.code
     );
     let _ = writeln!(out, "             {}", finding.message);
@@ -177,6 +199,27 @@ fn render_details(out: &mut String, facts: &CheckFacts) {
                 &format!("{outcome} for {} by {}", v.name, v.trust_store.label()),
             );
         }
+    }
+    if !facts.trust_by_store.is_empty() {
+        let stores = facts
+            .trust_by_store
+            .iter()
+            .map(|v| {
+                let store = match v.store {
+                    StoreKind::Mozilla => "Mozilla",
+                    StoreKind::System => "this machine",
+                    StoreKind::CaFiles => "CA files",
+                };
+                let answer = match v.trusted {
+                    Some(true) => "yes",
+                    Some(false) => "no",
+                    None => "unavailable",
+                };
+                format!("{store}: {answer}")
+            })
+            .collect::<Vec<_>>()
+            .join(" · ");
+        label(out, "", &format!("by store: {stores}"));
     }
     if !facts.certificates.is_empty() {
         label(

@@ -1,6 +1,7 @@
 //! Renderers: turn a [`Document`] into text. They never touch the network.
 
 mod human;
+pub mod pem;
 
 pub use human::render_human;
 

@@ -27,6 +27,8 @@ pub struct Recorded {
     /// Set when the server sent a CertificateRequest: the certificate authorities it
     /// names (DER-encoded distinguished names; may be empty).
     pub client_cert_request: Option<Vec<Vec<u8>>>,
+    /// A client certificate was presented in answer.
+    pub client_cert_sent: bool,
 }
 
 /// Shared between the verifier (written during the handshake) and the caller (read after).
@@ -117,10 +119,12 @@ impl ServerCertVerifier for RecordingVerifier {
     }
 }
 
-/// Notes that the server asked for a client certificate, and sends none.
+/// Notes that the server asked for a client certificate, and answers with the
+/// `--client-cert` identity if there is one, else with none.
 #[derive(Debug)]
 pub struct ClientCertRequestRecorder {
     pub recording: Recording,
+    pub identity: Option<Arc<rustls::sign::CertifiedKey>>,
 }
 
 impl ResolvesClientCert for ClientCertRequestRecorder {
@@ -132,7 +136,8 @@ impl ResolvesClientCert for ClientCertRequestRecorder {
         let mut recorded = self.recording.lock().unwrap_or_else(|e| e.into_inner());
         recorded.client_cert_request =
             Some(root_hint_subjects.iter().map(|s| s.to_vec()).collect());
-        None
+        recorded.client_cert_sent = self.identity.is_some();
+        self.identity.clone()
     }
 
     fn has_certs(&self) -> bool {

@@ -8,6 +8,7 @@ pub mod danger;
 pub mod trust;
 
 use std::io;
+use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
@@ -15,7 +16,8 @@ use std::time::Instant;
 
 use rustls::client::Resumption;
 use rustls::crypto::CryptoProvider;
-use rustls::pki_types::{CertificateDer, ServerName};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use rustls::{CertificateError, ClientConfig};
 use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -31,6 +33,82 @@ pub struct TlsClient {
     provider: Arc<CryptoProvider>,
     trust: TrustStore,
     send_sni: bool,
+    identity: Option<ClientIdentity>,
+}
+
+/// A client certificate and key to present when a server asks for one.
+#[derive(Clone)]
+pub struct ClientIdentity {
+    pub key: Arc<rustls::sign::CertifiedKey>,
+    /// The subject of the certificate, for the report.
+    pub subject: String,
+}
+
+impl std::fmt::Debug for ClientIdentity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientIdentity")
+            .field("subject", &self.subject)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why `--client-cert`/`--client-key` could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum IdentityError {
+    #[error("cannot read {path}: {detail}")]
+    Read { path: PathBuf, detail: String },
+    #[error("{path} holds no PEM certificate")]
+    NoCertificate { path: PathBuf },
+    #[error("the key in {path} cannot be used: {detail}")]
+    Key { path: PathBuf, detail: String },
+}
+
+impl ClientIdentity {
+    pub fn load(
+        cert: &Path,
+        key: &Path,
+        provider: &Arc<CryptoProvider>,
+    ) -> Result<ClientIdentity, IdentityError> {
+        let read = |path: &Path| {
+            std::fs::read(path).map_err(|e| IdentityError::Read {
+                path: path.to_owned(),
+                detail: e.to_string(),
+            })
+        };
+        let chain = CertificateDer::pem_slice_iter(&read(cert)?)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| IdentityError::Read {
+                path: cert.to_owned(),
+                detail: e.to_string(),
+            })?;
+        let Some(first) = chain.first() else {
+            return Err(IdentityError::NoCertificate {
+                path: cert.to_owned(),
+            });
+        };
+        let subject = crate::cert::parse_chain(std::slice::from_ref(first), 0)
+            .first()
+            .map(|c| c.subject.clone())
+            .unwrap_or_default();
+        let key_error = |detail: String| IdentityError::Key {
+            path: key.to_owned(),
+            detail,
+        };
+        let private =
+            PrivateKeyDer::from_pem_slice(&read(key)?).map_err(|e| key_error(e.to_string()))?;
+        let signing = provider
+            .key_provider
+            .load_private_key(private)
+            .map_err(|e| key_error(e.to_string()))?;
+        let certified = rustls::sign::CertifiedKey::new(chain, signing);
+        certified
+            .keys_match()
+            .map_err(|e| key_error(format!("it does not belong to the certificate ({e})")))?;
+        Ok(ClientIdentity {
+            key: Arc::new(certified),
+            subject,
+        })
+    }
 }
 
 /// What the TLS handshake showed. Every field is optional because a failed
@@ -53,6 +131,8 @@ pub struct TlsFacts {
     /// certificate authority name it listed. Parsed into text by `cert`.
     #[serde(skip)]
     pub client_cert_request: Option<Vec<Vec<u8>>>,
+    /// The subject of the client certificate mailtls presented, if it did.
+    pub client_cert_sent: Option<String>,
     pub verification: Option<Verification>,
     /// The chain exactly as the server sent it, leaf first.
     #[serde(skip)]
@@ -130,7 +210,13 @@ impl TlsClient {
             provider,
             trust,
             send_sni,
+            identity: None,
         }
+    }
+
+    /// Presents `identity` to servers that ask for a client certificate.
+    pub fn with_identity(self, identity: Option<ClientIdentity>) -> Self {
+        Self { identity, ..self }
     }
 
     /// rustls's default provider (aws-lc-rs), which offers the X25519MLKEM768
@@ -176,6 +262,10 @@ impl TlsClient {
             sni,
             ocsp_stapled: !recorded.ocsp_response.is_empty(),
             client_cert_request: recorded.client_cert_request,
+            client_cert_sent: match (&self.identity, recorded.client_cert_sent) {
+                (Some(identity), true) => Some(identity.subject.clone()),
+                _ => None,
+            },
             chain: recorded.chain,
             verification: recorded.outcome.map(|outcome| Verification {
                 trust_store: self.trust.description.clone(),
@@ -223,7 +313,10 @@ impl TlsClient {
             .expect("the default provider supports the default versions")
             .dangerous()
             .with_custom_certificate_verifier(Arc::new(verifier))
-            .with_client_cert_resolver(Arc::new(ClientCertRequestRecorder { recording }));
+            .with_client_cert_resolver(Arc::new(ClientCertRequestRecorder {
+                recording,
+                identity: self.identity.as_ref().map(|i| i.key.clone()),
+            }));
         config.enable_sni = self.send_sni;
         // Each check is a fresh look at the server, never a resumed session.
         config.resumption = Resumption::disabled();
@@ -260,7 +353,7 @@ fn suite_name(suite: rustls::CipherSuite) -> String {
     }
 }
 
-fn verify_error(error: rustls::Error) -> VerifyError {
+pub(crate) fn verify_error(error: rustls::Error) -> VerifyError {
     match error {
         rustls::Error::InvalidCertificate(e) => match e {
             CertificateError::Expired | CertificateError::ExpiredContext { .. } => {

@@ -3,12 +3,15 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use rustls::client::danger::ServerCertVerifier;
 use rustls::client::WebPkiServerVerifier;
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::CertificateDer;
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::RootCertStore;
 use serde::{Deserialize, Serialize};
+
+use super::VerifyError;
 
 /// The base set of roots.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -71,10 +74,29 @@ impl TrustStore {
         ca_files: &[PathBuf],
         provider: &Arc<CryptoProvider>,
     ) -> Result<TrustStore, TrustError> {
+        Self::load_inner(Some(base), ca_files, provider)
+    }
+
+    /// Only the CA files, without a base store: "is this a private CA's chain?"
+    pub fn load_files_only(
+        ca_files: &[PathBuf],
+        provider: &Arc<CryptoProvider>,
+    ) -> Result<TrustStore, TrustError> {
+        Self::load_inner(None, ca_files, provider)
+    }
+
+    fn load_inner(
+        base: Option<TrustBase>,
+        ca_files: &[PathBuf],
+        provider: &Arc<CryptoProvider>,
+    ) -> Result<TrustStore, TrustError> {
         let mut roots = RootCertStore::empty();
         match base {
-            TrustBase::Mozilla => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
-            TrustBase::System => {
+            None => {}
+            Some(TrustBase::Mozilla) => {
+                roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned())
+            }
+            Some(TrustBase::System) => {
                 let found = rustls_native_certs::load_native_certs();
                 if found.certs.is_empty() && !found.errors.is_empty() {
                     let detail = found
@@ -98,7 +120,7 @@ impl TrustStore {
             }
         }
         let description = TrustDescription {
-            base,
+            base: base.unwrap_or(TrustBase::Mozilla),
             ca_files: ca_files.to_vec(),
             roots: roots.len(),
         };
@@ -122,6 +144,122 @@ impl TrustStore {
 
     pub fn verifier(&self) -> Option<Arc<WebPkiServerVerifier>> {
         self.verifier.clone()
+    }
+
+    /// Verifies a chain as sent (leaf first) for `name` at `now`, offline: the
+    /// same WebPKI verification as in the handshake, against this store.
+    pub fn verify(
+        &self,
+        chain: &[CertificateDer<'_>],
+        name: &ServerName<'_>,
+        now: UnixTime,
+    ) -> Result<(), VerifyError> {
+        let (Some(verifier), Some((leaf, intermediates))) = (&self.verifier, chain.split_first())
+        else {
+            return Err(VerifyError::UnknownIssuer);
+        };
+        verifier
+            .verify_server_cert(leaf, intermediates, name, &[], now)
+            .map(|_| ())
+            .map_err(super::verify_error)
+    }
+}
+
+/// Which store a [`StoreVerdict`] speaks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StoreKind {
+    /// Mozilla's roots: Thunderbird, and clients that bundle Mozilla's list.
+    Mozilla,
+    /// The operating system's store: Outlook, Apple Mail, most other clients.
+    System,
+    /// Only the `--ca-file` certificates: a private (organisation's) CA.
+    CaFiles,
+}
+
+impl StoreKind {
+    /// Who uses this store, for sentences.
+    pub fn clients(self) -> &'static str {
+        match self {
+            StoreKind::Mozilla => "Thunderbird (Mozilla's root store)",
+            StoreKind::System => {
+                "clients that use the operating system's store (Outlook, Apple Mail)"
+            }
+            StoreKind::CaFiles => "clients with the given CA certificate installed",
+        }
+    }
+}
+
+/// The verdict of one trust store on the chain the server sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoreVerdict {
+    pub store: StoreKind,
+    /// `None` when the store could not be loaded (see `unavailable`).
+    pub trusted: Option<bool>,
+    pub error: Option<VerifyError>,
+    pub unavailable: Option<String>,
+}
+
+/// The stores every chain is also judged by, side by side: Mozilla's, this
+/// machine's, and the `--ca-file` certificates alone. Loaded once per run.
+#[derive(Debug, Clone)]
+pub struct TrustComparison {
+    stores: Vec<(StoreKind, Result<TrustStore, String>)>,
+}
+
+impl TrustComparison {
+    pub fn load(ca_files: &[PathBuf], provider: &Arc<CryptoProvider>) -> TrustComparison {
+        let mut stores = vec![
+            (
+                StoreKind::Mozilla,
+                TrustStore::load(TrustBase::Mozilla, &[], provider).map_err(|e| e.to_string()),
+            ),
+            (
+                StoreKind::System,
+                TrustStore::load(TrustBase::System, &[], provider).map_err(|e| e.to_string()),
+            ),
+        ];
+        if !ca_files.is_empty() {
+            stores.push((
+                StoreKind::CaFiles,
+                TrustStore::load_files_only(ca_files, provider).map_err(|e| e.to_string()),
+            ));
+        }
+        TrustComparison { stores }
+    }
+
+    /// No comparison (for callers that only want the handshake's own verdict).
+    pub fn none() -> TrustComparison {
+        TrustComparison { stores: Vec::new() }
+    }
+
+    pub fn judge(
+        &self,
+        chain: &[CertificateDer<'_>],
+        name: &ServerName<'_>,
+        now: UnixTime,
+    ) -> Vec<StoreVerdict> {
+        self.stores
+            .iter()
+            .map(|(kind, store)| match store {
+                Ok(store) => {
+                    let outcome = store.verify(chain, name, now);
+                    StoreVerdict {
+                        store: *kind,
+                        trusted: Some(outcome.is_ok()),
+                        error: outcome.err(),
+                        unavailable: None,
+                    }
+                }
+                Err(why) => StoreVerdict {
+                    store: *kind,
+                    trusted: None,
+                    error: None,
+                    unavailable: Some(why.clone()),
+                },
+            })
+            .collect()
     }
 }
 

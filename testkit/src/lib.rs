@@ -3,6 +3,8 @@
 pub mod pki;
 pub mod server;
 
-pub use pki::{CertCase, ServerCert, TestPki};
+pub use pki::{CertCase, ServerCert, TestPki, AIA_URL};
 pub use rustls_pki_types::{CertificateDer, PrivateKeyDer};
-pub use server::{Misbehaviour, Proto, ServerSpec, TestServer, Transport, MAX_LINE, TRICKLE_DELAY};
+pub use server::{
+    ClientAuth, Misbehaviour, Proto, ServerSpec, TestServer, Transport, MAX_LINE, TRICKLE_DELAY,
+};

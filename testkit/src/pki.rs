@@ -3,9 +3,10 @@
 use std::path::{Path, PathBuf};
 
 use rcgen::{
-    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
-    KeyUsagePurpose,
+    BasicConstraints, CertificateParams, CustomExtension, DnType, ExtendedKeyUsagePurpose, IsCa,
+    Issuer, KeyPair, KeyUsagePurpose,
 };
+use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use time::{Duration, OffsetDateTime};
 
@@ -28,7 +29,30 @@ pub enum CertCase {
     MissingIntermediate,
     /// Good chain, leaf valid from now-60d until now + N days.
     ExpiresIn(i64),
+    /// Leaf only, with an AIA caIssuers URL naming where the intermediate lives.
+    ChainIncomplete,
+    /// [leaf, root, intermediate]: out of order, root included.
+    WrongOrder,
+    /// [leaf, intermediate, root].
+    RootIncluded,
+    /// [leaf, intermediate, intermediate].
+    Duplicate,
+    /// Leaf under the "Unknown Test" hierarchy, sent with its root: [leaf, intermediate, root].
+    PrivateRootSent,
+    /// Good chain, leaf valid for 500 days.
+    LongValidity,
+    /// Good chain, leaf with the OCSP must-staple extension (the test server staples nothing).
+    MustStaple,
+    /// Good chain, but a fresh intermediate (same name and key) that expires in N days.
+    IntermediateExpiresIn(i64),
+    /// Leaf signed by the intermediate with SHA-1 (made with the `openssl` command).
+    Sha1Signature,
+    /// Leaf signed by an intermediate with a 1024-bit RSA key (made with the `openssl` command).
+    WeakIntermediateKey,
 }
+
+/// Where the AIA of [`CertCase::ChainIncomplete`] says the intermediate can be fetched.
+pub const AIA_URL: &str = "http://ca.mail.test/intermediate.der";
 
 /// A certificate chain (leaf first) and the leaf's private key, ready for rustls.
 #[derive(Debug)]
@@ -58,6 +82,7 @@ struct Ca {
 pub struct TestPki {
     root: Ca,
     intermediate: Ca,
+    unknown_root: Ca,
     unknown_intermediate: Ca,
 }
 
@@ -137,6 +162,7 @@ impl TestPki {
         TestPki {
             root,
             intermediate,
+            unknown_root,
             unknown_intermediate,
         }
     }
@@ -161,34 +187,247 @@ impl TestPki {
         path
     }
 
+    /// Issues a client certificate for `name` under the test intermediate and writes
+    /// `client.pem` (certificate, then intermediate) and `client.key` into `dir`.
+    /// Returns their paths.
+    pub fn write_client_identity(&self, dir: &Path, name: &str) -> (PathBuf, PathBuf) {
+        let key = KeyPair::generate().expect("generate client key");
+        let mut params = leaf_params(&[name], days(-1), days(90));
+        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+        let cert = params
+            .signed_by(&key, &self.intermediate.issuer)
+            .expect("sign client certificate");
+        let (cert_path, key_path) = (dir.join("client.pem"), dir.join("client.key"));
+        std::fs::write(
+            &cert_path,
+            format!("{}{}", cert.pem(), self.intermediate.pem),
+        )
+        .expect("write client.pem");
+        std::fs::write(&key_path, key.serialize_pem()).expect("write client.key");
+        (cert_path, key_path)
+    }
+
     /// Issues a server certificate (chain and key) for `name` according to `case`.
+    ///
+    /// Panics if the certificate cannot be made (for the openssl-made cases: if the
+    /// `openssl` command is missing or fails).
     pub fn server_cert(&self, case: CertCase, name: &str) -> ServerCert {
+        match case {
+            CertCase::Sha1Signature => return self.openssl_leaf(name, false),
+            CertCase::WeakIntermediateKey => return self.openssl_leaf(name, true),
+            _ => {}
+        }
         let key = KeyPair::generate().expect("generate leaf key");
         let (from, until) = match case {
             CertCase::Expired => (days(-100), days(-10)),
             CertCase::NotYetValid => (days(10), days(100)),
             CertCase::ExpiresIn(n) => (days(-60), days(n)),
+            CertCase::LongValidity => (days(-1), days(499)),
             _ => (days(-1), days(90)),
         };
-        let params = match case {
+        let mut params = match case {
             CertCase::WrongName => leaf_params(&["other.test", "*.other.test"], from, until),
             _ => leaf_params(&[name], from, until),
         };
+        match case {
+            CertCase::ChainIncomplete => {
+                params
+                    .custom_extensions
+                    .push(CustomExtension::from_oid_content(
+                        &[1, 3, 6, 1, 5, 5, 7, 1, 1],
+                        aia_ca_issuers(AIA_URL),
+                    ))
+            }
+            // TLS Feature (RFC 7633): SEQUENCE { INTEGER 5 (status_request) }.
+            CertCase::MustStaple => {
+                params
+                    .custom_extensions
+                    .push(CustomExtension::from_oid_content(
+                        &[1, 3, 6, 1, 5, 5, 7, 1, 24],
+                        vec![0x30, 0x03, 0x02, 0x01, 0x05],
+                    ))
+            }
+            _ => {}
+        }
         let ca = match case {
-            CertCase::UnknownRoot => &self.unknown_intermediate,
+            CertCase::UnknownRoot | CertCase::PrivateRootSent => &self.unknown_intermediate,
             _ => &self.intermediate,
         };
-        let (leaf, chain_ca) = match case {
-            CertCase::SelfSigned => (params.self_signed(&key), None),
-            CertCase::MissingIntermediate => (params.signed_by(&key, &ca.issuer), None),
-            _ => (params.signed_by(&key, &ca.issuer), Some(ca.cert.clone())),
+        let leaf = match case {
+            CertCase::SelfSigned => params.self_signed(&key),
+            _ => params.signed_by(&key, &ca.issuer),
+        }
+        .expect("sign leaf certificate");
+        let leaf = leaf.der().clone();
+        let (inter, root) = (ca.cert.clone(), self.root.cert.clone());
+        let chain = match case {
+            CertCase::SelfSigned | CertCase::MissingIntermediate | CertCase::ChainIncomplete => {
+                vec![leaf]
+            }
+            CertCase::WrongOrder => vec![leaf, root, inter],
+            CertCase::RootIncluded => vec![leaf, inter, root],
+            CertCase::Duplicate => vec![leaf, inter.clone(), inter],
+            CertCase::PrivateRootSent => vec![leaf, inter, self.unknown_root.cert.clone()],
+            CertCase::IntermediateExpiresIn(n) => vec![leaf, self.reissued_intermediate(n)],
+            _ => vec![leaf, inter],
         };
-        let leaf = leaf.expect("sign leaf certificate");
         ServerCert {
-            chain: std::iter::once(leaf.der().clone())
-                .chain(chain_ca)
-                .collect(),
+            chain,
             key: PrivatePkcs8KeyDer::from(key.serialize_der()).into(),
         }
     }
+
+    /// The intermediate again (same name and key, so it still verifies the leaf),
+    /// valid until now + `n` days.
+    fn reissued_intermediate(&self, n: i64) -> CertificateDer<'static> {
+        let mut params = ca_params("mailtls Test Intermediate", Some(0));
+        params.not_after = days(n);
+        params
+            .signed_by(self.intermediate.issuer.key(), &self.root.issuer)
+            .expect("re-sign intermediate")
+            .der()
+            .clone()
+    }
+
+    /// A leaf the `openssl` command signs: with SHA-1 by the test intermediate, or
+    /// (`weak_intermediate`) with SHA-256 by a fresh 1024-bit RSA intermediate that
+    /// the test root signs. rcgen (rightly) makes neither. The leaf key is P-256, so
+    /// the TLS server itself works as usual.
+    fn openssl_leaf(&self, name: &str, weak_intermediate: bool) -> ServerCert {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = |f: &str| dir.path().join(f).to_string_lossy().into_owned();
+        let write = |f: &str, text: &str| std::fs::write(path(f), text).expect("write temp file");
+        write("root.pem", &self.root.pem);
+        write("root.key", &self.root.issuer.key().serialize_pem());
+        write("inter.pem", &self.intermediate.pem);
+        write("inter.key", &self.intermediate.issuer.key().serialize_pem());
+        write(
+            "leaf.ext",
+            &format!("subjectAltName=DNS:{name}\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nauthorityKeyIdentifier=keyid\n"),
+        );
+        write(
+            "inter.ext",
+            "basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign,digitalSignature\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n",
+        );
+        let (ca_pem, ca_key, digest) = if weak_intermediate {
+            openssl(&[
+                "genpkey",
+                "-algorithm",
+                "RSA",
+                "-pkeyopt",
+                "rsa_keygen_bits:1024",
+                "-out",
+                &path("weak.key"),
+            ]);
+            openssl(&[
+                "req",
+                "-new",
+                "-key",
+                &path("weak.key"),
+                "-subj",
+                "/O=mailtls tests/CN=mailtls Weak Intermediate",
+                "-out",
+                &path("weak.csr"),
+            ]);
+            openssl(&[
+                "x509",
+                "-req",
+                "-in",
+                &path("weak.csr"),
+                "-CA",
+                &path("root.pem"),
+                "-CAkey",
+                &path("root.key"),
+                "-sha256",
+                "-days",
+                "365",
+                "-set_serial",
+                "7",
+                "-extfile",
+                &path("inter.ext"),
+                "-out",
+                &path("weak.pem"),
+            ]);
+            (path("weak.pem"), path("weak.key"), "-sha256")
+        } else {
+            (path("inter.pem"), path("inter.key"), "-sha1")
+        };
+        openssl(&[
+            "genpkey",
+            "-algorithm",
+            "EC",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-out",
+            &path("leaf.key"),
+        ]);
+        openssl(&[
+            "req",
+            "-new",
+            "-key",
+            &path("leaf.key"),
+            "-subj",
+            &format!("/CN={name}"),
+            "-out",
+            &path("leaf.csr"),
+        ]);
+        openssl(&[
+            "x509",
+            "-req",
+            "-in",
+            &path("leaf.csr"),
+            "-CA",
+            &ca_pem,
+            "-CAkey",
+            &ca_key,
+            digest,
+            "-days",
+            "90",
+            "-set_serial",
+            "8",
+            "-extfile",
+            &path("leaf.ext"),
+            "-out",
+            &path("leaf.pem"),
+        ]);
+        let read_cert = |file: &str| {
+            CertificateDer::from_pem_file(file).expect("openssl wrote a PEM certificate")
+        };
+        let key = PrivateKeyDer::from_pem_file(path("leaf.key")).expect("openssl wrote a PEM key");
+        ServerCert {
+            chain: vec![read_cert(&path("leaf.pem")), read_cert(&ca_pem)],
+            key,
+        }
+    }
+}
+
+/// AuthorityInfoAccess with one caIssuers URI, DER-encoded by hand (rcgen has no
+/// AIA support): SEQUENCE { SEQUENCE { id-ad-caIssuers, [6] IA5String url } }.
+fn aia_ca_issuers(url: &str) -> Vec<u8> {
+    const CA_ISSUERS: [u8; 10] = [0x06, 0x08, 0x2B, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x02];
+    let url = url.as_bytes();
+    assert!(url.len() < 100, "short-form DER lengths only");
+    let mut access = CA_ISSUERS.to_vec();
+    access.push(0x86);
+    access.push(url.len() as u8);
+    access.extend_from_slice(url);
+    let mut description = vec![0x30, access.len() as u8];
+    description.extend(access);
+    let mut aia = vec![0x30, description.len() as u8];
+    aia.extend(description);
+    aia
+}
+
+/// Runs `openssl ARGS`, panicking with its output when it fails.
+fn openssl(args: &[&str]) {
+    let output = std::process::Command::new("openssl")
+        .args(args)
+        .output()
+        .expect("run openssl (install Debian's openssl package)");
+    assert!(
+        output.status.success(),
+        "openssl {} failed: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&output.stderr)
+    );
 }

@@ -88,6 +88,19 @@ pub struct ServerSpec {
     /// Host name the certificate is issued for (and the SMTP greeting names); default "mail.test".
     pub name: String,
     pub misbehaviour: Misbehaviour,
+    /// Whether the server asks for a client certificate (issued under the test root).
+    pub client_auth: ClientAuth,
+}
+
+/// Client-certificate policy of a test server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientAuth {
+    /// Never asks.
+    None,
+    /// Asks (naming the test root), accepts connections without one.
+    Optional,
+    /// Asks, and refuses connections without a certificate from the test root.
+    Required,
 }
 
 impl ServerSpec {
@@ -99,6 +112,14 @@ impl ServerSpec {
             cert: CertCase::Good,
             name: "mail.test".to_string(),
             misbehaviour: Misbehaviour::None,
+            client_auth: ClientAuth::None,
+        }
+    }
+
+    pub fn client_auth(self, client_auth: ClientAuth) -> Self {
+        ServerSpec {
+            client_auth,
+            ..self
         }
     }
 
@@ -145,9 +166,26 @@ impl TestServer {
     pub fn try_start(spec: ServerSpec, pki: &TestPki) -> anyhow::Result<TestServer> {
         let cert = pki.server_cert(spec.cert, &spec.name);
         let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-        let config = rustls::ServerConfig::builder_with_provider(provider)
-            .with_protocol_versions(&[&rustls::version::TLS12, &rustls::version::TLS13])?
-            .with_no_client_auth()
+        let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
+            .with_protocol_versions(&[&rustls::version::TLS12, &rustls::version::TLS13])?;
+        let builder = match spec.client_auth {
+            ClientAuth::None => builder.with_no_client_auth(),
+            policy => {
+                let mut roots = rustls::RootCertStore::empty();
+                roots.add(pki.root_der())?;
+                let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+                    Arc::new(roots),
+                    provider,
+                );
+                let verifier = if policy == ClientAuth::Optional {
+                    verifier.allow_unauthenticated()
+                } else {
+                    verifier
+                };
+                builder.with_client_cert_verifier(verifier.build()?)
+            }
+        };
+        let config = builder
             .with_single_cert(cert.chain, cert.key)
             .context("rustls rejects the test certificate")?;
         let listener = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
