@@ -32,7 +32,13 @@ fn good_servers_pass_in_every_protocol_and_mode() {
                 report["findings"]
             );
             assert_eq!(report["verdict"], "ok");
-            assert_eq!(codes(&report), ["cert.trusted"], "{proto:?} {transport:?}");
+            // Trusted through --ca-file only: a private CA, which the report says.
+            assert_eq!(
+                codes(&report),
+                ["cert.trust_differs", "cert.trusted"],
+                "{proto:?} {transport:?}"
+            );
+            assert_eq!(finding(&report, "cert.trust_differs")["severity"], "info");
             let tls = &report["facts"]["tls"];
             assert_eq!(tls["version"], "TLSv1.3");
             assert_eq!(tls["sni"], "mail.test");
@@ -411,7 +417,11 @@ fn human_report_is_plain_when_piped_and_leads_with_the_verdict() {
         headline.contains("could not be verified") && headline.contains("expired"),
         "{headline}"
     );
+    // The helpdesk's three sentences come first: will it work, why not, what to change.
+    let what_to_do = lines.next().expect("third line");
+    assert!(what_to_do.trim_start().starts_with("What to do: Renew"), "{what_to_do}");
     assert!(run.stdout.contains("cert.expired") && run.stdout.contains("Fix:"));
+    assert!(run.stdout.contains("by store: Mozilla: no"), "{}", run.stdout);
 }
 
 #[test]
