@@ -7,19 +7,21 @@
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, SystemTime};
 
-use rustls::pki_types::{ServerName, UnixTime};
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::{timeout_at, Instant};
 
 use crate::cert::{self, CertFacts};
+use crate::chain;
+use crate::fetch;
 use crate::lines::LineReader;
 use crate::protocol::{self, DialogueError, DialogueFacts, TlsMode};
 use crate::session::{self, Deadlines, Pause, Transcript};
 use crate::target::{Host, Target};
 use crate::tls::trust::{StoreVerdict, TrustComparison};
-use crate::tls::{HandshakeFailure, TlsClient, TlsFacts};
+use crate::tls::{HandshakeFailure, TlsClient, TlsFacts, VerifyError};
 
 /// How to check; the same for every target of a run.
 #[derive(Debug, Clone)]
@@ -34,6 +36,8 @@ pub struct CheckSettings {
     pub server_name: Option<String>,
     /// The stores the chain is also judged by, side by side.
     pub compare: TrustComparison,
+    /// Download a missing intermediate from the leaf's AIA URL to confirm the diagnosis.
+    pub fetch_missing: bool,
 }
 
 /// The stage a check was in.
@@ -169,6 +173,8 @@ pub struct CheckFacts {
     pub certificates: Vec<CertFacts>,
     /// The chain judged by each trust store: Mozilla's, this machine's, the CA files.
     pub trust_by_store: Vec<StoreVerdict>,
+    /// The missing intermediate, fetched from its AIA URL (`--fetch-missing`).
+    pub fetched_issuer: Option<FetchedIssuer>,
     /// Certificate authorities the server named when it asked for a client
     /// certificate; `None` if it did not ask.
     pub client_certificate_requested: Option<Vec<String>>,
@@ -196,12 +202,24 @@ impl CheckFacts {
             tls: None,
             certificates: Vec::new(),
             trust_by_store: Vec::new(),
+            fetched_issuer: None,
             client_certificate_requested: None,
             unexpected_plaintext: None,
             stopped: None,
             transcript: Transcript::default(),
         }
     }
+}
+
+/// An intermediate certificate downloaded from the URL in the chain's AIA extension.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FetchedIssuer {
+    pub url: String,
+    pub certificate: Option<CertFacts>,
+    /// With it appended, is the chain trusted by the check's trust store?
+    pub completes_chain: Option<bool>,
+    pub error: Option<String>,
 }
 
 /// Checks one target. Never panics on server input, never runs past `settings.timeout`.
@@ -223,6 +241,15 @@ pub async fn run_check(target: Target, settings: &CheckSettings) -> CheckFacts {
                 u64::try_from(facts.started_unix).unwrap_or(0),
             ));
             facts.trust_by_store = settings.compare.judge(&tls.chain, &name, now);
+            let unknown_issuer = tls
+                .verification
+                .as_ref()
+                .is_some_and(|v| v.error == Some(VerifyError::UnknownIssuer));
+            if settings.fetch_missing && unknown_issuer {
+                let chain = tls.chain.clone();
+                facts.fetched_issuer =
+                    fetch_missing_issuer(&facts, &chain, settings, &name, now, deadline).await;
+            }
         }
         facts.client_certificate_requested = tls
             .client_cert_request
@@ -231,6 +258,42 @@ pub async fn run_check(target: Target, settings: &CheckSettings) -> CheckFacts {
     }
     facts.duration_ms = started.elapsed().as_millis() as u64;
     facts
+}
+
+/// Fetches the issuer the chain lacks, if its AIA names one, and re-verifies.
+async fn fetch_missing_issuer(
+    facts: &CheckFacts,
+    chain: &[CertificateDer<'static>],
+    settings: &CheckSettings,
+    name: &ServerName<'_>,
+    now: UnixTime,
+    deadline: Instant,
+) -> Option<FetchedIssuer> {
+    let missing = chain::analyse(&facts.certificates).top_issuer_missing?;
+    let url = missing.ca_issuers_urls.first()?.clone();
+    Some(match fetch::fetch_certificate(&url, deadline).await {
+        Ok(der) => {
+            let mut completed = chain.to_vec();
+            completed.push(der.clone());
+            let position = completed.len() - 1;
+            let mut certificate = cert::parse_chain(&completed[position..], facts.started_unix);
+            if let Some(c) = certificate.first_mut() {
+                c.position = position;
+            }
+            FetchedIssuer {
+                url,
+                certificate: certificate.into_iter().next(),
+                completes_chain: Some(settings.tls.trust().verify(&completed, name, now).is_ok()),
+                error: None,
+            }
+        }
+        Err(e) => FetchedIssuer {
+            url,
+            certificate: None,
+            completes_chain: None,
+            error: Some(e.to_string()),
+        },
+    })
 }
 
 async fn check(

@@ -124,6 +124,10 @@ pub struct CheckArgs {
     #[command(flatten)]
     pub connect: ConnectArgs,
 
+    /// When the server does not send an intermediate, download it from the URL in the certificate (AIA, plain HTTP) to confirm that it completes the chain
+    #[arg(long)]
+    pub fetch_missing: bool,
+
     /// Warn when the certificate expires in fewer days than this
     #[arg(long, value_name = "DAYS", default_value_t = 30)]
     pub warn_days: i64,

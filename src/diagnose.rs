@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::cert::{date_only, short_name, CertFacts};
 use crate::chain::{self, ChainReport};
-use crate::check::{CheckError, CheckFacts};
+use crate::check::{CheckError, CheckFacts, FetchedIssuer};
 use crate::protocol::{DialogueError, TlsMode};
 use crate::target::{default_port, Target};
 use crate::tls::trust::StoreKind;
@@ -500,6 +500,12 @@ fn certificate_findings(facts: &CheckFacts, policy: &Policy, out: &mut Vec<Findi
                 .filter(|m| !m.ca_issuers_urls.is_empty())
             {
                 let issuer = short_name(&missing.name);
+                let fetched = match &facts.fetched_issuer {
+                    Some(FetchedIssuer { url, completes_chain: Some(true), .. }) => format!(" mailtls downloaded it from {url}: with it, the chain is trusted by {store}."),
+                    Some(FetchedIssuer { url, completes_chain: Some(false), .. }) => format!(" mailtls downloaded it from {url}, but even with it the chain is not trusted by {store}."),
+                    Some(FetchedIssuer { url, error: Some(error), .. }) => format!(" Downloading it from {url} failed: {error}."),
+                    _ => String::new(),
+                };
                 let sent = match certs.len() {
                     1 => "only its own certificate".to_owned(),
                     n => format!("{n} certificates"),
@@ -507,7 +513,7 @@ fn certificate_findings(facts: &CheckFacts, policy: &Policy, out: &mut Vec<Findi
                 out.push(finding(
                     "cert.chain_incomplete",
                     Critical,
-                    format!("The chain is incomplete: the server sends {sent} but not the intermediate '{issuer}' that issued '{}'. Mail clients do not fetch missing certificates, so they cannot verify the chain.", short_name(&certs[missing.below].subject)),
+                    format!("The chain is incomplete: the server sends {sent} but not the intermediate '{issuer}' that issued '{}'. Mail clients do not fetch missing certificates, so they cannot verify the chain.{fetched}", short_name(&certs[missing.below].subject)),
                     Some(format!("Add the intermediate certificate '{issuer}' to the server's certificate file, after the server certificate (it can be downloaded from {}). Dovecot: ssl_cert = </path/fullchain.pem; Postfix: smtpd_tls_chain_files = key.pem, fullchain.pem.", missing.ca_issuers_urls.join(" or "))),
                 ));
             } else {

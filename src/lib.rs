@@ -11,6 +11,7 @@ pub mod chain;
 pub mod check;
 pub mod cli;
 pub mod diagnose;
+pub mod fetch;
 pub mod lines;
 pub mod output;
 pub mod plan;

@@ -88,6 +88,7 @@ impl ConnectPlan {
                 ehlo_name: args.ehlo_name.clone(),
                 server_name: args.sni.clone(),
                 compare,
+                fetch_missing: false,
             },
         })
     }
@@ -101,7 +102,11 @@ impl Plan {
                 crit: args.crit_days,
             });
         }
-        let ConnectPlan { targets, settings } = ConnectPlan::from_args(&args.connect)?;
+        let ConnectPlan {
+            targets,
+            mut settings,
+        } = ConnectPlan::from_args(&args.connect)?;
+        settings.fetch_missing = args.fetch_missing;
         Ok(Plan {
             targets,
             settings,

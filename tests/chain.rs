@@ -4,7 +4,7 @@
 mod common;
 
 use common::{check_json, codes, finding, mailtls, url_for, Pki};
-use mailtls_testkit::{CertCase, ClientAuth, Proto, ServerSpec, Transport, AIA_URL};
+use mailtls_testkit::{CertCase, ClientAuth, HttpFile, Proto, ServerSpec, Transport, AIA_URL};
 use rustls_pki_types::pem::PemObject;
 use serde_json::Value;
 
@@ -258,4 +258,60 @@ fn certs_prints_the_chain_as_pem_or_writes_files() {
     ]);
     assert_eq!(run.code, 3);
     assert!(run.stdout.contains("no certificates"), "{}", run.stdout);
+}
+
+#[test]
+fn a_certificate_that_is_not_der_is_reported_not_fatal() {
+    let pki = Pki::new();
+    let (code, report) = check_case(&pki, CertCase::GarbageInChain);
+    let f = finding(&report, "cert.unparsable");
+    assert_eq!(f["severity"], "critical");
+    assert!(text(&f).contains("Certificate 3"), "{f}");
+    assert_eq!(code, 2);
+    let certs = report["facts"]["certificates"].as_array().expect("certs");
+    assert_eq!(certs.len(), 3);
+    assert!(certs[2]["parse_error"].is_string());
+    assert_eq!(
+        certs[0]["subject"], "CN=mail.test",
+        "the good ones are still shown"
+    );
+}
+
+#[test]
+fn fetch_missing_downloads_the_intermediate_and_confirms_it_completes_the_chain() {
+    let pki = Pki::new();
+    let aia = HttpFile::serve(pki.pki.intermediate_der().to_vec()).expect("http server");
+    let spec = ServerSpec::new(Proto::Imap, Transport::ImplicitTls)
+        .cert(CertCase::ChainIncompleteAt(aia.port()));
+    let server = pki.start(spec);
+    let url = url_for(&server, Proto::Imap, Transport::ImplicitTls);
+
+    // Without the flag nothing is fetched.
+    let run = check_json(&pki, &url, "5s", &[]);
+    assert!(run.report()["facts"]["fetched_issuer"].is_null());
+
+    let run = check_json(&pki, &url, "5s", &["--fetch-missing"]);
+    assert_eq!(run.code, 2, "the server is still broken for mail clients");
+    let fetched = &run.report()["facts"]["fetched_issuer"];
+    assert_eq!(fetched["completes_chain"], true, "{fetched}");
+    assert_eq!(
+        fetched["certificate"]["subject"],
+        "O=mailtls tests, CN=mailtls Test Intermediate"
+    );
+    let words = text(&finding(&run.report(), "cert.chain_incomplete"));
+    assert!(words.contains("with it, the chain is trusted"), "{words}");
+
+    // A URL that answers with something else is reported, not trusted.
+    drop(aia);
+    let junk = HttpFile::serve(b"<html>gone</html>".to_vec()).expect("http server");
+    let spec = ServerSpec::new(Proto::Imap, Transport::ImplicitTls)
+        .cert(CertCase::ChainIncompleteAt(junk.port()));
+    let server = pki.start(spec);
+    let url = url_for(&server, Proto::Imap, Transport::ImplicitTls);
+    let run = check_json(&pki, &url, "5s", &["--fetch-missing"]);
+    let words = text(&finding(&run.report(), "cert.chain_incomplete"));
+    assert!(
+        words.contains("failed") && words.contains("not a certificate"),
+        "{words}"
+    );
 }

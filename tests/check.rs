@@ -419,9 +419,16 @@ fn human_report_is_plain_when_piped_and_leads_with_the_verdict() {
     );
     // The helpdesk's three sentences come first: will it work, why not, what to change.
     let what_to_do = lines.next().expect("third line");
-    assert!(what_to_do.trim_start().starts_with("What to do: Renew"), "{what_to_do}");
+    assert!(
+        what_to_do.trim_start().starts_with("What to do: Renew"),
+        "{what_to_do}"
+    );
     assert!(run.stdout.contains("cert.expired") && run.stdout.contains("Fix:"));
-    assert!(run.stdout.contains("by store: Mozilla: no"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("by store: Mozilla: no"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]

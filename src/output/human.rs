@@ -228,7 +228,7 @@ fn render_details(out: &mut String, facts: &CheckFacts) {
             &format!("{} sent by the server, in order:", facts.certificates.len()),
         );
         for cert in &facts.certificates {
-            render_cert(out, cert);
+            render_cert(out, cert, facts.started_unix);
         }
     }
     if let Some(caps) = &facts.dialogue.capabilities_before_tls {
@@ -239,14 +239,16 @@ fn render_details(out: &mut String, facts: &CheckFacts) {
     }
 }
 
-fn render_cert(out: &mut String, cert: &CertFacts) {
+fn render_cert(out: &mut String, cert: &CertFacts, now: i64) {
     let indent = " ".repeat(LABEL_WIDTH + 2);
     if let Some(error) = &cert.parse_error {
         let _ = writeln!(out, "{indent}{}. {error}", cert.position + 1);
         let _ = writeln!(out, "{indent}   SHA-256 {}", cert.sha256);
         return;
     }
-    let validity = if cert.days_left < 0 {
+    let validity = if cert.not_before_unix > now {
+        format!("NOT VALID until {}", date_only(&cert.not_before))
+    } else if cert.days_left < 0 {
         format!(
             "EXPIRED {} ({} days ago)",
             date_only(&cert.not_after),
@@ -280,6 +282,17 @@ fn render_cert(out: &mut String, cert: &CertFacts) {
         "{indent}   {validity}; {}, {}",
         cert.key, cert.signature_algorithm
     );
+    let _ = writeln!(
+        out,
+        "{indent}   {DIM}serial {} · SHA-256 {}{DIM:#}",
+        cert.serial, cert.sha256
+    );
+    for url in &cert.ca_issuers_urls {
+        let _ = writeln!(out, "{indent}   {DIM}issuer certificate at {url}{DIM:#}");
+    }
+    for url in &cert.ocsp_urls {
+        let _ = writeln!(out, "{indent}   {DIM}OCSP {url}{DIM:#}");
+    }
 }
 
 fn render_transcript(out: &mut String, facts: &CheckFacts) {

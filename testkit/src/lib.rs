@@ -1,8 +1,10 @@
 //! Test kit for mailtls: a throw-away PKI and in-process mail servers (good and broken) on loopback.
 
+pub mod http;
 pub mod pki;
 pub mod server;
 
+pub use http::HttpFile;
 pub use pki::{CertCase, ServerCert, TestPki, AIA_URL};
 pub use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 pub use server::{

@@ -31,6 +31,9 @@ pub enum CertCase {
     ExpiresIn(i64),
     /// Leaf only, with an AIA caIssuers URL naming where the intermediate lives.
     ChainIncomplete,
+    /// Like `ChainIncomplete`, but the AIA URL is `http://127.0.0.1:PORT/intermediate.der`
+    /// (see [`crate::HttpFile`]).
+    ChainIncompleteAt(u16),
     /// [leaf, root, intermediate]: out of order, root included.
     WrongOrder,
     /// [leaf, intermediate, root].
@@ -45,6 +48,8 @@ pub enum CertCase {
     MustStaple,
     /// Good chain, but a fresh intermediate (same name and key) that expires in N days.
     IntermediateExpiresIn(i64),
+    /// Good chain followed by 64 bytes that are not a certificate: [leaf, intermediate, junk].
+    GarbageInChain,
     /// Leaf signed by the intermediate with SHA-1 (made with the `openssl` command).
     Sha1Signature,
     /// Leaf signed by an intermediate with a 1024-bit RSA key (made with the `openssl` command).
@@ -172,6 +177,11 @@ impl TestPki {
         self.root.pem.clone()
     }
 
+    /// DER of the intermediate certificate.
+    pub fn intermediate_der(&self) -> CertificateDer<'static> {
+        self.intermediate.cert.clone()
+    }
+
     /// DER of the root certificate.
     pub fn root_der(&self) -> CertificateDer<'static> {
         self.root.cert.clone()
@@ -238,6 +248,14 @@ impl TestPki {
                         aia_ca_issuers(AIA_URL),
                     ))
             }
+            CertCase::ChainIncompleteAt(port) => {
+                params
+                    .custom_extensions
+                    .push(CustomExtension::from_oid_content(
+                        &[1, 3, 6, 1, 5, 5, 7, 1, 1],
+                        aia_ca_issuers(&format!("http://127.0.0.1:{port}/intermediate.der")),
+                    ))
+            }
             // TLS Feature (RFC 7633): SEQUENCE { INTEGER 5 (status_request) }.
             CertCase::MustStaple => {
                 params
@@ -261,14 +279,16 @@ impl TestPki {
         let leaf = leaf.der().clone();
         let (inter, root) = (ca.cert.clone(), self.root.cert.clone());
         let chain = match case {
-            CertCase::SelfSigned | CertCase::MissingIntermediate | CertCase::ChainIncomplete => {
-                vec![leaf]
-            }
+            CertCase::SelfSigned
+            | CertCase::MissingIntermediate
+            | CertCase::ChainIncomplete
+            | CertCase::ChainIncompleteAt(_) => vec![leaf],
             CertCase::WrongOrder => vec![leaf, root, inter],
             CertCase::RootIncluded => vec![leaf, inter, root],
             CertCase::Duplicate => vec![leaf, inter.clone(), inter],
             CertCase::PrivateRootSent => vec![leaf, inter, self.unknown_root.cert.clone()],
             CertCase::IntermediateExpiresIn(n) => vec![leaf, self.reissued_intermediate(n)],
+            CertCase::GarbageInChain => vec![leaf, inter, CertificateDer::from(vec![0x5A; 64])],
             _ => vec![leaf, inter],
         };
         ServerCert {
