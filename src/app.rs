@@ -1,17 +1,22 @@
-//! Runs a command: plan, check every target concurrently, render once, pick the exit code.
+//! Runs a command: plan, check every target concurrently, stream the reports in
+//! input order, pick the exit code.
 
-use std::io::Write;
+use std::collections::HashMap;
+use std::io::{IsTerminal, Read, Write};
+use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 
+use clap::CommandFactory;
+use indicatif::{ProgressBar, ProgressStyle};
 use tokio::sync::Semaphore;
 
-use crate::check::{run_check, CheckError, CheckFacts, Stop};
-use crate::cli::{Cli, ColorArg, Command};
-use crate::diagnose::Policy;
-use crate::output;
-use crate::plan::{ConnectPlan, Plan, PlanError, DEFAULT_CONCURRENCY};
-use crate::report::{Document, Report};
+use crate::check::{self, run_check_at, CheckError, CheckFacts, Stop};
+use crate::cli::{CertsArgs, CheckArgs, Cli, ColorArg, Command, ConnectArgs};
+use crate::compare;
+use crate::output::{self, Format};
+use crate::plan::{target_lines, ConnectPlan, Job, Plan, PlanError};
+use crate::report::{Document, Report, Summary};
 
 /// Why a command could not run at all (exit code 3).
 #[derive(Debug, thiserror::Error)]
@@ -27,57 +32,252 @@ pub enum AppError {
         path: std::path::PathBuf,
         source: std::io::Error,
     },
+    #[error("cannot read targets from {from}: {source}")]
+    ReadTargets {
+        from: String,
+        source: std::io::Error,
+    },
 }
 
 /// Runs the parsed command line, writing the report to `out`. Returns the exit code.
 pub fn run(cli: Cli, out: &mut dyn Write) -> Result<u8, AppError> {
     match cli.command {
-        Command::Check(args) => {
-            let plan = Plan::from_args(&args)?;
-            let choice = match args.color {
-                ColorArg::Auto => anstream::ColorChoice::Auto,
-                ColorArg::Always => anstream::ColorChoice::Always,
-                ColorArg::Never => anstream::ColorChoice::Never,
-            };
-            choice.write_global();
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .build()
-                .map_err(AppError::Runtime)?;
-            let document = runtime.block_on(run_plan(&plan));
-            let text = output::render(&document, plan.format, plan.human);
-            out.write_all(text.as_bytes()).map_err(AppError::Output)?;
-            out.flush().map_err(AppError::Output)?;
-            Ok(document.summary.exit_code)
+        Command::Check(args) => run_check_command(&args, out),
+        Command::Certs(args) => run_certs_command(&args, out),
+        Command::Completions { shell } => {
+            let mut command = Cli::command();
+            clap_complete::generate(shell, &mut command, "mailtls", out);
+            Ok(0)
         }
-        Command::Certs(args) => {
-            let ConnectPlan { targets, settings } = ConnectPlan::from_args(&args.connect)?;
-            let plan = Plan {
-                targets,
-                settings,
-                policy: Policy::default(),
-                format: output::Format::Human,
-                human: output::HumanOptions::default(),
-                concurrency: DEFAULT_CONCURRENCY,
-            };
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .build()
-                .map_err(AppError::Runtime)?;
-            let document = runtime.block_on(run_plan(&plan));
-            let text = match &args.out {
-                None => output::pem::render_chains(&document.reports),
-                Some(dir) => write_chain_files(dir, &document.reports)?,
-            };
-            out.write_all(text.as_bytes()).map_err(AppError::Output)?;
-            out.flush().map_err(AppError::Output)?;
-            let all_sent = document
-                .reports
-                .iter()
-                .all(|r| r.facts.tls.as_ref().is_some_and(|t| !t.chain.is_empty()));
-            Ok(if all_sent { 0 } else { 3 })
+        Command::Man => {
+            clap_mangen::Man::new(Cli::command())
+                .render(out)
+                .map_err(AppError::Output)?;
+            Ok(0)
         }
     }
+}
+
+/// The targets listed in `--targets-file` and, for a `-` target, on standard input.
+fn listed_targets(args: &ConnectArgs) -> Result<Vec<String>, AppError> {
+    let mut lines = Vec::new();
+    if let Some(path) = &args.targets_file {
+        let text = std::fs::read_to_string(path).map_err(|source| AppError::ReadTargets {
+            from: path.display().to_string(),
+            source,
+        })?;
+        lines.extend(target_lines(&text));
+    }
+    if args.targets.iter().any(|t| t == "-") {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|source| AppError::ReadTargets {
+                from: "standard input".to_owned(),
+                source,
+            })?;
+        lines.extend(target_lines(&text));
+    }
+    Ok(lines)
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, AppError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(AppError::Runtime)
+}
+
+fn run_check_command(args: &CheckArgs, out: &mut dyn Write) -> Result<u8, AppError> {
+    let plan = Plan::from_args(args, &listed_targets(&args.connect)?)?;
+    let choice = match args.color {
+        ColorArg::Auto => anstream::ColorChoice::Auto,
+        ColorArg::Always => anstream::ColorChoice::Always,
+        ColorArg::Never => anstream::ColorChoice::Never,
+    };
+    choice.write_global();
+    let stderr_is_terminal = std::io::stderr().is_terminal();
+    let progress = (!plan.quiet && stderr_is_terminal && plan.jobs.len() > 1).then(|| {
+        let bar = ProgressBar::new(plan.jobs.len() as u64);
+        if let Ok(style) = ProgressStyle::with_template(
+            "{spinner} {pos}/{len} checked [{bar:30}] {elapsed} (ETA {eta})",
+        ) {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        bar
+    });
+
+    let mut summary = Summary::default();
+    let mut collected = Vec::new();
+    let mut write_error = None;
+    runtime()?.block_on(run_jobs(&plan, progress.clone(), |report| {
+        summary.add(&report, plan.fail_on);
+        let text = match plan.format {
+            Format::Human => {
+                let separator = if summary.total > 1 { "\n" } else { "" };
+                format!("{separator}{}", output::render_report(&report, plan.human))
+            }
+            Format::Ndjson => output::ndjson_line(&report),
+            Format::Json | Format::Nagios => {
+                collected.push(report);
+                return;
+            }
+        };
+        // Keep the bar off the lines being written.
+        let mut write = || out.write_all(text.as_bytes()).and_then(|()| out.flush());
+        let result = match &progress {
+            Some(bar) => bar.suspend(write),
+            None => write(),
+        };
+        if let Err(e) = result {
+            write_error.get_or_insert(e);
+        }
+    }));
+    if let Some(bar) = &progress {
+        bar.finish_and_clear();
+    }
+    if let Some(e) = write_error {
+        return Err(AppError::Output(e));
+    }
+
+    let tail = match plan.format {
+        Format::Human if summary.total > 1 => format!("\n{}", output::render_summary(&summary)),
+        Format::Human | Format::Ndjson => String::new(),
+        Format::Json => output::json_document(&Document::with_summary(collected, summary.clone())),
+        Format::Nagios => output::render_nagios(
+            &Document::with_summary(collected, summary.clone()),
+            &plan.policy,
+        ),
+    };
+    out.write_all(tail.as_bytes()).map_err(AppError::Output)?;
+    out.flush().map_err(AppError::Output)?;
+    // Machine formats keep standard output clean; a person or a CI log still
+    // gets the counts and the slowest targets.
+    if !plan.quiet && summary.total > 1 && matches!(plan.format, Format::Json | Format::Ndjson) {
+        anstream::eprint!("{}", output::render_summary(&summary));
+    }
+    Ok(summary.exit_code)
+}
+
+fn run_certs_command(args: &CertsArgs, out: &mut dyn Write) -> Result<u8, AppError> {
+    let connect = ConnectPlan::from_args(&args.connect, &listed_targets(&args.connect)?)?;
+    let plan = Plan::gather_only(connect);
+    let mut reports = Vec::new();
+    runtime()?.block_on(run_jobs(&plan, None, |report| reports.push(report)));
+    let text = match &args.out {
+        None => output::pem::render_chains(&reports),
+        Some(dir) => write_chain_files(dir, &reports)?,
+    };
+    out.write_all(text.as_bytes()).map_err(AppError::Output)?;
+    out.flush().map_err(AppError::Output)?;
+    let all_sent = reports.iter().all(|r| {
+        r.facts
+            .as_ref()
+            .and_then(|f| f.tls.as_ref())
+            .is_some_and(|t| !t.chain.is_empty())
+    });
+    Ok(if all_sent { 0 } else { 3 })
+}
+
+/// Checks every job of the plan and hands each report to `sink` in input order,
+/// as soon as it and all before it are done. At most `limits.concurrency` checks
+/// run at once, and at most `limits.per_host` against any one host. Every job
+/// yields a report (one per address with `--all-addresses`), failures included.
+pub async fn run_jobs(plan: &Plan, progress: Option<ProgressBar>, mut sink: impl FnMut(Report)) {
+    let limits = plan.limits;
+    let global = Arc::new(Semaphore::new(limits.concurrency.max(1)));
+    let mut per_host: HashMap<String, Arc<Semaphore>> = HashMap::new();
+    let settings = Arc::new(plan.settings.clone());
+    let policy = plan.policy;
+    let mut tasks = Vec::with_capacity(plan.jobs.len());
+    for job in &plan.jobs {
+        let target = match job {
+            Job::Check(target) => target.clone(),
+            Job::Invalid { input, error } => {
+                tasks.push(Pending::Ready(vec![Report::invalid_input(input, error)]));
+                if let Some(bar) = &progress {
+                    bar.inc(1);
+                }
+                continue;
+            }
+        };
+        let host = per_host
+            .entry(target.host.to_string().to_ascii_lowercase())
+            .or_insert_with(|| Arc::new(Semaphore::new(limits.per_host.max(1))))
+            .clone();
+        let (global, settings, progress) = (global.clone(), settings.clone(), progress.clone());
+        let fallback = target.clone();
+        let handle = tokio::spawn(async move {
+            // Semaphores are never closed, so acquiring cannot fail. The host's
+            // permit comes first so a busy host does not hold global slots idle.
+            let _host = host.acquire_owned().await;
+            let _slot = global.acquire_owned().await;
+            let facts = if limits.all_addresses {
+                check_every_address(target, &settings).await
+            } else {
+                vec![run_check_at(target, None, &settings).await]
+            };
+            if let Some(bar) = &progress {
+                bar.inc(1);
+            }
+            facts
+        });
+        tasks.push(Pending::Running(fallback, handle));
+    }
+    for task in tasks {
+        let reports = match task {
+            Pending::Ready(reports) => reports,
+            Pending::Running(target, handle) => {
+                // A check that panicked still yields a report: nothing is lost.
+                let all_facts = handle.await.unwrap_or_else(|e| {
+                    let mut facts = CheckFacts::new(target);
+                    facts.stopped = Some(Stop::from(CheckError::Internal {
+                        detail: e.to_string(),
+                    }));
+                    vec![facts]
+                });
+                let mut reports: Vec<Report> = all_facts
+                    .into_iter()
+                    .map(|facts| Report::new(facts, &policy))
+                    .collect();
+                compare::addresses(&mut reports);
+                reports
+            }
+        };
+        for report in reports {
+            sink(report);
+        }
+    }
+}
+
+enum Pending {
+    Ready(Vec<Report>),
+    Running(
+        crate::target::Target,
+        tokio::task::JoinHandle<Vec<CheckFacts>>,
+    ),
+}
+
+/// `--all-addresses`: resolve once, then check each address in turn (the host's
+/// connection budget already covers this task, so addresses are not run in
+/// parallel). A name that does not resolve yields the one report saying so.
+async fn check_every_address(
+    target: crate::target::Target,
+    settings: &check::CheckSettings,
+) -> Vec<CheckFacts> {
+    let deadline = tokio::time::Instant::now() + settings.timeout;
+    let mut addresses: Vec<SocketAddr> = match check::resolve(&target, settings, deadline).await {
+        Ok(addresses) => addresses,
+        Err(_) => return vec![run_check_at(target, None, settings).await],
+    };
+    // getaddrinfo may list an address once per socket type.
+    let mut seen = std::collections::HashSet::new();
+    addresses.retain(|a| seen.insert(*a));
+    let mut all = Vec::with_capacity(addresses.len());
+    for address in addresses {
+        all.push(run_check_at(target.clone(), Some(address), settings).await);
+    }
+    all
 }
 
 /// Writes `DIR/HOST_PORT-N.pem` for every certificate; returns what was written,
@@ -89,7 +289,10 @@ fn write_chain_files(dir: &Path, reports: &[Report]) -> Result<String, AppError>
     })?;
     let mut summary = String::new();
     for report in reports {
-        let facts = &report.facts;
+        let Some(facts) = &report.facts else {
+            summary.push_str(&format!("{}: {}\n", report.input, report.headline));
+            continue;
+        };
         let target = &facts.target;
         // IPv6 colons and other odd characters do not belong in file names.
         let host: String = target
@@ -127,36 +330,4 @@ fn write_chain_files(dir: &Path, reports: &[Report]) -> Result<String, AppError>
         }
     }
     Ok(summary)
-}
-
-/// Checks every target of the plan, at most `plan.concurrency` at once, and returns
-/// one report per target in the order given, failures included.
-pub async fn run_plan(plan: &Plan) -> Document {
-    let limit = Arc::new(Semaphore::new(plan.concurrency.max(1)));
-    let settings = Arc::new(plan.settings.clone());
-    let mut tasks = Vec::with_capacity(plan.targets.len());
-    for target in &plan.targets {
-        let (limit, settings, target) = (limit.clone(), settings.clone(), target.clone());
-        tasks.push((
-            target.clone(),
-            tokio::spawn(async move {
-                // The semaphore is never closed, so acquiring cannot fail.
-                let _permit = limit.acquire_owned().await;
-                run_check(target, &settings).await
-            }),
-        ));
-    }
-    let mut reports = Vec::with_capacity(tasks.len());
-    for (target, task) in tasks {
-        // A check that panicked still yields a report: nothing is lost.
-        let facts = task.await.unwrap_or_else(|e| {
-            let mut facts = CheckFacts::new(target);
-            facts.stopped = Some(Stop::from(CheckError::Internal {
-                detail: e.to_string(),
-            }));
-            facts
-        });
-        reports.push(Report::new(facts, &plan.policy));
-    }
-    Document::new(reports)
 }

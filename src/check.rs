@@ -4,6 +4,7 @@
 //! far it got and, if it stopped early, where and why. Judging the facts is
 //! `diagnose`'s job; printing them is `output`'s.
 
+use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, SystemTime};
 
@@ -38,6 +39,8 @@ pub struct CheckSettings {
     pub compare: TrustComparison,
     /// Download a missing intermediate from the leaf's AIA URL to confirm the diagnosis.
     pub fetch_missing: bool,
+    /// Names answered without DNS (`--resolve`), lowercase.
+    pub resolve: HashMap<String, Vec<IpAddr>>,
 }
 
 /// The stage a check was in.
@@ -224,9 +227,22 @@ pub struct FetchedIssuer {
 
 /// Checks one target. Never panics on server input, never runs past `settings.timeout`.
 pub async fn run_check(target: Target, settings: &CheckSettings) -> CheckFacts {
+    run_check_at(target, None, settings).await
+}
+
+/// Like [`run_check`], but connects to `address` instead of resolving the host
+/// (for `--all-addresses`); SNI and verification still use the host name.
+pub async fn run_check_at(
+    target: Target,
+    address: Option<SocketAddr>,
+    settings: &CheckSettings,
+) -> CheckFacts {
     let started = Instant::now();
     let deadline = started + settings.timeout;
     let mut facts = CheckFacts::new(target);
+    if let Some(address) = address {
+        facts.addresses = vec![address];
+    }
     if let Err(error) = check(&mut facts, settings, deadline).await {
         facts.stopped = Some(Stop::from(error));
     }
@@ -301,7 +317,9 @@ async fn check(
     settings: &CheckSettings,
     deadline: Instant,
 ) -> Result<(), CheckError> {
-    facts.addresses = resolve(&facts.target, deadline).await?;
+    if facts.addresses.is_empty() {
+        facts.addresses = resolve(&facts.target, settings, deadline).await?;
+    }
     let (tcp, address) = connect(&facts.addresses, deadline).await?;
     facts.connected_to = Some(address);
     let name = server_name(&facts.target, settings)?;
@@ -405,11 +423,22 @@ async fn close_politely<S: AsyncRead + AsyncWrite + Unpin>(stream: &mut S, deadl
     let _ = timeout_at(soon, stream.shutdown()).await;
 }
 
-async fn resolve(target: &Target, deadline: Instant) -> Result<Vec<SocketAddr>, CheckError> {
+/// The addresses of the target's host, IPv6 and IPv4, in the resolver's order.
+pub async fn resolve(
+    target: &Target,
+    settings: &CheckSettings,
+    deadline: Instant,
+) -> Result<Vec<SocketAddr>, CheckError> {
     let name = match &target.host {
         Host::Ip(ip) => return Ok(vec![SocketAddr::new(*ip, target.port)]),
         Host::Name(name) => name,
     };
+    if let Some(ips) = settings.resolve.get(&name.to_ascii_lowercase()) {
+        return Ok(ips
+            .iter()
+            .map(|ip| SocketAddr::new(*ip, target.port))
+            .collect());
+    }
     let lookup = tokio::net::lookup_host((name.as_str(), target.port));
     let addresses: Vec<SocketAddr> = match timeout_at(deadline, lookup).await {
         Ok(Ok(found)) => found.collect(),

@@ -33,6 +33,13 @@ pub enum Command {
     /// Print the certificates each server sends, as PEM (like openssl s_client -showcerts).
     #[command(after_help = CERTS_HELP)]
     Certs(CertsArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), e.g. mailtls man > mailtls.1
+    Man,
 }
 
 const CERTS_HELP: &str = "\
@@ -70,9 +77,29 @@ Exit codes: 0 ok, 1 warning, 2 critical, 3 could not check (see mailtls --help).
 /// How to reach and talk to the servers: shared by every command that connects.
 #[derive(Debug, Args)]
 pub struct ConnectArgs {
-    /// Servers to check: HOST:PORT, [IPv6]:PORT, or a URL such as imaps://HOST
-    #[arg(required = true, value_name = "TARGET")]
+    /// Servers to check: HOST:PORT, [IPv6]:PORT, or a URL such as imaps://HOST; - reads them from standard input
+    #[arg(value_name = "TARGET", required_unless_present = "targets_file")]
     pub targets: Vec<String>,
+
+    /// Read targets from FILE, one per line; blank lines and lines starting with # are skipped
+    #[arg(long, value_name = "FILE")]
+    pub targets_file: Option<PathBuf>,
+
+    /// How many checks run at once
+    #[arg(long, value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub concurrency: u32,
+
+    /// At most N connections at once to any one host, however many targets name it
+    #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub per_host: u32,
+
+    /// Check every IPv4 and IPv6 address of each host name separately, and say when they differ
+    #[arg(long)]
+    pub all_addresses: bool,
+
+    /// Use ADDRESS for NAME instead of asking DNS (repeatable; several addresses per name allowed), e.g. mail.example.org:192.0.2.7 or mail.example.org:[2001:db8::7]
+    #[arg(long, value_name = "NAME:ADDRESS", value_parser = parse_resolve)]
+    pub resolve: Vec<(String, std::net::IpAddr)>,
 
     /// Protocol, for ports that do not imply one
     #[arg(short, long, value_enum)]
@@ -136,9 +163,17 @@ pub struct CheckArgs {
     #[arg(long, value_name = "DAYS", default_value_t = 7)]
     pub crit_days: i64,
 
-    /// Output format
+    /// Output format: human; json (one document); ndjson (one JSON object per target, streamed in input order); nagios (monitoring-plugin status line with performance data)
     #[arg(short, long, value_enum, default_value_t = FormatArg::Human)]
     pub format: FormatArg,
+
+    /// The least severity that makes the exit code non-zero (could-not-check always does)
+    #[arg(long, value_enum, default_value_t = FailOnArg::Warning)]
+    pub fail_on: FailOnArg,
+
+    /// No progress bar and no summary on standard error
+    #[arg(short, long)]
+    pub quiet: bool,
 
     /// Show the dialogue with the server line by line (human format; JSON always has it)
     #[arg(long)]
@@ -167,6 +202,14 @@ pub enum TrustArg {
 pub enum FormatArg {
     Human,
     Json,
+    Ndjson,
+    Nagios,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOnArg {
+    Warning,
+    Critical,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -174,6 +217,21 @@ pub enum ColorArg {
     Auto,
     Always,
     Never,
+}
+
+/// `name:192.0.2.7` or `name:[2001:db8::7]`.
+fn parse_resolve(text: &str) -> Result<(String, std::net::IpAddr), String> {
+    let (name, address) = text
+        .split_once(':')
+        .ok_or_else(|| format!("{text:?}: write NAME:ADDRESS"))?;
+    let address = address.trim_start_matches('[').trim_end_matches(']');
+    let ip = address
+        .parse()
+        .map_err(|_| format!("{text:?}: {address:?} is not an IP address"))?;
+    if name.is_empty() {
+        return Err(format!("{text:?}: the name is empty"));
+    }
+    Ok((name.to_ascii_lowercase(), ip))
 }
 
 /// `10`, `10s`, `2.5s`, `500ms`.

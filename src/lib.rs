@@ -10,6 +10,7 @@ pub mod cert;
 pub mod chain;
 pub mod check;
 pub mod cli;
+pub mod compare;
 pub mod diagnose;
 pub mod fetch;
 pub mod lines;

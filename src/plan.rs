@@ -2,26 +2,58 @@
 //!
 //! This is the only module that reads clap types; everything after it sees core types.
 
+use std::collections::HashMap;
+
 use crate::check::CheckSettings;
-use crate::cli::{CheckArgs, ConnectArgs, FormatArg, ProtocolArg, TrustArg};
-use crate::diagnose::Policy;
+use crate::cli::{CheckArgs, ConnectArgs, FailOnArg, FormatArg, ProtocolArg, TrustArg};
+use crate::diagnose::{Policy, Severity};
 use crate::output::{Format, HumanOptions};
 use crate::protocol::{Protocol, TlsMode};
 use crate::target::{Target, TargetError, TargetSpec};
 use crate::tls::trust::{TrustBase, TrustComparison, TrustError, TrustStore};
 use crate::tls::{ClientIdentity, IdentityError, TlsClient};
 
-/// How many checks run at once.
-pub const DEFAULT_CONCURRENCY: usize = 32;
+/// One input of a run: a target to check, or a line that is not one (which still
+/// yields a result saying why).
+#[derive(Debug, Clone)]
+pub enum Job {
+    Check(Target),
+    Invalid { input: String, error: String },
+}
+
+/// How checks are spread over time and servers.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Checks at once, over all servers.
+    pub concurrency: usize,
+    /// Connections at once to any one host.
+    pub per_host: usize,
+    /// Check each address of a name separately.
+    pub all_addresses: bool,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            concurrency: 64,
+            per_host: 2,
+            all_addresses: false,
+        }
+    }
+}
 
 #[derive(Debug)]
 pub struct Plan {
-    pub targets: Vec<Target>,
+    pub jobs: Vec<Job>,
     pub settings: CheckSettings,
+    pub limits: Limits,
     pub policy: Policy,
     pub format: Format,
     pub human: HumanOptions,
-    pub concurrency: usize,
+    /// The least severity that fails the run (exit code non-zero).
+    pub fail_on: Severity,
+    /// No progress bar or summary on standard error.
+    pub quiet: bool,
 }
 
 /// A run that cannot start. Each is a usage or set-up error (exit code 3).
@@ -37,17 +69,23 @@ pub enum PlanError {
     BadSni(String),
     #[error("--crit-days ({crit}) must not be larger than --warn-days ({warn})")]
     Days { warn: i64, crit: i64 },
+    #[error("no targets given (the targets file or standard input was empty)")]
+    NoTargets,
 }
 
-/// What every connecting command needs: the targets and how to check them.
+/// What every connecting command needs: the inputs and how to check them.
 #[derive(Debug)]
 pub struct ConnectPlan {
-    pub targets: Vec<Target>,
+    pub jobs: Vec<Job>,
     pub settings: CheckSettings,
+    pub limits: Limits,
 }
 
 impl ConnectPlan {
-    pub fn from_args(args: &ConnectArgs) -> Result<ConnectPlan, PlanError> {
+    /// `listed` are the targets read from `--targets-file` or standard input: a
+    /// malformed one becomes a [`Job::Invalid`] result. A malformed target on the
+    /// command line is a usage error instead, said at once.
+    pub fn from_args(args: &ConnectArgs, listed: &[String]) -> Result<ConnectPlan, PlanError> {
         let protocol = args.protocol.map(|p| match p {
             ProtocolArg::Imap => Protocol::Imap,
             ProtocolArg::Pop3 => Protocol::Pop3,
@@ -59,11 +97,21 @@ impl ConnectPlan {
             (_, true) => Some(TlsMode::Implicit),
             _ => None,
         };
-        let targets = args
-            .targets
-            .iter()
-            .map(|t| TargetSpec::parse(t)?.resolve(protocol, mode))
-            .collect::<Result<Vec<_>, _>>()?;
+        let parse = |text: &str| TargetSpec::parse(text)?.resolve(protocol, mode);
+        let mut jobs = Vec::new();
+        for word in args.targets.iter().filter(|t| t.as_str() != "-") {
+            jobs.push(Job::Check(parse(word)?));
+        }
+        jobs.extend(listed.iter().map(|line| match parse(line) {
+            Ok(target) => Job::Check(target),
+            Err(e) => Job::Invalid {
+                input: line.clone(),
+                error: e.to_string(),
+            },
+        }));
+        if jobs.is_empty() {
+            return Err(PlanError::NoTargets);
+        }
         if let Some(sni) = &args.sni {
             if rustls::pki_types::ServerName::try_from(sni.as_str()).is_err() {
                 return Err(PlanError::BadSni(sni.clone()));
@@ -81,7 +129,7 @@ impl ConnectPlan {
             _ => None,
         };
         Ok(ConnectPlan {
-            targets,
+            jobs,
             settings: CheckSettings {
                 tls: TlsClient::new(provider, trust, !args.no_sni).with_identity(identity),
                 timeout: args.timeout,
@@ -89,13 +137,25 @@ impl ConnectPlan {
                 server_name: args.sni.clone(),
                 compare,
                 fetch_missing: false,
+                resolve: args
+                    .resolve
+                    .iter()
+                    .fold(HashMap::new(), |mut map, (name, ip)| {
+                        map.entry(name.clone()).or_insert_with(Vec::new).push(*ip);
+                        map
+                    }),
+            },
+            limits: Limits {
+                concurrency: args.concurrency as usize,
+                per_host: args.per_host as usize,
+                all_addresses: args.all_addresses,
             },
         })
     }
 }
 
 impl Plan {
-    pub fn from_args(args: &CheckArgs) -> Result<Plan, PlanError> {
+    pub fn from_args(args: &CheckArgs, listed: &[String]) -> Result<Plan, PlanError> {
         if args.crit_days > args.warn_days {
             return Err(PlanError::Days {
                 warn: args.warn_days,
@@ -103,13 +163,15 @@ impl Plan {
             });
         }
         let ConnectPlan {
-            targets,
+            jobs,
             mut settings,
-        } = ConnectPlan::from_args(&args.connect)?;
+            limits,
+        } = ConnectPlan::from_args(&args.connect, listed)?;
         settings.fetch_missing = args.fetch_missing;
         Ok(Plan {
-            targets,
+            jobs,
             settings,
+            limits,
             policy: Policy {
                 warn_days: args.warn_days,
                 crit_days: args.crit_days,
@@ -117,11 +179,55 @@ impl Plan {
             format: match args.format {
                 FormatArg::Human => Format::Human,
                 FormatArg::Json => Format::Json,
+                FormatArg::Ndjson => Format::Ndjson,
+                FormatArg::Nagios => Format::Nagios,
             },
             human: HumanOptions {
                 transcript: args.transcript,
             },
-            concurrency: DEFAULT_CONCURRENCY,
+            fail_on: match args.fail_on {
+                FailOnArg::Warning => Severity::Warning,
+                FailOnArg::Critical => Severity::Critical,
+            },
+            quiet: args.quiet,
         })
+    }
+
+    /// A plan for a command that only gathers (e.g. `certs`): no judgement options.
+    pub fn gather_only(connect: ConnectPlan) -> Plan {
+        Plan {
+            jobs: connect.jobs,
+            settings: connect.settings,
+            limits: connect.limits,
+            policy: Policy::default(),
+            format: Format::Human,
+            human: HumanOptions::default(),
+            fail_on: Severity::Warning,
+            quiet: true,
+        }
+    }
+}
+
+/// Lines of a targets file: trimmed, without blanks and `#` comments.
+pub fn target_lines(text: &str) -> Vec<String> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_owned)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn target_files_skip_blanks_and_comments() {
+        let text =
+            "# mail servers\nimap.example.org:993\n\n   smtp.example.org:587  \n#smtp.old:25\n";
+        assert_eq!(
+            target_lines(text),
+            ["imap.example.org:993", "smtp.example.org:587"]
+        );
     }
 }

@@ -17,13 +17,17 @@ pub const SCHEMA_VERSION: u32 = 1;
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Report {
+    /// The target as the user gave it (a command-line word or a line of a targets
+    /// file), so results can be matched to inputs.
+    pub input: String,
     /// The worst severity among the findings (critical above unknown).
     pub verdict: Severity,
     /// One sentence for a helpdesk: will a mail client connect without a warning, and if not, why.
     pub headline: String,
     /// Worst first.
     pub findings: Vec<Finding>,
-    pub facts: CheckFacts,
+    /// What the check saw; `null` only when the input could not be understood as a target.
+    pub facts: Option<CheckFacts>,
 }
 
 /// The whole output of a run.
@@ -53,8 +57,55 @@ pub struct Summary {
     pub critical: usize,
     pub unknown: usize,
     /// The process's exit code: 2 if any critical, else 3 if any unknown, else 1 if
-    /// any warning, else 0.
+    /// any warning, else 0 (with `--fail-on critical`, warnings give 0).
     pub exit_code: u8,
+    /// The slowest checks, slowest first (at most five).
+    pub slowest: Vec<Timing>,
+}
+
+/// How long one target's check took.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Timing {
+    pub input: String,
+    pub duration_ms: u64,
+}
+
+/// How many slow targets a summary names.
+const SLOWEST: usize = 5;
+
+impl Summary {
+    /// Counts one more report in.
+    pub fn add(&mut self, report: &Report, fail_on: Severity) {
+        self.total += 1;
+        match report.verdict {
+            Severity::Ok | Severity::Info => self.ok += 1,
+            Severity::Warning => self.warning += 1,
+            Severity::Critical => self.critical += 1,
+            Severity::Unknown => self.unknown += 1,
+        }
+        let worst = [
+            (self.critical, Severity::Critical),
+            (self.unknown, Severity::Unknown),
+            (self.warning, Severity::Warning),
+        ]
+        .into_iter()
+        .find(|(n, _)| *n > 0)
+        .map_or(Severity::Ok, |(_, s)| s);
+        self.exit_code = match worst {
+            Severity::Warning if fail_on > Severity::Warning => 0,
+            worst => diagnose::exit_code(worst),
+        };
+        if let Some(facts) = &report.facts {
+            self.slowest.push(Timing {
+                input: report.input.clone(),
+                duration_ms: facts.duration_ms,
+            });
+            self.slowest
+                .sort_by_key(|t| std::cmp::Reverse(t.duration_ms));
+            self.slowest.truncate(SLOWEST);
+        }
+    }
 }
 
 impl Report {
@@ -63,29 +114,55 @@ impl Report {
         let verdict = diagnose::verdict(&findings);
         let headline = headline(&facts, &findings, verdict);
         Report {
+            input: facts.target.input.clone(),
             verdict,
             headline,
             findings,
-            facts,
+            facts: Some(facts),
+        }
+    }
+
+    /// Adds a finding made from several reports (e.g. addresses that differ) and
+    /// re-judges.
+    pub fn add_finding(&mut self, finding: Finding) {
+        self.findings.push(finding);
+        self.findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
+        self.verdict = diagnose::verdict(&self.findings);
+        if let Some(facts) = &self.facts {
+            self.headline = headline(facts, &self.findings, self.verdict);
+        }
+    }
+
+    /// The result for an input that is not a target (a malformed line of a
+    /// targets file): it still yields exactly one result, which says why.
+    pub fn invalid_input(input: &str, error: &str) -> Report {
+        let finding = Finding {
+            code: "input.invalid_target".to_owned(),
+            severity: Severity::Unknown,
+            message: format!("Not a target: {error}."),
+            fix: Some("Write HOST:PORT with a mail port, [IPv6]:PORT, or a URL such as imaps://HOST; see mailtls check --help.".to_owned()),
+        };
+        Report {
+            input: input.to_owned(),
+            verdict: Severity::Unknown,
+            headline: format!("Could not check. {}", finding.message),
+            findings: vec![finding],
+            facts: None,
         }
     }
 }
 
 impl Document {
-    pub fn new(reports: Vec<Report>) -> Document {
-        let mut summary = Summary {
-            total: reports.len(),
-            ..Summary::default()
-        };
+    pub fn new(reports: Vec<Report>, fail_on: Severity) -> Document {
+        let mut summary = Summary::default();
         for report in &reports {
-            match report.verdict {
-                Severity::Ok | Severity::Info => summary.ok += 1,
-                Severity::Warning => summary.warning += 1,
-                Severity::Critical => summary.critical += 1,
-                Severity::Unknown => summary.unknown += 1,
-            }
+            summary.add(report, fail_on);
         }
-        summary.exit_code = diagnose::exit_code(diagnose::worst(reports.iter().map(|r| r.verdict)));
+        Document::with_summary(reports, summary)
+    }
+
+    /// A document whose summary was counted while the reports streamed in.
+    pub fn with_summary(reports: Vec<Report>, summary: Summary) -> Document {
         Document {
             schema: SCHEMA_VERSION,
             tool: Tool {

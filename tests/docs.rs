@@ -8,8 +8,14 @@ use std::collections::BTreeSet;
 fn codes_in_source(source: &str) -> BTreeSet<String> {
     let mut codes = BTreeSet::new();
     let mut rest = source;
-    while let Some(at) = rest.find("finding(") {
-        rest = &rest[at + "finding(".len()..];
+    while let Some(at) = rest.find("finding(").or_else(|| rest.find("code: ")) {
+        // Whichever marker comes first.
+        let at = match (rest.find("finding("), rest.find("code: ")) {
+            (Some(a), Some(b)) => a.min(b),
+            _ => at,
+        };
+        let marker = if rest[at..].starts_with("finding(") { "finding(" } else { "code: " };
+        rest = &rest[at + marker.len()..];
         let Some(open) = rest.find('"') else { break };
         // Only a literal right after the parenthesis (allowing whitespace).
         if !rest[..open].trim().is_empty() {
@@ -26,9 +32,18 @@ fn codes_in_source(source: &str) -> BTreeSet<String> {
 
 #[test]
 fn every_finding_code_is_documented() {
-    let source = include_str!("../src/diagnose.rs");
     let docs = include_str!("../docs/findings.md");
-    let codes = codes_in_source(source);
+    let codes: BTreeSet<String> = [
+        include_str!("../src/diagnose.rs"),
+        include_str!("../src/report.rs"),
+        include_str!("../src/compare.rs"),
+    ]
+    .into_iter()
+    .flat_map(codes_in_source)
+    .collect();
+    for expected in ["cert.expired", "dns.addresses_differ", "input.invalid_target"] {
+        assert!(codes.contains(expected), "the scan misses {expected}: {codes:?}");
+    }
     assert!(codes.len() >= 25, "the scan found too few codes: {codes:?}");
     for code in &codes {
         assert!(

@@ -7,7 +7,7 @@ use anstyle::{AnsiColor, Style};
 use crate::cert::{date_only, short_name, CertFacts};
 use crate::check::CheckFacts;
 use crate::diagnose::{Finding, Severity};
-use crate::report::{Document, Report};
+use crate::report::{Document, Report, Summary};
 use crate::session::Side;
 use crate::tls::trust::StoreKind;
 
@@ -62,23 +62,50 @@ pub fn render_human(document: &Document, options: HumanOptions) -> String {
         if i > 0 {
             out.push('\n');
         }
-        render_report(&mut out, report, options);
+        out.push_str(&render_report(report, options));
     }
     if document.reports.len() > 1 {
-        let s = &document.summary;
-        let _ = writeln!(
-            out,
-            "\n{BOLD}{} targets:{BOLD:#} {} ok, {} warning, {} critical, {} unknown",
-            s.total, s.ok, s.warning, s.critical, s.unknown
-        );
+        out.push('\n');
+        out.push_str(&render_summary(&document.summary));
     }
     out
 }
 
-fn render_report(out: &mut String, report: &Report, options: HumanOptions) {
-    let facts = &report.facts;
-    let target = &facts.target;
+/// The closing lines of a batch: counts by verdict and the slowest targets.
+pub fn render_summary(s: &Summary) -> String {
+    let mut out = format!(
+        "{BOLD}{} targets:{BOLD:#} {} ok, {} warning, {} critical, {} unknown\n",
+        s.total, s.ok, s.warning, s.critical, s.unknown
+    );
+    if s.total > 1 && !s.slowest.is_empty() {
+        let slowest = s
+            .slowest
+            .iter()
+            .map(|t| format!("{} ({} ms)", t.input, t.duration_ms))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let _ = writeln!(out, "{DIM}slowest: {slowest}{DIM:#}");
+    }
+    out
+}
+
+/// One target's report.
+pub fn render_report(report: &Report, options: HumanOptions) -> String {
+    let mut out = String::new();
     let style = severity_style(report.verdict);
+    let Some(facts) = &report.facts else {
+        // An input that is not a target: just say so.
+        let _ = writeln!(
+            out,
+            "{BOLD}{}{BOLD:#}  {style}{}{style:#}\n  {}",
+            report.input,
+            verdict_word(report.verdict),
+            report.headline
+        );
+        return out;
+    };
+    let out = &mut out;
+    let target = &facts.target;
     let _ = writeln!(
         out,
         "{BOLD}{}:{}{BOLD:#}  {} with {}  {style}{}{style:#}",
@@ -111,6 +138,7 @@ fn render_report(out: &mut String, report: &Report, options: HumanOptions) {
     if options.transcript {
         render_transcript(out, facts);
     }
+    std::mem::take(out)
 }
 
 fn render_finding(out: &mut String, finding: &Finding) {

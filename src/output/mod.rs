@@ -1,11 +1,13 @@
 //! Renderers: turn a [`Document`] into text. They never touch the network.
 
 mod human;
+mod nagios;
 pub mod pem;
 
-pub use human::render_human;
+pub use human::{render_human, render_report, render_summary};
+pub use nagios::render_nagios;
 
-use crate::report::Document;
+use crate::report::{Document, Report};
 
 /// The output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -14,6 +16,10 @@ pub enum Format {
     Human,
     /// One JSON document (see docs/json.md).
     Json,
+    /// One JSON report per line, streamed in input order.
+    Ndjson,
+    /// A monitoring-plugin status line with performance data.
+    Nagios,
 }
 
 /// Options that change what the human report shows.
@@ -23,16 +29,17 @@ pub struct HumanOptions {
     pub transcript: bool,
 }
 
-/// Renders the document. The human form carries ANSI styles; the caller's
-/// stream strips them when the output is not a colour terminal.
-pub fn render(document: &Document, format: Format, options: HumanOptions) -> String {
-    match format {
-        Format::Human => render_human(document, options),
-        Format::Json => {
-            // Serializing plain data structs to a String cannot fail.
-            let mut text = serde_json::to_string_pretty(document).unwrap_or_default();
-            text.push('\n');
-            text
-        }
-    }
+/// One report as a single line of JSON (for `--format ndjson`).
+pub fn ndjson_line(report: &Report) -> String {
+    // Serializing plain data structs to a String cannot fail.
+    let mut line = serde_json::to_string(report).unwrap_or_default();
+    line.push('\n');
+    line
+}
+
+/// The whole document as pretty JSON (for `--format json`).
+pub fn json_document(document: &Document) -> String {
+    let mut text = serde_json::to_string_pretty(document).unwrap_or_default();
+    text.push('\n');
+    text
 }

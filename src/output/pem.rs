@@ -40,7 +40,10 @@ pub fn certificate_pem(der: &[u8], facts: Option<&CertFacts>, index: usize) -> S
 pub fn render_chains(reports: &[Report]) -> String {
     let mut out = String::new();
     for report in reports {
-        let facts = &report.facts;
+        let Some(facts) = &report.facts else {
+            let _ = writeln!(out, "# {}: {}", report.input, report.headline);
+            continue;
+        };
         let target = &facts.target;
         let chain = facts.tls.as_ref().map_or(&[][..], |t| &t.chain[..]);
         if chain.is_empty() {

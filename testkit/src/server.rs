@@ -2,6 +2,7 @@
 
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -151,6 +152,53 @@ pub struct TestServer {
     addr: SocketAddr,
     shutdown: Option<oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
+    connections: Arc<Connections>,
+}
+
+/// Connection counts, for asserting that a client respects its connection budget.
+///
+/// "Open" is judged by the kernel, not by when a connection's task ends: on each
+/// accept, connections whose peer has already closed (EOF pending) are pruned
+/// first. On loopback a client's FIN is queued before its next SYN, so a client
+/// that closes one connection and then opens another is never counted twice.
+///
+/// The registry holds a clone of each socket only while its task runs, so a
+/// server-side close still closes the socket.
+#[derive(Debug, Default)]
+struct Connections {
+    open: std::sync::Mutex<Vec<(usize, std::net::TcpStream)>>,
+    most_at_once: AtomicUsize,
+    total: AtomicUsize,
+}
+
+/// Takes a connection out of the registry when its task ends.
+struct Registered(Arc<Connections>, usize);
+
+impl Drop for Registered {
+    fn drop(&mut self) {
+        let mut open = self.0.open.lock().unwrap_or_else(|e| e.into_inner());
+        open.retain(|(id, _)| *id != self.1);
+    }
+}
+
+impl Connections {
+    fn accepted(self: &Arc<Self>, tcp: &std::net::TcpStream) -> Registered {
+        let id = self.total.fetch_add(1, Ordering::SeqCst);
+        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        open.retain(|(_, c)| {
+            let mut byte = [0u8; 1];
+            // Non-blocking peek: Ok(0) is EOF, WouldBlock is "still open and quiet".
+            match c.peek(&mut byte) {
+                Ok(n) => n > 0,
+                Err(e) => e.kind() == io::ErrorKind::WouldBlock,
+            }
+        });
+        if let Ok(clone) = tcp.try_clone() {
+            open.push((id, clone));
+        }
+        self.most_at_once.fetch_max(open.len(), Ordering::SeqCst);
+        Registered(self.clone(), id)
+    }
 }
 
 impl TestServer {
@@ -164,6 +212,21 @@ impl TestServer {
 
     /// Like [`TestServer::start`], but reports set-up failures instead of panicking.
     pub fn try_start(spec: ServerSpec, pki: &TestPki) -> anyhow::Result<TestServer> {
+        Self::try_start_on(spec, pki, SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
+    }
+
+    /// Like [`TestServer::try_start`], on a given loopback address and port (port 0:
+    /// any). Two servers on 127.0.0.1:P and 127.0.0.2:P stand in for two
+    /// addresses of one name.
+    pub fn try_start_on(
+        spec: ServerSpec,
+        pki: &TestPki,
+        bind: SocketAddr,
+    ) -> anyhow::Result<TestServer> {
+        anyhow::ensure!(
+            bind.ip().is_loopback(),
+            "test servers listen on loopback only"
+        );
         let cert = pki.server_cert(spec.cert, &spec.name);
         let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
         let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
@@ -188,17 +251,19 @@ impl TestServer {
         let config = builder
             .with_single_cert(cert.chain, cert.key)
             .context("rustls rejects the test certificate")?;
-        let listener = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        let listener = std::net::TcpListener::bind(bind)
             .and_then(|l| l.set_nonblocking(true).map(|()| l))
-            .context("bind 127.0.0.1:0")?;
+            .with_context(|| format!("bind {bind}"))?;
         let addr = listener.local_addr()?;
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .context("build tokio runtime")?;
+        let connections = Arc::new(Connections::default());
         let ctx = Arc::new(Ctx {
             spec,
             acceptor: TlsAcceptor::from(Arc::new(config)),
+            connections: connections.clone(),
         });
         let (tx, rx) = oneshot::channel();
         let thread = std::thread::Builder::new()
@@ -212,7 +277,18 @@ impl TestServer {
             addr,
             shutdown: Some(tx),
             thread: Some(thread),
+            connections,
         })
+    }
+
+    /// The most connections this server had open at the same time.
+    pub fn most_connections_at_once(&self) -> usize {
+        self.connections.most_at_once.load(Ordering::SeqCst)
+    }
+
+    /// How many connections this server accepted in all.
+    pub fn connections_accepted(&self) -> usize {
+        self.connections.total.load(Ordering::SeqCst)
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -238,6 +314,7 @@ impl Drop for TestServer {
 struct Ctx {
     spec: ServerSpec,
     acceptor: TlsAcceptor,
+    connections: Arc<Connections>,
 }
 
 async fn accept_loop(
@@ -254,9 +331,13 @@ async fn accept_loop(
             accepted = listener.accept() => match accepted {
                 Ok((tcp, _)) => {
                     let ctx = Arc::clone(&ctx);
+                    let Ok(tcp) = tcp.into_std() else { continue };
+                    let registered = ctx.connections.accepted(&tcp);
+                    let Ok(tcp) = TcpStream::from_std(tcp) else { continue };
                     tokio::spawn(async move {
                         // Any error just ends this connection.
                         let _ = handle(tcp, &ctx).await;
+                        drop(registered);
                     });
                 }
                 // E.g. out of file descriptors: back off a little instead of spinning.

@@ -1,0 +1,127 @@
+//! Monitoring-plugin output (Nagios, Icinga, Checkmk, Zabbix's wrappers): one
+//! status line with performance data, then one line per target.
+//!
+//! Format per the Monitoring Plugins development guidelines:
+//! `SERVICE STATUS - text | 'label'=value[UOM];warn;crit;min;max ...`.
+
+use std::fmt::Write;
+
+use crate::diagnose::{Policy, Severity};
+use crate::report::{Document, Report};
+
+fn status_word(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Ok | Severity::Info => "OK",
+        Severity::Warning => "WARNING",
+        Severity::Critical => "CRITICAL",
+        Severity::Unknown => "UNKNOWN",
+    }
+}
+
+/// The status follows the exit code, so `--fail-on` and the line agree.
+fn status_of_exit(code: u8) -> &'static str {
+    match code {
+        0 => "OK",
+        1 => "WARNING",
+        2 => "CRITICAL",
+        _ => "UNKNOWN",
+    }
+}
+
+/// Days until the first certificate of the chain expires (the whole chain counts).
+fn days_left(report: &Report) -> Option<i64> {
+    report
+        .facts
+        .as_ref()?
+        .certificates
+        .iter()
+        .filter(|c| c.parse_error.is_none())
+        .map(|c| c.days_left)
+        .min()
+}
+
+/// Performance-data labels may not contain `'` or `=`.
+fn label(report: &Report, what: &str) -> String {
+    let name: String = report
+        .input
+        .chars()
+        .map(|c| if c == '\'' || c == '=' { '_' } else { c })
+        .collect();
+    format!("'{name} {what}'")
+}
+
+pub fn render_nagios(document: &Document, policy: &Policy) -> String {
+    let summary = &document.summary;
+    let single = document.reports.len() == 1;
+    let text = match document.reports.as_slice() {
+        [only] => format!("{}: {}", only.input, only.headline),
+        reports => {
+            let worst = reports
+                .iter()
+                .filter(|r| r.verdict == Severity::Critical)
+                .chain(reports.iter().filter(|r| r.verdict == Severity::Unknown))
+                .chain(reports.iter().filter(|r| r.verdict == Severity::Warning))
+                .next();
+            let mut text = format!(
+                "{} targets: {} critical, {} unknown, {} warning, {} ok",
+                summary.total, summary.critical, summary.unknown, summary.warning, summary.ok
+            );
+            if let Some(worst) = worst {
+                let _ = write!(text, "; {}: {}", worst.input, worst.headline);
+            }
+            text
+        }
+    };
+    let mut perf = Vec::new();
+    for report in &document.reports {
+        let name = |what: &str| {
+            if single {
+                what.to_owned()
+            } else {
+                label(report, what)
+            }
+        };
+        if let Some(days) = days_left(report) {
+            // "warn:" means alert when below: the monitoring-plugin range syntax.
+            perf.push(format!(
+                "{}={days};{}:;{}:",
+                name("days"),
+                policy.warn_days,
+                policy.crit_days
+            ));
+        }
+        if let Some(facts) = &report.facts {
+            if let Some(ms) = facts.tls.as_ref().and_then(|t| t.handshake_ms) {
+                perf.push(format!(
+                    "{}={:.3}s;;;0",
+                    name("handshake"),
+                    ms as f64 / 1000.0
+                ));
+            }
+            perf.push(format!(
+                "{}={:.3}s;;;0",
+                name("time"),
+                facts.duration_ms as f64 / 1000.0
+            ));
+        }
+    }
+    // The text must not contain '|', which starts performance data.
+    let text = text.replace('|', "/");
+    let mut out = format!("MAILTLS {} - {text}", status_of_exit(summary.exit_code));
+    if !perf.is_empty() {
+        let _ = write!(out, " | {}", perf.join(" "));
+    }
+    out.push('\n');
+    if !single {
+        for report in &document.reports {
+            let _ = writeln!(
+                out,
+                "{} {}: {}",
+                status_word(report.verdict),
+                report.input,
+                report.headline.replace('|', "/")
+            );
+        }
+    }
+    out
+}
