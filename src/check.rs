@@ -14,6 +14,7 @@ use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::{timeout_at, Instant};
 
+use crate::audit::{self, AuditFacts};
 use crate::cert::{self, CertFacts};
 use crate::chain;
 use crate::fetch;
@@ -41,6 +42,8 @@ pub struct CheckSettings {
     pub fetch_missing: bool,
     /// Names answered without DNS (`--resolve`), lowercase.
     pub resolve: HashMap<String, Vec<IpAddr>>,
+    /// Also run the active audit of the plaintext phase (`--audit`).
+    pub audit: bool,
 }
 
 /// The stage a check was in.
@@ -178,6 +181,8 @@ pub struct CheckFacts {
     pub trust_by_store: Vec<StoreVerdict>,
     /// The missing intermediate, fetched from its AIA URL (`--fetch-missing`).
     pub fetched_issuer: Option<FetchedIssuer>,
+    /// The active audit of the plaintext phase (`--audit`).
+    pub audit: Option<AuditFacts>,
     /// Certificate authorities the server named when it asked for a client
     /// certificate; `None` if it did not ask.
     pub client_certificate_requested: Option<Vec<String>>,
@@ -206,6 +211,7 @@ impl CheckFacts {
             certificates: Vec::new(),
             trust_by_store: Vec::new(),
             fetched_issuer: None,
+            audit: None,
             client_certificate_requested: None,
             unexpected_plaintext: None,
             stopped: None,
@@ -243,9 +249,19 @@ pub async fn run_check_at(
     if let Some(address) = address {
         facts.addresses = vec![address];
     }
-    if let Err(error) = check(&mut facts, settings, deadline).await {
+    // The audit's connections run alongside the check, within the same timeout.
+    let audit_target = facts.target.clone();
+    let audit = async {
+        match settings.audit {
+            true => audit::run_audit(&audit_target, settings).await,
+            false => None,
+        }
+    };
+    let (result, audit) = tokio::join!(check(&mut facts, settings, deadline), audit);
+    if let Err(error) = result {
         facts.stopped = Some(Stop::from(error));
     }
+    facts.audit = audit;
     if let Some(tls) = &facts.tls {
         facts.certificates = cert::parse_chain(&tls.chain, facts.started_unix);
         if let Some(name) = tls
@@ -418,7 +434,10 @@ async fn probe_implicit_tls(
 
 /// Sends close_notify / FIN without waiting for the server. The dialogue already
 /// sent its QUIT/LOGOUT.
-async fn close_politely<S: AsyncRead + AsyncWrite + Unpin>(stream: &mut S, deadline: Instant) {
+pub(crate) async fn close_politely<S: AsyncRead + AsyncWrite + Unpin>(
+    stream: &mut S,
+    deadline: Instant,
+) {
     let soon = (Instant::now() + Duration::from_millis(100)).min(deadline);
     let _ = timeout_at(soon, stream.shutdown()).await;
 }
@@ -457,7 +476,7 @@ pub async fn resolve(
 }
 
 /// Tries each address in turn until one accepts; the first error is reported.
-async fn connect(
+pub(crate) async fn connect(
     addresses: &[SocketAddr],
     deadline: Instant,
 ) -> Result<(TcpStream, SocketAddr), CheckError> {
@@ -489,7 +508,7 @@ async fn connect(
     }))
 }
 
-fn server_name(
+pub(crate) fn server_name(
     target: &Target,
     settings: &CheckSettings,
 ) -> Result<ServerName<'static>, CheckError> {
@@ -505,7 +524,7 @@ fn server_name(
 }
 
 /// `[192.0.2.1]` or `[IPv6:2001:db8::1]` (RFC 5321 4.1.3).
-fn address_literal(local: Option<SocketAddr>) -> String {
+pub(crate) fn address_literal(local: Option<SocketAddr>) -> String {
     match local.map(|a| a.ip()) {
         Some(IpAddr::V4(ip)) => format!("[{ip}]"),
         Some(IpAddr::V6(ip)) => format!("[IPv6:{ip}]"),

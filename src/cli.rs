@@ -151,6 +151,10 @@ pub struct CheckArgs {
     #[command(flatten)]
     pub connect: ConnectArgs,
 
+    /// Also test the plaintext phase actively, on extra connections: STARTTLS command injection and, for POP3, whether USER is accepted before TLS (a user name that cannot exist; never a password)
+    #[arg(long)]
+    pub audit: bool,
+
     /// When the server does not send an intermediate, download it from the URL in the certificate (AIA, plain HTTP) to confirm that it completes the chain
     #[arg(long)]
     pub fetch_missing: bool,

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::cert::{date_only, short_name, CertFacts};
 use crate::chain::{self, ChainReport};
 use crate::check::{CheckError, CheckFacts, FetchedIssuer};
-use crate::protocol::{DialogueError, TlsMode};
+use crate::protocol::{DialogueError, Protocol, TlsMode};
 use crate::target::{default_port, Target};
 use crate::tls::trust::StoreKind;
 use crate::tls::{HandshakeFailure, VerifyError};
@@ -117,6 +117,7 @@ pub fn diagnose(facts: &CheckFacts, policy: &Policy) -> Vec<Finding> {
             ));
         }
     }
+    plaintext_phase_findings(facts, &mut findings);
     if let Some(authorities) = &facts.client_certificate_requested {
         let named = if authorities.is_empty() {
             "without naming any certificate authority".to_owned()
@@ -162,6 +163,138 @@ pub fn diagnose(facts: &CheckFacts, policy: &Policy) -> Vec<Finding> {
     }
     findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
     findings
+}
+
+/// Password mechanisms that put the password itself on the wire.
+const CLEARTEXT_MECHANISMS: [&str; 2] = ["PLAIN", "LOGIN"];
+
+/// How a server lets a client log in before TLS, from its plaintext capabilities:
+/// the ways in, in the protocol's words. Empty when it does not.
+fn cleartext_logins(protocol: Protocol, capabilities: &[String]) -> Vec<String> {
+    let upper: Vec<String> = capabilities
+        .iter()
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    let mechanisms = |words: &mut dyn Iterator<Item = &str>| -> Vec<String> {
+        words
+            .map(|w| w.trim_matches('"'))
+            .filter(|w| CLEARTEXT_MECHANISMS.contains(w))
+            .map(str::to_owned)
+            .collect()
+    };
+    let mut ways = Vec::new();
+    match protocol {
+        Protocol::Imap => {
+            if !upper.iter().any(|c| c == "LOGINDISABLED") {
+                ways.push("the LOGIN command (no LOGINDISABLED)".to_owned());
+            }
+            let mut auth = upper.iter().filter_map(|c| c.strip_prefix("AUTH="));
+            ways.extend(
+                mechanisms(&mut auth)
+                    .into_iter()
+                    .map(|m| format!("AUTH={m}")),
+            );
+        }
+        Protocol::Pop3 => {
+            if upper.iter().any(|c| c == "USER") {
+                ways.push("USER/PASS".to_owned());
+            }
+            for line in upper.iter().filter_map(|c| c.strip_prefix("SASL")) {
+                ways.extend(
+                    mechanisms(&mut line.split_whitespace())
+                        .into_iter()
+                        .map(|m| format!("SASL {m}")),
+                );
+            }
+        }
+        Protocol::Smtp => {
+            for line in upper.iter().filter_map(|c| c.strip_prefix("AUTH")) {
+                let mut words = line.trim_start_matches('=').split_whitespace();
+                ways.extend(
+                    mechanisms(&mut words)
+                        .into_iter()
+                        .map(|m| format!("AUTH {m}")),
+                );
+            }
+        }
+        Protocol::Sieve => {
+            for line in upper.iter().filter_map(|c| c.strip_prefix("\"SASL\"")) {
+                ways.extend(
+                    mechanisms(&mut line.split_whitespace())
+                        .into_iter()
+                        .map(|m| format!("SASL {m}")),
+                );
+            }
+        }
+    }
+    ways.dedup();
+    ways
+}
+
+/// What protects (or exposes) passwords before TLS, and the active audit.
+fn plaintext_phase_findings(facts: &CheckFacts, out: &mut Vec<Finding>) {
+    use Severity::*;
+    let target = &facts.target;
+    let protocol = target.protocol.display_name();
+    let port = target.port;
+    if let (TlsMode::Starttls, Some(before)) =
+        (target.mode, &facts.dialogue.capabilities_before_tls)
+    {
+        let ways = cleartext_logins(target.protocol, before);
+        if !ways.is_empty() {
+            out.push(finding(
+                "auth.cleartext_offered",
+                Critical,
+                format!("Before STARTTLS, the {protocol} server on port {port} already offers to log in ({}): a client that skips STARTTLS, or is tricked into skipping it, sends the password unencrypted.", ways.join(", ")),
+                Some(match target.protocol {
+                    Protocol::Imap | Protocol::Pop3 | Protocol::Sieve => "Allow authentication only after TLS: Dovecot disable_plaintext_auth = yes (2.3) / auth_allow_cleartext = no (2.4), and ssl = required.".to_owned(),
+                    Protocol::Smtp => "Offer AUTH only after STARTTLS: Postfix smtpd_tls_auth_only = yes (and smtpd_tls_security_level = encrypt on the submission port).".to_owned(),
+                }),
+            ));
+        } else if facts.dialogue.capabilities_after_tls.is_some() {
+            out.push(finding(
+                "auth.tls_required",
+                Ok,
+                format!("The {protocol} server offers to log in only after STARTTLS; passwords never travel unencrypted."),
+                None,
+            ));
+        }
+    }
+    let Some(audit) = &facts.audit else {
+        return;
+    };
+    if let Some(probe) = &audit.injection {
+        match probe.positive {
+            Some(true) => out.push(finding(
+                "starttls.command_injection",
+                Critical,
+                format!("The server answered, inside TLS, a command that was sent in plaintext together with STARTTLS ({:?}): an attacker on the network path can inject commands into users' encrypted sessions (CVE-2011-0411 class).", clip(probe.evidence.as_deref().unwrap_or(""), 80)),
+                Some("Update the mail server software (or the proxy in front of it): on STARTTLS it must discard any input it has buffered before starting TLS.".to_owned()),
+            )),
+            Some(false) => out.push(finding(
+                "starttls.no_command_injection",
+                Ok,
+                "Commands pipelined after STARTTLS are not carried into the TLS session.".to_owned(),
+                None,
+            )),
+            None => out.push(finding(
+                "starttls.injection_inconclusive",
+                Info,
+                format!("The STARTTLS command-injection test could not finish: {}.", probe.note.as_deref().unwrap_or("no reason given")),
+                Some("Run the audit again; a server that limits connections may have refused the extra test connection.".to_owned()),
+            )),
+        }
+    }
+    if let Some(probe) = &audit.pop3_user_before_tls {
+        if probe.positive == Some(true) {
+            out.push(finding(
+                "auth.cleartext_accepted",
+                Critical,
+                format!("The POP3 server accepted USER before TLS ({:?}): it would take the password in cleartext next.", clip(probe.evidence.as_deref().unwrap_or(""), 80)),
+                Some("Refuse USER/PASS and AUTH before STLS: Dovecot disable_plaintext_auth = yes (2.3) / auth_allow_cleartext = no (2.4).".to_owned()),
+            ));
+        }
+    }
 }
 
 /// The server asked for a client certificate, got none, and then broke off: in

@@ -6,6 +6,7 @@
 //! the network.
 
 pub mod app;
+pub mod audit;
 pub mod cert;
 pub mod chain;
 pub mod check;

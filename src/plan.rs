@@ -137,6 +137,7 @@ impl ConnectPlan {
                 server_name: args.sni.clone(),
                 compare,
                 fetch_missing: false,
+                audit: false,
                 resolve: args
                     .resolve
                     .iter()
@@ -168,6 +169,7 @@ impl Plan {
             limits,
         } = ConnectPlan::from_args(&args.connect, listed)?;
         settings.fetch_missing = args.fetch_missing;
+        settings.audit = args.audit;
         Ok(Plan {
             jobs,
             settings,

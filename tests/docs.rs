@@ -14,7 +14,11 @@ fn codes_in_source(source: &str) -> BTreeSet<String> {
             (Some(a), Some(b)) => a.min(b),
             _ => at,
         };
-        let marker = if rest[at..].starts_with("finding(") { "finding(" } else { "code: " };
+        let marker = if rest[at..].starts_with("finding(") {
+            "finding("
+        } else {
+            "code: "
+        };
         rest = &rest[at + marker.len()..];
         let Some(open) = rest.find('"') else { break };
         // Only a literal right after the parenthesis (allowing whitespace).
@@ -41,8 +45,15 @@ fn every_finding_code_is_documented() {
     .into_iter()
     .flat_map(codes_in_source)
     .collect();
-    for expected in ["cert.expired", "dns.addresses_differ", "input.invalid_target"] {
-        assert!(codes.contains(expected), "the scan misses {expected}: {codes:?}");
+    for expected in [
+        "cert.expired",
+        "dns.addresses_differ",
+        "input.invalid_target",
+    ] {
+        assert!(
+            codes.contains(expected),
+            "the scan misses {expected}: {codes:?}"
+        );
     }
     assert!(codes.len() >= 25, "the scan found too few codes: {codes:?}");
     for code in &codes {

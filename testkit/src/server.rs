@@ -76,8 +76,11 @@ pub enum Misbehaviour {
     TlsAlert,
     /// Reads the ClientHello record, then closes.
     CloseDuringHandshake,
-    /// The plaintext capabilities also offer authentication.
+    /// The plaintext capabilities also offer authentication (and POP3 accepts USER).
     AuthBeforeTls,
+    /// Vulnerable to STARTTLS command injection (CVE-2011-0411 class): commands
+    /// pipelined after STARTTLS in plaintext are answered inside TLS.
+    StarttlsInjection,
 }
 
 /// What a [`TestServer`] should be.
@@ -354,11 +357,11 @@ async fn handle(tcp: TcpStream, ctx: &Ctx) -> io::Result<()> {
     }
     if ctx.spec.transport == Transport::ImplicitTls {
         if let Some(tls) = accept_tls(tcp, ctx).await? {
-            serve(tls, ctx, true, false).await?;
+            serve(tls, ctx, true, false, Vec::new()).await?;
         }
-    } else if let Some(tcp) = serve(tcp, ctx, false, false).await? {
+    } else if let Some((tcp, pending)) = serve(tcp, ctx, false, false, Vec::new()).await? {
         if let Some(tls) = accept_tls(tcp, ctx).await? {
-            serve(tls, ctx, true, true).await?;
+            serve(tls, ctx, true, true, pending).await?;
         }
     }
     Ok(())
@@ -396,7 +399,17 @@ async fn read_tls_record(tcp: &mut TcpStream) -> io::Result<()> {
 ///
 /// Returns the stream back when the STARTTLS go-ahead has been sent. Plaintext the client sent
 /// after the STARTTLS command is discarded, as a careful server must.
-async fn serve<S>(mut io: S, ctx: &Ctx, tls: bool, after_starttls: bool) -> io::Result<Option<S>>
+/// Serves one phase (plaintext, or inside TLS). Returns the stream when the client
+/// asked for STARTTLS, with the plaintext bytes read past the STARTTLS command if
+/// the server is (deliberately) vulnerable to command injection, else none.
+/// `pending` are such bytes from the plaintext phase, handled first.
+async fn serve<S>(
+    mut io: S,
+    ctx: &Ctx,
+    tls: bool,
+    after_starttls: bool,
+    pending: Vec<u8>,
+) -> io::Result<Option<(S, Vec<u8>)>>
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
@@ -449,7 +462,7 @@ where
             _ => send(&mut io, s.greeting().as_bytes()).await?,
         }
     }
-    let mut lines = LineReader::default();
+    let mut lines = LineReader { buf: pending };
     while let Some(line) = lines.next(&mut io).await? {
         match s.respond(&line) {
             Action::Reply(reply) => send(&mut io, reply.as_bytes()).await?,
@@ -467,7 +480,13 @@ where
                     io.shutdown().await?;
                     return Ok(None);
                 }
-                return Ok(Some(io));
+                // A correct server throws away what was pipelined after STARTTLS.
+                let pending = if m == Misbehaviour::StarttlsInjection {
+                    std::mem::take(&mut lines.buf)
+                } else {
+                    Vec::new()
+                };
+                return Ok(Some((io, pending)));
             }
         }
     }
@@ -643,6 +662,11 @@ impl Session<'_> {
                         .chain(std::iter::once(".")),
                 )),
                 "QUIT" => Action::Close(crlf(["+OK Logging out."])),
+                "USER" if self.auth => Action::Reply(crlf(["+OK"])),
+                "USER" => Action::Reply(crlf([
+                    "-ERR [AUTH] Plaintext authentication disallowed on non-secure (SSL/TLS) connections.",
+                ])),
+                "NOOP" => Action::Reply(crlf(["-ERR Unknown command."])),
                 "STLS" => self.starttls([
                     crlf(["-ERR TLS is already active."]),
                     crlf(["-ERR TLS support isn't enabled."]),
@@ -680,6 +704,7 @@ impl Session<'_> {
             Proto::Sieve => match first.to_ascii_uppercase().as_str() {
                 "CAPABILITY" => Action::Reply(self.sieve_caps("OK \"Capability completed.\"")),
                 "LOGOUT" => Action::Close(crlf(["OK \"Logout completed.\""])),
+                "NOOP" => Action::Reply(crlf(["OK \"NOOP completed.\""])),
                 "STARTTLS" => self.starttls([
                     crlf(["NO \"TLS is already active.\""]),
                     crlf(["NO \"TLS support isn't enabled.\""]),

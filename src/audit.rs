@@ -1,0 +1,298 @@
+//! Active checks of the plaintext phase (`check --audit`), each on its own connection:
+//!
+//! - STARTTLS command injection (CVE-2011-0411 class, and the 2021 "NO STARTTLS"
+//!   research): STARTTLS and a harmless NOOP go out in one write; a server that
+//!   answers the NOOP *inside* TLS kept plaintext input across the upgrade, so an
+//!   attacker on the path can inject commands into the user's protected session.
+//! - POP3 USER before TLS: does the server accept a user name in cleartext? The
+//!   name sent cannot exist, and no password is ever sent.
+//!
+//! Gathering only: the judgement is in `diagnose`.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use tokio::time::{timeout_at, Instant};
+
+use crate::check::{self, CheckError, CheckSettings};
+use crate::lines::LineReader;
+use crate::protocol::{self, Action, Dialogue, DialogueError, DialogueFacts, Protocol, TlsMode};
+use crate::session::{self, Deadlines, Pause, Transcript};
+use crate::target::Target;
+
+/// How long to wait, inside TLS and before sending anything, for an answer to
+/// the injected command. A correct server says nothing until the client speaks.
+const INJECTION_WINDOW: Duration = Duration::from_millis(800);
+
+/// The user name sent by the POP3 USER probe: unmistakable in a server log.
+pub const PROBE_USER: &str = "mailtls-probe-no-such-user";
+
+/// What the active audit found.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditFacts {
+    pub injection: Option<Probe>,
+    /// POP3 only: the server's answer to `USER` before TLS.
+    pub pop3_user_before_tls: Option<Probe>,
+}
+
+/// One active test's outcome. `positive` is None when the test could not be
+/// completed (the connection failed, the server refused): inconclusive, never
+/// "safe".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Probe {
+    /// The weakness was shown (true), shown absent (false), or the test could not finish (null).
+    pub positive: Option<bool>,
+    /// The server line that decided it.
+    pub evidence: Option<String>,
+    /// Why the test is inconclusive.
+    pub note: Option<String>,
+}
+
+impl Probe {
+    fn inconclusive(note: impl Into<String>) -> Probe {
+        Probe {
+            positive: None,
+            evidence: None,
+            note: Some(note.into()),
+        }
+    }
+}
+
+/// Runs the audit for a STARTTLS target; implicit-TLS targets have no plaintext phase.
+pub async fn run_audit(target: &Target, settings: &CheckSettings) -> Option<AuditFacts> {
+    if target.mode != TlsMode::Starttls {
+        return None;
+    }
+    let injection = Some(injection_test(target, settings).await);
+    let pop3_user_before_tls = match target.protocol {
+        Protocol::Pop3 => Some(pop3_user_test(target, settings).await),
+        _ => None,
+    };
+    Some(AuditFacts {
+        injection,
+        pop3_user_before_tls,
+    })
+}
+
+/// The harmless command pipelined after STARTTLS.
+fn injected_command(protocol: Protocol) -> &'static [u8] {
+    match protocol {
+        Protocol::Imap => b"mailtls9 NOOP\r\n",
+        Protocol::Pop3 | Protocol::Smtp | Protocol::Sieve => b"NOOP\r\n",
+    }
+}
+
+/// Wraps a dialogue and appends the injected command to its STARTTLS command.
+struct Injecting {
+    inner: Box<dyn Dialogue>,
+    injected: &'static [u8],
+    done: bool,
+}
+
+fn is_starttls_command(bytes: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(bytes)
+        .trim_end()
+        .to_ascii_uppercase();
+    text.ends_with("STARTTLS") || text == "STLS"
+}
+
+impl Dialogue for Injecting {
+    fn next_action(&mut self) -> Action {
+        match self.inner.next_action() {
+            Action::Send(mut bytes) if !self.done && is_starttls_command(&bytes) => {
+                self.done = true;
+                bytes.extend_from_slice(self.injected);
+                Action::Send(bytes)
+            }
+            other => other,
+        }
+    }
+    fn on_line(&mut self, line: &str) -> Result<(), DialogueError> {
+        self.inner.on_line(line)
+    }
+    fn on_tls_established(&mut self) {
+        self.inner.on_tls_established();
+    }
+    fn facts(&self) -> &DialogueFacts {
+        self.inner.facts()
+    }
+}
+
+async fn injection_test(target: &Target, settings: &CheckSettings) -> Probe {
+    let deadline = Instant::now() + settings.timeout;
+    match injection_exchange(target, settings, deadline).await {
+        Ok(probe) => probe,
+        Err(e) => Probe::inconclusive(format!("the test connection failed: {e}")),
+    }
+}
+
+async fn injection_exchange(
+    target: &Target,
+    settings: &CheckSettings,
+    deadline: Instant,
+) -> Result<Probe, CheckError> {
+    let addresses = check::resolve(target, settings, deadline).await?;
+    let (tcp, _) = check::connect(&addresses, deadline).await?;
+    let name = check::server_name(target, settings)?;
+    let ehlo = settings
+        .ehlo_name
+        .clone()
+        .unwrap_or_else(|| check::address_literal(tcp.local_addr().ok()));
+    let mut dialogue = Injecting {
+        inner: protocol::dialogue_for(target.protocol, target.mode, &ehlo),
+        injected: injected_command(target.protocol),
+        done: false,
+    };
+    let mut reader = LineReader::new(tcp);
+    let mut transcript = Transcript::default();
+    let deadlines = Deadlines {
+        end: deadline,
+        greeting: None,
+    };
+    match session::drive(
+        &mut reader,
+        &mut dialogue,
+        &mut transcript,
+        false,
+        deadlines,
+    )
+    .await?
+    {
+        Pause::StartTls => {}
+        Pause::Done => return Ok(Probe::inconclusive("the server did not agree to STARTTLS")),
+    }
+    let (tcp, leftover) = reader.into_parts();
+    if !leftover.is_empty() {
+        // The answer to NOOP came in plaintext, before TLS: the server processed
+        // it in the right phase. (That plaintext itself is reported by the main
+        // check as starttls.unexpected_plaintext if it happens there.)
+        return Ok(Probe {
+            positive: Some(false),
+            evidence: Some(String::from_utf8_lossy(&leftover).trim_end().to_owned()),
+            note: Some("the server answered the pipelined command before TLS".to_owned()),
+        });
+    }
+    let (stream, _) = settings.tls.handshake(tcp, name, deadline).await;
+    let stream = stream.map_err(CheckError::Handshake)?;
+    let mut reader = LineReader::new(stream);
+    if target.protocol == Protocol::Sieve {
+        // RFC 5804: the server repeats its capabilities after TLS, unasked; skip
+        // them up to their closing OK.
+        loop {
+            let line = match timeout_at(deadline, reader.read_line()).await {
+                Ok(Ok(line)) => line,
+                _ => {
+                    return Ok(Probe::inconclusive(
+                        "the server did not repeat its capabilities after TLS",
+                    ))
+                }
+            };
+            let upper = line.to_ascii_uppercase();
+            if upper.starts_with("OK") || upper.starts_with("NO") || upper.starts_with("BYE") {
+                break;
+            }
+        }
+    }
+    let window = (Instant::now() + INJECTION_WINDOW).min(deadline);
+    let probe = match timeout_at(window, reader.read_line()).await {
+        Ok(Ok(line)) => Probe {
+            positive: Some(true),
+            evidence: Some(line),
+            note: None,
+        },
+        // Silence until the client speaks is the correct behaviour.
+        Err(_) => Probe {
+            positive: Some(false),
+            evidence: None,
+            note: None,
+        },
+        Ok(Err(e)) => Probe::inconclusive(format!("the connection ended inside TLS: {e}")),
+    };
+    check::close_politely(reader.get_mut(), deadline).await;
+    Ok(probe)
+}
+
+async fn pop3_user_test(target: &Target, settings: &CheckSettings) -> Probe {
+    let deadline = Instant::now() + settings.timeout;
+    match pop3_user_exchange(target, settings, deadline).await {
+        Ok(probe) => probe,
+        Err(e) => Probe::inconclusive(format!("the test connection failed: {e}")),
+    }
+}
+
+async fn pop3_user_exchange(
+    target: &Target,
+    settings: &CheckSettings,
+    deadline: Instant,
+) -> Result<Probe, CheckError> {
+    let addresses = check::resolve(target, settings, deadline).await?;
+    let (tcp, _) = check::connect(&addresses, deadline).await?;
+    let mut reader = LineReader::new(tcp);
+    let greeting = read_by(&mut reader, deadline).await?;
+    if !greeting.starts_with("+OK") {
+        return Ok(Probe::inconclusive(format!(
+            "the server did not greet: {greeting:?}"
+        )));
+    }
+    let user = format!("USER {PROBE_USER}\r\n");
+    match timeout_at(deadline, reader.write_all(user.as_bytes())).await {
+        Ok(Ok(())) => {}
+        _ => return Ok(Probe::inconclusive("the server closed the connection")),
+    }
+    let answer = read_by(&mut reader, deadline).await?;
+    let _ = timeout_at(deadline, reader.write_all(b"QUIT\r\n")).await;
+    Ok(Probe {
+        positive: Some(answer.starts_with("+OK")),
+        evidence: Some(answer),
+        note: None,
+    })
+}
+
+async fn read_by<S>(reader: &mut LineReader<S>, deadline: Instant) -> Result<String, CheckError>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    let phase = check::Phase::PlaintextDialogue;
+    match timeout_at(deadline, reader.read_line()).await {
+        Ok(Ok(line)) => Ok(line),
+        Ok(Err(_)) => Err(CheckError::Closed { phase }),
+        Err(_) => Err(CheckError::Timeout { phase }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_starttls_command_is_recognised_in_every_protocol() {
+        assert!(is_starttls_command(b"a2 STARTTLS\r\n"));
+        assert!(is_starttls_command(b"STARTTLS\r\n"));
+        assert!(is_starttls_command(b"STLS\r\n"));
+        assert!(!is_starttls_command(b"a1 CAPABILITY\r\n"));
+        assert!(!is_starttls_command(b"EHLO [127.0.0.1]\r\n"));
+    }
+
+    #[test]
+    fn injection_rides_in_the_same_write_as_starttls() {
+        let mut d = Injecting {
+            inner: protocol::dialogue_for(Protocol::Smtp, TlsMode::Starttls, "[127.0.0.1]"),
+            injected: injected_command(Protocol::Smtp),
+            done: false,
+        };
+        assert_eq!(d.next_action(), Action::ReadLine);
+        d.on_line("220 mail.test ESMTP").expect("greeting");
+        assert_eq!(
+            d.next_action(),
+            Action::Send(b"EHLO [127.0.0.1]\r\n".to_vec())
+        );
+        assert_eq!(d.next_action(), Action::ReadLine);
+        d.on_line("250 STARTTLS").expect("ehlo");
+        assert_eq!(
+            d.next_action(),
+            Action::Send(b"STARTTLS\r\nNOOP\r\n".to_vec())
+        );
+    }
+}
