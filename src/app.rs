@@ -12,11 +12,15 @@ use indicatif::{ProgressBar, ProgressStyle};
 use tokio::sync::Semaphore;
 
 use crate::check::{self, run_check_at, CheckError, CheckFacts, Stop};
-use crate::cli::{CertsArgs, CheckArgs, Cli, ColorArg, Command, ConnectArgs};
+use crate::cli::{
+    CertsArgs, CheckArgs, Cli, ColorArg, Command, ConnectArgs, ScanArgs, ScanFormatArg,
+};
 use crate::compare;
 use crate::output::{self, Format};
 use crate::plan::{target_lines, ConnectPlan, Job, Plan, PlanError};
+use crate::protocol::{Protocol, TlsMode};
 use crate::report::{Document, Report, Summary};
+use crate::scan::{self, ScanDocument, MAIL_PORTS};
 
 /// Why a command could not run at all (exit code 3).
 #[derive(Debug, thiserror::Error)]
@@ -44,6 +48,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<u8, AppError> {
     match cli.command {
         Command::Check(args) => run_check_command(&args, out),
         Command::Certs(args) => run_certs_command(&args, out),
+        Command::Scan(args) => run_scan_command(&args, out),
         Command::Completions { shell } => {
             let mut command = Cli::command();
             clap_complete::generate(shell, &mut command, "mailtls", out);
@@ -177,6 +182,118 @@ fn run_certs_command(args: &CertsArgs, out: &mut dyn Write) -> Result<u8, AppErr
             .is_some_and(|t| !t.chain.is_empty())
     });
     Ok(if all_sent { 0 } else { 3 })
+}
+
+fn run_scan_command(args: &ScanArgs, out: &mut dyn Write) -> Result<u8, AppError> {
+    let choice = match args.color {
+        ColorArg::Auto => anstream::ColorChoice::Auto,
+        ColorArg::Always => anstream::ColorChoice::Always,
+        ColorArg::Never => anstream::ColorChoice::Never,
+    };
+    choice.write_global();
+    let host = args
+        .host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_owned();
+    let url_host = if host.contains(':') {
+        format!("[{host}]")
+    } else {
+        host.clone()
+    };
+    let actual = |standard: u16| {
+        args.port_map
+            .iter()
+            .rev()
+            .find(|(s, _)| *s == standard)
+            .map_or(standard, |(_, a)| *a)
+    };
+    let url = |standard: u16, protocol: Protocol, mode: TlsMode| {
+        let scheme = match (protocol, mode) {
+            (Protocol::Imap, TlsMode::Implicit) => "imaps",
+            (Protocol::Imap, TlsMode::Starttls) => "imap+starttls",
+            (Protocol::Pop3, TlsMode::Implicit) => "pop3s",
+            (Protocol::Pop3, TlsMode::Starttls) => "pop3+starttls",
+            (Protocol::Smtp, TlsMode::Implicit) => "smtps",
+            (Protocol::Smtp, TlsMode::Starttls) => "smtp+starttls",
+            (Protocol::Sieve, _) => "sieve",
+        };
+        format!("{scheme}://{url_host}:{}", actual(standard))
+    };
+    let connect_args = |targets: Vec<String>| ConnectArgs {
+        targets,
+        targets_file: None,
+        concurrency: 8,
+        per_host: args.per_host,
+        all_addresses: false,
+        resolve: args.resolve.clone(),
+        protocol: None,
+        starttls: false,
+        implicit_tls: false,
+        sni: args.sni.clone(),
+        no_sni: false,
+        ehlo_name: args.ehlo_name.clone(),
+        trust: args.trust,
+        ca_files: args.ca_files.clone(),
+        client_cert: None,
+        client_key: None,
+        timeout: args.timeout,
+    };
+    let first: Vec<String> = MAIL_PORTS
+        .iter()
+        .map(|&(p, proto, mode)| url(p, proto, mode))
+        .collect();
+    let runtime = runtime()?;
+    let mut reports = Vec::new();
+    let plan = Plan::gather_only(ConnectPlan::from_args(&connect_args(first), &[])?);
+    runtime.block_on(run_jobs(&plan, None, |r| reports.push(r)));
+
+    // An implicit-TLS port that greeted in plaintext: what does it offer as STARTTLS?
+    let again: Vec<usize> = reports
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| scan::classify(r).is_none())
+        .map(|(i, _)| i)
+        .collect();
+    if !again.is_empty() {
+        let targets = again
+            .iter()
+            .map(|&i| {
+                let (p, proto, _) = MAIL_PORTS[i];
+                url(p, proto, TlsMode::Starttls)
+            })
+            .collect();
+        let plan = Plan::gather_only(ConnectPlan::from_args(&connect_args(targets), &[])?);
+        let mut second = Vec::new();
+        runtime.block_on(run_jobs(&plan, None, |r| second.push(r)));
+        for (i, report) in again.into_iter().zip(second) {
+            reports[i] = report;
+        }
+    }
+    let ports = MAIL_PORTS
+        .iter()
+        .zip(reports)
+        .map(|(&(standard, protocol, _), report)| scan::PortResult {
+            standard_port: standard,
+            port: actual(standard),
+            protocol,
+            answer: scan::classify(&report).unwrap_or(scan::Answer::Broken),
+            verdict: report.verdict,
+            report,
+        })
+        .collect();
+    let doc = ScanDocument::new(&host, ports);
+    let text = match args.format {
+        ScanFormatArg::Human => output::render_scan(&doc),
+        ScanFormatArg::Json => {
+            let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+            text.push('\n');
+            text
+        }
+    };
+    out.write_all(text.as_bytes()).map_err(AppError::Output)?;
+    out.flush().map_err(AppError::Output)?;
+    Ok(doc.exit_code)
 }
 
 /// Checks every job of the plan and hands each report to `sink` in input order,

@@ -289,6 +289,9 @@ mod tests {
             Action::Send(b"EHLO [127.0.0.1]\r\n".to_vec())
         );
         assert_eq!(d.next_action(), Action::ReadLine);
+        assert_eq!(d.next_action(), Action::ReadLine);
+        d.on_line("250-mail.test").expect("ehlo");
+        assert_eq!(d.next_action(), Action::ReadLine);
         d.on_line("250 STARTTLS").expect("ehlo");
         assert_eq!(
             d.next_action(),

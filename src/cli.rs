@@ -33,6 +33,9 @@ pub enum Command {
     /// Print the certificates each server sends, as PEM (like openssl s_client -showcerts).
     #[command(after_help = CERTS_HELP)]
     Certs(CertsArgs),
+    /// Check every mail port of a host and print the settings to give mail users.
+    #[command(after_help = SCAN_HELP)]
+    Scan(ScanArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions {
         #[arg(value_enum)]
@@ -48,6 +51,90 @@ preceded by comment lines naming its subject and issuer; tools such as
 `openssl x509` and `openssl crl2pkcs7 -certfile` read the output as it is.
 
 Exit codes: 0 every server's chain was obtained, 3 not for at least one.";
+
+const SCAN_HELP: &str = "\
+Ports: 993 IMAP and 995 POP3 and 465 SMTP with SSL/TLS; 143 IMAP, 110 POP3,
+587 and 25 SMTP, 4190 ManageSieve with STARTTLS. Each is found to speak SSL/TLS,
+STARTTLS, plaintext only, broken TLS, or nothing. The settings prefer SSL/TLS
+(RFC 8314) and never suggest an unencrypted connection.
+
+Exit codes: the worst verdict among the ports that answer (0 ok, 1 warning,
+2 critical); 3 when no port answers.";
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// The mail server: a host name or an IP address
+    #[arg(value_name = "HOST")]
+    pub host: String,
+
+    /// Check a standard port at another port, e.g. 993=10993 (repeatable): for servers behind port forwarding
+    #[arg(long = "port-map", value_name = "STANDARD=ACTUAL", value_parser = parse_port_map)]
+    pub port_map: Vec<(u16, u16)>,
+
+    /// Send NAME as SNI and verify certificates for NAME
+    #[arg(long, value_name = "NAME")]
+    pub sni: Option<String>,
+
+    /// Base trust store
+    #[arg(long, value_enum, default_value_t = TrustArg::Mozilla)]
+    pub trust: TrustArg,
+
+    /// Also trust the CA certificates in this PEM file (repeatable)
+    #[arg(long = "ca-file", value_name = "PEM")]
+    pub ca_files: Vec<PathBuf>,
+
+    /// Use ADDRESS for NAME instead of asking DNS (repeatable)
+    #[arg(long, value_name = "NAME:ADDRESS", value_parser = parse_resolve)]
+    pub resolve: Vec<(String, std::net::IpAddr)>,
+
+    /// Name to send in SMTP EHLO
+    #[arg(long, value_name = "NAME")]
+    pub ehlo_name: Option<String>,
+
+    /// Time allowed for each port's check
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
+    pub timeout: Duration,
+
+    /// At most N connections to the host at once
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=8))]
+    pub per_host: u32,
+
+    /// Output format
+    #[arg(short, long, value_enum, default_value_t = ScanFormatArg::Human)]
+    pub format: ScanFormatArg,
+
+    /// Colour in the human report
+    #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
+    pub color: ColorArg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ScanFormatArg {
+    Human,
+    Json,
+}
+
+/// `993=10993`.
+fn parse_port_map(text: &str) -> Result<(u16, u16), String> {
+    let (standard, actual) = text
+        .split_once('=')
+        .ok_or_else(|| format!("{text:?}: write STANDARD=ACTUAL, e.g. 993=10993"))?;
+    let port = |p: &str| {
+        p.trim()
+            .parse::<u16>()
+            .ok()
+            .filter(|&p| p > 0)
+            .ok_or_else(|| format!("{text:?}: {p:?} is not a port"))
+    };
+    let standard = port(standard)?;
+    if !crate::scan::MAIL_PORTS
+        .iter()
+        .any(|(p, _, _)| *p == standard)
+    {
+        return Err(format!("{text:?}: {standard} is not one of the mail ports"));
+    }
+    Ok((standard, port(actual)?))
+}
 
 #[derive(Debug, Args)]
 pub struct CertsArgs {

@@ -19,6 +19,7 @@ pub mod output;
 pub mod plan;
 pub mod protocol;
 pub mod report;
+pub mod scan;
 pub mod session;
 pub mod target;
 pub mod tls;

@@ -3,9 +3,11 @@
 mod human;
 mod nagios;
 pub mod pem;
+mod scan;
 
 pub use human::{render_human, render_report, render_summary};
 pub use nagios::render_nagios;
+pub use scan::render_scan;
 
 use crate::report::{Document, Report};
 

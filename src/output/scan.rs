@@ -1,0 +1,95 @@
+//! The human form of `mailtls scan`: a port table, then the settings for users.
+
+use std::fmt::Write;
+
+use anstyle::{AnsiColor, Style};
+
+use crate::diagnose::Severity;
+use crate::scan::{Answer, ScanDocument};
+
+const BOLD: Style = Style::new().bold();
+const DIM: Style = Style::new().dimmed();
+
+fn verdict(answer: Answer, severity: Severity) -> (Style, &'static str) {
+    if answer == Answer::Nothing {
+        return (DIM, "-");
+    }
+    match severity {
+        Severity::Ok | Severity::Info => (AnsiColor::Green.on_default(), "OK"),
+        Severity::Warning => (AnsiColor::Yellow.on_default(), "WARNING"),
+        Severity::Critical => (AnsiColor::Red.on_default().bold(), "CRITICAL"),
+        Severity::Unknown => (AnsiColor::Magenta.on_default(), "UNKNOWN"),
+    }
+}
+
+pub fn render_scan(doc: &ScanDocument) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{BOLD}Mail ports of {}{BOLD:#}\n", doc.host);
+    let port_text = |p: &crate::scan::PortResult| {
+        if p.port == p.standard_port {
+            p.port.to_string()
+        } else {
+            format!("{}→{}", p.standard_port, p.port)
+        }
+    };
+    let width = doc
+        .ports
+        .iter()
+        .map(|p| port_text(p).chars().count())
+        .max()
+        .unwrap_or(4)
+        .max(4);
+    let _ = writeln!(
+        out,
+        "  {BOLD}{:<width$} {:<12} {:<15} {:<9} why{BOLD:#}",
+        "port", "service", "answers", "verdict"
+    );
+    for p in &doc.ports {
+        let (style, word) = verdict(p.answer, p.verdict);
+        let port = port_text(p);
+        let why = match p.answer {
+            Answer::Nothing => String::new(),
+            _ => p
+                .report
+                .findings
+                .iter()
+                .find(|f| f.severity == p.verdict)
+                .map_or_else(String::new, |f| f.code.clone()),
+        };
+        let _ = writeln!(
+            out,
+            "  {port:<width$} {:<12} {:<15} {style}{word:<9}{style:#} {DIM}{why}{DIM:#}",
+            p.protocol.display_name(),
+            p.answer.describe(),
+        );
+    }
+    out.push('\n');
+    if doc.settings.is_empty() {
+        let _ = writeln!(
+            out,
+            "{BOLD}No mail port offers an encrypted connection:{BOLD:#} there are no settings to give users."
+        );
+        return out;
+    }
+    let _ = writeln!(out, "{BOLD}Settings for mail clients{BOLD:#}");
+    for s in &doc.settings {
+        let role = match (s.role.as_str(), s.protocol.display_name()) {
+            ("incoming", name) => format!("Incoming mail ({name})"),
+            ("outgoing", name) => format!("Outgoing mail ({name})"),
+            (_, _) => "Filters (ManageSieve)".to_owned(),
+        };
+        let _ = writeln!(
+            out,
+            "  {role:<24} server {}  port {:<5} security {}",
+            s.server, s.port, s.security
+        );
+        if let Some(caveat) = &s.caveat {
+            let _ = writeln!(out, "  {:<24} {DIM}but: {caveat}{DIM:#}", "");
+        }
+    }
+    let _ = writeln!(
+        out,
+        "  {DIM}Outgoing mail needs authentication (the same user name and password); port 25 is for servers, not clients.{DIM:#}"
+    );
+    out
+}
