@@ -469,6 +469,12 @@ fn handshake_finding(target: &Target, error: &HandshakeFailure, facts: &CheckFac
             format!("The server agreed to STARTTLS but then went on in plaintext ({:?}).", clip(first_line, 80)),
             Some("A proxy or firewall in front of the server may be stripping STARTTLS; check the path to the server.".to_owned()),
         ),
+        (HandshakeFailure::Garbage { first_bytes }, _) => finding(
+            "tls.handshake_failed",
+            Critical,
+            format!("The server answered the TLS handshake with bytes that are neither TLS nor a {protocol} greeting (hex {first_bytes})."),
+            Some(format!("Check that port {port} runs a {protocol} server with TLS, and that no other service or a broken proxy answers there.")),
+        ),
         (HandshakeFailure::Timeout, _) => finding(
             "net.timeout",
             Unknown,
@@ -660,11 +666,18 @@ fn certificate_findings(facts: &CheckFacts, policy: &Policy, out: &mut Vec<Findi
             }
         }
         (Some(error), false) => {
+            let fix = match error {
+                VerifyError::ChainTooLong => format!("Send only the server's certificate and the intermediates that lead to the root (usually one or two); the server sends {}.", certs.len()),
+                _ => "Install a valid certificate chain from a public certificate authority on the server.".to_owned(),
+            };
             out.push(finding(
                 "cert.untrusted",
                 Critical,
-                format!("The certificate is not trusted: {}.", verify_error_text(error)),
-                Some("Install a valid certificate chain from a public certificate authority on the server.".to_owned()),
+                format!(
+                    "The certificate is not trusted: {}.",
+                    verify_error_text(error)
+                ),
+                Some(fix),
             ));
         }
         (Some(_), true) => {}
@@ -906,6 +919,9 @@ fn verify_error_text(error: &VerifyError) -> String {
         VerifyError::BadEncoding => "a certificate in the chain is not valid DER".to_owned(),
         VerifyError::CaUsedAsEndEntity => {
             "the server's certificate is a CA certificate, not a server certificate".to_owned()
+        }
+        VerifyError::ChainTooLong => {
+            "the chain of intermediates is longer than clients will follow (at most 6)".to_owned()
         }
         VerifyError::Other { detail } => detail.clone(),
     }

@@ -8,6 +8,8 @@
 mod common;
 mod imap;
 mod pop3;
+#[cfg(test)]
+mod robustness;
 mod sieve;
 mod smtp;
 

@@ -178,6 +178,8 @@ pub enum VerifyError {
     /// The server's own certificate is a CA certificate (basicConstraints CA:TRUE),
     /// as `openssl req -x509` makes by default.
     CaUsedAsEndEntity,
+    /// The path to a root is longer (or takes more work) than verifiers allow.
+    ChainTooLong,
     Other {
         detail: String,
     },
@@ -195,6 +197,9 @@ pub enum HandshakeFailure {
     /// The server sent text, not TLS: `first_line` is its beginning.
     #[error("the server answered in plaintext instead of TLS: {first_line:?}")]
     NotTls { first_line: String },
+    /// The server sent binary bytes that are neither TLS nor a text greeting.
+    #[error("the server answered with bytes that are neither TLS nor text ({first_bytes})")]
+    Garbage { first_bytes: String },
     /// The server sent something rustls rejected.
     #[error("TLS handshake failed: {detail}")]
     Protocol { detail: String },
@@ -385,6 +390,18 @@ pub(crate) fn verify_error(error: rustls::Error) -> VerifyError {
             {
                 VerifyError::CaUsedAsEndEntity
             }
+            CertificateError::Other(other)
+                if matches!(
+                    other.0.downcast_ref::<webpki::Error>(),
+                    Some(
+                        webpki::Error::MaximumPathDepthExceeded
+                            | webpki::Error::MaximumPathBuildCallsExceeded
+                            | webpki::Error::MaximumSignatureChecksExceeded
+                    )
+                ) =>
+            {
+                VerifyError::ChainTooLong
+            }
             other => VerifyError::Other {
                 detail: rustls::Error::InvalidCertificate(other).to_string(),
             },
@@ -405,6 +422,19 @@ fn classify_failure(error: io::Error) -> HandshakeFailure {
     {
         return HandshakeFailure::NotTls {
             first_line: sniffed.first_line.clone(),
+        };
+    }
+    if let Some(garbage) = error
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<GarbageError>())
+    {
+        return HandshakeFailure::Garbage {
+            first_bytes: garbage
+                .first_bytes
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<Vec<_>>()
+                .join(" "),
         };
     }
     if let Some(tls) = error
@@ -468,6 +498,18 @@ pub struct NotTlsError {
     pub first_line: String,
 }
 
+/// The read error raised when the server's first bytes are neither TLS nor text.
+#[derive(Debug, thiserror::Error)]
+#[error("the server sent bytes that are neither TLS nor text")]
+pub struct GarbageError {
+    pub first_bytes: Vec<u8>,
+}
+
+/// Mail greetings start with a printable ASCII character (`*`, `+`, `2`, a letter …).
+fn looks_like_text(byte: u8) -> bool {
+    byte.is_ascii_graphic() || byte == b' '
+}
+
 fn not_tls(seen: &[u8]) -> io::Error {
     let end = seen
         .iter()
@@ -517,6 +559,15 @@ impl<S: AsyncRead + Unpin> AsyncRead for Sniffed<S> {
             if (20..=24).contains(&first) && this.first.is_empty() {
                 this.decided = true;
                 return poll;
+            }
+            if this.first.is_empty() && !looks_like_text(first) {
+                // Neither TLS nor a greeting: binary garbage. Fail at once.
+                let seen = new[..new.len().min(16)].to_vec();
+                buf.set_filled(before);
+                return Poll::Ready(Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    GarbageError { first_bytes: seen },
+                )));
             }
             // Plaintext: collect up to one line (or the limit), then fail.
             this.first

@@ -48,6 +48,8 @@ pub enum CertCase {
     MustStaple,
     /// Good chain, but a fresh intermediate (same name and key) that expires in N days.
     IntermediateExpiresIn(i64),
+    /// Leaf under a chain of N intermediates (each signing the next), all sent.
+    LongChain(usize),
     /// Good chain followed by 64 bytes that are not a certificate: [leaf, intermediate, junk].
     GarbageInChain,
     /// Leaf signed by the intermediate with SHA-1 (made with the `openssl` command).
@@ -267,6 +269,9 @@ impl TestPki {
             }
             _ => {}
         }
+        if let CertCase::LongChain(n) = case {
+            return self.long_chain(n, params, key);
+        }
         let ca = match case {
             CertCase::UnknownRoot | CertCase::PrivateRootSent => &self.unknown_intermediate,
             _ => &self.intermediate,
@@ -291,6 +296,36 @@ impl TestPki {
             CertCase::GarbageInChain => vec![leaf, inter, CertificateDer::from(vec![0x5A; 64])],
             _ => vec![leaf, inter],
         };
+        ServerCert {
+            chain,
+            key: PrivatePkcs8KeyDer::from(key.serialize_der()).into(),
+        }
+    }
+
+    /// Root → intermediate 1 → … → intermediate n → leaf; sent leaf first, then n … 1.
+    fn long_chain(&self, n: usize, leaf: CertificateParams, key: KeyPair) -> ServerCert {
+        let mut cas: Vec<Ca> = Vec::with_capacity(n);
+        for i in 1..=n {
+            let ca = {
+                let parent = cas.last().map_or(&self.root.issuer, |c| &c.issuer);
+                let ca_key = KeyPair::generate().expect("generate CA key");
+                let mut params = ca_params(&format!("mailtls Chain Intermediate {i}"), None);
+                params.use_authority_key_identifier_extension = true;
+                let cert = params
+                    .signed_by(&ca_key, parent)
+                    .expect("sign intermediate");
+                Ca {
+                    cert: cert.der().clone(),
+                    pem: cert.pem(),
+                    issuer: Issuer::new(params, ca_key),
+                }
+            };
+            cas.push(ca);
+        }
+        let issuer = cas.last().map_or(&self.root.issuer, |c| &c.issuer);
+        let leaf = leaf.signed_by(&key, issuer).expect("sign leaf");
+        let mut chain = vec![leaf.der().clone()];
+        chain.extend(cas.iter().rev().map(|c| c.cert.clone()));
         ServerCert {
             chain,
             key: PrivatePkcs8KeyDer::from(key.serialize_der()).into(),

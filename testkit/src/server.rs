@@ -78,6 +78,14 @@ pub enum Misbehaviour {
     CloseDuringHandshake,
     /// The plaintext capabilities also offer authentication (and POP3 accepts USER).
     AuthBeforeTls,
+    /// Answers the ClientHello with the start of a handshake record that never
+    /// completes (a 256-byte record of which 10 bytes arrive), then stays silent.
+    TruncatedHandshake,
+    /// Answers the ClientHello with a ServerHello whose handshake header claims
+    /// 16 MiB, streaming filler until the client gives up.
+    OversizedHandshake,
+    /// Answers the ClientHello with endless random-looking bytes.
+    GarbageTls,
     /// Vulnerable to STARTTLS command injection (CVE-2011-0411 class): commands
     /// pipelined after STARTTLS in plaintext are answered inside TLS.
     StarttlsInjection,
@@ -381,6 +389,49 @@ async fn accept_tls(mut tcp: TcpStream, ctx: &Ctx) -> io::Result<Option<TlsStrea
             read_tls_record(&mut tcp).await?;
             tcp.shutdown().await?;
             Ok(None)
+        }
+        Misbehaviour::TruncatedHandshake => {
+            read_tls_record(&mut tcp).await?;
+            send(
+                &mut tcp,
+                &[0x16, 0x03, 0x03, 0x01, 0x00, 0x02, 0x00, 0x00, 0xfc, 0x03],
+            )
+            .await?;
+            drain(tcp).await?;
+            Ok(None)
+        }
+        Misbehaviour::OversizedHandshake => {
+            read_tls_record(&mut tcp).await?;
+            // Handshake record, ServerHello (2) of length 0xFFFFFF, then filler
+            // records for as long as the client reads.
+            send(
+                &mut tcp,
+                &[0x16, 0x03, 0x03, 0x40, 0x00, 0x02, 0xff, 0xff, 0xff],
+            )
+            .await?;
+            let filler = [0x41u8; 0x4000 - 4];
+            send(&mut tcp, &filler).await?;
+            let mut record = vec![0x16, 0x03, 0x03, 0x40, 0x00];
+            record.extend_from_slice(&[0x41; 0x4000]);
+            loop {
+                send(&mut tcp, &record).await?;
+            }
+        }
+        Misbehaviour::GarbageTls => {
+            read_tls_record(&mut tcp).await?;
+            let mut x: u32 = 0x1234_5678;
+            let junk: Vec<u8> = (0..4096)
+                .map(|_| {
+                    // xorshift: deterministic, not valid TLS.
+                    x ^= x << 13;
+                    x ^= x >> 17;
+                    x ^= x << 5;
+                    (x & 0xff) as u8
+                })
+                .collect();
+            loop {
+                send(&mut tcp, &junk).await?;
+            }
         }
         _ => Ok(Some(ctx.acceptor.accept(tcp).await?)),
     }
