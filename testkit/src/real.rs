@@ -501,6 +501,15 @@ tls_preempt_cipherlist = yes
         let mut all_ports = Vec::new();
         for (i, (listener, pair)) in listeners.iter().zip(ports.chunks(2)).enumerate() {
             let (chain, key) = write_cert(pki, listener.cert, d, &format!("listener{i}"))?;
+            if i == 0 {
+                // main.cf needs a certificate for its own checks; each listener overrides it.
+                let _ = writeln!(
+                    main_cf,
+                    "smtpd_tls_chain_files = {}, {}",
+                    key.display(),
+                    chain.display()
+                );
+            }
             let mut overrides = format!(
                 "  -o smtpd_tls_chain_files={},{}\n",
                 key.display(),
@@ -522,16 +531,6 @@ tls_preempt_cipherlist = yes
                 submission,
                 smtps,
             });
-        }
-        // main.cf needs some certificate for the parameter checks; the listeners override it.
-        if let Some(first) = listeners.first() {
-            let (chain, key) = write_cert(pki, first.cert, d, "main")?;
-            let _ = writeln!(
-                main_cf,
-                "smtpd_tls_chain_files = {}, {}",
-                key.display(),
-                chain.display()
-            );
         }
         write(&d.join("main.cf"), &main_cf)?;
         write(&d.join("master.cf"), &master_cf)?;
