@@ -1,7 +1,9 @@
-//! Test kit for mailtls: a throw-away PKI and in-process mail servers (good and broken) on loopback.
+//! Test kit for mailtls: a throw-away PKI, in-process mail servers (good and broken) and real
+//! Dovecot and Postfix instances, all on loopback.
 
 pub mod http;
 pub mod pki;
+pub mod real;
 pub mod server;
 
 pub use http::HttpFile;

@@ -68,6 +68,31 @@ pub struct ServerCert {
     pub key: PrivateKeyDer<'static>,
 }
 
+impl ServerCert {
+    /// The chain as PEM, leaf first (what Dovecot's `ssl_cert` and Postfix's
+    /// `smtpd_tls_chain_files` read).
+    pub fn chain_pem(&self) -> String {
+        let blocks: Vec<pem::Pem> = self
+            .chain
+            .iter()
+            .map(|der| pem::Pem::new("CERTIFICATE", der.as_ref()))
+            .collect();
+        pem::encode_many_config(&blocks, pem_config())
+    }
+
+    /// The leaf's private key as PKCS#8 PEM.
+    pub fn key_pem(&self) -> String {
+        pem::encode_config(
+            &pem::Pem::new("PRIVATE KEY", self.key.secret_der()),
+            pem_config(),
+        )
+    }
+}
+
+fn pem_config() -> pem::EncodeConfig {
+    pem::EncodeConfig::new().set_line_ending(pem::LineEnding::LF)
+}
+
 impl Clone for ServerCert {
     fn clone(&self) -> Self {
         ServerCert {

@@ -1,0 +1,394 @@
+//! `mailtls check` through the real binary against real Dovecot and Postfix on 127.0.0.1,
+//! cross-checked with `openssl s_client`.
+//!
+//! Needs root and the servers from `.ci/install-servers.sh`; a missing server fails the
+//! suite (it is never skipped). Each test function starts its instances once and checks
+//! many endpoints against them.
+
+mod common;
+
+use std::path::Path;
+use std::time::Duration;
+
+use common::{check_json, codes, finding, Pki, Run};
+use mailtls_testkit::real::{Dovecot, DovecotOptions, Postfix, SmtpListener};
+use mailtls_testkit::CertCase;
+use serde_json::Value;
+
+/// One endpoint of a real server: the URL scheme mailtls gets and openssl's `-starttls` name.
+#[derive(Debug, Clone, Copy)]
+struct Endpoint {
+    scheme: &'static str,
+    port: u16,
+    starttls: Option<&'static str>,
+}
+
+impl Endpoint {
+    fn url(&self) -> String {
+        format!("{}://127.0.0.1:{}", self.scheme, self.port)
+    }
+}
+
+fn dovecot_endpoints(d: &Dovecot) -> [Endpoint; 5] {
+    [
+        Endpoint {
+            scheme: "imap+starttls",
+            port: d.imap,
+            starttls: Some("imap"),
+        },
+        Endpoint {
+            scheme: "imaps",
+            port: d.imaps,
+            starttls: None,
+        },
+        Endpoint {
+            scheme: "pop3+starttls",
+            port: d.pop3,
+            starttls: Some("pop3"),
+        },
+        Endpoint {
+            scheme: "pop3s",
+            port: d.pop3s,
+            starttls: None,
+        },
+        Endpoint {
+            scheme: "sieve",
+            port: d.sieve,
+            starttls: Some("sieve"),
+        },
+    ]
+}
+
+fn postfix_endpoints(submission: u16, smtps: u16) -> [Endpoint; 2] {
+    [
+        Endpoint {
+            scheme: "smtp+starttls",
+            port: submission,
+            starttls: Some("smtp"),
+        },
+        Endpoint {
+            scheme: "smtps",
+            port: smtps,
+            starttls: None,
+        },
+    ]
+}
+
+fn start_dovecot(pki: &Pki, cert: CertCase) -> Dovecot {
+    Dovecot::start(&pki.pki, DovecotOptions::new(cert))
+        .unwrap_or_else(|e| panic!("Dovecot ({cert:?}) did not start: {e:#}"))
+}
+
+fn start_postfix(pki: &Pki, listeners: &[SmtpListener]) -> Postfix {
+    Postfix::start(&pki.pki, listeners)
+        .unwrap_or_else(|e| panic!("Postfix ({listeners:?}) did not start: {e:#}"))
+}
+
+fn check(pki: &Pki, endpoint: &Endpoint) -> Run {
+    check_json(pki, &endpoint.url(), "10s", &[])
+}
+
+/// What `openssl s_client -brief` saw.
+#[derive(Debug)]
+struct OpenSsl {
+    version: Option<String>,
+    cipher: Option<String>,
+    verified: bool,
+    output: String,
+}
+
+/// `openssl s_client -connect 127.0.0.1:PORT -servername mail.test -verify_hostname mail.test
+/// -CAfile ROOT -verify_return_error -brief [-starttls P]` with empty stdin and a bounded wait.
+///
+/// `-servername` only sends SNI: without `-verify_hostname` openssl says "Verification: OK"
+/// for a certificate of another name, where mailtls (and every mail client) checks the name.
+fn openssl(root: &Path, endpoint: &Endpoint) -> OpenSsl {
+    let connect = format!("127.0.0.1:{}", endpoint.port);
+    let mut args = vec![
+        "s_client",
+        "-connect",
+        &connect,
+        "-servername",
+        "mail.test",
+        "-verify_hostname",
+        "mail.test",
+        "-CAfile",
+        root.to_str().expect("utf-8 path"),
+        "-verify_return_error",
+        "-brief",
+    ];
+    if let Some(proto) = endpoint.starttls {
+        args.extend(["-starttls", proto]);
+    }
+    let output = assert_cmd::Command::new("openssl")
+        .args(&args)
+        .write_stdin("")
+        .timeout(Duration::from_secs(30))
+        .output()
+        .expect("run openssl s_client (install it with `sudo bash .ci/install-servers.sh`)");
+    let output = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stderr),
+        String::from_utf8_lossy(&output.stdout)
+    );
+    let field = |name: &str| {
+        output
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .map(|v| v.trim().to_owned())
+    };
+    OpenSsl {
+        version: field("Protocol version:"),
+        cipher: field("Ciphersuite:").map(|c| iana_suite(&c)),
+        verified: output.lines().any(|l| l.trim() == "Verification: OK"),
+        output,
+    }
+}
+
+/// OpenSSL's name of a cipher suite in IANA's words (mailtls reports IANA names).
+/// TLS 1.3 suites have the same name in both; TLS 1.2 ones differ.
+fn iana_suite(openssl: &str) -> String {
+    let name = match openssl {
+        "ECDHE-ECDSA-AES256-GCM-SHA384" => "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+        "ECDHE-ECDSA-AES128-GCM-SHA256" => "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+        "ECDHE-ECDSA-CHACHA20-POLY1305" => "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
+        "ECDHE-RSA-AES256-GCM-SHA384" => "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+        "ECDHE-RSA-AES128-GCM-SHA256" => "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+        "ECDHE-RSA-CHACHA20-POLY1305" => "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+        other => other,
+    };
+    name.to_owned()
+}
+
+/// A good endpoint: exit 0, trusted, TLS 1.2 or 1.3, and the same version, suite and
+/// verdict as openssl. Both servers are set to choose the suite themselves
+/// (`ssl_prefer_server_ciphers`, `tls_preempt_cipherlist`), so both clients, which offer
+/// the same suites, must be given the same one.
+fn assert_good(pki: &Pki, endpoint: &Endpoint) -> Value {
+    let run = check(pki, endpoint);
+    let report = run.report();
+    let what = endpoint.url();
+    assert_eq!(run.code, 0, "{what}: {:#}", report["findings"]);
+    assert!(
+        codes(&report).contains(&"cert.trusted".to_owned()),
+        "{what}"
+    );
+    let tls = &report["facts"]["tls"];
+    assert_eq!(tls["verification"]["trusted"], true, "{what}");
+    let version = tls["version"].as_str().expect("tls.version");
+    assert!(
+        version == "TLSv1.3" || version == "TLSv1.2",
+        "{what}: {version}"
+    );
+    let dialogue = &report["facts"]["dialogue"];
+    assert!(
+        dialogue["capabilities_after_tls"].is_array(),
+        "{what}: {dialogue}"
+    );
+    if endpoint.starttls.is_some() {
+        assert_eq!(dialogue["starttls_offered"], true, "{what}");
+    }
+
+    let ossl = openssl(&pki.root, endpoint);
+    assert!(
+        ossl.verified,
+        "{what}: openssl does not verify:\n{}",
+        ossl.output
+    );
+    assert_eq!(
+        ossl.version.as_deref(),
+        Some(version),
+        "{what}: version\n{}",
+        ossl.output
+    );
+    assert_eq!(
+        ossl.cipher.as_deref(),
+        tls["cipher_suite"].as_str(),
+        "{what}: cipher suite\n{}",
+        ossl.output
+    );
+    report
+}
+
+/// A broken certificate: `code` is the first finding, exit 2, the report complete, and
+/// openssl refuses to verify too.
+fn assert_cert_problem(pki: &Pki, endpoint: &Endpoint, case: CertCase, code: &str) {
+    let run = check(pki, endpoint);
+    let report = run.report();
+    let what = format!("{} ({case:?})", endpoint.url());
+    assert_eq!(run.code, 2, "{what}: {:#}", report["findings"]);
+    assert_eq!(codes(&report)[0], code, "{what}: {:#}", report["findings"]);
+    assert!(report["facts"]["stopped"].is_null(), "{what}");
+    assert_eq!(report["facts"]["tls"]["verification"]["trusted"], false);
+    assert!(
+        report["facts"]["dialogue"]["capabilities_after_tls"].is_array(),
+        "{what}"
+    );
+
+    let ossl = openssl(&pki.root, endpoint);
+    assert!(
+        !ossl.verified,
+        "{what}: openssl verifies what mailtls does not:\n{}",
+        ossl.output
+    );
+    let reason = match case {
+        CertCase::Expired => "certificate has expired",
+        CertCase::SelfSigned => "self-signed certificate",
+        CertCase::MissingIntermediate => "unable to get local issuer certificate",
+        CertCase::WrongName => "hostname mismatch",
+        _ => "",
+    };
+    assert!(
+        ossl.output.contains(reason),
+        "{what}: openssl gives another reason than {reason:?}:\n{}",
+        ossl.output
+    );
+}
+
+/// A STARTTLS port checked as implicit TLS, and an implicit-TLS port checked as STARTTLS.
+/// mailtls waits half the timeout for a greeting before it tries TLS, hence the short one.
+fn assert_port_mix_ups(pki: &Pki, starttls_url: &str, implicit_url: &str) {
+    let run = check_json(pki, starttls_url, "4s", &[]);
+    assert_eq!(
+        run.code,
+        2,
+        "{starttls_url}: {:#}",
+        run.report()["findings"]
+    );
+    finding(&run.report(), "port.plaintext_on_tls_port");
+
+    let run = check_json(pki, implicit_url, "4s", &[]);
+    assert_eq!(
+        run.code,
+        2,
+        "{implicit_url}: {:#}",
+        run.report()["findings"]
+    );
+    finding(&run.report(), "port.tls_on_plaintext_port");
+    assert!(
+        run.report()["facts"]["tls"]["version"].is_string(),
+        "{implicit_url}: the TLS found there is reported"
+    );
+}
+
+/// Stops several instances at once: each takes a second or two to shut down.
+fn stop_all<T: Send>(instances: Vec<T>) {
+    std::thread::scope(|s| {
+        for instance in instances {
+            s.spawn(move || drop(instance));
+        }
+    });
+}
+
+const BROKEN: [(CertCase, &str); 4] = [
+    (CertCase::Expired, "cert.expired"),
+    (CertCase::WrongName, "cert.name_mismatch"),
+    (CertCase::MissingIntermediate, "cert.unknown_issuer"),
+    (CertCase::SelfSigned, "cert.self_signed"),
+];
+
+#[test]
+fn dovecot_good_chain_on_every_endpoint_agrees_with_openssl() {
+    let pki = Pki::new();
+    let dovecot = start_dovecot(&pki, CertCase::Good);
+    for endpoint in dovecot_endpoints(&dovecot) {
+        assert_good(&pki, &endpoint);
+    }
+    assert_port_mix_ups(
+        &pki,
+        &format!("imaps://127.0.0.1:{}", dovecot.imap),
+        &format!("imap+starttls://127.0.0.1:{}", dovecot.imaps),
+    );
+    assert_port_mix_ups(
+        &pki,
+        &format!("pop3s://127.0.0.1:{}", dovecot.pop3),
+        &format!("pop3+starttls://127.0.0.1:{}", dovecot.pop3s),
+    );
+}
+
+#[test]
+fn dovecot_certificate_problems_are_named_as_openssl_sees_them() {
+    let pki = Pki::new();
+    let instances: Vec<(CertCase, &str, Dovecot)> = BROKEN
+        .iter()
+        .map(|&(case, code)| {
+            // One instance also allows cleartext authentication (the other setting of
+            // `disable_plaintext_auth`); on loopback Dovecot offers authentication before
+            // TLS either way, as it treats a connection from its own address as secured.
+            let options = DovecotOptions {
+                cleartext_auth: case == CertCase::Expired,
+                ..DovecotOptions::new(case)
+            };
+            let dovecot = Dovecot::start(&pki.pki, options)
+                .unwrap_or_else(|e| panic!("Dovecot ({options:?}) did not start: {e:#}"));
+            (case, code, dovecot)
+        })
+        .collect();
+    for (case, code, dovecot) in &instances {
+        let [imap, imaps, _, pop3s, sieve] = dovecot_endpoints(dovecot);
+        for endpoint in [imap, imaps, pop3s, sieve] {
+            assert_cert_problem(&pki, &endpoint, *case, code);
+        }
+    }
+    stop_all(instances);
+}
+
+#[test]
+fn postfix_good_chain_on_every_endpoint_agrees_with_openssl() {
+    let pki = Pki::new();
+    let postfix = start_postfix(
+        &pki,
+        &[
+            SmtpListener::new(CertCase::Good),
+            SmtpListener::new(CertCase::Good).tls12_only(),
+        ],
+    );
+    for ports in &postfix.ports {
+        for endpoint in postfix_endpoints(ports.submission, ports.smtps) {
+            let report = assert_good(&pki, &endpoint);
+            let version = &report["facts"]["tls"]["version"];
+            if ports.listener.tls12_only {
+                assert_eq!(version, "TLSv1.2", "{}", endpoint.url());
+                finding(&report, "tls.no_tls13");
+            } else {
+                assert_eq!(version, "TLSv1.3", "{}", endpoint.url());
+            }
+        }
+    }
+    let ports = postfix.ports[0];
+    assert_port_mix_ups(
+        &pki,
+        &format!("smtps://127.0.0.1:{}", ports.submission),
+        &format!("smtp+starttls://127.0.0.1:{}", ports.smtps),
+    );
+}
+
+#[test]
+fn postfix_certificate_problems_are_named_as_openssl_sees_them() {
+    let pki = Pki::new();
+    let listeners: Vec<SmtpListener> = BROKEN
+        .iter()
+        .map(|&(case, _)| SmtpListener::new(case))
+        .collect();
+    let postfix = start_postfix(&pki, &listeners);
+    for (ports, (case, code)) in postfix.ports.iter().zip(BROKEN) {
+        for endpoint in postfix_endpoints(ports.submission, ports.smtps) {
+            assert_cert_problem(&pki, &endpoint, case, code);
+        }
+    }
+}
+
+#[test]
+fn postfix_instances_run_side_by_side() {
+    let pki = Pki::new();
+    let first = start_postfix(&pki, &[SmtpListener::new(CertCase::Good)]);
+    let second = start_postfix(&pki, &[SmtpListener::new(CertCase::Expired)]);
+    let smtps = |p: &Postfix| format!("smtps://127.0.0.1:{}", p.ports[0].smtps);
+    assert_eq!(check_json(&pki, &smtps(&first), "10s", &[]).code, 0);
+    assert_eq!(check_json(&pki, &smtps(&second), "10s", &[]).code, 2);
+    // Stopping one leaves the other running.
+    let second_url = smtps(&second);
+    drop(first);
+    let run = check_json(&pki, &second_url, "10s", &[]);
+    assert_eq!(codes(&run.report())[0], "cert.expired");
+}
