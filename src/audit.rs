@@ -175,7 +175,21 @@ async fn injection_exchange(
         });
     }
     let (stream, _) = settings.tls.handshake(tcp, name, deadline).await;
-    let stream = stream.map_err(CheckError::Handshake)?;
+    let stream = match stream {
+        Ok(stream) => stream,
+        // Some servers (Dovecot 2.3) hand the bytes they already buffered to the
+        // TLS layer, where the NOOP breaks the handshake: the command is never run.
+        // (The plain check, without the extra bytes, shows whether TLS works.)
+        Err(failure) => {
+            return Ok(Probe {
+                positive: Some(false),
+                evidence: None,
+                note: Some(format!(
+                    "the server treated the pipelined command as TLS data and ended the handshake ({failure}); it did not run it"
+                )),
+            })
+        }
+    };
     let mut reader = LineReader::new(stream);
     if target.protocol == Protocol::Sieve {
         // RFC 5804: the server repeats its capabilities after TLS, unasked; skip

@@ -7,11 +7,12 @@
 
 mod common;
 
+use std::net::Ipv4Addr;
 use std::path::Path;
 use std::time::Duration;
 
 use common::{check_json, codes, finding, Pki, Run};
-use mailtls_testkit::real::{Dovecot, DovecotOptions, Postfix, SmtpListener};
+use mailtls_testkit::real::{Dovecot, DovecotOptions, Postfix, SmtpListener, DOVECOT_ADDRESS};
 use mailtls_testkit::CertCase;
 use serde_json::Value;
 
@@ -19,13 +20,14 @@ use serde_json::Value;
 #[derive(Debug, Clone, Copy)]
 struct Endpoint {
     scheme: &'static str,
+    host: Ipv4Addr,
     port: u16,
     starttls: Option<&'static str>,
 }
 
 impl Endpoint {
     fn url(&self) -> String {
-        format!("{}://127.0.0.1:{}", self.scheme, self.port)
+        format!("{}://{}:{}", self.scheme, self.host, self.port)
     }
 }
 
@@ -33,26 +35,31 @@ fn dovecot_endpoints(d: &Dovecot) -> [Endpoint; 5] {
     [
         Endpoint {
             scheme: "imap+starttls",
+            host: DOVECOT_ADDRESS,
             port: d.imap,
             starttls: Some("imap"),
         },
         Endpoint {
             scheme: "imaps",
+            host: DOVECOT_ADDRESS,
             port: d.imaps,
             starttls: None,
         },
         Endpoint {
             scheme: "pop3+starttls",
+            host: DOVECOT_ADDRESS,
             port: d.pop3,
             starttls: Some("pop3"),
         },
         Endpoint {
             scheme: "pop3s",
+            host: DOVECOT_ADDRESS,
             port: d.pop3s,
             starttls: None,
         },
         Endpoint {
             scheme: "sieve",
+            host: DOVECOT_ADDRESS,
             port: d.sieve,
             starttls: Some("sieve"),
         },
@@ -63,11 +70,13 @@ fn postfix_endpoints(submission: u16, smtps: u16) -> [Endpoint; 2] {
     [
         Endpoint {
             scheme: "smtp+starttls",
+            host: Ipv4Addr::LOCALHOST,
             port: submission,
             starttls: Some("smtp"),
         },
         Endpoint {
             scheme: "smtps",
+            host: Ipv4Addr::LOCALHOST,
             port: smtps,
             starttls: None,
         },
@@ -103,7 +112,7 @@ struct OpenSsl {
 /// `-servername` only sends SNI: without `-verify_hostname` openssl says "Verification: OK"
 /// for a certificate of another name, where mailtls (and every mail client) checks the name.
 fn openssl(root: &Path, endpoint: &Endpoint) -> OpenSsl {
-    let connect = format!("127.0.0.1:{}", endpoint.port);
+    let connect = format!("{}:{}", endpoint.host, endpoint.port);
     let mut args = vec![
         "s_client",
         "-connect",
@@ -296,13 +305,13 @@ fn dovecot_good_chain_on_every_endpoint_agrees_with_openssl() {
     }
     assert_port_mix_ups(
         &pki,
-        &format!("imaps://127.0.0.1:{}", dovecot.imap),
-        &format!("imap+starttls://127.0.0.1:{}", dovecot.imaps),
+        &format!("imaps://{DOVECOT_ADDRESS}:{}", dovecot.imap),
+        &format!("imap+starttls://{DOVECOT_ADDRESS}:{}", dovecot.imaps),
     );
     assert_port_mix_ups(
         &pki,
-        &format!("pop3s://127.0.0.1:{}", dovecot.pop3),
-        &format!("pop3+starttls://127.0.0.1:{}", dovecot.pop3s),
+        &format!("pop3s://{DOVECOT_ADDRESS}:{}", dovecot.pop3),
+        &format!("pop3+starttls://{DOVECOT_ADDRESS}:{}", dovecot.pop3s),
     );
 }
 
@@ -313,8 +322,7 @@ fn dovecot_certificate_problems_are_named_as_openssl_sees_them() {
         .iter()
         .map(|&(case, code)| {
             // One instance also allows cleartext authentication (the other setting of
-            // `disable_plaintext_auth`); on loopback Dovecot offers authentication before
-            // TLS either way, as it treats a connection from its own address as secured.
+            // `disable_plaintext_auth`): certificate findings do not depend on it.
             let options = DovecotOptions {
                 cleartext_auth: case == CertCase::Expired,
                 ..DovecotOptions::new(case)
@@ -391,4 +399,73 @@ fn postfix_instances_run_side_by_side() {
     drop(first);
     let run = check_json(&pki, &second_url, "10s", &[]);
     assert_eq!(codes(&run.report())[0], "cert.expired");
+}
+
+/// Issue 5 against the real thing: Dovecot refusing and allowing cleartext login
+/// before STARTTLS, seen through the passive capability check and `--audit`.
+#[test]
+fn dovecot_cleartext_login_both_ways() {
+    let pki = Pki::new();
+    let strict = start_dovecot(&pki, CertCase::Good);
+    let lax = Dovecot::start(
+        &pki.pki,
+        DovecotOptions {
+            cleartext_auth: true,
+            ..DovecotOptions::new(CertCase::Good)
+        },
+    )
+    .unwrap_or_else(|e| panic!("Dovecot (cleartext allowed) did not start: {e:#}"));
+
+    for (dovecot, allows) in [(&strict, false), (&lax, true)] {
+        let [imap, _, pop3, _, sieve] = dovecot_endpoints(dovecot);
+        for endpoint in [imap, pop3, sieve] {
+            let what = endpoint.url();
+            let run = check_json(&pki, &what, "10s", &["--audit"]);
+            let report = run.report();
+            let found = codes(&report);
+            if allows {
+                assert_eq!(found[0], "auth.cleartext_offered", "{what}: {found:?}");
+                assert_eq!(run.code, 2, "{what}");
+            } else {
+                assert!(
+                    found.contains(&"auth.tls_required".to_owned()),
+                    "{what}: {found:?}"
+                );
+                assert!(
+                    !found.contains(&"auth.cleartext_offered".to_owned()),
+                    "{what}"
+                );
+                assert_eq!(run.code, 0, "{what}: {:#}", report["findings"]);
+            }
+            // Dovecot discards what was pipelined after STARTTLS.
+            assert!(
+                found.contains(&"starttls.no_command_injection".to_owned()),
+                "{what}: {found:?}"
+            );
+            if endpoint.scheme == "pop3+starttls" {
+                let probe = &report["facts"]["audit"]["pop3_user_before_tls"];
+                assert_eq!(probe["positive"], allows, "{what}: {probe}");
+                assert_eq!(
+                    found.contains(&"auth.cleartext_accepted".to_owned()),
+                    allows,
+                    "{what}"
+                );
+            }
+        }
+    }
+}
+
+/// Postfix discards what was pipelined after STARTTLS (its CVE-2011-0411 fix).
+#[test]
+fn postfix_is_not_open_to_starttls_command_injection() {
+    let pki = Pki::new();
+    let postfix = start_postfix(&pki, &[SmtpListener::new(CertCase::Good)]);
+    let [submission, _] = postfix_endpoints(postfix.ports[0].submission, postfix.ports[0].smtps);
+    let run = check_json(&pki, &submission.url(), "10s", &["--audit"]);
+    let found = codes(&run.report());
+    assert!(
+        found.contains(&"starttls.no_command_injection".to_owned()),
+        "{found:?}"
+    );
+    assert_eq!(run.code, 0, "{:#}", run.report()["findings"]);
 }

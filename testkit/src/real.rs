@@ -25,13 +25,25 @@ pub const SERVER_NAME: &str = "mail.test";
 const INSTALL_HINT: &str = "install the servers with `sudo bash .ci/install-servers.sh`";
 const POLL: Duration = Duration::from_millis(20);
 
+/// The address Dovecot listens on. Not 127.0.0.1: Dovecot treats a connection
+/// whose remote address equals its local one as secured (and then offers
+/// authentication before TLS whatever its settings). Clients on this machine
+/// connect from 127.0.0.1, so on 127.0.0.2 Dovecot behaves as it does for a
+/// remote client.
+pub const DOVECOT_ADDRESS: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 2);
+
 /// `n` distinct free TCP ports on 127.0.0.1, found by binding port 0 (all at once, so they
 /// differ) and releasing them.
 pub fn free_ports(n: usize) -> anyhow::Result<Vec<u16>> {
+    free_ports_on(Ipv4Addr::LOCALHOST, n)
+}
+
+/// Like [`free_ports`], on another loopback address.
+pub fn free_ports_on(address: Ipv4Addr, n: usize) -> anyhow::Result<Vec<u16>> {
     let listeners = (0..n)
-        .map(|_| TcpListener::bind((Ipv4Addr::LOCALHOST, 0)))
+        .map(|_| TcpListener::bind((address, 0)))
         .collect::<std::io::Result<Vec<_>>>()
-        .context("bind 127.0.0.1:0")?;
+        .with_context(|| format!("bind {address}:0"))?;
     listeners
         .iter()
         .map(|l| Ok(l.local_addr()?.port()))
@@ -128,7 +140,13 @@ fn alive(pid: u32) -> bool {
 }
 
 /// Waits until `pid_file` names a live process and every port accepts a connection.
-fn wait_ready(what: &str, pid_file: &Path, ports: &[u16], logs: &[&Path]) -> anyhow::Result<u32> {
+fn wait_ready(
+    what: &str,
+    pid_file: &Path,
+    address: Ipv4Addr,
+    ports: &[u16],
+    logs: &[&Path],
+) -> anyhow::Result<u32> {
     let deadline = Instant::now() + READY_DEADLINE;
     let mut pid = None;
     let mut waiting_for = ports.to_vec();
@@ -141,7 +159,7 @@ fn wait_ready(what: &str, pid_file: &Path, ports: &[u16], logs: &[&Path]) -> any
                 bail!("{what} (pid {p}) exited while starting\n{}", tails(logs));
             }
             waiting_for.retain(|&port| {
-                let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+                let addr = SocketAddr::from((address, port));
                 TcpStream::connect_timeout(&addr, Duration::from_secs(1)).is_err()
             });
             if waiting_for.is_empty() {
@@ -190,8 +208,7 @@ pub struct DovecotOptions {
     /// SNI, not per port, so one case means one instance).
     pub cert: CertCase,
     /// `disable_plaintext_auth = no` (the Dovecot 2.3 name): allow password authentication
-    /// without TLS. Note that Dovecot treats a loopback connection, whose remote address
-    /// equals its local one, as secured and offers authentication before TLS either way.
+    /// without TLS. (Visible because Dovecot listens on [`DOVECOT_ADDRESS`].)
     pub cleartext_auth: bool,
 }
 
@@ -204,7 +221,8 @@ impl DovecotOptions {
     }
 }
 
-/// A running Dovecot with IMAP, POP3 and ManageSieve listeners on 127.0.0.1; stopped on drop.
+/// A running Dovecot with IMAP, POP3 and ManageSieve listeners on [`DOVECOT_ADDRESS`];
+/// stopped on drop.
 ///
 /// It authenticates nobody (an empty passwd-file) and delivers nothing.
 #[derive(Debug)]
@@ -236,7 +254,7 @@ impl Dovecot {
         for sub in ["run", "state", "mail"] {
             std::fs::create_dir(d.join(sub)).with_context(|| format!("mkdir {sub}"))?;
         }
-        let [imap, imaps, pop3, pop3s, sieve] = free_ports(5)?[..] else {
+        let [imap, imaps, pop3, pop3s, sieve] = free_ports_on(DOVECOT_ADDRESS, 5)?[..] else {
             unreachable!("free_ports(5) returns 5 ports")
         };
         let log = d.join("dovecot.log");
@@ -255,7 +273,7 @@ base_dir = {d}/run
 state_dir = {d}/state
 log_path = {log}
 protocols = imap pop3 sieve
-listen = 127.0.0.1
+listen = {DOVECOT_ADDRESS}
 ssl = yes
 ssl_cert = <{chain}
 ssl_key = <{key}
@@ -317,6 +335,7 @@ service managesieve-login {{
         let pid = wait_ready(
             "dovecot",
             &pid_file,
+            DOVECOT_ADDRESS,
             &[imap, imaps, pop3, pop3s, sieve],
             &[&start_err, &log],
         )
@@ -548,8 +567,14 @@ tls_preempt_cipherlist = yes
             .flat_map(|p| [p.submission, p.smtps])
             .collect();
         let pid_file = queue.join("pid/master.pid");
-        let pid = wait_ready("postfix", &pid_file, &listening, &[&start_err, &log])
-            .inspect_err(|_| stop_postfix(&postfix, d, read_pid(&pid_file)))?;
+        let pid = wait_ready(
+            "postfix",
+            &pid_file,
+            Ipv4Addr::LOCALHOST,
+            &listening,
+            &[&start_err, &log],
+        )
+        .inspect_err(|_| stop_postfix(&postfix, d, read_pid(&pid_file)))?;
         Ok(Postfix {
             ports: all_ports,
             program: postfix,
