@@ -469,3 +469,36 @@ fn postfix_is_not_open_to_starttls_command_injection() {
     );
     assert_eq!(run.code, 0, "{:#}", run.report()["findings"]);
 }
+
+/// Postfix with SASL (through Dovecot) and `smtpd_tls_auth_only` both ways.
+#[test]
+fn postfix_tls_auth_only_both_ways() {
+    let pki = Pki::new();
+    let dovecot = start_dovecot(&pki, CertCase::Good);
+    let socket = dovecot.auth_socket();
+    for tls_auth_only in [true, false] {
+        let postfix = Postfix::start_with_auth(
+            &pki.pki,
+            &[SmtpListener::new(CertCase::Good)],
+            Some((&socket, tls_auth_only)),
+        )
+        .unwrap_or_else(|e| panic!("Postfix (tls_auth_only {tls_auth_only}) did not start: {e:#}"));
+        let [submission, _] =
+            postfix_endpoints(postfix.ports[0].submission, postfix.ports[0].smtps);
+        let run = check(&pki, &submission);
+        let report = run.report();
+        let found = codes(&report);
+        let after = report["facts"]["dialogue"]["capabilities_after_tls"].to_string();
+        assert!(
+            after.contains("AUTH PLAIN"),
+            "AUTH is offered inside TLS: {after}"
+        );
+        if tls_auth_only {
+            assert!(found.contains(&"auth.tls_required".to_owned()), "{found:?}");
+            assert_eq!(run.code, 0, "{:#}", report["findings"]);
+        } else {
+            assert_eq!(found[0], "auth.cleartext_offered", "{found:?}");
+            assert_eq!(run.code, 2);
+        }
+    }
+}

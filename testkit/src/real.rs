@@ -315,6 +315,12 @@ service managesieve-login {{
     port = {sieve}
   }}
 }}
+# For Postfix's SASL (smtpd_sasl_type = dovecot): see Dovecot::auth_socket.
+service auth {{
+  unix_listener {d}/run/auth-smtp {{
+    mode = 0666
+  }}
+}}
 ",
             d = d.display(),
             log = log.display(),
@@ -359,6 +365,12 @@ service managesieve-login {{
     /// The instance's log file.
     pub fn log(&self) -> &Path {
         &self.log
+    }
+
+    /// The socket through which Postfix can authenticate SMTP clients against this
+    /// Dovecot (which accepts nobody: only what is *offered* matters to mailtls).
+    pub fn auth_socket(&self) -> PathBuf {
+        self.dir.path().join("run/auth-smtp")
     }
 
     /// The instance's private directory.
@@ -452,6 +464,18 @@ impl Postfix {
     /// Writes `main.cf` and `master.cf` to a private directory, runs `postfix -c DIR start`
     /// and waits until every port accepts.
     pub fn start(pki: &TestPki, listeners: &[SmtpListener]) -> anyhow::Result<Postfix> {
+        Self::start_with_auth(pki, listeners, None)
+    }
+
+    /// Like [`Postfix::start`], with SASL authentication through a Dovecot auth
+    /// socket. `tls_auth_only` is `smtpd_tls_auth_only`: false offers AUTH before
+    /// STARTTLS too. The submission listeners then make TLS optional
+    /// (`smtpd_tls_security_level = may`) so that the setting shows.
+    pub fn start_with_auth(
+        pki: &TestPki,
+        listeners: &[SmtpListener],
+        auth: Option<(&Path, bool)>,
+    ) -> anyhow::Result<Postfix> {
         let postfix = preflight("postfix")?;
         let dir = instance_dir("mailtls-postfix-")?;
         let d = dir.path();
@@ -506,7 +530,6 @@ smtpd_tls_mandatory_protocols = >=TLSv1.2
 smtpd_tls_ciphers = high
 smtpd_tls_mandatory_ciphers = high
 smtpd_tls_exclude_ciphers = aNULL
-smtpd_tls_auth_only = yes
 # The server chooses the cipher suite, so that every client is offered the same one.
 tls_preempt_cipherlist = yes
 ",
@@ -515,6 +538,18 @@ tls_preempt_cipherlist = yes
             log = log.display(),
             d = d.display(),
         );
+        let submission_level = match auth {
+            Some((socket, tls_auth_only)) => {
+                let _ = write!(
+                    main_cf,
+                    "smtpd_sasl_auth_enable = yes\nsmtpd_sasl_type = dovecot\nsmtpd_sasl_path = {}\nsmtpd_tls_auth_only = {}\n",
+                    socket.display(),
+                    if tls_auth_only { "yes" } else { "no" }
+                );
+                "may"
+            }
+            None => "encrypt",
+        };
         let mut master_cf = String::from(POSTFIX_SERVICES);
         let ports = free_ports(2 * listeners.len())?;
         let mut all_ports = Vec::new();
@@ -542,7 +577,7 @@ tls_preempt_cipherlist = yes
             let (submission, smtps) = (pair[0], pair[1]);
             let _ = write!(
                 master_cf,
-                "127.0.0.1:{submission} inet n - n - - smtpd\n  -o smtpd_tls_security_level=encrypt\n{overrides}\
+                "127.0.0.1:{submission} inet n - n - - smtpd\n  -o smtpd_tls_security_level={submission_level}\n{overrides}\
                  127.0.0.1:{smtps} inet n - n - - smtpd\n  -o smtpd_tls_wrappermode=yes\n  -o smtpd_tls_security_level=encrypt\n{overrides}"
             );
             all_ports.push(SmtpPorts {
