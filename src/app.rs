@@ -10,6 +10,7 @@ use crate::cli::{Cli, ColorArg, Command};
 use crate::output;
 use crate::plan::{Plan, PlanError};
 use crate::report::{Document, Report};
+use crate::tls::probe::probe_checked_target;
 
 /// Why a command could not run at all (exit code 3).
 #[derive(Debug, thiserror::Error)]
@@ -54,12 +55,17 @@ pub async fn run_plan(plan: &Plan) -> Document {
     let mut tasks = Vec::with_capacity(plan.targets.len());
     for target in &plan.targets {
         let (limit, settings, target) = (limit.clone(), settings.clone(), target.clone());
+        let probe = plan.probe.clone();
         tasks.push((
             target.clone(),
             tokio::spawn(async move {
                 // The semaphore is never closed, so acquiring cannot fail.
                 let _permit = limit.acquire_owned().await;
-                run_check(target, &settings).await
+                let mut facts = run_check(target, &settings).await;
+                if let Some(options) = probe {
+                    facts.probe = probe_checked_target(&facts, &settings, options).await;
+                }
+                facts
             }),
         ));
     }

@@ -8,6 +8,7 @@ use crate::diagnose::Policy;
 use crate::output::{Format, HumanOptions};
 use crate::protocol::{Protocol, TlsMode};
 use crate::target::{Target, TargetError, TargetSpec};
+use crate::tls::probe::ProbeOptions;
 use crate::tls::trust::{TrustBase, TrustError, TrustStore};
 use crate::tls::TlsClient;
 
@@ -22,6 +23,8 @@ pub struct Plan {
     pub format: Format,
     pub human: HumanOptions,
     pub concurrency: usize,
+    /// The TLS probe to run after each check (`--probe`); `None` without it.
+    pub probe: Option<ProbeOptions>,
 }
 
 /// A run that cannot start. Each is a usage or set-up error (exit code 3).
@@ -92,6 +95,11 @@ impl Plan {
                 transcript: args.transcript,
             },
             concurrency: DEFAULT_CONCURRENCY,
+            probe: args.probe.then(|| ProbeOptions {
+                concurrency: usize::from(args.probe_concurrency),
+                connection_timeout: args.timeout,
+                server_name: None,
+            }),
         })
     }
 }

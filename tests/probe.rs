@@ -487,3 +487,242 @@ fn what_the_local_openssl_cannot_offer_is_said_not_skipped() {
         );
     }
 }
+
+// ---- Through the binary -------------------------------------------------------
+
+use common::{check_json, codes, finding, mailtls, url_for, Pki};
+use mailtls_testkit::{Proto, ServerSpec, Transport};
+
+/// STARTTLS in every protocol: each probe connection must run the mail dialogue
+/// up to the go-ahead, or the server would read the ClientHello as a command
+/// and every answer would be inconclusive.
+#[test]
+fn the_probe_speaks_starttls_on_every_connection() {
+    let pki = Pki::new();
+    for proto in [Proto::Imap, Proto::Pop3, Proto::Smtp, Proto::Sieve] {
+        let server = pki.start(ServerSpec::new(proto, Transport::Starttls));
+        let url = url_for(&server, proto, Transport::Starttls);
+        let run = check_json(&pki, &url, "5s", &["--probe", "--probe-concurrency", "2"]);
+        let report = run.report();
+        let probe = &report["facts"]["probe"];
+        let accepted: Vec<(&str, &str)> = probe["versions"]
+            .as_array()
+            .expect("versions")
+            .iter()
+            .map(|v| {
+                (
+                    v["version"].as_str().expect("version"),
+                    v["accepted"].as_str().expect("accepted"),
+                )
+            })
+            .collect();
+        // The testkit servers are rustls: TLS 1.2 and 1.3 only.
+        assert_eq!(
+            accepted,
+            [
+                ("SSLv3", "no"),
+                ("TLSv1.0", "no"),
+                ("TLSv1.1", "no"),
+                ("TLSv1.2", "yes"),
+                ("TLSv1.3", "yes")
+            ],
+            "{proto:?}: {probe:#}"
+        );
+        assert!(probe["stopped"].is_null(), "{proto:?}: {probe:#}");
+        let tls13: Vec<&str> = probe["versions"][4]["suites"]
+            .as_array()
+            .expect("suites")
+            .iter()
+            .map(|s| s["name"].as_str().expect("name"))
+            .collect();
+        assert_eq!(tls13.len(), 3, "{proto:?}: {tls13:?}");
+        assert!(probe["connections"].as_u64().expect("connections") > 10);
+        // A good rustls server gives the probe nothing to complain about.
+        assert_eq!(run.code, 0, "{proto:?}: {:#}", report["findings"]);
+        assert_eq!(codes(&report), ["cert.trusted"], "{proto:?}");
+    }
+}
+
+#[test]
+fn without_probe_the_probe_facts_are_null() {
+    let pki = Pki::new();
+    let server = pki.start(ServerSpec::new(Proto::Imap, Transport::ImplicitTls));
+    let run = check_json(
+        &pki,
+        &url_for(&server, Proto::Imap, Transport::ImplicitTls),
+        "5s",
+        &[],
+    );
+    assert!(run.report()["facts"]["probe"].is_null());
+}
+
+/// A TLS 1.0-only server: the normal check fails (rustls speaks TLS 1.2+), and
+/// the probe explains why and still shows the certificate.
+#[test]
+fn a_legacy_only_server_is_explained_by_the_probe() {
+    let server = OpensslServer::start(&[
+        "-tls1",
+        "-cipher",
+        "AES128-SHA:ECDHE-RSA-AES256-SHA:@SECLEVEL=0",
+    ]);
+    let url = format!("imaps://127.0.0.1:{}", server.addr.port());
+    let run = mailtls(&[
+        "check",
+        &url,
+        "--sni",
+        "mail.test",
+        "--probe",
+        "-f",
+        "json",
+        "--timeout",
+        "5s",
+    ]);
+    let report = run.report();
+    assert_eq!(run.code, 2, "{report:#}");
+    let codes = codes(&report);
+    for code in [
+        "tls.handshake_failed",
+        "tls.legacy_only",
+        "tls.tls10_enabled",
+        "tls.no_forward_secrecy",
+    ] {
+        assert!(
+            codes.contains(&code.to_owned()),
+            "{code} missing: {codes:?}"
+        );
+    }
+    assert!(!codes.contains(&"tls.weak_cipher".to_owned()), "{codes:?}");
+    assert!(finding(&report, "tls.legacy_only")["message"]
+        .as_str()
+        .expect("message")
+        .contains("TLSv1.0"));
+    let certs = &report["facts"]["probe"]["legacy_certificates"];
+    assert_eq!(certs[0]["names"][0], "mail.test", "{certs:#}");
+
+    let human = mailtls(&[
+        "check",
+        &url,
+        "--sni",
+        "mail.test",
+        "--probe",
+        "--timeout",
+        "5s",
+    ]);
+    assert!(
+        human
+            .stdout
+            .contains("TLSv1.0  yes                 2  ECDHE-RSA-AES256-SHA / AES128-SHA"),
+        "{}",
+        human.stdout
+    );
+}
+
+// ---- Findings from hand-made probe results ------------------------------------
+
+use mailtls::diagnose::{diagnose, Policy, Severity};
+use mailtls::tls::probe::suites::by_name;
+use mailtls::tls::probe::SuiteFacts;
+
+fn version_with(version: TlsVersion, accepted: Acceptance, suites: &[&str]) -> VersionProbe {
+    VersionProbe {
+        version,
+        accepted,
+        detail: None,
+        suites: suites
+            .iter()
+            .map(|n| SuiteFacts::from(by_name(n).expect(n)))
+            .collect(),
+        suites_complete: true,
+        server_order: None,
+        groups: None,
+        groups_complete: false,
+    }
+}
+
+/// The probe findings (code, severity) for versions SSLv3..TLSv1.3 as given.
+fn probe_codes(versions: Vec<VersionProbe>, stopped: Option<&str>) -> Vec<(String, Severity)> {
+    let mut facts = mailtls::check::CheckFacts::new(
+        mailtls::target::TargetSpec::parse("imaps://127.0.0.1")
+            .and_then(|s| s.resolve(None, None))
+            .expect("target"),
+    );
+    facts.probe = Some(ProbeFacts {
+        versions,
+        sslv2: "not_tested".to_owned(),
+        legacy_certificates: Vec::new(),
+        stopped: stopped.map(str::to_owned),
+        connections: 1,
+        duration_ms: 1,
+    });
+    diagnose(&facts, &Policy::default())
+        .into_iter()
+        .filter(|f| f.code.starts_with("tls."))
+        .map(|f| (f.code, f.severity))
+        .collect()
+}
+
+#[test]
+fn findings_follow_the_probe_results() {
+    use Acceptance::Inconclusive;
+    let none: &[&str] = &[];
+    // Only 3DES beyond good suites: a warning, not critical. CBC only at TLS 1.2.
+    let codes = probe_codes(
+        vec![
+            version_with(Ssl3, No, none),
+            version_with(Tls10, No, none),
+            version_with(Tls11, No, none),
+            version_with(
+                Tls12,
+                Yes,
+                &["ECDHE-RSA-AES128-SHA", "ECDHE-RSA-DES-CBC3-SHA"],
+            ),
+            version_with(Tls13, No, none),
+        ],
+        None,
+    );
+    assert_eq!(
+        codes,
+        [
+            ("tls.weak_cipher".to_owned(), Severity::Warning),
+            ("tls.cbc_only".to_owned(), Severity::Warning),
+        ]
+    );
+    // SSL 3.0 with RC4; TLS 1.2 and 1.3 unknown: not "legacy only", but inconclusive.
+    let codes = probe_codes(
+        vec![
+            version_with(Ssl3, Yes, &["RC4-SHA"]),
+            version_with(Tls10, No, none),
+            version_with(Tls11, No, none),
+            version_with(Tls12, Inconclusive, none),
+            version_with(Tls13, Inconclusive, none),
+        ],
+        None,
+    );
+    let names: Vec<&str> = codes.iter().map(|c| c.0.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "tls.sslv3_enabled",
+            "tls.weak_cipher",
+            "tls.no_forward_secrecy",
+            "tls.probe_inconclusive"
+        ]
+    );
+    assert_eq!(codes[1].1, Severity::Critical);
+    assert_eq!(codes[3].1, Severity::Info);
+    // Probing cut short: unknown.
+    let codes = probe_codes(
+        vec![
+            version_with(Ssl3, Inconclusive, none),
+            version_with(Tls10, Inconclusive, none),
+            version_with(Tls11, Inconclusive, none),
+            version_with(Tls12, Yes, &["TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"]),
+            version_with(Tls13, Inconclusive, none),
+        ],
+        Some("a probe connection failed: 421"),
+    );
+    assert_eq!(
+        codes,
+        [("tls.probe_inconclusive".to_owned(), Severity::Unknown)]
+    );
+}

@@ -38,7 +38,7 @@ use hello::{client_hello, group_name, x25519_share, HelloSpec, KeyShare, GROUPS}
 use parse::{Alert, Event, FlightReader, Message, ServerHello};
 use suites::{Auth, Kx, Mac, Suite, Weakness, SUITES};
 
-pub use connector::MailConnector;
+pub use connector::{probe_checked_target, MailConnector};
 
 /// How many probe connections to one server may be open at once, by default.
 pub const DEFAULT_CONCURRENCY: usize = 4;
