@@ -377,6 +377,8 @@ async fn read_answer<S: AsyncRead + Unpin>(
         while let Some(event) = reader.next_event() {
             match event {
                 Event::Sslv2Reply => return Some(Answer::Sslv2),
+                // A warning such as unrecognized_name does not end the handshake.
+                Event::Alert(alert) if !alert.is_fatal() && alert.description != 0 => {}
                 Event::Alert(alert) => {
                     return Some(match hello {
                         Some(h) => finish(h, certificates, key_exchange),
