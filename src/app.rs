@@ -21,6 +21,7 @@ use crate::plan::{target_lines, ConnectPlan, Job, Plan, PlanError};
 use crate::protocol::{Protocol, TlsMode};
 use crate::report::{Document, Report, Summary};
 use crate::scan::{self, ScanDocument, MAIL_PORTS};
+use crate::tls::probe::probe_checked_target;
 
 /// Why a command could not run at all (exit code 3).
 #[derive(Debug, thiserror::Error)]
@@ -323,21 +324,28 @@ pub async fn run_jobs(plan: &Plan, progress: Option<ProgressBar>, mut sink: impl
             .or_insert_with(|| Arc::new(Semaphore::new(limits.per_host.max(1))))
             .clone();
         let (global, settings, progress) = (global.clone(), settings.clone(), progress.clone());
+        let probe = plan.probe.clone();
         let fallback = target.clone();
         let handle = tokio::spawn(async move {
             // Semaphores are never closed, so acquiring cannot fail. The host's
             // permit comes first so a busy host does not hold global slots idle.
             let _host = host.acquire_owned().await;
             let _slot = global.acquire_owned().await;
-            let facts = if limits.all_addresses {
+            let mut all_facts = if limits.all_addresses {
                 check_every_address(target, &settings).await
             } else {
                 vec![run_check_at(target, None, &settings).await]
             };
+            if let Some(options) = &probe {
+                // Each address checked is probed: they may differ.
+                for facts in &mut all_facts {
+                    facts.probe = probe_checked_target(facts, &settings, options.clone()).await;
+                }
+            }
             if let Some(bar) = &progress {
                 bar.inc(1);
             }
-            facts
+            all_facts
         });
         tasks.push(Pending::Running(fallback, handle));
     }

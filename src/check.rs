@@ -19,9 +19,10 @@ use crate::cert::{self, CertFacts};
 use crate::chain;
 use crate::fetch;
 use crate::lines::LineReader;
-use crate::protocol::{self, DialogueError, DialogueFacts, TlsMode};
+use crate::protocol::{self, Dialogue, DialogueError, DialogueFacts, TlsMode};
 use crate::session::{self, Deadlines, Pause, Transcript};
 use crate::target::{Host, Target};
+use crate::tls::probe::ProbeFacts;
 use crate::tls::trust::{StoreVerdict, TrustComparison};
 use crate::tls::{HandshakeFailure, TlsClient, TlsFacts, VerifyError};
 
@@ -191,6 +192,8 @@ pub struct CheckFacts {
     pub unexpected_plaintext: Option<String>,
     pub stopped: Option<Stop>,
     pub transcript: Transcript,
+    /// The legacy TLS and cipher-suite probe (`--probe`); `null` when not run.
+    pub probe: Option<ProbeFacts>,
 }
 
 impl CheckFacts {
@@ -216,6 +219,7 @@ impl CheckFacts {
             unexpected_plaintext: None,
             stopped: None,
             transcript: Transcript::default(),
+            probe: None,
         }
     }
 }
@@ -355,12 +359,10 @@ async fn check(
             // Give the greeting half the time; silence may mean the port wants TLS.
             let now = Instant::now();
             let greeting = now + (deadline.saturating_duration_since(now) / 2);
-            let mut reader = LineReader::new(tcp);
-            let result = session::drive(
-                &mut reader,
+            let result = starttls_dialogue(
+                tcp,
                 dialogue.as_mut(),
                 &mut facts.transcript,
-                false,
                 Deadlines {
                     greeting: Some(greeting),
                     ..end
@@ -368,21 +370,13 @@ async fn check(
             )
             .await;
             facts.dialogue = dialogue.facts().clone();
-            match result {
-                Ok(Pause::StartTls) => {}
-                // Every dialogue asks for STARTTLS or fails; ending quietly
-                // without TLS must never pass for a secure connection.
-                Ok(Pause::Done) => {
-                    return Err(CheckError::Internal {
-                        detail: "the dialogue ended without STARTTLS".to_owned(),
-                    })
-                }
+            let (tcp, leftover) = match result {
+                Ok(ready) => ready,
                 Err(CheckError::NoGreeting) => {
                     return Err(probe_implicit_tls(facts, settings, name, address, deadline).await)
                 }
                 Err(e) => return Err(e),
-            }
-            let (tcp, leftover) = reader.into_parts();
+            };
             if !leftover.is_empty() {
                 facts.unexpected_plaintext = Some(String::from_utf8_lossy(&leftover).into_owned());
             }
@@ -407,6 +401,87 @@ async fn check(
     result?;
     close_politely(reader.get_mut(), deadline).await;
     Ok(())
+}
+
+/// Runs the plaintext dialogue up to the server's STARTTLS go-ahead. Returns the
+/// stream positioned for the ClientHello and any bytes the server sent after
+/// its go-ahead (which must be none).
+async fn starttls_dialogue(
+    tcp: TcpStream,
+    dialogue: &mut dyn Dialogue,
+    transcript: &mut Transcript,
+    deadlines: Deadlines,
+) -> Result<(TcpStream, Vec<u8>), CheckError> {
+    let mut reader = LineReader::new(tcp);
+    match session::drive(&mut reader, dialogue, transcript, false, deadlines).await? {
+        Pause::StartTls => Ok(reader.into_parts()),
+        // Every dialogue asks for STARTTLS or fails; ending quietly
+        // without TLS must never pass for a secure connection.
+        Pause::Done => Err(CheckError::Internal {
+            detail: "the dialogue ended without STARTTLS".to_owned(),
+        }),
+    }
+}
+
+/// A fresh connection to `address`, positioned where the ClientHello goes: for
+/// STARTTLS targets, after the mail dialogue up to the go-ahead. For callers that
+/// need many connections to a server already checked, such as the TLS probe.
+#[derive(Debug)]
+pub struct TlsReady {
+    pub stream: TcpStream,
+    /// What was said before TLS.
+    pub transcript: Transcript,
+    /// Bytes the server sent after its STARTTLS go-ahead (discarded; should be none).
+    pub leftover: Vec<u8>,
+}
+
+/// Connects to `address` for `target` and, for STARTTLS, drives the dialogue up
+/// to the go-ahead, all by `deadline`.
+pub async fn open_tls_ready_stream(
+    target: &Target,
+    settings: &CheckSettings,
+    address: SocketAddr,
+    deadline: Instant,
+) -> Result<TlsReady, CheckError> {
+    let (tcp, _) = connect(&[address], deadline).await?;
+    let mut transcript = Transcript::default();
+    match target.mode {
+        TlsMode::Implicit => Ok(TlsReady {
+            stream: tcp,
+            transcript,
+            leftover: Vec::new(),
+        }),
+        TlsMode::Starttls => {
+            let ehlo_name = settings
+                .ehlo_name
+                .clone()
+                .unwrap_or_else(|| address_literal(tcp.local_addr().ok()));
+            let mut dialogue = protocol::dialogue_for(target.protocol, target.mode, &ehlo_name);
+            let deadlines = Deadlines {
+                end: deadline,
+                greeting: None,
+            };
+            let (stream, leftover) =
+                starttls_dialogue(tcp, dialogue.as_mut(), &mut transcript, deadlines).await?;
+            Ok(TlsReady {
+                stream,
+                transcript,
+                leftover,
+            })
+        }
+    }
+}
+
+/// The SNI a check of `target` sends, if any.
+pub fn sni_for(target: &Target, settings: &CheckSettings) -> Option<String> {
+    if !settings.tls.sends_sni() {
+        return None;
+    }
+    match (&settings.server_name, &target.host) {
+        (Some(name), _) => Some(name.clone()),
+        (None, Host::Name(name)) => Some(name.clone()),
+        (None, Host::Ip(_)) => None,
+    }
 }
 
 /// After a silent greeting on a STARTTLS port: is it really an implicit-TLS port?

@@ -270,6 +270,15 @@ pub struct CheckArgs {
     #[arg(long)]
     pub transcript: bool,
 
+    /// Also probe which TLS versions (SSL 3.0 to TLS 1.3), cipher suites and key-exchange
+    /// groups the server accepts; makes many connections (dozens to hundreds)
+    #[arg(long)]
+    pub probe: bool,
+
+    /// Probe connections open at once to each server
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub probe_concurrency: u16,
+
     /// Colour in the human report [default: auto, off when piped or with NO_COLOR]
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
     pub color: ColorArg,

@@ -10,6 +10,7 @@ use crate::diagnose::{Policy, Severity};
 use crate::output::{Format, HumanOptions};
 use crate::protocol::{Protocol, TlsMode};
 use crate::target::{Target, TargetError, TargetSpec};
+use crate::tls::probe::ProbeOptions;
 use crate::tls::trust::{TrustBase, TrustComparison, TrustError, TrustStore};
 use crate::tls::{ClientIdentity, IdentityError, TlsClient};
 
@@ -54,6 +55,8 @@ pub struct Plan {
     pub fail_on: Severity,
     /// No progress bar or summary on standard error.
     pub quiet: bool,
+    /// The TLS probe to run after each check (`--probe`); `None` without it.
+    pub probe: Option<ProbeOptions>,
 }
 
 /// A run that cannot start. Each is a usage or set-up error (exit code 3).
@@ -192,6 +195,11 @@ impl Plan {
                 FailOnArg::Critical => Severity::Critical,
             },
             quiet: args.quiet,
+            probe: args.probe.then(|| ProbeOptions {
+                concurrency: usize::from(args.probe_concurrency),
+                connection_timeout: args.connect.timeout,
+                server_name: None,
+            }),
         })
     }
 
@@ -206,6 +214,7 @@ impl Plan {
             human: HumanOptions::default(),
             fail_on: Severity::Warning,
             quiet: true,
+            probe: None,
         }
     }
 }

@@ -9,6 +9,7 @@ use crate::check::CheckFacts;
 use crate::diagnose::{Finding, Severity};
 use crate::report::{Document, Report, Summary};
 use crate::session::Side;
+use crate::tls::probe::{Acceptance, ProbeFacts};
 use crate::tls::trust::StoreKind;
 
 use super::HumanOptions;
@@ -264,6 +265,73 @@ fn render_details(out: &mut String, facts: &CheckFacts) {
     }
     if let Some(caps) = &facts.dialogue.capabilities_after_tls {
         label(out, "Inside TLS", &caps.join(" "));
+    }
+    if let Some(probe) = &facts.probe {
+        render_probe(out, probe, facts.started_unix);
+    }
+}
+
+/// The probe as a compact table: one line per version.
+fn render_probe(out: &mut String, probe: &ProbeFacts, now: i64) {
+    label(
+        out,
+        "Probe",
+        &format!(
+            "{} connections in {} ms{}",
+            probe.connections,
+            probe.duration_ms,
+            probe
+                .stopped
+                .as_deref()
+                .map_or_else(String::new, |s| format!(" · stopped early: {s}"))
+        ),
+    );
+    let indent = " ".repeat(LABEL_WIDTH + 2);
+    let _ = writeln!(
+        out,
+        "{indent}{DIM}{:<8} {:<14} {:>6}  strongest / weakest{DIM:#}",
+        "version", "accepted", "suites"
+    );
+    for v in &probe.versions {
+        let accepted = match (v.accepted, v.server_order) {
+            (Acceptance::Yes, Some(true)) => "yes, own order",
+            (Acceptance::Yes, _) => "yes",
+            (Acceptance::No, _) => "no",
+            (Acceptance::Inconclusive, _) => "inconclusive",
+        };
+        let count = match (v.accepted, v.suites_complete) {
+            (Acceptance::Yes, true) => v.suites.len().to_string(),
+            (Acceptance::Yes, false) => format!("{}+", v.suites.len()),
+            _ => String::new(),
+        };
+        let range = match (v.strongest(), v.weakest()) {
+            (Some(best), Some(worst)) if best.name != worst.name => {
+                format!("{} / {}", best.openssl_name, worst.openssl_name)
+            }
+            (Some(only), _) => only.openssl_name.clone(),
+            _ => v.detail.clone().unwrap_or_default(),
+        };
+        let _ = writeln!(
+            out,
+            "{indent}{:<8} {accepted:<14} {count:>6}  {range}",
+            v.version.name()
+        );
+        if let Some(groups) = v.groups.as_ref().filter(|g| !g.is_empty()) {
+            let _ = writeln!(out, "{indent}{:<8} groups: {}", "", groups.join(", "));
+        }
+    }
+    if !probe.legacy_certificates.is_empty() {
+        label(
+            out,
+            "",
+            &format!(
+                "legacy-only server: {} certificate(s) read from its old handshake",
+                probe.legacy_certificates.len()
+            ),
+        );
+        for cert in &probe.legacy_certificates {
+            render_cert(out, cert, now);
+        }
     }
 }
 

@@ -5,6 +5,7 @@
 //! the handshake fails, so a report can show how far TLS got.
 
 pub mod danger;
+pub mod probe;
 pub mod trust;
 
 use std::io;
@@ -236,6 +237,11 @@ impl TlsClient {
 
     pub fn trust(&self) -> &TrustStore {
         &self.trust
+    }
+
+    /// Whether handshakes send SNI (off with `--no-sni`).
+    pub fn sends_sni(&self) -> bool {
+        self.send_sni
     }
 
     /// Runs the handshake on `stream` for `name`, finishing by `deadline`.

@@ -1,0 +1,719 @@
+//! The legacy TLS and cipher-suite probe: which versions, suites and groups a server accepts.
+//!
+//! rustls speaks only TLS 1.2 and 1.3 and never lists what a server would
+//! accept. The probe sends hand-built ClientHellos ([`hello`]) on fresh
+//! connections from a [`Connector`] (which does any STARTTLS dialogue first),
+//! reads the answer ([`parse`]) only as far as the ServerHello (or, before TLS
+//! 1.3, the end of the server's first flight), and hangs up: no handshake is
+//! ever completed and nothing is encrypted.
+//!
+//! For each version from SSL 3.0 to TLS 1.3 it asks: does the server accept it?
+//! Which suites, found the standard way (offer all, note the pick, remove it,
+//! repeat until the server refuses)? Does the server impose its own order
+//! (the accepted list offered in two orders)? Which key-exchange groups (one
+//! offered at a time)? A connection that fails, times out or is refused by the
+//! mail server (e.g. a 421 greeting) makes the question `inconclusive`, never
+//! "not supported", and stops further probing of that server.
+
+pub mod connector;
+pub mod hello;
+pub mod parse;
+pub mod suites;
+
+use std::future::Future;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use rustls::pki_types::CertificateDer;
+use serde::{Deserialize, Serialize};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+use tokio::time::{timeout_at, Instant};
+
+use crate::cert::{self, CertFacts};
+use crate::check::CheckError;
+use hello::{client_hello, group_name, x25519_share, HelloSpec, KeyShare, GROUPS};
+use parse::{Alert, Event, FlightReader, Message, ServerHello};
+use suites::{Auth, Kx, Mac, Suite, Weakness, SUITES};
+
+pub use connector::{probe_checked_target, MailConnector};
+
+/// How many probe connections to one server may be open at once, by default.
+pub const DEFAULT_CONCURRENCY: usize = 4;
+/// The most connections one probe makes; a safety net, far above what any server needs.
+pub const MAX_CONNECTIONS: u32 = 1000;
+
+/// A protocol version the probe asks about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum TlsVersion {
+    #[serde(rename = "SSLv3")]
+    Ssl3,
+    #[serde(rename = "TLSv1.0")]
+    Tls10,
+    #[serde(rename = "TLSv1.1")]
+    Tls11,
+    #[serde(rename = "TLSv1.2")]
+    Tls12,
+    #[serde(rename = "TLSv1.3")]
+    Tls13,
+}
+
+impl TlsVersion {
+    pub const ALL: [TlsVersion; 5] = [
+        TlsVersion::Ssl3,
+        TlsVersion::Tls10,
+        TlsVersion::Tls11,
+        TlsVersion::Tls12,
+        TlsVersion::Tls13,
+    ];
+
+    /// The version number on the wire.
+    pub fn wire(self) -> u16 {
+        match self {
+            TlsVersion::Ssl3 => 0x0300,
+            TlsVersion::Tls10 => 0x0301,
+            TlsVersion::Tls11 => 0x0302,
+            TlsVersion::Tls12 => 0x0303,
+            TlsVersion::Tls13 => 0x0304,
+        }
+    }
+
+    /// "SSLv3", "TLSv1.0", … as in the JSON report.
+    pub fn name(self) -> &'static str {
+        match self {
+            TlsVersion::Ssl3 => "SSLv3",
+            TlsVersion::Tls10 => "TLSv1.0",
+            TlsVersion::Tls11 => "TLSv1.1",
+            TlsVersion::Tls12 => "TLSv1.2",
+            TlsVersion::Tls13 => "TLSv1.3",
+        }
+    }
+
+    fn from_wire(wire: u16) -> Option<TlsVersion> {
+        TlsVersion::ALL.into_iter().find(|v| v.wire() == wire)
+    }
+
+    /// The suites a ClientHello of this version may offer.
+    fn candidates(self) -> Vec<u16> {
+        SUITES
+            .iter()
+            .filter(|s| match self {
+                TlsVersion::Tls13 => s.tls13(),
+                TlsVersion::Tls12 => !s.tls13(),
+                _ => !s.tls13() && !s.tls12_only(),
+            })
+            .map(|s| s.code)
+            .collect()
+    }
+}
+
+/// The answer to "does the server accept this?".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Acceptance {
+    Yes,
+    No,
+    /// The probe could not find out (connection closed, timed out, refused by the mail server).
+    Inconclusive,
+}
+
+/// Opens fresh connections positioned where the ClientHello goes.
+pub trait Connector: Send + Sync + 'static {
+    type Stream: AsyncRead + AsyncWrite + Unpin + Send + 'static;
+    /// One new connection, ready for TLS, by `deadline`.
+    fn connect(
+        &self,
+        deadline: Instant,
+    ) -> impl Future<Output = Result<Self::Stream, CheckError>> + Send;
+}
+
+/// How to probe.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProbeOptions {
+    /// Connections open at once (at least 1).
+    pub concurrency: usize,
+    /// Time for each probe connection, from connect (and STARTTLS dialogue) to the answer.
+    pub connection_timeout: Duration,
+    /// SNI to send, if any.
+    pub server_name: Option<String>,
+}
+
+impl Default for ProbeOptions {
+    fn default() -> Self {
+        ProbeOptions {
+            concurrency: DEFAULT_CONCURRENCY,
+            connection_timeout: Duration::from_secs(10),
+            server_name: None,
+        }
+    }
+}
+
+/// Everything the probe found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProbeFacts {
+    /// SSL 3.0 to TLS 1.3, in that order.
+    pub versions: Vec<VersionProbe>,
+    /// SSL 2.0 is never offered (its hello format is not sent): always "not_tested".
+    pub sslv2: String,
+    /// The certificate chain of a server that accepts neither TLS 1.2 nor 1.3,
+    /// read from its legacy handshake (the normal check cannot get it).
+    pub legacy_certificates: Vec<CertFacts>,
+    /// Why probing stopped before it finished, if it did.
+    pub stopped: Option<String>,
+    pub connections: u32,
+    pub duration_ms: u64,
+}
+
+impl ProbeFacts {
+    pub fn version(&self, version: TlsVersion) -> Option<&VersionProbe> {
+        self.versions.iter().find(|v| v.version == version)
+    }
+}
+
+/// What the probe found for one version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VersionProbe {
+    pub version: TlsVersion,
+    pub accepted: Acceptance,
+    /// How the server said no, or why the answer is inconclusive.
+    pub detail: Option<String>,
+    /// Accepted suites: in the server's order when it imposes one, else strongest first.
+    pub suites: Vec<SuiteFacts>,
+    /// False when the list may be partial (a connection failed during enumeration).
+    pub suites_complete: bool,
+    /// Whether the server picks by its own preference (`true`) or the client's;
+    /// `null` when it could not be told (fewer than two suites, or inconsistent picks).
+    pub server_order: Option<bool>,
+    /// Accepted key-exchange groups (ECDHE curves for TLS 1.2); `null` when not tested.
+    pub groups: Option<Vec<String>>,
+    pub groups_complete: bool,
+}
+
+impl VersionProbe {
+    fn new(version: TlsVersion) -> VersionProbe {
+        VersionProbe {
+            version,
+            accepted: Acceptance::Inconclusive,
+            detail: None,
+            suites: Vec::new(),
+            suites_complete: false,
+            server_order: None,
+            groups: None,
+            groups_complete: false,
+        }
+    }
+
+    /// The strongest and weakest accepted suite.
+    pub fn strongest(&self) -> Option<&SuiteFacts> {
+        self.suites.iter().max_by_key(|s| s.rank)
+    }
+
+    pub fn weakest(&self) -> Option<&SuiteFacts> {
+        self.suites.iter().min_by_key(|s| s.rank)
+    }
+}
+
+/// One accepted suite and what it is made of.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SuiteFacts {
+    /// IANA name.
+    pub name: String,
+    pub openssl_name: String,
+    /// e.g. "0xC02F".
+    pub code: String,
+    pub key_exchange: Kx,
+    pub authentication: Auth,
+    pub cipher: String,
+    pub bits: u16,
+    pub mac: Mac,
+    pub forward_secrecy: bool,
+    pub aead: bool,
+    /// The worst thing about it, if anything.
+    pub weakness: Option<Weakness>,
+    /// Larger is stronger; only for ordering.
+    #[serde(skip)]
+    pub rank: u32,
+}
+
+impl From<&Suite> for SuiteFacts {
+    fn from(s: &Suite) -> Self {
+        SuiteFacts {
+            name: s.iana.to_owned(),
+            openssl_name: s.openssl.to_owned(),
+            code: format!("0x{:04X}", s.code),
+            key_exchange: s.kx,
+            authentication: s.auth,
+            cipher: s.cipher.to_owned(),
+            bits: s.bits,
+            mac: s.mac,
+            forward_secrecy: s.forward_secrecy(),
+            aead: s.aead(),
+            weakness: s.weakness(),
+            rank: s.rank(),
+        }
+    }
+}
+
+/// What one probe connection learnt.
+#[derive(Debug, Clone)]
+enum Answer {
+    Hello {
+        hello: ServerHello,
+        certificates: Vec<Vec<u8>>,
+        key_exchange: Option<Vec<u8>>,
+    },
+    /// A fatal alert (or a warning alert ending the exchange) before any ServerHello.
+    Refused(Alert),
+    /// An SSL 2.0 answer.
+    Sslv2,
+    /// The connection ended without an answer.
+    Closed,
+    /// Something that is not a usable answer.
+    Garbled(String),
+    /// Not asked, or the connection could not be made: probing has stopped.
+    Stopped(String),
+}
+
+impl Answer {
+    /// Why this answer leaves the question open, if it does.
+    fn open_reason(&self) -> Option<String> {
+        match self {
+            Answer::Closed => {
+                Some("the server closed the connection without answering the hello".to_owned())
+            }
+            Answer::Garbled(why) | Answer::Stopped(why) => Some(why.clone()),
+            _ => None,
+        }
+    }
+}
+
+struct Shared<C> {
+    connector: C,
+    options: ProbeOptions,
+    permits: Semaphore,
+    stopped: Mutex<Option<String>>,
+    connections: AtomicU32,
+}
+
+impl<C: Connector> Shared<C> {
+    fn stopped(&self) -> Option<String> {
+        self.stopped
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    fn stop(&self, why: String) -> Answer {
+        let mut stopped = self.stopped.lock().unwrap_or_else(|e| e.into_inner());
+        stopped.get_or_insert(why.clone());
+        Answer::Stopped(why)
+    }
+
+    fn spec(&self, version: TlsVersion, suites: Vec<u16>) -> HelloSpec {
+        let mut spec = HelloSpec::new(version, suites, self.options.server_name.clone());
+        if version == TlsVersion::Tls13 {
+            spec.key_share = x25519_share();
+        }
+        spec
+    }
+
+    /// One connection: send `spec`'s hello, read the answer. With `full_flight`,
+    /// a TLS ≤ 1.2 answer is read up to ServerHelloDone (certificate, key exchange).
+    async fn ask(&self, spec: &HelloSpec, full_flight: bool) -> Answer {
+        if let Some(why) = self.stopped() {
+            return Answer::Stopped(why);
+        }
+        let Ok(_permit) = self.permits.acquire().await else {
+            return Answer::Stopped("probe cancelled".to_owned());
+        };
+        if let Some(why) = self.stopped() {
+            return Answer::Stopped(why);
+        }
+        if self.connections.fetch_add(1, Ordering::Relaxed) >= MAX_CONNECTIONS {
+            return self.stop(format!("more than {MAX_CONNECTIONS} connections needed"));
+        }
+        let deadline = Instant::now() + self.options.connection_timeout;
+        let mut stream = match self.connector.connect(deadline).await {
+            Ok(stream) => stream,
+            Err(e) => return self.stop(format!("a probe connection failed: {e}")),
+        };
+        let hello = client_hello(spec);
+        match timeout_at(deadline, stream.write_all(&hello)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(_)) => return Answer::Closed,
+            Err(_) => return self.stop("a probe connection timed out".to_owned()),
+        }
+        let answer = read_answer(&mut stream, deadline, full_flight).await;
+        let _ = timeout_at(deadline, stream.shutdown()).await;
+        match answer {
+            Some(answer) => answer,
+            None => self.stop("the server did not answer a hello in time".to_owned()),
+        }
+    }
+}
+
+/// Reads the server's answer; `None` on timeout with nothing usable.
+async fn read_answer<S: AsyncRead + Unpin>(
+    stream: &mut S,
+    deadline: Instant,
+    full_flight: bool,
+) -> Option<Answer> {
+    let mut reader = FlightReader::new();
+    let mut buf = vec![0u8; 16 * 1024];
+    let mut hello: Option<ServerHello> = None;
+    let mut certificates = Vec::new();
+    let mut key_exchange = None;
+    let finish = |hello: ServerHello, certificates, key_exchange| Answer::Hello {
+        hello,
+        certificates,
+        key_exchange,
+    };
+    loop {
+        while let Some(event) = reader.next_event() {
+            match event {
+                Event::Sslv2Reply => return Some(Answer::Sslv2),
+                // A warning such as unrecognized_name does not end the handshake.
+                Event::Alert(alert) if !alert.is_fatal() && alert.description != 0 => {}
+                Event::Alert(alert) => {
+                    return Some(match hello {
+                        Some(h) => finish(h, certificates, key_exchange),
+                        None => Answer::Refused(alert),
+                    })
+                }
+                Event::Handshake(Message::ServerHello(h)) => {
+                    if hello.is_some() {
+                        return Some(Answer::Garbled("two ServerHellos".to_owned()));
+                    }
+                    let tls13 = h.hello_retry || h.version() >= 0x0304;
+                    if tls13 || !full_flight {
+                        return Some(finish(h, certificates, key_exchange));
+                    }
+                    hello = Some(h);
+                }
+                Event::Handshake(Message::Certificate(certs)) => certificates = certs,
+                Event::Handshake(Message::ServerKeyExchange(ske)) => key_exchange = Some(ske),
+                Event::Handshake(Message::ServerHelloDone) => {
+                    return Some(match hello {
+                        Some(h) => finish(h, certificates, key_exchange),
+                        None => Answer::Garbled("ServerHelloDone without ServerHello".to_owned()),
+                    })
+                }
+                Event::Handshake(_) | Event::ChangeCipherSpec | Event::ApplicationData => {
+                    if hello.is_none() {
+                        return Some(Answer::Garbled(
+                            "the server sent something else before its ServerHello".to_owned(),
+                        ));
+                    }
+                }
+            }
+        }
+        let read = match timeout_at(deadline, stream.read(&mut buf)).await {
+            Ok(Ok(n)) => n,
+            Ok(Err(_)) => 0,
+            Err(_) => {
+                return hello.map(|h| finish(h, certificates, key_exchange));
+            }
+        };
+        if read == 0 {
+            return Some(match hello {
+                Some(h) => finish(h, certificates, key_exchange),
+                None => Answer::Closed,
+            });
+        }
+        if let Err(e) = reader.feed(&buf[..read]) {
+            // Events parsed before the error still count.
+            while let Some(event) = reader.next_event() {
+                if let Event::Handshake(Message::ServerHello(h)) = event {
+                    hello.get_or_insert(h);
+                }
+            }
+            return Some(match hello {
+                Some(h) => finish(h, certificates, key_exchange),
+                None => Answer::Garbled(e.to_string()),
+            });
+        }
+    }
+}
+
+/// Probes every version, suite and group the server at `connector` accepts.
+/// `now_unix` dates the certificates of a legacy-only server.
+pub async fn probe<C: Connector>(connector: C, options: ProbeOptions, now_unix: i64) -> ProbeFacts {
+    let started = Instant::now();
+    let shared = Arc::new(Shared {
+        connector,
+        permits: Semaphore::new(options.concurrency.max(1)),
+        options,
+        stopped: Mutex::new(None),
+        connections: AtomicU32::new(0),
+    });
+    let mut tasks = JoinSet::new();
+    for version in TlsVersion::ALL {
+        let shared = shared.clone();
+        tasks.spawn(async move { probe_version(shared, version).await });
+    }
+    let mut results = Vec::new();
+    while let Some(joined) = tasks.join_next().await {
+        // A panicking task loses its version's answer; it stays inconclusive below.
+        if let Ok(result) = joined {
+            results.push(result);
+        }
+    }
+    let mut versions = Vec::new();
+    let mut chains = Vec::new();
+    for version in TlsVersion::ALL {
+        match results.iter().position(|(v, _)| v.version == version) {
+            Some(i) => {
+                let (probe, chain) = results.swap_remove(i);
+                versions.push(probe);
+                chains.push((version, chain));
+            }
+            None => {
+                let mut missing = VersionProbe::new(version);
+                missing.detail = Some("internal error in the probe".to_owned());
+                versions.push(missing);
+            }
+        }
+    }
+    let modern = versions
+        .iter()
+        .any(|v| v.version >= TlsVersion::Tls12 && v.accepted == Acceptance::Yes);
+    let legacy_certificates = if modern {
+        Vec::new()
+    } else {
+        chains
+            .into_iter()
+            .rev()
+            .find(|(_, chain)| !chain.is_empty())
+            .map(|(_, chain)| {
+                let ders: Vec<CertificateDer<'static>> =
+                    chain.into_iter().map(CertificateDer::from).collect();
+                cert::parse_chain(&ders, now_unix)
+            })
+            .unwrap_or_default()
+    };
+    ProbeFacts {
+        versions,
+        sslv2: "not_tested".to_owned(),
+        legacy_certificates,
+        stopped: shared.stopped(),
+        connections: shared.connections.load(Ordering::Relaxed),
+        duration_ms: started.elapsed().as_millis() as u64,
+    }
+}
+
+/// Unix seconds now, for [`probe`]'s certificate dates.
+pub fn now_unix() -> i64 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// All questions about one version. Returns the certificate chain seen (TLS ≤ 1.2).
+async fn probe_version<C: Connector>(
+    shared: Arc<Shared<C>>,
+    version: TlsVersion,
+) -> (VersionProbe, Vec<Vec<u8>>) {
+    let mut result = VersionProbe::new(version);
+    let candidates = version.candidates();
+    let spec = shared.spec(version, candidates.clone());
+    let first = shared.ask(&spec, version != TlsVersion::Tls13).await;
+    let (first_suite, chain) = match first {
+        Answer::Hello {
+            hello,
+            certificates,
+            ..
+        } => {
+            let got = hello.version();
+            if got == version.wire() && candidates.contains(&hello.cipher_suite) {
+                (hello.cipher_suite, certificates)
+            } else if got == version.wire() {
+                result.detail = Some(format!(
+                    "the server chose cipher suite 0x{:04X}, which was not offered",
+                    hello.cipher_suite
+                ));
+                return (result, Vec::new());
+            } else if got < version.wire() {
+                result.accepted = Acceptance::No;
+                result.detail = Some(format!(
+                    "the server answered with {}",
+                    TlsVersion::from_wire(got)
+                        .map_or_else(|| format!("0x{got:04X}"), |v| v.name().to_owned())
+                ));
+                result.suites_complete = true;
+                return (result, Vec::new());
+            } else {
+                result.detail = Some(format!(
+                    "the server answered with version 0x{got:04X}, newer than offered"
+                ));
+                return (result, Vec::new());
+            }
+        }
+        Answer::Refused(alert) => {
+            result.accepted = Acceptance::No;
+            result.detail = Some(format!("refused with the alert {}", alert.name()));
+            result.suites_complete = true;
+            return (result, Vec::new());
+        }
+        Answer::Sslv2 => {
+            result.accepted = Acceptance::No;
+            result.detail = Some("the server answered in SSL 2.0".to_owned());
+            result.suites_complete = true;
+            return (result, Vec::new());
+        }
+        other => {
+            result.detail = other.open_reason();
+            return (result, Vec::new());
+        }
+    };
+    result.accepted = Acceptance::Yes;
+
+    // Enumerate: offer what is left until the server refuses.
+    let mut accepted = vec![first_suite];
+    result.suites_complete = true;
+    while accepted.len() < candidates.len() {
+        let remaining: Vec<u16> = candidates
+            .iter()
+            .copied()
+            .filter(|c| !accepted.contains(c))
+            .collect();
+        let answer = shared
+            .ask(&shared.spec(version, remaining.clone()), false)
+            .await;
+        match answer {
+            Answer::Hello { hello, .. } if hello.version() == version.wire() => {
+                if !remaining.contains(&hello.cipher_suite) {
+                    result.suites_complete = false;
+                    result.detail = Some(format!(
+                        "the server chose cipher suite 0x{:04X}, which was not offered",
+                        hello.cipher_suite
+                    ));
+                    break;
+                }
+                accepted.push(hello.cipher_suite);
+            }
+            // A lower version, an alert, SSL 2.0: no more suites at this version.
+            Answer::Hello { .. } | Answer::Refused(_) | Answer::Sslv2 => break,
+            other => {
+                result.suites_complete = false;
+                result.detail = other.open_reason();
+                break;
+            }
+        }
+    }
+
+    if accepted.len() >= 2 {
+        let mut reversed = accepted.clone();
+        reversed.reverse();
+        let forward_spec = shared.spec(version, accepted.clone());
+        let reverse_spec = shared.spec(version, reversed.clone());
+        let (forward, reverse) = tokio::join!(
+            shared.ask(&forward_spec, false),
+            shared.ask(&reverse_spec, false)
+        );
+        let pick = |answer: &Answer| match answer {
+            Answer::Hello { hello, .. } if hello.version() == version.wire() => {
+                Some(hello.cipher_suite)
+            }
+            _ => None,
+        };
+        result.server_order = match (pick(&forward), pick(&reverse)) {
+            (Some(a), Some(b)) if a == b => Some(true),
+            (Some(a), Some(b)) if a == accepted[0] && b == reversed[0] => Some(false),
+            _ => None,
+        };
+    }
+    let mut facts: Vec<SuiteFacts> = accepted
+        .iter()
+        .filter_map(|&code| suites::by_code(code))
+        .map(SuiteFacts::from)
+        .collect();
+    if result.server_order != Some(true) {
+        facts.sort_by_key(|s| std::cmp::Reverse(s.rank));
+    }
+    result.suites = facts;
+
+    match version {
+        TlsVersion::Tls12 => {
+            let ecdhe: Vec<u16> = accepted
+                .iter()
+                .copied()
+                .filter(|&c| suites::by_code(c).is_some_and(|s| s.kx == Kx::Ecdhe))
+                .collect();
+            if !ecdhe.is_empty() {
+                probe_groups(&shared, &mut result, version, &ecdhe).await;
+            }
+        }
+        TlsVersion::Tls13 => probe_groups(&shared, &mut result, version, &accepted).await,
+        _ => {}
+    }
+    (result, chain)
+}
+
+/// Offers one group at a time with suites the server accepts.
+async fn probe_groups<C: Connector>(
+    shared: &Arc<Shared<C>>,
+    result: &mut VersionProbe,
+    version: TlsVersion,
+    suites: &[u16],
+) {
+    let tls13 = version == TlsVersion::Tls13;
+    let mut tasks = JoinSet::new();
+    for (index, group) in GROUPS
+        .iter()
+        .filter(|g| if tls13 { g.tls13 } else { g.ecdhe_tls12 })
+        .enumerate()
+    {
+        let shared = shared.clone();
+        let mut spec = HelloSpec::new(version, suites.to_vec(), shared.options.server_name.clone());
+        spec.groups = vec![group.code];
+        // No share: a server that accepts the group must name it in a HelloRetryRequest.
+        spec.key_share = KeyShare::Empty;
+        let code = group.code;
+        tasks.spawn(async move {
+            let answer = shared.ask(&spec, !tls13).await;
+            (index, code, answer)
+        });
+    }
+    let mut found = Vec::new();
+    let mut complete = true;
+    while let Some(joined) = tasks.join_next().await {
+        let Ok((index, code, answer)) = joined else {
+            complete = false;
+            continue;
+        };
+        match answer {
+            Answer::Hello {
+                hello,
+                key_exchange,
+                ..
+            } if hello.version() == version.wire() => {
+                let group = if tls13 {
+                    hello.key_share_group
+                } else {
+                    key_exchange.as_deref().and_then(parse::ecdhe_curve)
+                };
+                if group == Some(code) {
+                    found.push((index, code));
+                }
+            }
+            Answer::Hello { .. } | Answer::Refused(_) | Answer::Sslv2 => {}
+            _ => complete = false,
+        }
+    }
+    found.sort_unstable();
+    result.groups = Some(
+        found
+            .into_iter()
+            .map(|(_, code)| group_name(code))
+            .collect(),
+    );
+    result.groups_complete = complete;
+}
+
+#[cfg(test)]
+mod tests;
