@@ -131,9 +131,9 @@ load_before="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')"
 
 # ---------------------------------------------------------------- measuring
 # measure RUNS CMD... : one warm-up run (unless WARMUP=0), then RUNS timed runs.
-# Sets MED_MS (median wall time, ms, process start to exit) and PEAK_MB (largest
-# max RSS, MB, or "n/a").
-MED_MS="" PEAK_MB="" WARMUP=1
+# Sets MED_MS (median wall time, ms, process start to exit), PEAK_MB (largest
+# max RSS, MB, or "n/a") and MED_CPU_MS (median user + system CPU time, ms, or "").
+MED_MS="" PEAK_MB="" MED_CPU_MS="" WARMUP=1
 measure() {
     local runs=$1
     shift
@@ -141,14 +141,16 @@ measure() {
         "$@" >/dev/null 2>&1 </dev/null || true
     fi
     : >"$work/times"
-    local peak=0 i s e rss
+    : >"$work/cpu"
+    local peak=0 i s e rss user sys
     for ((i = 0; i < runs; i++)); do
         if [ -n "$gnu_time" ]; then
             s=$EPOCHREALTIME
-            "$gnu_time" -f '%M' -o "$work/rss" "$@" >/dev/null 2>&1 </dev/null || true
+            "$gnu_time" -f '%M %U %S' -o "$work/rss" "$@" >/dev/null 2>&1 </dev/null || true
             e=$EPOCHREALTIME
-            rss="$(tail -n 1 "$work/rss")"
+            read -r rss user sys < <(tail -n 1 "$work/rss") || true
             [ "$rss" -gt "$peak" ] 2>/dev/null && peak=$rss
+            echo "$user $sys" >>"$work/cpu"
         else
             s=$EPOCHREALTIME
             "$@" >/dev/null 2>&1 </dev/null || true
@@ -160,8 +162,11 @@ measure() {
         awk '{ v[NR] = $1 } END { if (NR % 2) m = v[(NR + 1) / 2]; else m = (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.1f", m }')"
     if [ -n "$gnu_time" ]; then
         PEAK_MB="$(awk -v k="$peak" 'BEGIN { printf "%.1f", k / 1024 }')"
+        MED_CPU_MS="$(awk '{ print ($1 + $2) * 1000 }' "$work/cpu" | sort -g |
+            awk '{ v[NR] = $1 } END { if (NR % 2) m = v[(NR + 1) / 2]; else m = (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.0f", m }')"
     else
         PEAK_MB="n/a"
+        MED_CPU_MS=""
     fi
 }
 
@@ -279,11 +284,23 @@ ok="?"
 if [ -n "$jq_bin" ]; then
     ok="$("$jq_bin" -r .verdict "$work/batch.ndjson" | grep -c '^ok$' || true)"
 fi
-measure "$BATCH_RUNS" "${batch_cmd[@]}"
+# The servers' CPU time (utime + stime, clock ticks) over the measured runs.
+server_ticks() { awk '{ print $14 + $15 }' "/proc/$server_pid/stat" 2>/dev/null || echo 0; }
+ticks_before="$(server_ticks)"
+WARMUP=0 measure "$BATCH_RUNS" "${batch_cmd[@]}"
+ticks_after="$(server_ticks)"
 rate="$(awk -v n="$TARGETS" -v ms="$MED_MS" 'BEGIN { printf "%.0f", n / (ms / 1000) }')"
 batch_base=$MED_MS
+cpu_note=""
+if [ -n "$MED_CPU_MS" ]; then
+    hz="$(getconf CLK_TCK 2>/dev/null || echo 100)"
+    cpu_note="$(awk -v c="$MED_CPU_MS" -v n="$TARGETS" -v t="$((ticks_after - ticks_before))" \
+        -v hz="$hz" -v runs="$BATCH_RUNS" -v cpus="$(nproc)" 'BEGIN {
+            client = c / n; server = t / hz * 1000 / runs / n
+            printf "; CPU per check: mailtls %.2f ms, servers %.2f ms, so %d CPUs allow about %.0f checks/s", client, server, cpus, cpus * 1000 / (client + server) }')"
+fi
 row "$batch_label" "mailtls check --targets-file (ndjson)" "$MED_MS" "$PEAK_MB" "1.0" \
-    "**$rate checks/s**; wc -l: $lines lines, $ok ok; runs: $BATCH_RUNS"
+    "**$rate checks/s**; wc -l: $lines lines, $ok ok; runs: $BATCH_RUNS$cpu_note"
 if [ -n "$sslyze_bin" ]; then
     head -n "$SSLYZE_BATCH" "$SSLYZE_TARGETS_FILE" >"$work/sslyze-subset.txt"
     say "batch: sslyze --targets_in, $SSLYZE_BATCH targets (1 run, extrapolated to $TARGETS)"
