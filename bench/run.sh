@@ -369,7 +369,7 @@ fi
 
 # ---------------------------------------------------------------- output
 version_of() { "$@" 2>/dev/null | head -n 1 || true; }
-echo "## mailtls benchmark, started $started_at"
+echo "### mailtls benchmark, started $started_at"
 echo
 echo "| row | tool | median ms | peak RSS MB | × mailtls time | notes |"
 echo "|---|---|---:|---:|---:|---|"
