@@ -331,15 +331,18 @@ pub async fn run_jobs(plan: &Plan, progress: Option<ProgressBar>, mut sink: impl
             // permit comes first so a busy host does not hold global slots idle.
             let _host = host.acquire_owned().await;
             let _slot = global.acquire_owned().await;
+            // Boxed: a check's state machine is large, and tasks still waiting for
+            // a permit would otherwise each hold room for one.
             let mut all_facts = if limits.all_addresses {
-                check_every_address(target, &settings).await
+                Box::pin(check_every_address(target, &settings)).await
             } else {
-                vec![run_check_at(target, None, &settings).await]
+                vec![Box::pin(run_check_at(target, None, &settings)).await]
             };
             if let Some(options) = &probe {
                 // Each address checked is probed: they may differ.
                 for facts in &mut all_facts {
-                    facts.probe = probe_checked_target(facts, &settings, options.clone()).await;
+                    facts.probe =
+                        Box::pin(probe_checked_target(facts, &settings, options.clone())).await;
                 }
             }
             if let Some(bar) = &progress {
