@@ -276,7 +276,11 @@ pub async fn run_check_at(
             let now = UnixTime::since_unix_epoch(Duration::from_secs(
                 u64::try_from(facts.started_unix).unwrap_or(0),
             ));
-            facts.trust_by_store = settings.compare.judge(&tls.chain, &name, now);
+            let primary = tls
+                .verification
+                .as_ref()
+                .map(|v| (v.trust_store.base, v.trusted));
+            facts.trust_by_store = settings.compare.judge(&tls.chain, &name, now, primary);
             let unknown_issuer = tls
                 .verification
                 .as_ref()
