@@ -87,11 +87,15 @@ fn listed_targets(args: &ConnectArgs) -> Result<Vec<String>, AppError> {
     Ok(lines)
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, AppError> {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(AppError::Runtime)
+/// One thread for one target (starting worker threads would cost more than the
+/// check: about a third of a single check's time); all cores for a batch.
+fn runtime(jobs: usize) -> Result<tokio::runtime::Runtime, AppError> {
+    let mut builder = if jobs <= 1 {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+    };
+    builder.enable_all().build().map_err(AppError::Runtime)
 }
 
 fn run_check_command(args: &CheckArgs, out: &mut dyn Write) -> Result<u8, AppError> {
@@ -116,7 +120,7 @@ fn run_check_command(args: &CheckArgs, out: &mut dyn Write) -> Result<u8, AppErr
     let mut summary = Summary::default();
     let mut collected = Vec::new();
     let mut write_error = None;
-    runtime()?.block_on(run_jobs(&plan, progress.clone(), |report| {
+    runtime(plan.jobs.len())?.block_on(run_jobs(&plan, progress.clone(), |report| {
         summary.add(&report, plan.fail_on);
         let text = match plan.format {
             Format::Human => {
@@ -169,7 +173,7 @@ fn run_certs_command(args: &CertsArgs, out: &mut dyn Write) -> Result<u8, AppErr
     let connect = ConnectPlan::from_args(&args.connect, &listed_targets(&args.connect)?)?;
     let plan = Plan::gather_only(connect);
     let mut reports = Vec::new();
-    runtime()?.block_on(run_jobs(&plan, None, |report| reports.push(report)));
+    runtime(plan.jobs.len())?.block_on(run_jobs(&plan, None, |report| reports.push(report)));
     let text = match &args.out {
         None => output::pem::render_chains(&reports),
         Some(dir) => write_chain_files(dir, &reports)?,
@@ -244,7 +248,7 @@ fn run_scan_command(args: &ScanArgs, out: &mut dyn Write) -> Result<u8, AppError
         .iter()
         .map(|&(p, proto, mode)| url(p, proto, mode))
         .collect();
-    let runtime = runtime()?;
+    let runtime = runtime(MAIL_PORTS.len())?;
     let mut reports = Vec::new();
     let plan = Plan::gather_only(ConnectPlan::from_args(&connect_args(first), &[])?);
     runtime.block_on(run_jobs(&plan, None, |r| reports.push(r)));

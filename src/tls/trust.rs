@@ -1,7 +1,8 @@
 //! Which certificate authorities a check trusts: Mozilla's, this machine's, and files.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::thread::JoinHandle;
 
 use rustls::client::danger::ServerCertVerifier;
 use rustls::client::WebPkiServerVerifier;
@@ -205,25 +206,89 @@ pub struct StoreVerdict {
 /// machine's, and the `--ca-file` certificates alone. Loaded once per run.
 #[derive(Debug, Clone)]
 pub struct TrustComparison {
-    stores: Vec<(StoreKind, Result<TrustStore, String>)>,
+    stores: Vec<(StoreKind, Arc<LoadingStore>)>,
+}
+
+/// A store that may still be loading on another thread. Reading this machine's
+/// store (`/etc/ssl/certs`) takes 1–2 ms; loading it in the background hides that
+/// behind the first check's connection and handshake.
+#[derive(Debug)]
+struct LoadingStore {
+    ready: OnceLock<Result<TrustStore, String>>,
+    loading: Mutex<Option<JoinHandle<Result<TrustStore, String>>>>,
+}
+
+impl LoadingStore {
+    fn ready(result: Result<TrustStore, String>) -> Arc<LoadingStore> {
+        Arc::new(LoadingStore {
+            ready: OnceLock::from(result),
+            loading: Mutex::new(None),
+        })
+    }
+
+    fn in_background(
+        load: impl FnOnce() -> Result<TrustStore, String> + Send + 'static,
+    ) -> Arc<LoadingStore> {
+        let (ready, handle) = match std::thread::Builder::new()
+            .name("mailtls-trust-store".to_owned())
+            .spawn(load)
+        {
+            Ok(handle) => (OnceLock::new(), Some(handle)),
+            Err(e) => (
+                OnceLock::from(Err(format!("could not start loading it: {e}"))),
+                None,
+            ),
+        };
+        Arc::new(LoadingStore {
+            ready,
+            loading: Mutex::new(handle),
+        })
+    }
+
+    /// The store, waiting for the loader if it has not finished yet.
+    fn get(&self) -> &Result<TrustStore, String> {
+        if let Some(store) = self.ready.get() {
+            return store;
+        }
+        // Whoever takes the handle sets `ready` before releasing the lock, so a
+        // second caller that finds no handle finds the store.
+        let mut loading = self.loading.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(handle) = loading.take() {
+            let result = handle
+                .join()
+                .unwrap_or_else(|_| Err("loading it failed".to_owned()));
+            let _ = self.ready.set(result);
+        }
+        drop(loading);
+        self.ready
+            .get_or_init(|| Err("loading it failed".to_owned()))
+    }
 }
 
 impl TrustComparison {
     pub fn load(ca_files: &[PathBuf], provider: &Arc<CryptoProvider>) -> TrustComparison {
+        let system_provider = provider.clone();
         let mut stores = vec![
             (
                 StoreKind::Mozilla,
-                TrustStore::load(TrustBase::Mozilla, &[], provider).map_err(|e| e.to_string()),
+                LoadingStore::ready(
+                    TrustStore::load(TrustBase::Mozilla, &[], provider).map_err(|e| e.to_string()),
+                ),
             ),
             (
                 StoreKind::System,
-                TrustStore::load(TrustBase::System, &[], provider).map_err(|e| e.to_string()),
+                LoadingStore::in_background(move || {
+                    TrustStore::load(TrustBase::System, &[], &system_provider)
+                        .map_err(|e| e.to_string())
+                }),
             ),
         ];
         if !ca_files.is_empty() {
             stores.push((
                 StoreKind::CaFiles,
-                TrustStore::load_files_only(ca_files, provider).map_err(|e| e.to_string()),
+                LoadingStore::ready(
+                    TrustStore::load_files_only(ca_files, provider).map_err(|e| e.to_string()),
+                ),
             ));
         }
         TrustComparison { stores }
@@ -259,7 +324,7 @@ impl TrustComparison {
             };
             let implied = *kind == StoreKind::CaFiles
                 && matches!(primary, Some((base, true)) if base_refuses(base));
-            let verdict = match store {
+            let verdict = match store.get() {
                 Ok(_) if implied => StoreVerdict {
                     store: *kind,
                     trusted: Some(true),
