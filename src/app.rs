@@ -347,6 +347,7 @@ pub async fn run_jobs(plan: &Plan, progress: Option<ProgressBar>, mut sink: impl
                 for facts in &mut all_facts {
                     facts.probe =
                         Box::pin(probe_checked_target(facts, &settings, options.clone())).await;
+                    check::adopt_legacy_chain(facts, &settings);
                 }
             }
             if let Some(bar) = &progress {

@@ -300,6 +300,41 @@ pub async fn run_check_at(
     facts
 }
 
+/// A server that speaks only TLS 1.1 or older never gets as far as its
+/// certificate with rustls; the probe reads it from the old handshake. This
+/// verifies that chain like any other, so the report says what is wrong with it
+/// too (the handshake failure and `tls.legacy_only` stay).
+pub fn adopt_legacy_chain(facts: &mut CheckFacts, settings: &CheckSettings) {
+    let Some(probe) = &facts.probe else { return };
+    let Some(tls) = facts.tls.as_mut() else {
+        return;
+    };
+    if !tls.chain.is_empty() || probe.legacy_chain.is_empty() {
+        return;
+    }
+    let Ok(name) = server_name(&facts.target, settings) else {
+        return;
+    };
+    let now = UnixTime::since_unix_epoch(Duration::from_secs(
+        u64::try_from(facts.started_unix).unwrap_or(0),
+    ));
+    let chain = probe.legacy_chain.clone();
+    let outcome = settings.tls.trust().verify(&chain, &name, now);
+    tls.verification = Some(crate::tls::Verification {
+        trust_store: settings.tls.trust().description.clone(),
+        name: crate::tls::server_name_text(&name),
+        trusted: outcome.is_ok(),
+        error: outcome.err(),
+    });
+    let primary = tls
+        .verification
+        .as_ref()
+        .map(|v| (v.trust_store.base, v.trusted));
+    tls.chain = chain;
+    facts.certificates = probe.legacy_certificates.clone();
+    facts.trust_by_store = settings.compare.judge(&tls.chain, &name, now, primary);
+}
+
 /// Fetches the issuer the chain lacks, if its AIA names one, and re-verifies.
 async fn fetch_missing_issuer(
     facts: &CheckFacts,

@@ -603,6 +603,13 @@ fn a_legacy_only_server_is_explained_by_the_probe() {
         .contains("TLSv1.0"));
     let certs = &report["facts"]["probe"]["legacy_certificates"];
     assert_eq!(certs[0]["names"][0], "mail.test", "{certs:#}");
+    // The chain read from the old handshake is verified and judged like any other.
+    assert_eq!(report["facts"]["certificates"][0]["names"][0], "mail.test");
+    assert!(
+        report["facts"]["tls"]["verification"].is_object(),
+        "{report:#}"
+    );
+    assert!(codes.iter().any(|c| c.starts_with("cert.")), "{codes:?}");
 
     let human = mailtls(&[
         "check",
@@ -655,6 +662,7 @@ fn probe_codes(versions: Vec<VersionProbe>, stopped: Option<&str>) -> Vec<(Strin
         versions,
         sslv2: "not_tested".to_owned(),
         legacy_certificates: Vec::new(),
+        legacy_chain: Vec::new(),
         stopped: stopped.map(str::to_owned),
         connections: 1,
         duration_ms: 1,

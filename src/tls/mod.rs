@@ -335,7 +335,7 @@ impl TlsClient {
     }
 }
 
-fn server_name_text(name: &ServerName<'_>) -> String {
+pub(crate) fn server_name_text(name: &ServerName<'_>) -> String {
     match name {
         ServerName::DnsName(dns) => dns.as_ref().to_owned(),
         ServerName::IpAddress(ip) => std::net::IpAddr::from(*ip).to_string(),

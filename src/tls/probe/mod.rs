@@ -161,6 +161,9 @@ pub struct ProbeFacts {
     /// The certificate chain of a server that accepts neither TLS 1.2 nor 1.3,
     /// read from its legacy handshake (the normal check cannot get it).
     pub legacy_certificates: Vec<CertFacts>,
+    /// The same chain as sent (DER), so the check can verify it like any other.
+    #[serde(skip)]
+    pub legacy_chain: Vec<CertificateDer<'static>>,
     /// Why probing stopped before it finished, if it did.
     pub stopped: Option<String>,
     pub connections: u32,
@@ -482,24 +485,22 @@ pub async fn probe<C: Connector>(connector: C, options: ProbeOptions, now_unix: 
     let modern = versions
         .iter()
         .any(|v| v.version >= TlsVersion::Tls12 && v.accepted == Acceptance::Yes);
-    let legacy_certificates = if modern {
+    let legacy_chain: Vec<CertificateDer<'static>> = if modern {
         Vec::new()
     } else {
         chains
             .into_iter()
             .rev()
             .find(|(_, chain)| !chain.is_empty())
-            .map(|(_, chain)| {
-                let ders: Vec<CertificateDer<'static>> =
-                    chain.into_iter().map(CertificateDer::from).collect();
-                cert::parse_chain(&ders, now_unix)
-            })
+            .map(|(_, chain)| chain.into_iter().map(CertificateDer::from).collect())
             .unwrap_or_default()
     };
+    let legacy_certificates = cert::parse_chain(&legacy_chain, now_unix);
     ProbeFacts {
         versions,
         sslv2: "not_tested".to_owned(),
         legacy_certificates,
+        legacy_chain,
         stopped: shared.stopped(),
         connections: shared.connections.load(Ordering::Relaxed),
         duration_ms: started.elapsed().as_millis() as u64,
