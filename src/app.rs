@@ -442,10 +442,7 @@ fn write_chain_files(dir: &Path, reports: &[Report]) -> Result<String, AppError>
             .collect();
         let chain = facts.tls.as_ref().map_or(&[][..], |t| &t.chain[..]);
         if chain.is_empty() {
-            let why = facts
-                .stopped
-                .as_ref()
-                .map_or("the server sent no certificate", |s| s.message.as_str());
+            let why = output::pem::no_chain_reason(facts);
             summary.push_str(&format!(
                 "{}:{}: no certificates: {why}\n",
                 target.host, target.port

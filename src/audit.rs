@@ -12,6 +12,7 @@
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+use tokio::net::TcpStream;
 use tokio::time::{timeout_at, Instant};
 
 use crate::check::{self, CheckError, CheckSettings};
@@ -65,9 +66,9 @@ pub async fn run_audit(target: &Target, settings: &CheckSettings) -> Option<Audi
     if target.mode != TlsMode::Starttls {
         return None;
     }
-    let injection = Some(injection_test(target, settings).await);
+    let injection = Some(on_own_connection(target, settings, injection_exchange).await);
     let pop3_user_before_tls = match target.protocol {
-        Protocol::Pop3 => Some(pop3_user_test(target, settings).await),
+        Protocol::Pop3 => Some(on_own_connection(target, settings, pop3_user_exchange).await),
         _ => None,
     };
     Some(AuditFacts {
@@ -120,21 +121,35 @@ impl Dialogue for Injecting {
     }
 }
 
-async fn injection_test(target: &Target, settings: &CheckSettings) -> Probe {
+/// Runs one test exchange on a connection of its own, within the check's timeout;
+/// a connection that fails makes the test inconclusive.
+async fn on_own_connection<'a, F, Fut>(
+    target: &'a Target,
+    settings: &'a CheckSettings,
+    exchange: F,
+) -> Probe
+where
+    F: FnOnce(&'a Target, &'a CheckSettings, TcpStream, Instant) -> Fut,
+    Fut: std::future::Future<Output = Result<Probe, CheckError>>,
+{
     let deadline = Instant::now() + settings.timeout;
-    match injection_exchange(target, settings, deadline).await {
-        Ok(probe) => probe,
-        Err(e) => Probe::inconclusive(format!("the test connection failed: {e}")),
-    }
+    let connected = async {
+        let addresses = check::resolve(target, settings, deadline).await?;
+        Ok::<_, CheckError>(check::connect(&addresses, deadline).await?.0)
+    };
+    let result = match connected.await {
+        Ok(tcp) => exchange(target, settings, tcp, deadline).await,
+        Err(e) => Err(e),
+    };
+    result.unwrap_or_else(|e| Probe::inconclusive(format!("the test connection failed: {e}")))
 }
 
 async fn injection_exchange(
     target: &Target,
     settings: &CheckSettings,
+    tcp: TcpStream,
     deadline: Instant,
 ) -> Result<Probe, CheckError> {
-    let addresses = check::resolve(target, settings, deadline).await?;
-    let (tcp, _) = check::connect(&addresses, deadline).await?;
     let name = check::server_name(target, settings)?;
     let ehlo = settings
         .ehlo_name
@@ -228,21 +243,12 @@ async fn injection_exchange(
     Ok(probe)
 }
 
-async fn pop3_user_test(target: &Target, settings: &CheckSettings) -> Probe {
-    let deadline = Instant::now() + settings.timeout;
-    match pop3_user_exchange(target, settings, deadline).await {
-        Ok(probe) => probe,
-        Err(e) => Probe::inconclusive(format!("the test connection failed: {e}")),
-    }
-}
-
 async fn pop3_user_exchange(
-    target: &Target,
-    settings: &CheckSettings,
+    _target: &Target,
+    _settings: &CheckSettings,
+    tcp: TcpStream,
     deadline: Instant,
 ) -> Result<Probe, CheckError> {
-    let addresses = check::resolve(target, settings, deadline).await?;
-    let (tcp, _) = check::connect(&addresses, deadline).await?;
     let mut reader = LineReader::new(tcp);
     let greeting = read_by(&mut reader, deadline).await?;
     if !greeting.starts_with("+OK") {

@@ -35,6 +35,14 @@ pub fn certificate_pem(der: &[u8], facts: Option<&CertFacts>, index: usize) -> S
     out
 }
 
+/// Why a check has no chain to show, in words.
+pub fn no_chain_reason(facts: &crate::check::CheckFacts) -> &str {
+    facts
+        .stopped
+        .as_ref()
+        .map_or("the server sent no certificate", |s| s.message.as_str())
+}
+
 /// Every report's chain, each headed by a comment naming the server; a server
 /// that sent no chain gets a comment saying why.
 pub fn render_chains(reports: &[Report]) -> String {
@@ -47,10 +55,7 @@ pub fn render_chains(reports: &[Report]) -> String {
         let target = &facts.target;
         let chain = facts.tls.as_ref().map_or(&[][..], |t| &t.chain[..]);
         if chain.is_empty() {
-            let why = facts
-                .stopped
-                .as_ref()
-                .map_or("the server sent no certificate", |s| s.message.as_str());
+            let why = no_chain_reason(facts);
             let _ = writeln!(
                 out,
                 "# {}:{}: no certificates: {why}",
