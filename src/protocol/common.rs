@@ -2,7 +2,7 @@
 
 use std::collections::VecDeque;
 
-use super::{Action, DialogueError, DialogueFacts, TlsMode, MAX_REPLY_LINES};
+use super::{Action, Dialogue, DialogueError, DialogueFacts, TlsMode, MAX_REPLY_LINES};
 
 /// Where a dialogue stands with respect to the driver.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -192,6 +192,48 @@ pub(super) fn unexpected(command: &'static str, line: &str) -> DialogueError {
 }
 
 /// Runs a dialogue against a script of server lines, as the driver would.
+/// What each protocol's dialogue supplies. [`Dialogue`] is implemented once for
+/// all of them: the line budget, stopping after a failure, and the facts are the
+/// same in every protocol.
+pub(super) trait Machine: Send {
+    fn core(&self) -> &Core;
+    fn core_mut(&mut self) -> &mut Core;
+    /// One server line, already counted against the reply's line budget.
+    fn handle(&mut self, line: &str) -> Result<(), DialogueError>;
+    /// TLS is up: ask for (or expect) the capabilities again.
+    fn after_tls(&mut self);
+}
+
+impl<M: Machine> Dialogue for M {
+    fn next_action(&mut self) -> Action {
+        self.core_mut().next_action()
+    }
+
+    fn on_line(&mut self, line: &str) -> Result<(), DialogueError> {
+        if !self.core().wants_line() {
+            return Ok(());
+        }
+        let result = self
+            .core_mut()
+            .count_line()
+            .and_then(|()| self.handle(line));
+        if result.is_err() {
+            self.core_mut().fail();
+        }
+        result
+    }
+
+    fn on_tls_established(&mut self) {
+        if self.core_mut().tls_established() {
+            self.after_tls();
+        }
+    }
+
+    fn facts(&self) -> &DialogueFacts {
+        self.core().facts()
+    }
+}
+
 #[cfg(test)]
 pub(super) mod testing {
     use super::super::{Action, Dialogue, DialogueError, DialogueFacts, TlsMode};

@@ -1,7 +1,7 @@
 //! The IMAP dialogue (RFC 9051, 3501): greeting, CAPABILITY, STARTTLS, CAPABILITY again, LOGOUT.
 
-use super::common::{self, first_word_is, split_word, Core};
-use super::{Action, Dialogue, DialogueError, DialogueFacts, TlsMode};
+use super::common::{self, first_word_is, split_word, Core, Machine};
+use super::{DialogueError, TlsMode};
 
 /// Which server line the dialogue waits for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,14 +56,6 @@ impl ImapDialogue {
         let line = self.tagged_line(command);
         self.core.send(command, &line);
         self.state = state;
-    }
-
-    fn handle(&mut self, line: &str) -> Result<(), DialogueError> {
-        match self.state {
-            State::Greeting => self.on_greeting(line),
-            State::Capability => self.on_capability_reply(line),
-            State::StartTls => self.on_starttls_reply(line),
-        }
     }
 
     fn on_greeting(&mut self, line: &str) -> Result<(), DialogueError> {
@@ -163,30 +155,25 @@ impl ImapDialogue {
     }
 }
 
-impl Dialogue for ImapDialogue {
-    fn next_action(&mut self) -> Action {
-        self.core.next_action()
+impl Machine for ImapDialogue {
+    fn core(&self) -> &Core {
+        &self.core
     }
 
-    fn on_line(&mut self, line: &str) -> Result<(), DialogueError> {
-        if !self.core.wants_line() {
-            return Ok(());
-        }
-        let result = self.core.count_line().and_then(|()| self.handle(line));
-        if result.is_err() {
-            self.core.fail();
-        }
-        result
+    fn core_mut(&mut self) -> &mut Core {
+        &mut self.core
     }
 
-    fn on_tls_established(&mut self) {
-        if self.core.tls_established() {
-            self.send("CAPABILITY", State::Capability);
+    fn handle(&mut self, line: &str) -> Result<(), DialogueError> {
+        match self.state {
+            State::Greeting => self.on_greeting(line),
+            State::Capability => self.on_capability_reply(line),
+            State::StartTls => self.on_starttls_reply(line),
         }
     }
 
-    fn facts(&self) -> &DialogueFacts {
-        self.core.facts()
+    fn after_tls(&mut self) {
+        self.send("CAPABILITY", State::Capability);
     }
 }
 
@@ -210,6 +197,7 @@ mod tests {
     use super::super::MAX_REPLY_LINES;
     use super::*;
     use crate::protocol::common::testing::{numbered, run, Run, HANDSHAKE};
+    use crate::protocol::DialogueFacts;
 
     const DOVECOT: &str = "* OK [CAPABILITY IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE LITERAL+ STARTTLS LOGINDISABLED] Dovecot (Debian) ready.";
     const DOVECOT_TLS_CAPS: &str =

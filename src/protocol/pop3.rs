@@ -1,7 +1,7 @@
 //! The POP3 dialogue (RFC 1939, 2449, 2595): greeting, CAPA, STLS, CAPA again, QUIT.
 
-use super::common::{self, first_word_is, Core};
-use super::{Action, Dialogue, DialogueError, DialogueFacts, TlsMode};
+use super::common::{self, first_word_is, Core, Machine};
+use super::{DialogueError, TlsMode};
 
 /// Which server line the dialogue waits for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,15 +39,6 @@ impl Pop3Dialogue {
     fn send(&mut self, command: &'static str, state: State) {
         self.core.send(command, command);
         self.state = state;
-    }
-
-    fn handle(&mut self, line: &str) -> Result<(), DialogueError> {
-        match self.state {
-            State::Greeting => self.on_greeting(line),
-            State::CapaStatus => self.on_capa_status(line),
-            State::CapaList => self.on_capa_line(line),
-            State::Stls => self.on_stls_reply(line),
-        }
     }
 
     fn on_greeting(&mut self, line: &str) -> Result<(), DialogueError> {
@@ -123,30 +114,26 @@ impl Pop3Dialogue {
     }
 }
 
-impl Dialogue for Pop3Dialogue {
-    fn next_action(&mut self) -> Action {
-        self.core.next_action()
+impl Machine for Pop3Dialogue {
+    fn core(&self) -> &Core {
+        &self.core
     }
 
-    fn on_line(&mut self, line: &str) -> Result<(), DialogueError> {
-        if !self.core.wants_line() {
-            return Ok(());
-        }
-        let result = self.core.count_line().and_then(|()| self.handle(line));
-        if result.is_err() {
-            self.core.fail();
-        }
-        result
+    fn core_mut(&mut self) -> &mut Core {
+        &mut self.core
     }
 
-    fn on_tls_established(&mut self) {
-        if self.core.tls_established() {
-            self.send("CAPA", State::CapaStatus);
+    fn handle(&mut self, line: &str) -> Result<(), DialogueError> {
+        match self.state {
+            State::Greeting => self.on_greeting(line),
+            State::CapaStatus => self.on_capa_status(line),
+            State::CapaList => self.on_capa_line(line),
+            State::Stls => self.on_stls_reply(line),
         }
     }
 
-    fn facts(&self) -> &DialogueFacts {
-        self.core.facts()
+    fn after_tls(&mut self) {
+        self.send("CAPA", State::CapaStatus);
     }
 }
 
@@ -164,6 +151,7 @@ mod tests {
     use super::super::MAX_REPLY_LINES;
     use super::*;
     use crate::protocol::common::testing::{numbered, run, Run, HANDSHAKE};
+    use crate::protocol::DialogueFacts;
 
     const GREETING: &str = "+OK Dovecot (Debian) ready.";
 

@@ -1,7 +1,7 @@
 //! The ManageSieve dialogue (RFC 5804): capability greeting, STARTTLS, capabilities again, LOGOUT.
 
-use super::common::{self, split_word, Core};
-use super::{Action, Dialogue, DialogueError, DialogueFacts, TlsMode};
+use super::common::{self, split_word, Core, Machine};
+use super::{DialogueError, TlsMode};
 
 /// Which server lines the dialogue waits for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,14 +41,6 @@ impl SieveDialogue {
             core: Core::new(mode),
             state: State::Greeting,
             capabilities: Vec::new(),
-        }
-    }
-
-    fn handle(&mut self, line: &str) -> Result<(), DialogueError> {
-        match self.state {
-            State::Greeting => self.on_greeting(line),
-            State::StartTls => self.on_starttls_reply(line),
-            State::TlsCapabilities => self.on_tls_capability(line),
         }
     }
 
@@ -112,33 +104,28 @@ impl SieveDialogue {
     }
 }
 
-impl Dialogue for SieveDialogue {
-    fn next_action(&mut self) -> Action {
-        self.core.next_action()
+impl Machine for SieveDialogue {
+    fn core(&self) -> &Core {
+        &self.core
     }
 
-    fn on_line(&mut self, line: &str) -> Result<(), DialogueError> {
-        if !self.core.wants_line() {
-            return Ok(());
-        }
-        let result = self.core.count_line().and_then(|()| self.handle(line));
-        if result.is_err() {
-            self.core.fail();
-        }
-        result
+    fn core_mut(&mut self) -> &mut Core {
+        &mut self.core
     }
 
-    fn on_tls_established(&mut self) {
-        if self.core.tls_established() {
-            // RFC 5804 2.2: the server sends its capabilities unasked.
-            self.core.expect_reply(TLS_CAPABILITIES);
-            self.capabilities.clear();
-            self.state = State::TlsCapabilities;
+    fn handle(&mut self, line: &str) -> Result<(), DialogueError> {
+        match self.state {
+            State::Greeting => self.on_greeting(line),
+            State::StartTls => self.on_starttls_reply(line),
+            State::TlsCapabilities => self.on_tls_capability(line),
         }
     }
 
-    fn facts(&self) -> &DialogueFacts {
-        self.core.facts()
+    fn after_tls(&mut self) {
+        // RFC 5804 2.2: the server sends its capabilities unasked.
+        self.core.expect_reply(TLS_CAPABILITIES);
+        self.capabilities.clear();
+        self.state = State::TlsCapabilities;
     }
 }
 
@@ -167,6 +154,7 @@ mod tests {
     use super::super::MAX_REPLY_LINES;
     use super::*;
     use crate::protocol::common::testing::{numbered, run, Run, HANDSHAKE};
+    use crate::protocol::{Action, Dialogue, DialogueFacts};
 
     const DOVECOT: [&str; 9] = [
         "\"IMPLEMENTATION\" \"Dovecot Pigeonhole\"",

@@ -1,7 +1,7 @@
 //! The SMTP dialogue (RFC 5321, 3207): greeting, EHLO, STARTTLS, EHLO again, QUIT.
 
-use super::common::{self, Core};
-use super::{Action, Dialogue, DialogueError, DialogueFacts, TlsMode};
+use super::common::{self, Core, Machine};
+use super::{DialogueError, TlsMode};
 
 /// Which reply the dialogue waits for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,14 +57,6 @@ impl SmtpDialogue {
     fn send_ehlo(&mut self) {
         self.core.send("EHLO", &self.ehlo);
         self.state = State::Ehlo;
-    }
-
-    fn handle(&mut self, line: &str) -> Result<(), DialogueError> {
-        match self.state {
-            State::Greeting => self.on_greeting(line),
-            State::Ehlo => self.on_ehlo_reply(line),
-            State::StartTls => self.on_starttls_reply(line),
-        }
     }
 
     /// Adds one line to the reply to `command`; returns the reply once complete.
@@ -159,30 +151,25 @@ impl SmtpDialogue {
     }
 }
 
-impl Dialogue for SmtpDialogue {
-    fn next_action(&mut self) -> Action {
-        self.core.next_action()
+impl Machine for SmtpDialogue {
+    fn core(&self) -> &Core {
+        &self.core
     }
 
-    fn on_line(&mut self, line: &str) -> Result<(), DialogueError> {
-        if !self.core.wants_line() {
-            return Ok(());
-        }
-        let result = self.core.count_line().and_then(|()| self.handle(line));
-        if result.is_err() {
-            self.core.fail();
-        }
-        result
+    fn core_mut(&mut self) -> &mut Core {
+        &mut self.core
     }
 
-    fn on_tls_established(&mut self) {
-        if self.core.tls_established() {
-            self.send_ehlo();
+    fn handle(&mut self, line: &str) -> Result<(), DialogueError> {
+        match self.state {
+            State::Greeting => self.on_greeting(line),
+            State::Ehlo => self.on_ehlo_reply(line),
+            State::StartTls => self.on_starttls_reply(line),
         }
     }
 
-    fn facts(&self) -> &DialogueFacts {
-        self.core.facts()
+    fn after_tls(&mut self) {
+        self.send_ehlo();
     }
 }
 
@@ -221,6 +208,7 @@ mod tests {
     use super::super::MAX_REPLY_LINES;
     use super::*;
     use crate::protocol::common::testing::{numbered, run, Run, HANDSHAKE};
+    use crate::protocol::DialogueFacts;
 
     const GREETING: &str = "220 mail.test ESMTP Postfix (Debian/GNU)";
     const POSTFIX_EHLO: [&str; 11] = [
