@@ -63,7 +63,7 @@ pub fn addresses(reports: &mut [Report]) {
                 .as_ref()
                 .and_then(|f| f.connected_to.or_else(|| f.addresses.first().copied()))
                 .map_or_else(|| "?".to_owned(), |a| a.ip().to_string());
-            format!("{address}: {}", verdict_word(r.verdict))
+            format!("{address}: {}", r.verdict.name())
         })
         .collect::<Vec<_>>()
         .join(", ");
@@ -82,14 +82,5 @@ pub fn addresses(reports: &mut [Report]) {
             ),
             fix: Some(format!("Make every server behind {name} use the same certificate and TLS settings, or remove the stale address from DNS.")),
         });
-    }
-}
-
-fn verdict_word(severity: Severity) -> &'static str {
-    match severity {
-        Severity::Ok | Severity::Info => "ok",
-        Severity::Warning => "warning",
-        Severity::Critical => "critical",
-        Severity::Unknown => "unknown",
     }
 }

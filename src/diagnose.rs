@@ -35,6 +35,39 @@ pub enum Severity {
     Critical,
 }
 
+impl Severity {
+    /// The name JSON uses: `ok`, `info`, `warning`, `unknown`, `critical`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::Ok => "ok",
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Unknown => "unknown",
+            Severity::Critical => "critical",
+        }
+    }
+
+    /// The word of a verdict line, as monitoring plugins print it (info is OK).
+    pub fn verdict_word(self) -> &'static str {
+        match self {
+            Severity::Ok | Severity::Info => "OK",
+            Severity::Warning => "WARNING",
+            Severity::Unknown => "UNKNOWN",
+            Severity::Critical => "CRITICAL",
+        }
+    }
+
+    /// The verdict an exit code stands for (the inverse of [`exit_code`]).
+    pub fn of_exit_code(code: u8) -> Severity {
+        match code {
+            0 => Severity::Ok,
+            1 => Severity::Warning,
+            2 => Severity::Critical,
+            _ => Severity::Unknown,
+        }
+    }
+}
+
 /// One thing mailtls found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -18,7 +18,7 @@ const BOLD: Style = Style::new().bold();
 const DIM: Style = Style::new().dimmed();
 const LABEL_WIDTH: usize = 13;
 
-fn severity_style(severity: Severity) -> Style {
+pub(super) fn severity_style(severity: Severity) -> Style {
     match severity {
         Severity::Ok => AnsiColor::Green.on_default(),
         Severity::Info => AnsiColor::Cyan.on_default(),
@@ -35,25 +35,6 @@ fn severity_mark(severity: Severity) -> &'static str {
         Severity::Warning => "!",
         Severity::Critical => "✗",
         Severity::Unknown => "?",
-    }
-}
-
-fn severity_word(severity: Severity) -> &'static str {
-    match severity {
-        Severity::Ok => "ok",
-        Severity::Info => "info",
-        Severity::Warning => "warning",
-        Severity::Critical => "critical",
-        Severity::Unknown => "unknown",
-    }
-}
-
-fn verdict_word(severity: Severity) -> &'static str {
-    match severity {
-        Severity::Ok | Severity::Info => "OK",
-        Severity::Warning => "WARNING",
-        Severity::Critical => "CRITICAL",
-        Severity::Unknown => "UNKNOWN",
     }
 }
 
@@ -100,7 +81,7 @@ pub fn render_report(report: &Report, options: HumanOptions) -> String {
             out,
             "{BOLD}{}{BOLD:#}  {style}{}{style:#}\n  {}",
             report.input,
-            verdict_word(report.verdict),
+            report.verdict.verdict_word(),
             report.headline
         );
         return out;
@@ -114,7 +95,7 @@ pub fn render_report(report: &Report, options: HumanOptions) -> String {
         target.port,
         target.protocol.display_name(),
         target.mode.client_setting(),
-        verdict_word(report.verdict),
+        report.verdict.verdict_word(),
     );
     let _ = writeln!(out, "  {}", report.headline);
     // The helpdesk's third sentence: what to change, from the finding that decides the verdict.
@@ -148,7 +129,7 @@ fn render_finding(out: &mut String, finding: &Finding) {
         out,
         "  {style}{} {:<8}{style:#} {DIM}{}{DIM:#}",
         severity_mark(finding.severity),
-        severity_word(finding.severity),
+        finding.severity.name(),
         finding.code
     );
     let _ = writeln!(out, "             {}", finding.message);

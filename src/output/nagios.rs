@@ -9,25 +9,6 @@ use std::fmt::Write;
 use crate::diagnose::{Policy, Severity};
 use crate::report::{Document, Report};
 
-fn status_word(severity: Severity) -> &'static str {
-    match severity {
-        Severity::Ok | Severity::Info => "OK",
-        Severity::Warning => "WARNING",
-        Severity::Critical => "CRITICAL",
-        Severity::Unknown => "UNKNOWN",
-    }
-}
-
-/// The status follows the exit code, so `--fail-on` and the line agree.
-fn status_of_exit(code: u8) -> &'static str {
-    match code {
-        0 => "OK",
-        1 => "WARNING",
-        2 => "CRITICAL",
-        _ => "UNKNOWN",
-    }
-}
-
 /// Days until the first certificate of the chain expires (the whole chain counts).
 fn days_left(report: &Report) -> Option<i64> {
     report
@@ -107,7 +88,10 @@ pub fn render_nagios(document: &Document, policy: &Policy) -> String {
     }
     // The text must not contain '|', which starts performance data.
     let text = text.replace('|', "/");
-    let mut out = format!("MAILTLS {} - {text}", status_of_exit(summary.exit_code));
+    let mut out = format!(
+        "MAILTLS {} - {text}",
+        Severity::of_exit_code(summary.exit_code).verdict_word()
+    );
     if !perf.is_empty() {
         let _ = write!(out, " | {}", perf.join(" "));
     }
@@ -117,7 +101,7 @@ pub fn render_nagios(document: &Document, policy: &Policy) -> String {
             let _ = writeln!(
                 out,
                 "{} {}: {}",
-                status_word(report.verdict),
+                report.verdict.verdict_word(),
                 report.input,
                 report.headline.replace('|', "/")
             );

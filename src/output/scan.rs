@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use anstyle::{AnsiColor, Style};
+use anstyle::Style;
 
 use crate::diagnose::Severity;
 use crate::scan::{Answer, ScanDocument};
@@ -14,12 +14,10 @@ fn verdict(answer: Answer, severity: Severity) -> (Style, &'static str) {
     if answer == Answer::Nothing {
         return (DIM, "-");
     }
-    match severity {
-        Severity::Ok | Severity::Info => (AnsiColor::Green.on_default(), "OK"),
-        Severity::Warning => (AnsiColor::Yellow.on_default(), "WARNING"),
-        Severity::Critical => (AnsiColor::Red.on_default().bold(), "CRITICAL"),
-        Severity::Unknown => (AnsiColor::Magenta.on_default(), "UNKNOWN"),
-    }
+    (
+        super::human::severity_style(severity),
+        severity.verdict_word(),
+    )
 }
 
 pub fn render_scan(doc: &ScanDocument) -> String {
