@@ -398,11 +398,18 @@ async fn check_every_address(
     target: crate::target::Target,
     settings: &check::CheckSettings,
 ) -> Vec<CheckFacts> {
-    let deadline = tokio::time::Instant::now() + settings.timeout;
-    let mut addresses: Vec<SocketAddr> = match check::resolve(&target, settings, deadline).await {
-        Ok(addresses) => addresses,
-        Err(_) => return vec![run_check_at(target, None, settings).await],
-    };
+    let started = tokio::time::Instant::now();
+    let mut addresses: Vec<SocketAddr> =
+        match check::resolve(&target, settings, started + settings.timeout).await {
+            Ok(addresses) => addresses,
+            Err(error) => {
+                // One report says why, from this lookup (not a second one).
+                let mut facts = CheckFacts::new(target);
+                facts.stopped = Some(Stop::from(error));
+                facts.duration_ms = started.elapsed().as_millis() as u64;
+                return vec![facts];
+            }
+        };
     // getaddrinfo may list an address once per socket type.
     let mut seen = std::collections::HashSet::new();
     addresses.retain(|a| seen.insert(*a));

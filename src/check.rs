@@ -197,6 +197,13 @@ pub struct CheckFacts {
 }
 
 impl CheckFacts {
+    /// When the check started, for verifying certificates as of that moment.
+    pub fn started(&self) -> UnixTime {
+        UnixTime::since_unix_epoch(Duration::from_secs(
+            u64::try_from(self.started_unix).unwrap_or(0),
+        ))
+    }
+
     /// Facts of a check that has not started yet, stamped with the current time.
     pub fn new(target: Target) -> CheckFacts {
         let started_unix = SystemTime::now()
@@ -273,9 +280,7 @@ pub async fn run_check_at(
             .as_ref()
             .and_then(|v| ServerName::try_from(v.name.as_str()).ok())
         {
-            let now = UnixTime::since_unix_epoch(Duration::from_secs(
-                u64::try_from(facts.started_unix).unwrap_or(0),
-            ));
+            let now = facts.started();
             let primary = tls
                 .verification
                 .as_ref()
@@ -305,6 +310,7 @@ pub async fn run_check_at(
 /// verifies that chain like any other, so the report says what is wrong with it
 /// too (the handshake failure and `tls.legacy_only` stay).
 pub fn adopt_legacy_chain(facts: &mut CheckFacts, settings: &CheckSettings) {
+    let now = facts.started();
     let Some(probe) = &facts.probe else { return };
     let Some(tls) = facts.tls.as_mut() else {
         return;
@@ -315,9 +321,6 @@ pub fn adopt_legacy_chain(facts: &mut CheckFacts, settings: &CheckSettings) {
     let Ok(name) = server_name(&facts.target, settings) else {
         return;
     };
-    let now = UnixTime::since_unix_epoch(Duration::from_secs(
-        u64::try_from(facts.started_unix).unwrap_or(0),
-    ));
     let chain = probe.legacy_chain.clone();
     let outcome = settings.tls.trust().verify(&chain, &name, now);
     tls.verification = Some(crate::tls::Verification {

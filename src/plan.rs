@@ -11,7 +11,7 @@ use crate::output::{Format, HumanOptions};
 use crate::protocol::{Protocol, TlsMode};
 use crate::target::{Target, TargetError, TargetSpec};
 use crate::tls::probe::ProbeOptions;
-use crate::tls::trust::{TrustBase, TrustComparison, TrustError, TrustStore};
+use crate::tls::trust::{CaFiles, TrustBase, TrustComparison, TrustError, TrustStore};
 use crate::tls::{ClientIdentity, IdentityError, TlsClient};
 
 /// One input of a run: a target to check, or a line that is not one (which still
@@ -125,8 +125,9 @@ impl ConnectPlan {
             TrustArg::System => TrustBase::System,
         };
         let provider = TlsClient::default_provider();
-        let trust = TrustStore::load(base, &args.ca_files, &provider)?;
-        let compare = TrustComparison::load(&args.ca_files, &provider);
+        let ca_files = CaFiles::read(&args.ca_files)?;
+        let trust = TrustStore::load(base, &ca_files, &provider)?;
+        let compare = TrustComparison::load(&ca_files, &provider);
         let identity = match (&args.client_cert, &args.client_key) {
             (Some(cert), Some(key)) => Some(ClientIdentity::load(cert, key, &provider)?),
             _ => None,

@@ -72,7 +72,7 @@ pub enum TrustError {
 impl TrustStore {
     pub fn load(
         base: TrustBase,
-        ca_files: &[PathBuf],
+        ca_files: &CaFiles,
         provider: &Arc<CryptoProvider>,
     ) -> Result<TrustStore, TrustError> {
         Self::load_inner(Some(base), ca_files, provider)
@@ -80,7 +80,7 @@ impl TrustStore {
 
     /// Only the CA files, without a base store: "is this a private CA's chain?"
     pub fn load_files_only(
-        ca_files: &[PathBuf],
+        ca_files: &CaFiles,
         provider: &Arc<CryptoProvider>,
     ) -> Result<TrustStore, TrustError> {
         Self::load_inner(None, ca_files, provider)
@@ -88,7 +88,7 @@ impl TrustStore {
 
     fn load_inner(
         base: Option<TrustBase>,
-        ca_files: &[PathBuf],
+        ca_files: &CaFiles,
         provider: &Arc<CryptoProvider>,
     ) -> Result<TrustStore, TrustError> {
         let mut roots = RootCertStore::empty();
@@ -112,9 +112,9 @@ impl TrustStore {
                 roots.add_parsable_certificates(found.certs);
             }
         }
-        for path in ca_files {
-            for cert in read_pem_certificates(path)? {
-                roots.add(cert).map_err(|e| TrustError::BadCaFile {
+        for (path, certs) in &ca_files.files {
+            for cert in certs {
+                roots.add(cert.clone()).map_err(|e| TrustError::BadCaFile {
                     path: path.clone(),
                     detail: e.to_string(),
                 })?;
@@ -122,7 +122,7 @@ impl TrustStore {
         }
         let description = TrustDescription {
             base: base.unwrap_or(TrustBase::Mozilla),
-            ca_files: ca_files.to_vec(),
+            ca_files: ca_files.paths(),
             roots: roots.len(),
         };
         // An empty store cannot build a verifier; every chain is then untrusted.
@@ -266,19 +266,20 @@ impl LoadingStore {
 }
 
 impl TrustComparison {
-    pub fn load(ca_files: &[PathBuf], provider: &Arc<CryptoProvider>) -> TrustComparison {
+    pub fn load(ca_files: &CaFiles, provider: &Arc<CryptoProvider>) -> TrustComparison {
         let system_provider = provider.clone();
         let mut stores = vec![
             (
                 StoreKind::Mozilla,
                 LoadingStore::ready(
-                    TrustStore::load(TrustBase::Mozilla, &[], provider).map_err(|e| e.to_string()),
+                    TrustStore::load(TrustBase::Mozilla, &CaFiles::default(), provider)
+                        .map_err(|e| e.to_string()),
                 ),
             ),
             (
                 StoreKind::System,
                 LoadingStore::in_background(move || {
-                    TrustStore::load(TrustBase::System, &[], &system_provider)
+                    TrustStore::load(TrustBase::System, &CaFiles::default(), &system_provider)
                         .map_err(|e| e.to_string())
                 }),
             ),
@@ -350,6 +351,30 @@ impl TrustComparison {
             verdicts.push(verdict);
         }
         verdicts
+    }
+}
+
+/// The `--ca-file` certificates, read and parsed once for every store that uses them.
+#[derive(Debug, Clone, Default)]
+pub struct CaFiles {
+    files: Vec<(PathBuf, Vec<CertificateDer<'static>>)>,
+}
+
+impl CaFiles {
+    pub fn read(paths: &[PathBuf]) -> Result<CaFiles, TrustError> {
+        let files = paths
+            .iter()
+            .map(|path| Ok((path.clone(), read_pem_certificates(path)?)))
+            .collect::<Result<_, TrustError>>()?;
+        Ok(CaFiles { files })
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
+    fn paths(&self) -> Vec<PathBuf> {
+        self.files.iter().map(|(path, _)| path.clone()).collect()
     }
 }
 
