@@ -242,6 +242,13 @@ single() {
 
 single "IMAP STARTTLS" "imap+starttls://$IMAP_STARTTLS" "$IMAP_STARTTLS" 1
 single "IMAPS" "imaps://$IMAPS" "$IMAPS" 0
+# The same against real Dovecot (the interop suite's launcher), where installed.
+if [ -n "${DOVECOT_IMAP_STARTTLS:-}" ]; then
+    single "Dovecot IMAP STARTTLS" "imap+starttls://$DOVECOT_IMAP_STARTTLS" "$DOVECOT_IMAP_STARTTLS" 1
+    single "Dovecot IMAPS" "imaps://$DOVECOT_IMAPS" "$DOVECOT_IMAPS" 0
+else
+    row "1 Dovecot" "(all tools)" "-" "-" "-" "not run: ${DOVECOT_SKIPPED:-Dovecot not started} (install with .ci/install-servers.sh, run as root)"
+fi
 
 # ---------------------------------------------------------------- 2. full probe
 probe_label="2 probe IMAP STARTTLS"

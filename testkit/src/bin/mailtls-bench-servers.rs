@@ -21,7 +21,8 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Parser;
-use mailtls_testkit::{Proto, ServerSpec, TestPki, TestServer, Transport};
+use mailtls_testkit::real::{Dovecot, DovecotOptions, DOVECOT_ADDRESS};
+use mailtls_testkit::{CertCase, Proto, ServerSpec, TestPki, TestServer, Transport};
 
 /// Loopback mail servers and a targets file for the benchmark (bench/run.sh).
 #[derive(Debug, Parser)]
@@ -93,7 +94,22 @@ fn run(args: Args) -> anyhow::Result<()> {
     std::fs::write(&sslyze_path, sslyze)
         .with_context(|| format!("write {}", sslyze_path.display()))?;
 
+    // The real Dovecot of the interop suite, where it is installed (and we are
+    // root); without it the script says why and leaves out its rows.
+    let dovecot = Dovecot::start(&pki, DovecotOptions::new(CertCase::Good));
+
     let mut out = std::io::stdout().lock();
+    match &dovecot {
+        Ok(d) => {
+            writeln!(out, "DOVECOT_IMAP_STARTTLS={}:{}", DOVECOT_ADDRESS, d.imap)?;
+            writeln!(out, "DOVECOT_IMAPS={}:{}", DOVECOT_ADDRESS, d.imaps)?;
+        }
+        Err(e) => {
+            let reason = format!("{e:#}");
+            let first = reason.lines().next().unwrap_or("did not start");
+            writeln!(out, "DOVECOT_SKIPPED={}", shell_quote(first))?;
+        }
+    }
     writeln!(out, "ROOT_PEM={}", shell_quote(&root.display().to_string()))?;
     writeln!(out, "SERVER_NAME=mail.test")?;
     writeln!(out, "IMAP_STARTTLS={}", starttls.addr())?;
