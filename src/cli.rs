@@ -1,4 +1,16 @@
 //! Command-line arguments: clap types only, no logic. `plan` turns them into core types.
+//!
+//! House rules for this file:
+//! - Only clap types and their value parsers live here; no I/O, no defaults
+//!   computed at run time. `plan::build` is the one reader of these types.
+//! - Options that mean the same in several commands are one flattened group
+//!   ([`ConnectionArgs`]), so they are spelled, documented and checked once.
+//! - Flags are `--kebab-case`; every option has a `value_name` in capitals and
+//!   a one-line help that starts with a capital and ends without a full stop.
+//! - Defaults that matter to scripts are shown by clap (`default_value_t`);
+//!   exit codes are listed in `after_help`.
+//! - Values are validated here when clap can say so in one line (ranges,
+//!   enums, durations); cross-field checks belong to the plan.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -36,6 +48,9 @@ pub enum Command {
     /// Check every mail port of a host and print the settings to give mail users.
     #[command(after_help = SCAN_HELP)]
     Scan(ScanArgs),
+    /// Judge saved reports (JSON or NDJSON from check) again with today's rules and thresholds.
+    #[command(after_help = EXPLAIN_HELP)]
+    Explain(ExplainArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions {
         #[arg(value_enum)]
@@ -51,6 +66,24 @@ preceded by comment lines naming its subject and issuer; tools such as
 `openssl x509` and `openssl crl2pkcs7 -certfile` read the output as it is.
 
 Exit codes: 0 every server's chain was obtained, 3 not for at least one.";
+
+const EXPLAIN_HELP: &str = "\
+REPORT is a file written by `mailtls check -f json` or `-f ndjson` (or - for
+standard input). Nothing is contacted: the facts in the file are judged again,
+as of the time each check ran, and printed in any format.
+
+Exit codes: as for `mailtls check` (0 ok, 1 warning, 2 critical, 3 unknown).";
+
+/// `mailtls explain`: saved facts, judged again.
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// A saved report: JSON or NDJSON from `mailtls check`; - reads standard input
+    #[arg(value_name = "REPORT")]
+    pub report: PathBuf,
+
+    #[command(flatten)]
+    pub judgement: JudgementArgs,
+}
 
 const SCAN_HELP: &str = "\
 Ports: 993 IMAP and 995 POP3 and 465 SMTP with SSL/TLS; 143 IMAP, 110 POP3,
@@ -71,29 +104,8 @@ pub struct ScanArgs {
     #[arg(long = "port-map", value_name = "STANDARD=ACTUAL", value_parser = parse_port_map)]
     pub port_map: Vec<(u16, u16)>,
 
-    /// Send NAME as SNI and verify certificates for NAME
-    #[arg(long, value_name = "NAME")]
-    pub sni: Option<String>,
-
-    /// Base trust store
-    #[arg(long, value_enum, default_value_t = TrustArg::Mozilla)]
-    pub trust: TrustArg,
-
-    /// Also trust the CA certificates in this PEM file (repeatable)
-    #[arg(long = "ca-file", value_name = "PEM")]
-    pub ca_files: Vec<PathBuf>,
-
-    /// Use ADDRESS for NAME instead of asking DNS (repeatable)
-    #[arg(long, value_name = "NAME:ADDRESS", value_parser = parse_resolve)]
-    pub resolve: Vec<(String, std::net::IpAddr)>,
-
-    /// Name to send in SMTP EHLO
-    #[arg(long, value_name = "NAME")]
-    pub ehlo_name: Option<String>,
-
-    /// Time allowed for each port's check
-    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
-    pub timeout: Duration,
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
 
     /// At most N connections to the host at once
     #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=8))]
@@ -127,10 +139,7 @@ fn parse_port_map(text: &str) -> Result<(u16, u16), String> {
             .ok_or_else(|| format!("{text:?}: {p:?} is not a port"))
     };
     let standard = port(standard)?;
-    if !crate::scan::MAIL_PORTS
-        .iter()
-        .any(|(p, _, _)| *p == standard)
-    {
+    if crate::facts::protocol::port_convention(standard).is_none() {
         return Err(format!("{text:?}: {standard} is not one of the mail ports"));
     }
     Ok((standard, port(actual)?))
@@ -184,10 +193,6 @@ pub struct ConnectArgs {
     #[arg(long)]
     pub all_addresses: bool,
 
-    /// Use ADDRESS for NAME instead of asking DNS (repeatable; several addresses per name allowed), e.g. mail.example.org:192.0.2.7 or mail.example.org:[2001:db8::7]
-    #[arg(long, value_name = "NAME:ADDRESS", value_parser = parse_resolve)]
-    pub resolve: Vec<(String, std::net::IpAddr)>,
-
     /// Protocol, for ports that do not imply one
     #[arg(short, long, value_enum)]
     pub protocol: Option<ProtocolArg>,
@@ -199,6 +204,17 @@ pub struct ConnectArgs {
     /// Use implicit TLS ("SSL/TLS"), whatever the port suggests
     #[arg(long)]
     pub implicit_tls: bool,
+
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+}
+
+/// How to talk to a server and judge its certificate: the same in every command that connects.
+#[derive(Debug, Args)]
+pub struct ConnectionArgs {
+    /// Use ADDRESS for NAME instead of asking DNS (repeatable; several addresses per name allowed), e.g. mail.example.org:192.0.2.7 or mail.example.org:[2001:db8::7]
+    #[arg(long, value_name = "NAME:ADDRESS", value_parser = parse_resolve)]
+    pub resolve: Vec<(String, std::net::IpAddr)>,
 
     /// Send NAME as SNI and verify the certificate for NAME (e.g. when the target is an IP address)
     #[arg(long, value_name = "NAME", conflicts_with = "no_sni")]
@@ -246,6 +262,22 @@ pub struct CheckArgs {
     #[arg(long)]
     pub fetch_missing: bool,
 
+    /// Also probe which TLS versions (SSL 3.0 to TLS 1.3), cipher suites and key-exchange
+    /// groups the server accepts; makes many connections (dozens to hundreds)
+    #[arg(long)]
+    pub probe: bool,
+
+    /// Probe connections open at once to each server
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub probe_concurrency: u16,
+
+    #[command(flatten)]
+    pub judgement: JudgementArgs,
+}
+
+/// How facts are judged and shown: the same for `check` and `explain`.
+#[derive(Debug, Args)]
+pub struct JudgementArgs {
     /// Warn when the certificate expires in fewer days than this
     #[arg(long, value_name = "DAYS", default_value_t = 30)]
     pub warn_days: i64,
@@ -269,15 +301,6 @@ pub struct CheckArgs {
     /// Show the dialogue with the server line by line (human format; JSON always has it)
     #[arg(long)]
     pub transcript: bool,
-
-    /// Also probe which TLS versions (SSL 3.0 to TLS 1.3), cipher suites and key-exchange
-    /// groups the server accepts; makes many connections (dozens to hundreds)
-    #[arg(long)]
-    pub probe: bool,
-
-    /// Probe connections open at once to each server
-    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
-    pub probe_concurrency: u16,
 
     /// Colour in the human report [default: auto, off when piped or with NO_COLOR]
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]

@@ -1,25 +1,25 @@
 //! mailtls: check and explain the TLS security of mail servers.
 //!
-//! Data flows one way: [`target`] → [`plan`] → [`protocol`] dialogue driven by
-//! [`session`] → [`tls`] session → [`check`] facts → [`diagnose`] findings →
-//! [`report`] → [`output`]. Gathering facts never prints; renderers never touch
-//! the network.
+//! Data flows one way, one folder a stage:
+//!
+//! ```text
+//! argv ─cli─▶ plan ─▶ engine ─▶ gather ─▶ facts ─▶ diagnose ─▶ report ─▶ output
+//! ```
+//!
+//! [`cli`] holds the clap types and [`plan`] turns them into one checked plan;
+//! [`engine`] runs its jobs; [`gather`] is the only code that opens connections,
+//! driving the sans-I/O [`protocol`] dialogues; [`facts`] is plain serde data at
+//! the waist; [`diagnose`] holds the pure rules that turn facts into findings;
+//! [`report`] judges a whole run (verdicts, exit codes); [`output`] formats.
+//! [`app`] runs a command from a plan. See docs/architecture.md.
 
 pub mod app;
-pub mod audit;
-pub mod cert;
-pub mod chain;
-pub mod check;
 pub mod cli;
-pub mod compare;
 pub mod diagnose;
-pub mod fetch;
-pub mod lines;
+pub mod engine;
+pub mod facts;
+pub mod gather;
 pub mod output;
 pub mod plan;
 pub mod protocol;
 pub mod report;
-pub mod scan;
-pub mod session;
-pub mod target;
-pub mod tls;

@@ -1,13 +1,12 @@
-//! The `mailtls` binary: parse arguments, run, turn errors into one line and an exit code.
+//! The `mailtls` binary: parse arguments, build the plan, run it, and turn
+//! errors into one line and an exit code.
 
 use std::process::ExitCode;
 
 use clap::error::ErrorKind;
 use clap::Parser;
 use mailtls::cli::Cli;
-
-/// Exit code for "could not check", including bad arguments (monitoring-plugin UNKNOWN).
-const EXIT_UNKNOWN: u8 = 3;
+use mailtls::report::exit;
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -16,16 +15,18 @@ fn main() -> ExitCode {
             let _ = e.print();
             return match e.kind() {
                 ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => ExitCode::SUCCESS,
-                _ => ExitCode::from(EXIT_UNKNOWN),
+                _ => ExitCode::from(exit::UNKNOWN),
             };
         }
     };
-    let mut stdout = anstream::stdout().lock();
-    match mailtls::app::run(cli, &mut stdout).map_err(anyhow::Error::from) {
+    let result = mailtls::plan::from_cli(cli)
+        .map_err(mailtls::app::AppError::from)
+        .and_then(|plan| mailtls::app::run(plan, &mut anstream::stdout().lock()));
+    match result.map_err(anyhow::Error::from) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             eprintln!("mailtls: {e:#}");
-            ExitCode::from(EXIT_UNKNOWN)
+            ExitCode::from(exit::UNKNOWN)
         }
     }
 }

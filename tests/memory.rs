@@ -57,7 +57,8 @@ fn floods_do_not_grow_memory() {
     for _ in 0..5 {
         let cli = Cli::try_parse_from(&args).expect("arguments");
         let mut out = Vec::new();
-        let code = mailtls::app::run(cli, &mut out).expect("run");
+        let plan = mailtls::plan::from_cli(cli).expect("plan");
+        let code = mailtls::app::run(plan, &mut out).expect("run");
         assert_eq!(code, 2, "{}", String::from_utf8_lossy(&out));
     }
     let grown_mib = (peak_kib().saturating_sub(before)) / 1024;

@@ -16,10 +16,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant as StdInstant};
 
-use mailtls::check::CheckError;
-use mailtls::tls::probe::{
-    probe, Acceptance, Connector, ProbeFacts, ProbeOptions, TlsVersion, VersionProbe,
-};
+use mailtls::facts::probe::{Acceptance, ProbeFacts, TlsVersion, VersionProbe};
+use mailtls::facts::stop::CheckError;
+use mailtls::gather::probe::{probe, Connector, ProbeOptions};
 use tokio::net::TcpStream;
 use tokio::time::Instant;
 
@@ -176,7 +175,7 @@ impl Connector for Tcp {
                 detail: e.to_string(),
             }),
             Err(_) => Err(CheckError::Timeout {
-                phase: mailtls::check::Phase::Connect,
+                phase: mailtls::facts::stop::Phase::Connect,
             }),
         }
     }
@@ -194,7 +193,7 @@ fn run_probe(server: &OpensslServer) -> ProbeFacts {
     let facts = runtime.block_on(probe(
         Tcp(server.addr),
         options,
-        mailtls::tls::probe::now_unix(),
+        mailtls::gather::probe::now_unix(),
     ));
     assert_eq!(facts.stopped, None, "{facts:#?}");
     facts
@@ -441,11 +440,11 @@ fn everything_openssl_can_offer() {
     };
     assert_eq!(
         weak("NULL-SHA"),
-        Some(mailtls::tls::probe::suites::Weakness::Null)
+        Some(mailtls::facts::probe::Weakness::Null)
     );
     assert_eq!(
         weak("AECDH-AES128-SHA"),
-        Some(mailtls::tls::probe::suites::Weakness::Anon)
+        Some(mailtls::facts::probe::Weakness::Anon)
     );
     assert_eq!(sorted_names(version(&facts, Tls13)).len(), 3);
 }
@@ -632,8 +631,8 @@ fn a_legacy_only_server_is_explained_by_the_probe() {
 // ---- Findings from hand-made probe results ------------------------------------
 
 use mailtls::diagnose::{diagnose, Policy, Severity};
-use mailtls::tls::probe::suites::by_name;
-use mailtls::tls::probe::SuiteFacts;
+use mailtls::facts::probe::SuiteFacts;
+use mailtls::gather::probe::suites::by_name;
 
 fn version_with(version: TlsVersion, accepted: Acceptance, suites: &[&str]) -> VersionProbe {
     VersionProbe {
@@ -653,8 +652,8 @@ fn version_with(version: TlsVersion, accepted: Acceptance, suites: &[&str]) -> V
 
 /// The probe findings (code, severity) for versions SSLv3..TLSv1.3 as given.
 fn probe_codes(versions: Vec<VersionProbe>, stopped: Option<&str>) -> Vec<(String, Severity)> {
-    let mut facts = mailtls::check::CheckFacts::new(
-        mailtls::target::TargetSpec::parse("imaps://127.0.0.1")
+    let mut facts = mailtls::facts::CheckFacts::new(
+        mailtls::facts::target::TargetSpec::parse("imaps://127.0.0.1")
             .and_then(|s| s.resolve(None, None))
             .expect("target"),
     );
@@ -669,8 +668,8 @@ fn probe_codes(versions: Vec<VersionProbe>, stopped: Option<&str>) -> Vec<(Strin
     });
     diagnose(&facts, &Policy::default())
         .into_iter()
-        .filter(|f| f.code.starts_with("tls."))
-        .map(|f| (f.code, f.severity))
+        .filter(|f| f.code.area() == mailtls::diagnose::codes::Area::Tls)
+        .map(|f| (f.code.to_string(), f.severity))
         .collect()
 }
 

@@ -4,15 +4,15 @@ use std::fmt::Write;
 
 use anstyle::{AnsiColor, Style};
 
-use crate::cert::{date_only, short_name, CertFacts};
-use crate::check::CheckFacts;
 use crate::diagnose::{Finding, Severity};
+use crate::facts::cert::{date_only, short_name, CertFacts};
+use crate::facts::dialogue::Side;
+use crate::facts::probe::{Acceptance, ProbeFacts};
+use crate::facts::tls::StoreKind;
+use crate::facts::CheckFacts;
 use crate::report::{Document, Report, Summary};
-use crate::session::Side;
-use crate::tls::probe::{Acceptance, ProbeFacts};
-use crate::tls::trust::StoreKind;
 
-use super::HumanOptions;
+use super::{verdict_word, HumanOptions};
 
 const BOLD: Style = Style::new().bold();
 const DIM: Style = Style::new().dimmed();
@@ -81,7 +81,7 @@ pub fn render_report(report: &Report, options: HumanOptions) -> String {
             out,
             "{BOLD}{}{BOLD:#}  {style}{}{style:#}\n  {}",
             report.input,
-            report.verdict.verdict_word(),
+            verdict_word(report.verdict),
             report.headline
         );
         return out;
@@ -95,7 +95,7 @@ pub fn render_report(report: &Report, options: HumanOptions) -> String {
         target.port,
         target.protocol.display_name(),
         target.mode.client_setting(),
-        report.verdict.verdict_word(),
+        verdict_word(report.verdict),
     );
     let _ = writeln!(out, "  {}", report.headline);
     // The helpdesk's third sentence: what to change, from the finding that decides the verdict.

@@ -9,7 +9,18 @@ pub use human::{render_human, render_report, render_summary};
 pub use nagios::render_nagios;
 pub use scan::render_scan;
 
+use crate::diagnose::Severity;
 use crate::report::{Document, Report};
+
+/// The word of a verdict line, as monitoring plugins print it (info is OK).
+pub fn verdict_word(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Ok | Severity::Info => "OK",
+        Severity::Warning => "WARNING",
+        Severity::Unknown => "UNKNOWN",
+        Severity::Critical => "CRITICAL",
+    }
+}
 
 /// The output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

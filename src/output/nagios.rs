@@ -6,8 +6,9 @@
 
 use std::fmt::Write;
 
+use super::verdict_word;
 use crate::diagnose::{Policy, Severity};
-use crate::report::{Document, Report};
+use crate::report::{exit, Document, Report};
 
 /// Days until the first certificate of the chain expires (the whole chain counts).
 fn days_left(report: &Report) -> Option<i64> {
@@ -90,7 +91,7 @@ pub fn render_nagios(document: &Document, policy: &Policy) -> String {
     let text = text.replace('|', "/");
     let mut out = format!(
         "MAILTLS {} - {text}",
-        Severity::of_exit_code(summary.exit_code).verdict_word()
+        verdict_word(exit::verdict_of(summary.exit_code))
     );
     if !perf.is_empty() {
         let _ = write!(out, " | {}", perf.join(" "));
@@ -101,7 +102,7 @@ pub fn render_nagios(document: &Document, policy: &Policy) -> String {
             let _ = writeln!(
                 out,
                 "{} {}: {}",
-                report.verdict.verdict_word(),
+                verdict_word(report.verdict),
                 report.input,
                 report.headline.replace('|', "/")
             );

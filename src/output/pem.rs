@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use crate::cert::CertFacts;
+use crate::facts::cert::CertFacts;
 use crate::report::Report;
 
 /// One certificate as PEM, preceded by `#` comment lines naming it (PEM readers
@@ -36,7 +36,7 @@ pub fn certificate_pem(der: &[u8], facts: Option<&CertFacts>, index: usize) -> S
 }
 
 /// Why a check has no chain to show, in words.
-pub fn no_chain_reason(facts: &crate::check::CheckFacts) -> &str {
+pub fn no_chain_reason(facts: &crate::facts::CheckFacts) -> &str {
     facts
         .stopped
         .as_ref()

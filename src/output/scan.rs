@@ -4,8 +4,9 @@ use std::fmt::Write;
 
 use anstyle::Style;
 
+use super::verdict_word;
 use crate::diagnose::Severity;
-use crate::scan::{Answer, ScanDocument};
+use crate::report::scan::{Answer, PortResult, ScanDocument};
 
 const BOLD: Style = Style::new().bold();
 const DIM: Style = Style::new().dimmed();
@@ -16,14 +17,14 @@ fn verdict(answer: Answer, severity: Severity) -> (Style, &'static str) {
     }
     (
         super::human::severity_style(severity),
-        severity.verdict_word(),
+        verdict_word(severity),
     )
 }
 
 pub fn render_scan(doc: &ScanDocument) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{BOLD}Mail ports of {}{BOLD:#}\n", doc.host);
-    let port_text = |p: &crate::scan::PortResult| {
+    let port_text = |p: &PortResult| {
         if p.port == p.standard_port {
             p.port.to_string()
         } else {
@@ -52,7 +53,7 @@ pub fn render_scan(doc: &ScanDocument) -> String {
                 .findings
                 .iter()
                 .find(|f| f.severity == p.verdict)
-                .map_or_else(String::new, |f| f.code.clone()),
+                .map_or_else(String::new, |f| f.code.to_string()),
         };
         let _ = writeln!(
             out,

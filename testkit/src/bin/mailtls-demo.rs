@@ -143,7 +143,7 @@ fn run() -> anyhow::Result<()> {
             "--timeout",
             "5s",
         ])?;
-        let code = mailtls::app::run(cli, &mut out)?;
+        let code = mailtls::app::run(mailtls::plan::from_cli(cli)?, &mut out)?;
         writeln!(out, "(exit code {code})\n")?;
     }
     Ok(())

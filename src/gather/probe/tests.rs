@@ -324,7 +324,7 @@ fn parse_client_hello(bytes: &[u8]) -> ParsedHello {
 #[test]
 fn client_hellos_for_every_version() {
     for version in TlsVersion::ALL {
-        let candidates = version.candidates();
+        let candidates = candidates(version);
         let mut spec = HelloSpec::new(version, candidates.clone(), Some("mail.test".to_owned()));
         if version == TlsVersion::Tls13 {
             spec.key_share = x25519_share();
@@ -375,8 +375,7 @@ fn client_hellos_for_every_version() {
         }
     }
     // TLS 1.0 offers no TLS 1.2-only suites.
-    assert!(TlsVersion::Tls10
-        .candidates()
+    assert!(candidates(TlsVersion::Tls10)
         .iter()
         .all(|&c| suites::by_code(c).is_some_and(|s| !s.tls12_only() && !s.tls13())));
 }
@@ -405,7 +404,7 @@ impl Connector for Busy {
     async fn connect(&self, _deadline: Instant) -> Result<Self::Stream, CheckError> {
         {
             Err(CheckError::Dialogue(
-                crate::protocol::DialogueError::ServiceUnavailable {
+                crate::facts::stop::DialogueError::ServiceUnavailable {
                     line: "421 too many connections".to_owned(),
                     temporary: true,
                 },

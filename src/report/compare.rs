@@ -3,8 +3,8 @@
 //! A name with several A/AAAA records behind which servers differ is a classic
 //! cause of "it fails for some users only": each client picks one address.
 
-use crate::diagnose::{Finding, Severity};
-use crate::report::Report;
+use super::Report;
+use crate::diagnose::{Code, Finding, Severity};
 
 /// What must agree between the addresses of one name.
 #[derive(Debug, PartialEq, Eq)]
@@ -73,7 +73,7 @@ pub fn addresses(reports: &mut [Report]) {
         .map_or_else(|| reports[0].input.clone(), |f| f.target.host.to_string());
     for report in reports.iter_mut() {
         report.add_finding(Finding {
-            code: "dns.addresses_differ".to_owned(),
+            code: Code::DnsAddressesDiffer,
             severity: Severity::Warning,
             message: format!(
                 "The {} addresses of {name} do not serve the same {} ({summary}); clients that reach another address see something else.",

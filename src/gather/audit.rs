@@ -11,15 +11,18 @@
 
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
 use tokio::net::TcpStream;
 use tokio::time::{timeout_at, Instant};
 
-use crate::check::{self, CheckError, CheckSettings};
-use crate::lines::LineReader;
-use crate::protocol::{self, Action, Dialogue, DialogueError, DialogueFacts, Protocol, TlsMode};
-use crate::session::{self, Deadlines, Pause, Transcript};
-use crate::target::Target;
+use super::lines::LineReader;
+use super::session::{self, Deadlines, Pause};
+use super::{check, net, CheckSettings};
+use crate::facts::audit::{AuditFacts, AuditTest};
+use crate::facts::dialogue::{DialogueFacts, Transcript};
+use crate::facts::protocol::{Protocol, TlsMode};
+use crate::facts::stop::{CheckError, DialogueError, Phase};
+use crate::facts::target::Target;
+use crate::protocol::{self, Action, Dialogue};
 
 /// How long to wait, inside TLS and before sending anything, for an answer to
 /// the injected command. A correct server says nothing until the client speaks.
@@ -27,39 +30,6 @@ const INJECTION_WINDOW: Duration = Duration::from_millis(800);
 
 /// The user name sent by the POP3 USER probe: unmistakable in a server log.
 pub const PROBE_USER: &str = "mailtls-probe-no-such-user";
-
-/// What the active audit found.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AuditFacts {
-    pub injection: Option<Probe>,
-    /// POP3 only: the server's answer to `USER` before TLS.
-    pub pop3_user_before_tls: Option<Probe>,
-}
-
-/// One active test's outcome. `positive` is None when the test could not be
-/// completed (the connection failed, the server refused): inconclusive, never
-/// "safe".
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Probe {
-    /// The weakness was shown (true), shown absent (false), or the test could not finish (null).
-    pub positive: Option<bool>,
-    /// The server line that decided it.
-    pub evidence: Option<String>,
-    /// Why the test is inconclusive.
-    pub note: Option<String>,
-}
-
-impl Probe {
-    fn inconclusive(note: impl Into<String>) -> Probe {
-        Probe {
-            positive: None,
-            evidence: None,
-            note: Some(note.into()),
-        }
-    }
-}
 
 /// Runs the audit for a STARTTLS target; implicit-TLS targets have no plaintext phase.
 pub async fn run_audit(target: &Target, settings: &CheckSettings) -> Option<AuditFacts> {
@@ -79,10 +49,7 @@ pub async fn run_audit(target: &Target, settings: &CheckSettings) -> Option<Audi
 
 /// The harmless command pipelined after STARTTLS.
 fn injected_command(protocol: Protocol) -> &'static [u8] {
-    match protocol {
-        Protocol::Imap => b"mailtls9 NOOP\r\n",
-        Protocol::Pop3 | Protocol::Smtp | Protocol::Sieve => b"NOOP\r\n",
-    }
+    protocol.info().harmless_command
 }
 
 /// Wraps a dialogue and appends the injected command to its STARTTLS command.
@@ -127,21 +94,21 @@ async fn on_own_connection<'a, F, Fut>(
     target: &'a Target,
     settings: &'a CheckSettings,
     exchange: F,
-) -> Probe
+) -> AuditTest
 where
     F: FnOnce(&'a Target, &'a CheckSettings, TcpStream, Instant) -> Fut,
-    Fut: std::future::Future<Output = Result<Probe, CheckError>>,
+    Fut: std::future::Future<Output = Result<AuditTest, CheckError>>,
 {
     let deadline = Instant::now() + settings.timeout;
     let connected = async {
-        let addresses = check::resolve(target, settings, deadline).await?;
-        Ok::<_, CheckError>(check::connect(&addresses, deadline).await?.0)
+        let addresses = net::resolve(target, settings, deadline).await?;
+        Ok::<_, CheckError>(net::connect(&addresses, deadline).await?.0)
     };
     let result = match connected.await {
         Ok(tcp) => exchange(target, settings, tcp, deadline).await,
         Err(e) => Err(e),
     };
-    result.unwrap_or_else(|e| Probe::inconclusive(format!("the test connection failed: {e}")))
+    result.unwrap_or_else(|e| AuditTest::inconclusive(format!("the test connection failed: {e}")))
 }
 
 async fn injection_exchange(
@@ -149,12 +116,12 @@ async fn injection_exchange(
     settings: &CheckSettings,
     tcp: TcpStream,
     deadline: Instant,
-) -> Result<Probe, CheckError> {
-    let name = check::server_name(target, settings)?;
+) -> Result<AuditTest, CheckError> {
+    let name = net::server_name(target, settings)?;
     let ehlo = settings
         .ehlo_name
         .clone()
-        .unwrap_or_else(|| check::address_literal(tcp.local_addr().ok()));
+        .unwrap_or_else(|| net::address_literal(tcp.local_addr().ok()));
     let mut dialogue = Injecting {
         inner: protocol::dialogue_for(target.protocol, target.mode, &ehlo),
         injected: injected_command(target.protocol),
@@ -176,14 +143,18 @@ async fn injection_exchange(
     .await?
     {
         Pause::StartTls => {}
-        Pause::Done => return Ok(Probe::inconclusive("the server did not agree to STARTTLS")),
+        Pause::Done => {
+            return Ok(AuditTest::inconclusive(
+                "the server did not agree to STARTTLS",
+            ))
+        }
     }
     let (tcp, leftover) = reader.into_parts();
     if !leftover.is_empty() {
         // The answer to NOOP came in plaintext, before TLS: the server processed
         // it in the right phase. (That plaintext itself is reported by the main
         // check as starttls.unexpected_plaintext if it happens there.)
-        return Ok(Probe {
+        return Ok(AuditTest {
             positive: Some(false),
             evidence: Some(String::from_utf8_lossy(&leftover).trim_end().to_owned()),
             note: Some("the server answered the pipelined command before TLS".to_owned()),
@@ -196,7 +167,7 @@ async fn injection_exchange(
         // TLS layer, where the NOOP breaks the handshake: the command is never run.
         // (The plain check, without the extra bytes, shows whether TLS works.)
         Err(failure) => {
-            return Ok(Probe {
+            return Ok(AuditTest {
                 positive: Some(false),
                 evidence: None,
                 note: Some(format!(
@@ -213,7 +184,7 @@ async fn injection_exchange(
             let line = match timeout_at(deadline, reader.read_line()).await {
                 Ok(Ok(line)) => line,
                 _ => {
-                    return Ok(Probe::inconclusive(
+                    return Ok(AuditTest::inconclusive(
                         "the server did not repeat its capabilities after TLS",
                     ))
                 }
@@ -226,18 +197,18 @@ async fn injection_exchange(
     }
     let window = (Instant::now() + INJECTION_WINDOW).min(deadline);
     let probe = match timeout_at(window, reader.read_line()).await {
-        Ok(Ok(line)) => Probe {
+        Ok(Ok(line)) => AuditTest {
             positive: Some(true),
             evidence: Some(line),
             note: None,
         },
         // Silence until the client speaks is the correct behaviour.
-        Err(_) => Probe {
+        Err(_) => AuditTest {
             positive: Some(false),
             evidence: None,
             note: None,
         },
-        Ok(Err(e)) => Probe::inconclusive(format!("the connection ended inside TLS: {e}")),
+        Ok(Err(e)) => AuditTest::inconclusive(format!("the connection ended inside TLS: {e}")),
     };
     check::close_politely(reader.get_mut(), deadline).await;
     Ok(probe)
@@ -248,22 +219,22 @@ async fn pop3_user_exchange(
     _settings: &CheckSettings,
     tcp: TcpStream,
     deadline: Instant,
-) -> Result<Probe, CheckError> {
+) -> Result<AuditTest, CheckError> {
     let mut reader = LineReader::new(tcp);
     let greeting = read_by(&mut reader, deadline).await?;
     if !greeting.starts_with("+OK") {
-        return Ok(Probe::inconclusive(format!(
+        return Ok(AuditTest::inconclusive(format!(
             "the server did not greet: {greeting:?}"
         )));
     }
     let user = format!("USER {PROBE_USER}\r\n");
     match timeout_at(deadline, reader.write_all(user.as_bytes())).await {
         Ok(Ok(())) => {}
-        _ => return Ok(Probe::inconclusive("the server closed the connection")),
+        _ => return Ok(AuditTest::inconclusive("the server closed the connection")),
     }
     let answer = read_by(&mut reader, deadline).await?;
     let _ = timeout_at(deadline, reader.write_all(b"QUIT\r\n")).await;
-    Ok(Probe {
+    Ok(AuditTest {
         positive: Some(answer.starts_with("+OK")),
         evidence: Some(answer),
         note: None,
@@ -274,7 +245,7 @@ async fn read_by<S>(reader: &mut LineReader<S>, deadline: Instant) -> Result<Str
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
 {
-    let phase = check::Phase::PlaintextDialogue;
+    let phase = Phase::PlaintextDialogue;
     match timeout_at(deadline, reader.read_line()).await {
         Ok(Ok(line)) => Ok(line),
         Ok(Err(_)) => Err(CheckError::Closed { phase }),

@@ -1,4 +1,4 @@
-//! What each certificate the server sent says, parsed with x509-parser.
+//! What each certificate the server sent says, parsed with x509-parser (pure: bytes in, facts out).
 //!
 //! Parsing never fails the check: a certificate that is not valid DER becomes a
 //! [`CertFacts`] with `parse_error` set, and the report shows it as such.
@@ -28,9 +28,9 @@ pub struct CertFacts {
     pub not_before: String,
     pub not_after: String,
     /// Unix seconds, for computing with.
-    #[serde(skip)]
+    #[serde(default)]
     pub not_before_unix: i64,
-    #[serde(skip)]
+    #[serde(default)]
     pub not_after_unix: i64,
     /// Whole days from the check until `not_after` (negative once expired).
     pub days_left: i64,

@@ -6,9 +6,14 @@ use std::sync::Arc;
 use tokio::net::TcpStream;
 use tokio::time::Instant;
 
-use super::{probe, Connector, ProbeFacts, ProbeOptions};
-use crate::check::{open_tls_ready_stream, sni_for, CheckError, CheckFacts, CheckSettings};
-use crate::target::Target;
+use super::check::open_tls_ready_stream;
+use super::net::sni_for;
+use super::probe::{probe, Connector, ProbeOptions};
+use super::CheckSettings;
+use crate::facts::probe::ProbeFacts;
+use crate::facts::stop::CheckError;
+use crate::facts::target::Target;
+use crate::facts::CheckFacts;
 
 /// Connects to one address of a target the way the check did: for STARTTLS
 /// ports it runs the mail dialogue up to the go-ahead on every connection.

@@ -1,6 +1,6 @@
 //! Builds ClientHello records for SSL 3.0 to TLS 1.3 with any cipher-suite and group list.
 
-use super::TlsVersion;
+use crate::facts::probe::TlsVersion;
 
 /// Key-exchange groups (IANA "TLS Supported Groups"): code, name, and whether
 /// TLS 1.2 can use it for ECDHE (only elliptic curves can).

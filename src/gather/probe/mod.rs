@@ -15,7 +15,6 @@
 //! mail server (e.g. a 421 greeting) makes the question `inconclusive`, never
 //! "not supported", and stops further probing of that server.
 
-pub mod connector;
 pub mod hello;
 pub mod parse;
 pub mod suites;
@@ -26,98 +25,22 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use rustls::pki_types::CertificateDer;
-use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tokio::time::{timeout_at, Instant};
 
-use crate::cert::{self, CertFacts};
-use crate::check::CheckError;
+use crate::facts::cert;
+use crate::facts::probe::{Acceptance, ProbeFacts, SuiteFacts, TlsVersion, VersionProbe};
+use crate::facts::stop::CheckError;
 use hello::{client_hello, group_name, x25519_share, HelloSpec, KeyShare, GROUPS};
 use parse::{Alert, Event, FlightReader, Message, ServerHello};
-use suites::{Auth, Kx, Mac, Suite, Weakness, SUITES};
-
-pub use connector::{probe_checked_target, MailConnector};
+use suites::{Kx, Suite, SUITES};
 
 /// How many probe connections to one server may be open at once, by default.
 pub const DEFAULT_CONCURRENCY: usize = 4;
 /// The most connections one probe makes; a safety net, far above what any server needs.
 pub const MAX_CONNECTIONS: u32 = 1000;
-
-/// A protocol version the probe asks about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub enum TlsVersion {
-    #[serde(rename = "SSLv3")]
-    Ssl3,
-    #[serde(rename = "TLSv1.0")]
-    Tls10,
-    #[serde(rename = "TLSv1.1")]
-    Tls11,
-    #[serde(rename = "TLSv1.2")]
-    Tls12,
-    #[serde(rename = "TLSv1.3")]
-    Tls13,
-}
-
-impl TlsVersion {
-    pub const ALL: [TlsVersion; 5] = [
-        TlsVersion::Ssl3,
-        TlsVersion::Tls10,
-        TlsVersion::Tls11,
-        TlsVersion::Tls12,
-        TlsVersion::Tls13,
-    ];
-
-    /// The version number on the wire.
-    pub fn wire(self) -> u16 {
-        match self {
-            TlsVersion::Ssl3 => 0x0300,
-            TlsVersion::Tls10 => 0x0301,
-            TlsVersion::Tls11 => 0x0302,
-            TlsVersion::Tls12 => 0x0303,
-            TlsVersion::Tls13 => 0x0304,
-        }
-    }
-
-    /// "SSLv3", "TLSv1.0", … as in the JSON report.
-    pub fn name(self) -> &'static str {
-        match self {
-            TlsVersion::Ssl3 => "SSLv3",
-            TlsVersion::Tls10 => "TLSv1.0",
-            TlsVersion::Tls11 => "TLSv1.1",
-            TlsVersion::Tls12 => "TLSv1.2",
-            TlsVersion::Tls13 => "TLSv1.3",
-        }
-    }
-
-    fn from_wire(wire: u16) -> Option<TlsVersion> {
-        TlsVersion::ALL.into_iter().find(|v| v.wire() == wire)
-    }
-
-    /// The suites a ClientHello of this version may offer.
-    fn candidates(self) -> Vec<u16> {
-        SUITES
-            .iter()
-            .filter(|s| match self {
-                TlsVersion::Tls13 => s.tls13(),
-                TlsVersion::Tls12 => !s.tls13(),
-                _ => !s.tls13() && !s.tls12_only(),
-            })
-            .map(|s| s.code)
-            .collect()
-    }
-}
-
-/// The answer to "does the server accept this?".
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Acceptance {
-    Yes,
-    No,
-    /// The probe could not find out (connection closed, timed out, refused by the mail server).
-    Inconclusive,
-}
 
 /// Opens fresh connections positioned where the ClientHello goes.
 pub trait Connector: Send + Sync + 'static {
@@ -150,99 +73,6 @@ impl Default for ProbeOptions {
     }
 }
 
-/// Everything the probe found.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ProbeFacts {
-    /// SSL 3.0 to TLS 1.3, in that order.
-    pub versions: Vec<VersionProbe>,
-    /// SSL 2.0 is never offered (its hello format is not sent): always "not_tested".
-    pub sslv2: String,
-    /// The certificate chain of a server that accepts neither TLS 1.2 nor 1.3,
-    /// read from its legacy handshake (the normal check cannot get it).
-    pub legacy_certificates: Vec<CertFacts>,
-    /// The same chain as sent (DER), so the check can verify it like any other.
-    #[serde(skip)]
-    pub legacy_chain: Vec<CertificateDer<'static>>,
-    /// Why probing stopped before it finished, if it did.
-    pub stopped: Option<String>,
-    pub connections: u32,
-    pub duration_ms: u64,
-}
-
-impl ProbeFacts {
-    pub fn version(&self, version: TlsVersion) -> Option<&VersionProbe> {
-        self.versions.iter().find(|v| v.version == version)
-    }
-}
-
-/// What the probe found for one version.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct VersionProbe {
-    pub version: TlsVersion,
-    pub accepted: Acceptance,
-    /// How the server said no, or why the answer is inconclusive.
-    pub detail: Option<String>,
-    /// Accepted suites: in the server's order when it imposes one, else strongest first.
-    pub suites: Vec<SuiteFacts>,
-    /// False when the list may be partial (a connection failed during enumeration).
-    pub suites_complete: bool,
-    /// Whether the server picks by its own preference (`true`) or the client's;
-    /// `null` when it could not be told (fewer than two suites, or inconsistent picks).
-    pub server_order: Option<bool>,
-    /// Accepted key-exchange groups (ECDHE curves for TLS 1.2); `null` when not tested.
-    pub groups: Option<Vec<String>>,
-    pub groups_complete: bool,
-}
-
-impl VersionProbe {
-    fn new(version: TlsVersion) -> VersionProbe {
-        VersionProbe {
-            version,
-            accepted: Acceptance::Inconclusive,
-            detail: None,
-            suites: Vec::new(),
-            suites_complete: false,
-            server_order: None,
-            groups: None,
-            groups_complete: false,
-        }
-    }
-
-    /// The strongest and weakest accepted suite.
-    pub fn strongest(&self) -> Option<&SuiteFacts> {
-        self.suites.iter().max_by_key(|s| s.rank)
-    }
-
-    pub fn weakest(&self) -> Option<&SuiteFacts> {
-        self.suites.iter().min_by_key(|s| s.rank)
-    }
-}
-
-/// One accepted suite and what it is made of.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SuiteFacts {
-    /// IANA name.
-    pub name: String,
-    pub openssl_name: String,
-    /// e.g. "0xC02F".
-    pub code: String,
-    pub key_exchange: Kx,
-    pub authentication: Auth,
-    pub cipher: String,
-    pub bits: u16,
-    pub mac: Mac,
-    pub forward_secrecy: bool,
-    pub aead: bool,
-    /// The worst thing about it, if anything.
-    pub weakness: Option<Weakness>,
-    /// Larger is stronger; only for ordering.
-    #[serde(skip)]
-    pub rank: u32,
-}
-
 impl From<&Suite> for SuiteFacts {
     fn from(s: &Suite) -> Self {
         SuiteFacts {
@@ -260,6 +90,19 @@ impl From<&Suite> for SuiteFacts {
             rank: s.rank(),
         }
     }
+}
+
+/// The suites a ClientHello of this version may offer.
+fn candidates(version: TlsVersion) -> Vec<u16> {
+    SUITES
+        .iter()
+        .filter(|s| match version {
+            TlsVersion::Tls13 => s.tls13(),
+            TlsVersion::Tls12 => !s.tls13(),
+            _ => !s.tls13() && !s.tls12_only(),
+        })
+        .map(|s| s.code)
+        .collect()
 }
 
 /// What one probe connection learnt.
@@ -520,7 +363,7 @@ async fn probe_version<C: Connector>(
     version: TlsVersion,
 ) -> (VersionProbe, Vec<Vec<u8>>) {
     let mut result = VersionProbe::new(version);
-    let candidates = version.candidates();
+    let candidates = candidates(version);
     let spec = shared.spec(version, candidates.clone());
     let first = shared.ask(&spec, version != TlsVersion::Tls13).await;
     let (first_suite, chain) = match first {

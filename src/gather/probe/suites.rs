@@ -7,36 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-/// How the key is agreed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Kx {
-    /// The client encrypts the secret to the server's RSA key: no forward secrecy.
-    Rsa,
-    /// Static Diffie-Hellman from the certificate: no forward secrecy.
-    Dh,
-    /// Ephemeral finite-field Diffie-Hellman.
-    Dhe,
-    /// Static elliptic-curve Diffie-Hellman from the certificate: no forward secrecy.
-    Ecdh,
-    /// Ephemeral elliptic-curve Diffie-Hellman.
-    Ecdhe,
-    /// TLS 1.3: always ephemeral, negotiated separately from the suite.
-    Tls13,
-}
-
-/// How the server proves who it is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Auth {
-    Rsa,
-    Dss,
-    Ecdsa,
-    /// Nobody: anyone in the middle can impersonate the server.
-    Anon,
-    /// TLS 1.3: negotiated separately from the suite.
-    Any,
-}
+pub use crate::facts::probe::{Auth, Kx, Mac, Weakness};
 
 /// The family of the bulk cipher.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -53,46 +24,6 @@ pub enum CipherKind {
     Aria,
     Aes,
     Chacha20,
-}
-
-/// The record MAC; `Aead` when the cipher authenticates itself.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Mac {
-    Md5,
-    Sha1,
-    Sha256,
-    Sha384,
-    Aead,
-}
-
-/// Why a suite is weak, worst first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Weakness {
-    /// No encryption at all.
-    Null,
-    /// No server authentication: a man in the middle is trivial.
-    Anon,
-    /// Deliberately weakened 40/56-bit "export" cryptography (FREAK, Logjam).
-    Export,
-    /// RC4: broken stream cipher (RFC 7465 forbids it).
-    Rc4,
-    /// Single DES or RC2: 56-bit keys or worse.
-    Des,
-    /// 3DES: 64-bit blocks (Sweet32), 112-bit strength.
-    TripleDes,
-    /// MD5 record MAC.
-    Md5,
-    /// Sound but dated: CBC mode with a SHA-1 MAC, or no forward secrecy (Lucky13 class).
-    Legacy,
-}
-
-impl Weakness {
-    /// Broken outright (as opposed to merely old).
-    pub fn is_broken(self) -> bool {
-        !matches!(self, Weakness::TripleDes | Weakness::Legacy)
-    }
 }
 
 /// One cipher suite.

@@ -9,7 +9,7 @@ use std::net::IpAddr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::protocol::{Protocol, TlsMode};
+use crate::facts::protocol::{self, port_convention, Protocol, TlsMode};
 
 /// A host as given: a DNS name or an IP address literal.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -69,6 +69,23 @@ pub struct Target {
     pub mode: TlsMode,
 }
 
+impl Target {
+    /// The target for `port` of `host` in a given protocol and mode, written
+    /// as the URL that says all of it (`imap+starttls://host:143`).
+    pub fn at(host: Host, port: u16, protocol: Protocol, mode: TlsMode) -> Target {
+        Target {
+            input: format!(
+                "{}://{host}:{port}",
+                protocol::explicit_scheme(protocol, mode)
+            ),
+            host,
+            port,
+            protocol,
+            mode,
+        }
+    }
+}
+
 /// Why a target could not be understood. Each message is a complete sentence
 /// that says what to write instead.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -104,33 +121,6 @@ pub enum TargetError {
     },
 }
 
-/// The protocol and TLS mode a well-known port implies.
-pub fn port_convention(port: u16) -> Option<(Protocol, TlsMode)> {
-    Some(match port {
-        993 => (Protocol::Imap, TlsMode::Implicit),
-        143 => (Protocol::Imap, TlsMode::Starttls),
-        995 => (Protocol::Pop3, TlsMode::Implicit),
-        110 => (Protocol::Pop3, TlsMode::Starttls),
-        465 => (Protocol::Smtp, TlsMode::Implicit),
-        25 | 587 => (Protocol::Smtp, TlsMode::Starttls),
-        4190 => (Protocol::Sieve, TlsMode::Starttls),
-        _ => return None,
-    })
-}
-
-/// The standard port of a protocol in a mode (RFC 8314 for implicit TLS).
-pub fn default_port(protocol: Protocol, mode: TlsMode) -> u16 {
-    match (protocol, mode) {
-        (Protocol::Imap, TlsMode::Implicit) => 993,
-        (Protocol::Imap, TlsMode::Starttls) => 143,
-        (Protocol::Pop3, TlsMode::Implicit) => 995,
-        (Protocol::Pop3, TlsMode::Starttls) => 110,
-        (Protocol::Smtp, TlsMode::Implicit) => 465,
-        (Protocol::Smtp, TlsMode::Starttls) => 587,
-        (Protocol::Sieve, _) => 4190,
-    }
-}
-
 impl TargetSpec {
     /// Parses `host`, `host:port`, `[v6]`, `[v6]:port`, a bare IPv6 address, or
     /// `scheme://host[:port][/]`.
@@ -142,16 +132,12 @@ impl TargetSpec {
         };
         let (protocol, mode, default_port) = match scheme {
             Some(scheme) => {
-                let (protocol, mode) =
-                    parse_scheme(scheme).ok_or_else(|| TargetError::UnknownScheme {
+                let (protocol, mode, port) =
+                    protocol::parse_scheme(scheme).ok_or_else(|| TargetError::UnknownScheme {
                         input: input.to_owned(),
                         scheme: scheme.to_owned(),
                     })?;
-                (
-                    Some(protocol),
-                    Some(mode),
-                    Some(default_port_for_scheme(scheme, protocol, mode)),
-                )
+                (Some(protocol), Some(mode), Some(port))
             }
             None => (None, None, None),
         };
@@ -226,39 +212,10 @@ impl TargetSpec {
         Ok(Target {
             input: self.input,
             host: self.host,
-            port: self.port.unwrap_or_else(|| default_port(protocol, mode)),
+            port: self.port.unwrap_or_else(|| protocol.default_port(mode)),
             protocol,
             mode,
         })
-    }
-}
-
-fn parse_scheme(scheme: &str) -> Option<(Protocol, TlsMode)> {
-    let scheme = scheme.to_ascii_lowercase();
-    let (base, forced_starttls) = match scheme.strip_suffix("+starttls") {
-        Some(base) => (base.to_owned(), true),
-        None => (scheme, false),
-    };
-    let (protocol, mode) = match base.as_str() {
-        "imap" => (Protocol::Imap, TlsMode::Starttls),
-        "imaps" => (Protocol::Imap, TlsMode::Implicit),
-        "pop" | "pop3" => (Protocol::Pop3, TlsMode::Starttls),
-        "pops" | "pop3s" => (Protocol::Pop3, TlsMode::Implicit),
-        "smtp" | "submission" => (Protocol::Smtp, TlsMode::Starttls),
-        "smtps" | "submissions" => (Protocol::Smtp, TlsMode::Implicit),
-        "sieve" | "managesieve" => (Protocol::Sieve, TlsMode::Starttls),
-        _ => return None,
-    };
-    if forced_starttls && mode == TlsMode::Implicit {
-        return None;
-    }
-    Some((protocol, mode))
-}
-
-fn default_port_for_scheme(scheme: &str, protocol: Protocol, mode: TlsMode) -> u16 {
-    match scheme.to_ascii_lowercase().trim_end_matches("+starttls") {
-        "smtp" => 25,
-        _ => default_port(protocol, mode),
     }
 }
 

@@ -4,55 +4,19 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::thread::JoinHandle;
 
+use crate::facts::tls::{StoreKind, StoreVerdict, TrustBase, TrustDescription, VerifyError};
 use rustls::client::danger::ServerCertVerifier;
 use rustls::client::WebPkiServerVerifier;
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::RootCertStore;
-use serde::{Deserialize, Serialize};
-
-use super::VerifyError;
-
-/// The base set of roots.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum TrustBase {
-    /// Mozilla's root program, as shipped by the webpki-roots crate: what Thunderbird trusts.
-    Mozilla,
-    /// The operating system's store (rustls-native-certs): what most other clients trust.
-    System,
-}
 
 /// A loaded trust store, ready to verify with.
 #[derive(Debug, Clone)]
 pub struct TrustStore {
     pub description: TrustDescription,
     verifier: Option<Arc<WebPkiServerVerifier>>,
-}
-
-/// What a report says about the trust store used.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TrustDescription {
-    pub base: TrustBase,
-    pub ca_files: Vec<PathBuf>,
-    /// Number of root certificates in the store.
-    pub roots: usize,
-}
-
-impl TrustDescription {
-    /// "Mozilla's root store (webpki-roots) + roots.pem"
-    pub fn label(&self) -> String {
-        let mut label = match self.base {
-            TrustBase::Mozilla => "Mozilla's root store".to_owned(),
-            TrustBase::System => "this machine's root store".to_owned(),
-        };
-        for file in &self.ca_files {
-            label.push_str(&format!(" + {}", file.display()));
-        }
-        label
-    }
 }
 
 /// Why a trust store could not be loaded.
@@ -164,42 +128,6 @@ impl TrustStore {
             .map(|_| ())
             .map_err(super::verify_error)
     }
-}
-
-/// Which store a [`StoreVerdict`] speaks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum StoreKind {
-    /// Mozilla's roots: Thunderbird, and clients that bundle Mozilla's list.
-    Mozilla,
-    /// The operating system's store: Outlook, Apple Mail, most other clients.
-    System,
-    /// Only the `--ca-file` certificates: a private (organisation's) CA.
-    CaFiles,
-}
-
-impl StoreKind {
-    /// Who uses this store, for sentences.
-    pub fn clients(self) -> &'static str {
-        match self {
-            StoreKind::Mozilla => "Thunderbird (Mozilla's root store)",
-            StoreKind::System => {
-                "clients that use the operating system's store (Outlook, Apple Mail)"
-            }
-            StoreKind::CaFiles => "clients with the given CA certificate installed",
-        }
-    }
-}
-
-/// The verdict of one trust store on the chain the server sent.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct StoreVerdict {
-    pub store: StoreKind,
-    /// `None` when the store could not be loaded (see `unavailable`).
-    pub trusted: Option<bool>,
-    pub error: Option<VerifyError>,
-    pub unavailable: Option<String>,
 }
 
 /// The stores every chain is also judged by, side by side: Mozilla's, this

@@ -4,7 +4,7 @@
 //! *trusted* is the verifier's answer; this module explains the shape behind it
 //! (a missing intermediate, a wrong order, a root sent along, duplicates).
 
-use crate::cert::CertFacts;
+use crate::facts::cert::CertFacts;
 
 /// The shape of a chain as sent.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -7,9 +7,15 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::check::CheckFacts;
-use crate::diagnose::{self, Finding, Policy, Severity};
-use crate::protocol::TlsMode;
+pub mod compare;
+pub mod exit;
+pub mod saved;
+pub mod scan;
+
+use crate::diagnose::codes::Area;
+use crate::diagnose::{self, Code, Finding, Policy, Severity};
+use crate::facts::protocol::TlsMode;
+use crate::facts::CheckFacts;
 
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -84,18 +90,7 @@ impl Summary {
             Severity::Critical => self.critical += 1,
             Severity::Unknown => self.unknown += 1,
         }
-        let worst = [
-            (self.critical, Severity::Critical),
-            (self.unknown, Severity::Unknown),
-            (self.warning, Severity::Warning),
-        ]
-        .into_iter()
-        .find(|(n, _)| *n > 0)
-        .map_or(Severity::Ok, |(_, s)| s);
-        self.exit_code = match worst {
-            Severity::Warning if fail_on > Severity::Warning => 0,
-            worst => diagnose::exit_code(worst),
-        };
+        self.exit_code = exit::of_counts(self.critical, self.unknown, self.warning, fail_on);
         if let Some(facts) = &report.facts {
             self.slowest.push(Timing {
                 input: report.input.clone(),
@@ -122,6 +117,17 @@ impl Report {
         }
     }
 
+    /// The reports of one target's checks (one per address with
+    /// `--all-addresses`), judged, and compared with each other.
+    pub fn judge_all(all_facts: Vec<CheckFacts>, policy: &Policy) -> Vec<Report> {
+        let mut reports: Vec<Report> = all_facts
+            .into_iter()
+            .map(|facts| Report::new(facts, policy))
+            .collect();
+        compare::addresses(&mut reports);
+        reports
+    }
+
     /// Adds a finding made from several reports (e.g. addresses that differ) and
     /// re-judges.
     pub fn add_finding(&mut self, finding: Finding) {
@@ -137,7 +143,7 @@ impl Report {
     /// targets file): it still yields exactly one result, which says why.
     pub fn invalid_input(input: &str, error: &str) -> Report {
         let finding = Finding {
-            code: "input.invalid_target".to_owned(),
+            code: Code::InputInvalidTarget,
             severity: Severity::Unknown,
             message: format!("Not a target: {error}."),
             fix: Some("Write HOST:PORT with a mail port, [IPv6]:PORT, or a URL such as imaps://HOST; see mailtls check --help.".to_owned()),
@@ -195,8 +201,8 @@ fn headline(facts: &CheckFacts, findings: &[Finding], verdict: Severity) -> Stri
         ),
         Severity::Critical => {
             let worst = findings.iter().find(|f| f.severity == Severity::Critical);
-            let is_cert = worst.is_some_and(|f| f.code.starts_with("cert."));
-            let starttls_plain = worst.is_some_and(|f| f.code == "starttls.not_offered")
+            let is_cert = worst.is_some_and(|f| f.code.area() == Area::Certificate);
+            let starttls_plain = worst.is_some_and(|f| f.code == Code::StarttlsNotOffered)
                 && target.mode == TlsMode::Starttls;
             if is_cert {
                 format!(

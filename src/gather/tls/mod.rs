@@ -5,7 +5,6 @@
 //! the handshake fails, so a report can show how far TLS got.
 
 pub mod danger;
-pub mod probe;
 pub mod trust;
 
 use std::io;
@@ -20,13 +19,16 @@ use rustls::crypto::CryptoProvider;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use rustls::{CertificateError, ClientConfig};
-use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio_rustls::client::TlsStream;
 use tokio_rustls::TlsConnector;
 
 use danger::{ClientCertRequestRecorder, Recorded, RecordingVerifier};
-use trust::{TrustDescription, TrustStore};
+use trust::TrustStore;
+
+use crate::facts::cert;
+use crate::facts::stop::HandshakeFailure;
+use crate::facts::tls::{KeyExchange, TlsFacts, Verification, VerifyError};
 
 /// How a check speaks TLS; built once and shared by every connection.
 #[derive(Debug, Clone)]
@@ -87,7 +89,7 @@ impl ClientIdentity {
                 path: cert.to_owned(),
             });
         };
-        let subject = crate::cert::parse_chain(std::slice::from_ref(first), 0)
+        let subject = cert::parse_chain(std::slice::from_ref(first), 0)
             .first()
             .map(|c| c.subject.clone())
             .unwrap_or_default();
@@ -110,104 +112,6 @@ impl ClientIdentity {
             subject,
         })
     }
-}
-
-/// What the TLS handshake showed. Every field is optional because a failed
-/// handshake may stop anywhere.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TlsFacts {
-    /// "TLSv1.3" or "TLSv1.2".
-    pub version: Option<String>,
-    /// IANA name, e.g. "TLS_AES_256_GCM_SHA384".
-    pub cipher_suite: Option<String>,
-    pub key_exchange: Option<KeyExchange>,
-    pub alpn: Option<String>,
-    /// The server name sent in the ClientHello (none for IP addresses or `--no-sni`).
-    pub sni: Option<String>,
-    /// Milliseconds from the ClientHello to the end of the handshake.
-    pub handshake_ms: Option<u64>,
-    pub ocsp_stapled: bool,
-    /// Present when the server asked for a client certificate: the DER of each
-    /// certificate authority name it listed. Parsed into text by `cert`.
-    #[serde(skip)]
-    pub client_cert_request: Option<Vec<Vec<u8>>>,
-    /// The subject of the client certificate mailtls presented, if it did.
-    pub client_cert_sent: Option<String>,
-    pub verification: Option<Verification>,
-    /// The chain exactly as the server sent it, leaf first.
-    #[serde(skip)]
-    pub chain: Vec<CertificateDer<'static>>,
-}
-
-/// The key-exchange group, e.g. "X25519MLKEM768" (a post-quantum hybrid) or "X25519".
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct KeyExchange {
-    pub group: String,
-    pub post_quantum: bool,
-}
-
-/// The outcome of certificate verification against one trust store.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Verification {
-    pub trust_store: TrustDescription,
-    /// The name the certificate was checked against.
-    pub name: String,
-    pub trusted: bool,
-    pub error: Option<VerifyError>,
-}
-
-/// Why verification failed, as WebPKI saw it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
-pub enum VerifyError {
-    Expired,
-    NotYetValid,
-    /// The certificate does not cover the name; `presented` is what it does cover.
-    NameMismatch {
-        presented: Vec<String>,
-    },
-    UnknownIssuer,
-    BadSignature,
-    UnsupportedSignatureAlgorithm,
-    Revoked,
-    /// Not issued for TLS server use (extended key usage).
-    InvalidPurpose,
-    BadEncoding,
-    /// The server's own certificate is a CA certificate (basicConstraints CA:TRUE),
-    /// as `openssl req -x509` makes by default.
-    CaUsedAsEndEntity,
-    /// The path to a root is longer (or takes more work) than verifiers allow.
-    ChainTooLong,
-    Other {
-        detail: String,
-    },
-}
-
-/// Why a handshake did not complete.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum HandshakeFailure {
-    /// The server answered the ClientHello with a fatal alert.
-    #[error("the server sent the TLS alert {alert:?}")]
-    AlertReceived { alert: String },
-    /// The server closed the connection before the handshake finished.
-    #[error("the server closed the connection during the TLS handshake")]
-    Closed,
-    /// The server sent text, not TLS: `first_line` is its beginning.
-    #[error("the server answered in plaintext instead of TLS: {first_line:?}")]
-    NotTls { first_line: String },
-    /// The server sent binary bytes that are neither TLS nor a text greeting.
-    #[error("the server answered with bytes that are neither TLS nor text ({first_bytes})")]
-    Garbage { first_bytes: String },
-    /// The server sent something rustls rejected.
-    #[error("TLS handshake failed: {detail}")]
-    Protocol { detail: String },
-    #[error("the TLS handshake did not finish before the deadline")]
-    Timeout,
-    #[error("{detail}")]
-    Io { detail: String },
 }
 
 impl TlsClient {

@@ -7,21 +7,11 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::exit;
 use crate::diagnose::Severity;
-use crate::protocol::{Protocol, TlsMode};
+use crate::facts::protocol::{Protocol, TlsMode, PROTOCOLS};
+use crate::facts::stop::{CheckError, DialogueError, HandshakeFailure};
 use crate::report::{Report, Tool, SCHEMA_VERSION};
-
-/// The mail ports, in the order they are listed, with their conventions.
-pub const MAIL_PORTS: [(u16, Protocol, TlsMode); 8] = [
-    (993, Protocol::Imap, TlsMode::Implicit),
-    (143, Protocol::Imap, TlsMode::Starttls),
-    (995, Protocol::Pop3, TlsMode::Implicit),
-    (110, Protocol::Pop3, TlsMode::Starttls),
-    (465, Protocol::Smtp, TlsMode::Implicit),
-    (587, Protocol::Smtp, TlsMode::Starttls),
-    (25, Protocol::Smtp, TlsMode::Starttls),
-    (4190, Protocol::Sieve, TlsMode::Starttls),
-];
 
 /// What a port turned out to speak.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -93,46 +83,54 @@ pub struct ScanDocument {
     pub exit_code: u8,
 }
 
-/// What a finished check says the port speaks; `None` means "check it again
-/// with STARTTLS" (a plaintext greeting on an implicit-TLS port).
+/// What a finished check says the port speaks, from its facts; `None` means
+/// "check it again with STARTTLS" (a plaintext greeting on an implicit-TLS port).
 pub fn classify(report: &Report) -> Option<Answer> {
-    let has = |code: &str| report.findings.iter().any(|f| f.code == code);
     let facts = report.facts.as_ref()?;
-    if has("port.plaintext_on_tls_port") {
+    let error = facts.stopped.as_ref().and_then(|s| s.error.as_ref());
+    let mode = facts.target.mode;
+    if mode == TlsMode::Implicit
+        && matches!(
+            error,
+            Some(CheckError::Handshake(HandshakeFailure::NotTls { .. }))
+        )
+    {
         return None;
     }
     let tls_up = facts.tls.as_ref().is_some_and(|t| t.version.is_some());
-    Some(if has("port.tls_on_plaintext_port") {
-        Answer::ImplicitTls
-    } else if tls_up {
-        match facts.target.mode {
+    let silent = facts.dialogue.greeting.is_none();
+    Some(match error {
+        Some(CheckError::TlsOnPlaintextPort) => Answer::ImplicitTls,
+        _ if tls_up => match mode {
             TlsMode::Implicit => Answer::ImplicitTls,
             TlsMode::Starttls => Answer::Starttls,
+        },
+        Some(CheckError::Dialogue(
+            DialogueError::StarttlsNotOffered | DialogueError::StarttlsRefused { .. },
+        )) => Answer::PlaintextOnly,
+        Some(CheckError::Refused { .. } | CheckError::Connect { .. } | CheckError::NoGreeting) => {
+            Answer::Nothing
         }
-    } else if has("starttls.not_offered") || has("starttls.refused") {
-        Answer::PlaintextOnly
-    } else if has("net.connection_refused")
-        || has("net.connect_failed")
-        || has("net.no_greeting")
-        || (has("net.timeout") && facts.dialogue.greeting.is_none())
-    {
-        Answer::Nothing
-    } else {
-        Answer::Broken
+        Some(CheckError::Timeout { .. } | CheckError::Handshake(HandshakeFailure::Timeout))
+            if silent =>
+        {
+            Answer::Nothing
+        }
+        _ => Answer::Broken,
     })
 }
 
 /// The settings a helpdesk would hand out, from the ports' results.
 pub fn client_settings(host: &str, ports: &[PortResult]) -> Vec<ClientSetting> {
-    // Preference per role: implicit TLS first (RFC 8314), then STARTTLS.
-    let roles: [(&str, Protocol, [u16; 2]); 4] = [
-        ("incoming", Protocol::Imap, [993, 143]),
-        ("incoming", Protocol::Pop3, [995, 110]),
-        ("outgoing", Protocol::Smtp, [465, 587]),
-        ("filters", Protocol::Sieve, [4190, 4190]),
-    ];
     let mut settings = Vec::new();
-    for (role, protocol, preference) in roles {
+    for info in &PROTOCOLS {
+        // Preference: implicit TLS first (RFC 8314), then the usual STARTTLS port.
+        let (role, protocol) = (info.role.name(), info.protocol);
+        let preference: Vec<u16> = info
+            .implicit_port
+            .into_iter()
+            .chain(info.starttls_ports.first().copied())
+            .collect();
         let secure = |p: &&PortResult| {
             p.protocol == protocol
                 && preference.contains(&p.standard_port)
@@ -176,10 +174,7 @@ pub fn exit_code(ports: &[PortResult]) -> u8 {
         .filter(|p| p.answer != Answer::Nothing)
         .map(|p| p.verdict)
         .collect();
-    if answering.is_empty() {
-        return 3;
-    }
-    crate::diagnose::exit_code(crate::diagnose::worst(answering))
+    exit::of_answering_ports(&answering)
 }
 
 impl ScanDocument {

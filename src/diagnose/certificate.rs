@@ -1,0 +1,498 @@
+//! Rules about the certificate chain: validity, name, trust, shape, strength
+//! and expiry.
+//!
+//! The verifier's own error is the last word only when no more precise rule
+//! explains it: an expired leaf, a wrong name, a self-signed or unreadable
+//! certificate, or a broken hash or short key each say why; otherwise the
+//! trust rule names what the verifier found.
+
+use rustls::pki_types::ServerName;
+
+use super::codes::Code;
+use super::{capitalise, finding, which_cert, Finding, Policy, Severity};
+use crate::facts::cert::{date_only, short_name, CertFacts};
+use crate::facts::chain::{self, ChainReport};
+use crate::facts::tls::{StoreKind, Verification, VerifyError};
+use crate::facts::{CheckFacts, FetchedIssuer};
+
+/// What every certificate rule looks at.
+struct Chain<'a> {
+    facts: &'a CheckFacts,
+    verification: &'a Verification,
+    certs: &'a [CertFacts],
+    leaf: &'a CertFacts,
+    shape: ChainReport,
+}
+
+/// Every certificate finding of a check whose handshake got as far as verifying.
+pub(super) fn findings(facts: &CheckFacts, policy: &Policy, out: &mut Vec<Finding>) {
+    let Some(verification) = facts.tls.as_ref().and_then(|t| t.verification.as_ref()) else {
+        return;
+    };
+    let certs = &facts.certificates[..];
+    let Some(leaf) = certs.first() else {
+        return;
+    };
+    let chain = Chain {
+        facts,
+        verification,
+        certs,
+        leaf,
+        shape: chain::analyse(certs),
+    };
+    let strength = strength_findings(facts, certs, &chain.shape);
+    let explained = explained(&chain, &strength);
+    out.extend(validity(&chain));
+    out.extend(name_mismatch(&chain));
+    out.extend(self_signed(&chain));
+    out.extend(unparsable(&chain));
+    out.extend(trust(&chain, explained));
+    trust_comparison_findings(facts, out);
+    let private_root = private_root(&chain, explained);
+    chain_shape_findings(certs, &chain.shape, private_root, out);
+    out.extend(strength);
+    out.extend(expiry(&chain, policy));
+}
+
+/// Whether a precise rule already says why the verifier refused the chain.
+fn explained(chain: &Chain<'_>, strength: &[Finding]) -> bool {
+    let now = chain.facts.started_unix;
+    let error = chain.verification.error.as_ref();
+    let dates = chain
+        .certs
+        .iter()
+        .filter(|c| c.parse_error.is_none())
+        .any(|c| {
+            (c.not_after_unix < now && (c.position == 0 || error == Some(&VerifyError::Expired)))
+                || (c.not_after_unix >= now
+                    && c.not_before_unix > now
+                    && (c.position == 0 || error == Some(&VerifyError::NotYetValid)))
+        });
+    let unreadable_leaf = chain
+        .certs
+        .iter()
+        .any(|c| c.parse_error.is_some() && c.position == 0);
+    // A broken hash or a short key is the precise reason behind the verifier's
+    // "bad signature" / "unsupported algorithm".
+    let weak = strength
+        .iter()
+        .any(|f| matches!(f.code, Code::CertWeakSignature | Code::CertWeakKey));
+    dates || names_mismatch(chain) || is_self_signed(chain) || unreadable_leaf || weak
+}
+
+/// Expired and not-yet-valid certificates anywhere in the chain.
+fn validity(chain: &Chain<'_>) -> Vec<Finding> {
+    let now = chain.facts.started_unix;
+    let mut out = Vec::new();
+    for cert in chain.certs.iter().filter(|c| c.parse_error.is_none()) {
+        let which = which_cert(cert);
+        if cert.not_after_unix < now {
+            out.push(finding(
+                Code::CertExpired,
+                Severity::Critical,
+                format!("{which} expired on {} ({} days ago); mail clients will show a certificate warning.", date_only(&cert.not_after), -cert.days_left),
+                Some(if cert.position == 0 {
+                    "Renew the server's certificate and install it together with its intermediate certificates, then reload the mail server.".to_owned()
+                } else {
+                    format!("Replace the expired intermediate '{}' in the server's certificate file with its current version from the certificate authority.", short_name(&cert.subject))
+                }),
+            ));
+        } else if cert.not_before_unix > now {
+            out.push(finding(
+                Code::CertNotYetValid,
+                Severity::Critical,
+                format!("{which} is not valid until {}; mail clients will refuse it until then.", date_only(&cert.not_before)),
+                Some("Check the server's clock, or install the previous certificate until the new one becomes valid.".to_owned()),
+            ));
+        }
+    }
+    out
+}
+
+fn names_mismatch(chain: &Chain<'_>) -> bool {
+    let der = chain.facts.tls.as_ref().map_or(&[][..], |t| &t.chain[..]);
+    name_matches(der, &chain.verification.name) == Some(false)
+}
+
+/// The certificate does not cover the name the client uses.
+fn name_mismatch(chain: &Chain<'_>) -> Option<Finding> {
+    if !names_mismatch(chain) {
+        return None;
+    }
+    let (leaf, name) = (chain.leaf, &chain.verification.name);
+    let covered = if leaf.names.is_empty() {
+        format!(
+            "it names no host in subjectAltName (subject: {})",
+            leaf.subject
+        )
+    } else {
+        format!("it covers only {}", leaf.names.join(", "))
+    };
+    Some(finding(
+        Code::CertNameMismatch,
+        Severity::Critical,
+        format!("The certificate is not valid for {name}: {covered}."),
+        Some(format!("Either set the mail client's server name to one the certificate covers, or get a certificate that includes {name}.")),
+    ))
+}
+
+fn is_self_signed(chain: &Chain<'_>) -> bool {
+    chain.leaf.self_issued && chain.certs.len() == 1 && !chain.verification.trusted
+}
+
+/// A lone self-signed certificate that nothing trusts.
+fn self_signed(chain: &Chain<'_>) -> Option<Finding> {
+    if !is_self_signed(chain) {
+        return None;
+    }
+    let (leaf, verification) = (chain.leaf, chain.verification);
+    let (message, fix) = if verification.error == Some(VerifyError::CaUsedAsEndEntity) {
+        (
+            format!("The server's certificate is self-signed ({}) and marked as a certificate authority (CA:TRUE); strict clients refuse it even where it was installed as trusted.", short_name(&leaf.subject)),
+            "Re-issue the certificate as a server certificate (basicConstraints CA:FALSE, extendedKeyUsage serverAuth; with openssl req -x509 add -addext basicConstraints=critical,CA:FALSE), or better, use one from a public certificate authority.",
+        )
+    } else {
+        (
+            format!("The server's certificate is self-signed ({}): no mail client trusts it without a manual exception.", short_name(&leaf.subject)),
+            "Install a certificate from a public certificate authority (for example Let's Encrypt) on the server; or, for a private server, give users the certificate to install and trust.",
+        )
+    };
+    Some(finding(
+        Code::CertSelfSigned,
+        Severity::Critical,
+        message,
+        Some(fix.to_owned()),
+    ))
+}
+
+/// Certificates that are not valid X.509.
+fn unparsable(chain: &Chain<'_>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for cert in chain.certs.iter().filter(|c| c.parse_error.is_some()) {
+        out.push(finding(
+            Code::CertUnparsable,
+            Severity::Critical,
+            format!(
+                "Certificate {} of the chain could not be read: {}.",
+                cert.position + 1,
+                cert.parse_error.as_deref().unwrap_or("unknown error")
+            ),
+            Some("Re-export the certificate file from the certificate authority's download (PEM, leaf first, then intermediates) and reload the mail server.".to_owned()),
+        ));
+    }
+    out
+}
+
+/// The root the server sends along, when it is the reason the chain is untrusted.
+fn private_root(chain: &Chain<'_>, explained: bool) -> Option<usize> {
+    match chain.verification.error {
+        Some(VerifyError::UnknownIssuer) if !explained => chain.shape.root_sent,
+        _ => None,
+    }
+}
+
+/// The verifier's answer, in words: trusted, or why not (unless a precise rule said so).
+fn trust(chain: &Chain<'_>, explained: bool) -> Option<Finding> {
+    let Chain {
+        facts,
+        verification,
+        certs,
+        shape,
+        ..
+    } = chain;
+    let name = &verification.name;
+    let store = verification.trust_store.label();
+    use Severity::*;
+    match (&verification.error, explained) {
+        (None, _) => Some(finding(
+            Code::CertTrusted,
+            Ok,
+            format!("The certificate is valid for {name} and trusted by {store}."),
+            None,
+        )),
+        (Some(VerifyError::UnknownIssuer), false) => {
+            if let Some(root) = shape.root_sent.map(|p| &certs[p]) {
+                let root_name = short_name(&root.subject);
+                Some(finding(
+            Code::CertUntrustedRoot,
+                    Critical,
+                    format!("The chain ends at the root '{root_name}', which the server sends but which is not in {store}: the certificate comes from a private certificate authority, so mail clients warn unless that root is installed."),
+                    Some(format!("Install the root certificate '{root_name}' as trusted on each client (mailtls: --ca-file), or use a certificate from a public certificate authority on the server.")),
+                ))
+            } else if let Some(missing) = shape
+                .top_issuer_missing
+                .as_ref()
+                .filter(|m| !m.ca_issuers_urls.is_empty())
+            {
+                let issuer = short_name(&missing.name);
+                let fetched = match &facts.fetched_issuer {
+                    Some(FetchedIssuer { url, completes_chain: Some(true), .. }) => format!(" mailtls downloaded it from {url}: with it, the chain is trusted by {store}."),
+                    Some(FetchedIssuer { url, completes_chain: Some(false), .. }) => format!(" mailtls downloaded it from {url}, but even with it the chain is not trusted by {store}."),
+                    Some(FetchedIssuer { url, error: Some(error), .. }) => format!(" Downloading it from {url} failed: {error}."),
+                    _ => String::new(),
+                };
+                let sent = match certs.len() {
+                    1 => "only its own certificate".to_owned(),
+                    n => format!("{n} certificates"),
+                };
+                Some(finding(
+            Code::CertChainIncomplete,
+                    Critical,
+                    format!("The chain is incomplete: the server sends {sent} but not the intermediate '{issuer}' that issued '{}'. Mail clients do not fetch missing certificates, so they cannot verify the chain.{fetched}", short_name(&certs[missing.below].subject)),
+                    Some(format!("Add the intermediate certificate '{issuer}' to the server's certificate file, after the server certificate (it can be downloaded from {}). Dovecot: ssl_cert = </path/fullchain.pem; Postfix: smtpd_tls_chain_files = key.pem, fullchain.pem.", missing.ca_issuers_urls.join(" or "))),
+                ))
+            } else {
+                let issuer = certs.last().map_or("", |c| short_name(&c.issuer));
+                Some(finding(
+            Code::CertUnknownIssuer,
+                    Critical,
+                    format!("The certificate chain ends at '{issuer}', which is not in {store}: either the server does not send the intermediate certificate, or the certificate comes from a private certificate authority."),
+                    Some(format!("If '{issuer}' is an intermediate, add it to the server's certificate file after the server certificate. If it is your organisation's own root, install that root on each client (mailtls: --ca-file).")),
+                ))
+            }
+        }
+        (Some(error), false) => {
+            let fix = match error {
+                VerifyError::ChainTooLong => format!("Send only the server's certificate and the intermediates that lead to the root (usually one or two); the server sends {}.", certs.len()),
+                _ => "Install a valid certificate chain from a public certificate authority on the server.".to_owned(),
+            };
+            Some(finding(
+                Code::CertUntrusted,
+                Critical,
+                format!(
+                    "The certificate is not trusted: {}.",
+                    verify_error_text(error)
+                ),
+                Some(fix),
+            ))
+        }
+        (Some(_), true) => None,
+    }
+}
+
+/// Expiry warnings, for certificates that work today: the leaf and every
+/// intermediate on its path (an expiring intermediate breaks the chain too).
+fn expiry(chain: &Chain<'_>, policy: &Policy) -> Vec<Finding> {
+    let (now, certs) = (chain.facts.started_unix, chain.certs);
+    let mut out = Vec::new();
+    use Severity::*;
+    for cert in chain.shape.path.iter().map(|&p| &certs[p]) {
+        if cert.not_after_unix < now || (cert.self_issued && cert.position != 0) {
+            continue;
+        }
+        let days = cert.days_left;
+        let severity = if days < policy.crit_days {
+            Some(Critical)
+        } else if days < policy.warn_days {
+            Some(Warning)
+        } else {
+            None
+        };
+        if let Some(severity) = severity {
+            let (message, fix) = if cert.position == 0 {
+                (
+                    format!("The server's certificate expires on {} (in {days} days).", date_only(&cert.not_after)),
+                    "Renew the certificate now and check that automatic renewal (e.g. certbot) also reloads the mail server.".to_owned(),
+                )
+            } else {
+                (
+                    format!("The intermediate certificate '{}' sent by the server expires on {} (in {days} days); the chain breaks then even if the server's own certificate is renewed.", short_name(&cert.subject), date_only(&cert.not_after)),
+                    "Download the current intermediate from the certificate authority and replace the old one in the server's certificate file.".to_owned(),
+                )
+            };
+            out.push(finding(Code::CertExpiresSoon, severity, message, Some(fix)));
+        }
+    }
+    out
+}
+
+/// Says when the stores disagree, and what that means for which clients.
+fn trust_comparison_findings(facts: &CheckFacts, out: &mut Vec<Finding>) {
+    let trusting: Vec<_> = facts
+        .trust_by_store
+        .iter()
+        .filter(|v| v.trusted == Some(true))
+        .map(|v| v.store)
+        .collect();
+    let refusing: Vec<_> = facts
+        .trust_by_store
+        .iter()
+        .filter(|v| v.trusted == Some(false))
+        .map(|v| v.store)
+        .collect();
+    if trusting.is_empty() || refusing.is_empty() {
+        return;
+    }
+    let clients = |kinds: &[StoreKind]| {
+        kinds
+            .iter()
+            .map(|k| k.clients())
+            .collect::<Vec<_>>()
+            .join(" and ")
+    };
+    let private_only = trusting == [StoreKind::CaFiles];
+    let (severity, fix) = if private_only {
+        (
+            Severity::Info,
+            "Each client needs the organisation's root certificate installed; or use a certificate from a public certificate authority.",
+        )
+    } else {
+        (
+            Severity::Warning,
+            "Use a certificate from a certificate authority that both Mozilla's and the operating systems' root programs include, and send the full chain.",
+        )
+    };
+    let mut message = format!(
+        "{} will accept this certificate; {} will not.",
+        capitalise(&clients(&trusting)),
+        clients(&refusing)
+    );
+    if private_only {
+        message.push_str(" It is issued by a private certificate authority.");
+    }
+    out.push(finding(
+        Code::CertTrustDiffers,
+        severity,
+        message,
+        Some(fix.to_owned()),
+    ));
+}
+
+/// Findings about how the chain is put together.
+fn chain_shape_findings(
+    certs: &[CertFacts],
+    shape: &ChainReport,
+    private_root: Option<usize>,
+    out: &mut Vec<Finding>,
+) {
+    use Severity::*;
+    if shape.out_of_order {
+        let order = shape
+            .path
+            .iter()
+            .map(|&p| format!("'{}'", short_name(&certs[p].subject)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        out.push(finding(
+            Code::CertWrongOrder,
+            Warning,
+            "The server sends its certificates out of order; some mail clients (older Outlook, Java-based ones) then fail to build the chain.".to_owned(),
+            Some(format!("Put the certificates in the server's certificate file in this order: {order}.")),
+        ));
+    }
+    if let Some(root) = shape.root_sent.filter(|&p| Some(p) != private_root) {
+        out.push(finding(
+            Code::CertRootIncluded,
+            Info,
+            format!("The server also sends the root certificate '{}'; clients never use a root sent by the server, so this only costs bytes on every connection.", short_name(&certs[root].subject)),
+            Some("Remove the root certificate from the end of the server's certificate file.".to_owned()),
+        ));
+    }
+    for &dup in &shape.duplicates {
+        out.push(finding(
+            Code::CertDuplicate,
+            Info,
+            format!(
+                "The server sends the certificate '{}' more than once.",
+                short_name(&certs[dup].subject)
+            ),
+            Some("Remove the repeated certificate from the server's certificate file.".to_owned()),
+        ));
+    }
+    for &stray in &shape.unused {
+        if certs[stray].parse_error.is_some() {
+            continue;
+        }
+        out.push(finding(
+            Code::CertUnrelatedCertificate,
+            Info,
+            format!("The server sends the certificate '{}', which is not part of its certificate's chain.", short_name(&certs[stray].subject)),
+            Some("Remove it from the server's certificate file; it may be a leftover of an old certificate authority.".to_owned()),
+        ));
+    }
+}
+
+/// Broken hashes, short keys, lifetimes clients refuse, must-staple without a staple.
+fn strength_findings(facts: &CheckFacts, certs: &[CertFacts], shape: &ChainReport) -> Vec<Finding> {
+    use Severity::*;
+    let mut out = Vec::new();
+    for cert in shape.path.iter().map(|&p| &certs[p]) {
+        let which = which_cert(cert);
+        // A root's self-signature is never checked, so its hash does not matter.
+        let is_root = cert.self_issued && cert.is_ca && cert.position != 0;
+        if let Some(hash) = cert.weak_signature_hash.as_ref().filter(|_| !is_root) {
+            out.push(finding(
+            Code::CertWeakSignature,
+                Critical,
+                format!("{which} is signed with {hash}, which is broken; current mail clients refuse it."),
+                Some("Re-issue the certificate with a SHA-256 signature.".to_owned()),
+            ));
+        }
+        if cert.key.starts_with("RSA") && cert.key_bits > 0 && cert.key_bits < 2048 {
+            out.push(finding(
+            Code::CertWeakKey,
+                Critical,
+                format!("{which} has a {}-bit RSA key; at least 2048 bits are required, and current clients refuse shorter keys.", cert.key_bits),
+                Some("Generate a new key of at least 2048 bits (or an ECDSA P-256 key) and re-issue the certificate.".to_owned()),
+            ));
+        }
+    }
+    let Some(leaf) = certs.first().filter(|c| c.parse_error.is_none()) else {
+        return out;
+    };
+    // CA/Browser Forum limit for certificates issued since 2020-09-01; Apple's
+    // clients enforce it for public CAs and 825 days even for private ones.
+    const MAX_DAYS: i64 = 398;
+    if !leaf.self_issued && leaf.validity_days > MAX_DAYS && leaf.not_before_unix >= 1_598_918_400 {
+        out.push(finding(
+            Code::CertValidityTooLong,
+            Warning,
+            format!("The server's certificate is valid for {} days, longer than the {MAX_DAYS} days clients accept from public certificate authorities; Apple Mail refuses such certificates (beyond 825 days even from private ones).", leaf.validity_days),
+            Some(format!("Re-issue the certificate with a lifetime of at most {MAX_DAYS} days (better: 90 days with automatic renewal).")),
+        ));
+    }
+    let stapled = facts.tls.as_ref().is_some_and(|t| t.ocsp_stapled);
+    if leaf.must_staple && !stapled {
+        out.push(finding(
+            Code::CertMustStapleNotStapled,
+            Critical,
+            "The server's certificate requires a stapled OCSP response (OCSP must-staple), but the server sent none; clients that honour must-staple refuse the connection.".to_owned(),
+            Some("Enable OCSP stapling on the server, or re-issue the certificate without the must-staple extension (Dovecot and Postfix do not staple OCSP).".to_owned()),
+        ));
+    }
+    out
+}
+
+/// Whether the leaf covers `name`, by WebPKI's own rules (RFC 6125 wildcards,
+/// IP addresses); `None` when the leaf cannot be parsed.
+fn name_matches(chain: &[rustls::pki_types::CertificateDer<'_>], name: &str) -> Option<bool> {
+    let leaf = chain.first()?;
+    let cert = webpki::EndEntityCert::try_from(leaf).ok()?;
+    let server_name = ServerName::try_from(name).ok()?;
+    Some(cert.verify_is_valid_for_subject_name(&server_name).is_ok())
+}
+
+fn verify_error_text(error: &VerifyError) -> String {
+    match error {
+        VerifyError::Expired => "a certificate in the chain has expired".to_owned(),
+        VerifyError::NotYetValid => "a certificate in the chain is not yet valid".to_owned(),
+        VerifyError::NameMismatch { presented } => format!("it is for {}", presented.join(", ")),
+        VerifyError::UnknownIssuer => "its issuer is unknown".to_owned(),
+        VerifyError::BadSignature => "a signature in the chain is invalid".to_owned(),
+        VerifyError::UnsupportedSignatureAlgorithm => {
+            "it is signed with an algorithm that is no longer accepted".to_owned()
+        }
+        VerifyError::Revoked => "it has been revoked".to_owned(),
+        VerifyError::InvalidPurpose => {
+            "it is not issued for TLS servers (extended key usage)".to_owned()
+        }
+        VerifyError::BadEncoding => "a certificate in the chain is not valid DER".to_owned(),
+        VerifyError::CaUsedAsEndEntity => {
+            "the server's certificate is a CA certificate, not a server certificate".to_owned()
+        }
+        VerifyError::ChainTooLong => {
+            "the chain of intermediates is longer than clients will follow (at most 6)".to_owned()
+        }
+        VerifyError::Other { detail } => detail.clone(),
+    }
+}

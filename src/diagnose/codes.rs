@@ -1,0 +1,267 @@
+//! The finding codes: one table gives each its stable string, its default
+//! severity and its row in docs/findings.md. Rules name codes by variant;
+//! nothing branches on the strings, which exist for JSON and people.
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use super::Severity;
+
+/// What a finding is about: the part of its code before the dot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Area {
+    /// `cert.*`: the certificate chain.
+    Certificate,
+    /// `tls.*`: versions, suites, the handshake, client certificates.
+    Tls,
+    /// `starttls.*`: the upgrade to TLS.
+    Starttls,
+    /// `port.*`: a port used in the wrong mode.
+    Port,
+    /// `auth.*`: logging in before TLS.
+    Auth,
+    /// `protocol.*`: the mail protocol itself.
+    Protocol,
+    /// `server.*`: the server's refusals.
+    Server,
+    /// `net.*`: reaching the server.
+    Network,
+    /// `dns.*`: what DNS names.
+    Dns,
+    /// `input.*`: what the user gave.
+    Input,
+    /// `mailtls.*`: mailtls itself.
+    Mailtls,
+}
+
+macro_rules! codes {
+    ($( $variant:ident = $text:literal, $area:ident, $severity:ident, $doc_severity:literal, $meaning:literal; )*) => {
+        /// A finding's stable code. Codes are only ever added, never renamed or reused.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Code {
+            $( $variant, )*
+        }
+
+        impl Code {
+            /// Every code, in the order docs/findings.md lists them.
+            pub const ALL: &'static [Code] = &[ $( Code::$variant, )* ];
+
+            /// The stable dotted string, e.g. `cert.expired`.
+            pub fn as_str(self) -> &'static str {
+                match self { $( Code::$variant => $text, )* }
+            }
+
+            /// What the finding is about.
+            pub fn area(self) -> Area {
+                match self { $( Code::$variant => Area::$area, )* }
+            }
+
+            /// The severity the finding usually has; some rules choose between two
+            /// (the docs row names both).
+            pub fn default_severity(self) -> Severity {
+                match self { $( Code::$variant => Severity::$severity, )* }
+            }
+
+            /// The severity column of the docs row (`warning / critical` where a rule chooses).
+            pub fn doc_severity(self) -> &'static str {
+                match self { $( Code::$variant => $doc_severity, )* }
+            }
+
+            /// The meaning column of the docs row.
+            pub fn meaning(self) -> &'static str {
+                match self { $( Code::$variant => $meaning, )* }
+            }
+        }
+    };
+}
+
+codes! {
+    CertTrusted = "cert.trusted", Certificate, Ok, "ok",
+        "The certificate is valid for the checked name and chains to a trusted root.";
+    CertExpired = "cert.expired", Certificate, Critical, "critical",
+        "The server's certificate has expired.";
+    CertNotYetValid = "cert.not_yet_valid", Certificate, Critical, "critical",
+        "The server's certificate is not valid yet (or the server's or client's clock is wrong).";
+    CertExpiresSoon = "cert.expires_soon", Certificate, Warning, "warning / critical",
+        "The leaf or an intermediate expires within `--warn-days` (default 30; warning) or `--crit-days` (default 7; critical).";
+    CertNameMismatch = "cert.name_mismatch", Certificate, Critical, "critical",
+        "The certificate does not cover the host name the client uses; the message lists the names it does cover.";
+    CertSelfSigned = "cert.self_signed", Certificate, Critical, "critical",
+        "The server sends a self-signed certificate that no client trusts without manual steps.";
+    CertUnknownIssuer = "cert.unknown_issuer", Certificate, Critical, "critical",
+        "The chain ends at an issuer that is not in the trust store: a missing intermediate certificate on the server, or a private CA whose root the client lacks.";
+    CertChainIncomplete = "cert.chain_incomplete", Certificate, Critical, "critical",
+        "The server does not send the intermediate that issued its certificate; the message names it and the URL in the certificate's AIA extension where it can be downloaded.";
+    CertUntrustedRoot = "cert.untrusted_root", Certificate, Critical, "critical",
+        "The chain ends at a root the server sends itself but that is not trusted: a private certificate authority whose root clients must install.";
+    CertUntrusted = "cert.untrusted", Certificate, Critical, "critical",
+        "Verification failed for another reason (bad signature, wrong key usage, a CA certificate used as the server certificate, …); the message gives it.";
+    CertUnparsable = "cert.unparsable", Certificate, Critical, "critical",
+        "A certificate in the chain is not valid X.509/DER.";
+    CertWeakSignature = "cert.weak_signature", Certificate, Critical, "critical",
+        "A certificate on the chain (other than a root) is signed with SHA-1, MD5 or MD2.";
+    CertWeakKey = "cert.weak_key", Certificate, Critical, "critical",
+        "A certificate on the chain has an RSA key shorter than 2048 bits.";
+    CertMustStapleNotStapled = "cert.must_staple_not_stapled", Certificate, Critical, "critical",
+        "The certificate demands a stapled OCSP response (RFC 7633 must-staple) and the server sent none.";
+    CertValidityTooLong = "cert.validity_too_long", Certificate, Warning, "warning",
+        "The leaf is valid for more than 398 days (CA/Browser Forum limit; Apple clients refuse such certificates).";
+    CertWrongOrder = "cert.wrong_order", Certificate, Warning, "warning",
+        "The chain is not sent leaf first, then each issuer in turn; the fix gives the right order.";
+    CertTrustDiffers = "cert.trust_differs", Certificate, Info, "info / warning",
+        "Trust stores disagree: e.g. the operating system's store trusts the chain and Mozilla's (Thunderbird) does not, or only the `--ca-file` CA does (a private CA). Warning when the chain is trusted by the chosen store but not by another common one.";
+    CertRootIncluded = "cert.root_included", Certificate, Info, "info",
+        "The server also sends the root certificate, which clients never use.";
+    CertDuplicate = "cert.duplicate", Certificate, Info, "info",
+        "The server sends a certificate more than once.";
+    CertUnrelatedCertificate = "cert.unrelated_certificate", Certificate, Info, "info",
+        "The server sends a certificate that is not on its certificate's chain.";
+    TlsHandshakeFailed = "tls.handshake_failed", Tls, Critical, "critical",
+        "The handshake did not complete: an alert from the server (named), or the server closed or broke the handshake.";
+    TlsNoTls13 = "tls.no_tls13", Tls, Info, "info",
+        "TLS 1.2 was negotiated although TLS 1.3 was offered.";
+    TlsClientCertRequested = "tls.client_cert_requested", Tls, Info, "info",
+        "The server asked for a client certificate (the accepted authorities are listed); says whether mailtls presented one (`--client-cert`).";
+    TlsClientCertRequired = "tls.client_cert_required", Tls, Unknown, "unknown",
+        "The server requires a client certificate and ended the connection without one; check again with `--client-cert` and `--client-key`.";
+    TlsSslv3Enabled = "tls.sslv3_enabled", Tls, Critical, "critical",
+        "The server accepts SSL 3.0 (POODLE; RFC 7568 forbids it).";
+    TlsTls10Enabled = "tls.tls10_enabled", Tls, Warning, "warning",
+        "The server accepts TLS 1.0, deprecated by RFC 8996.";
+    TlsTls11Enabled = "tls.tls11_enabled", Tls, Warning, "warning",
+        "The server accepts TLS 1.1, deprecated by RFC 8996.";
+    TlsLegacyOnly = "tls.legacy_only", Tls, Critical, "critical",
+        "The server speaks SSL 3.0 / TLS 1.0 / TLS 1.1 but neither TLS 1.2 nor 1.3: current mail clients refuse it. The probe reads its certificate chain anyway (`facts.probe.legacy_certificates`).";
+    TlsWeakCipher = "tls.weak_cipher", Tls, Critical, "critical / warning",
+        "The server accepts broken suites (NULL, anonymous, EXPORT, RC4, DES, RC2: critical) or 3DES / MD5-MAC suites only (warning). The message names them.";
+    TlsNoForwardSecrecy = "tls.no_forward_secrecy", Tls, Warning, "warning",
+        "The server accepts suites with RSA (or static DH/ECDH) key exchange: a stolen private key decrypts recorded sessions.";
+    TlsCbcOnly = "tls.cbc_only", Tls, Warning, "warning",
+        "TLS 1.2 with only CBC-mode suites (no AES-GCM or ChaCha20) and no TLS 1.3.";
+    TlsProbeInconclusive = "tls.probe_inconclusive", Tls, Info, "info / unknown",
+        "Some probe questions stayed open (connection closed or reset, timeout, 421/BYE on a probe connection). Unknown when probing stopped early or no version could be tested; info otherwise. An open question is never reported as \"not supported\".";
+    StarttlsNotOffered = "starttls.not_offered", Starttls, Critical, "critical",
+        "The server does not advertise STARTTLS: passwords and mail would go in the clear.";
+    StarttlsRefused = "starttls.refused", Starttls, Critical, "critical",
+        "STARTTLS is advertised but the command is refused.";
+    StarttlsNoTlsAfterGoAhead = "starttls.no_tls_after_go_ahead", Starttls, Critical, "critical",
+        "The server agreed to STARTTLS and then went on in plaintext (often a STARTTLS-stripping middlebox).";
+    StarttlsUnexpectedPlaintext = "starttls.unexpected_plaintext", Starttls, Critical, "critical",
+        "The server sent plaintext after its STARTTLS go-ahead and before TLS (response injection, CVE-2021-33515 class). mailtls discards those bytes.";
+    PortPlaintextOnTlsPort = "port.plaintext_on_tls_port", Port, Critical, "critical",
+        "A port checked as SSL/TLS (implicit TLS) answered with a plaintext greeting: the client should use STARTTLS there, or the SSL/TLS port.";
+    PortTlsOnPlaintextPort = "port.tls_on_plaintext_port", Port, Critical, "critical",
+        "A port checked as STARTTLS speaks TLS from the first byte: the client should use SSL/TLS there.";
+    AuthCleartextOffered = "auth.cleartext_offered", Auth, Critical, "critical",
+        "Before STARTTLS the server already offers to log in (IMAP without LOGINDISABLED or with AUTH=PLAIN/LOGIN; POP3 USER or SASL PLAIN/LOGIN; SMTP AUTH PLAIN/LOGIN; ManageSieve SASL PLAIN/LOGIN).";
+    AuthTlsRequired = "auth.tls_required", Auth, Ok, "ok",
+        "Logging in is offered only inside TLS.";
+    AuthCleartextAccepted = "auth.cleartext_accepted", Auth, Critical, "critical",
+        "`--audit`, POP3: the server accepted `USER` before TLS (mailtls sends a user name that cannot exist, and never a password).";
+    StarttlsCommandInjection = "starttls.command_injection", Starttls, Critical, "critical",
+        "`--audit`: a command pipelined after STARTTLS in plaintext was answered inside TLS (CVE-2011-0411 class): commands can be injected into users' encrypted sessions.";
+    StarttlsNoCommandInjection = "starttls.no_command_injection", Starttls, Ok, "ok",
+        "`--audit`: the injection test was run and the server is not affected.";
+    StarttlsInjectionInconclusive = "starttls.injection_inconclusive", Starttls, Info, "info",
+        "`--audit`: the injection test could not finish (e.g. the server refused the extra connection); nothing is concluded.";
+    ProtocolUnexpectedGreeting = "protocol.unexpected_greeting", Protocol, Critical, "critical",
+        "The first line is not a greeting of the expected protocol (wrong port, or garbage).";
+    ProtocolUnexpectedReply = "protocol.unexpected_reply", Protocol, Critical, "critical",
+        "The server answered a command with something a client cannot use.";
+    ProtocolLineTooLong = "protocol.line_too_long", Protocol, Critical, "critical",
+        "A line longer than 16 KiB: not a mail server, or a hostile one.";
+    ProtocolReplyTooLong = "protocol.reply_too_long", Protocol, Critical, "critical",
+        "A multi-line reply longer than any real server sends (512 lines).";
+    ServerBusy = "server.busy", Server, Unknown, "unknown",
+        "The server refused the session for now (SMTP 421, IMAP BYE, POP3 `-ERR [SYS/TEMP]`/`[IN-USE]`, ManageSieve BYE): rate limiting or too many connections.";
+    ServerRefused = "server.refused", Server, Critical, "critical",
+        "The server refused the session permanently (SMTP 554, POP3 `-ERR`, ManageSieve NO).";
+    NetDnsFailed = "net.dns_failed", Network, Unknown, "unknown",
+        "The host name could not be resolved, or has no address.";
+    NetConnectionRefused = "net.connection_refused", Network, Unknown, "unknown",
+        "Nothing listens on the port.";
+    NetConnectFailed = "net.connect_failed", Network, Unknown, "unknown",
+        "The connection could not be made (unreachable network, …).";
+    NetTimeout = "net.timeout", Network, Unknown, "unknown",
+        "No answer within `--timeout`; the message names the phase (DNS lookup, connection attempt, greeting, dialogue, TLS handshake).";
+    NetNoGreeting = "net.no_greeting", Network, Unknown, "unknown",
+        "Connected, but the server sent no greeting and did not answer TLS either.";
+    NetClosed = "net.closed", Network, Unknown, "unknown",
+        "The server closed the connection before the check finished.";
+    NetIoError = "net.io_error", Network, Unknown, "unknown",
+        "Another network error; the message gives it.";
+    DnsAddressesDiffer = "dns.addresses_differ", Dns, Warning, "warning",
+        "With `--all-addresses`: the addresses of one name serve different certificates, TLS versions, cipher suites or verdicts, so some users see a problem and others do not.";
+    InputInvalidTarget = "input.invalid_target", Input, Unknown, "unknown",
+        "A line of a targets file (or standard input) is not a target; its result says why, and the other lines are still checked.";
+    MailtlsInternalError = "mailtls.internal_error", Mailtls, Unknown, "unknown",
+        "A bug in mailtls; please report it with the command line used.";
+}
+
+impl Code {
+    /// The code with this string, if there is one.
+    pub fn parse(text: &str) -> Option<Code> {
+        Code::ALL.iter().copied().find(|c| c.as_str() == text)
+    }
+
+    /// The docs/findings.md table row of this code.
+    pub fn doc_row(self) -> String {
+        format!(
+            "| `{}` | {} | {} |",
+            self.as_str(),
+            self.doc_severity(),
+            self.meaning()
+        )
+    }
+}
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Code {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Code {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Code, D::Error> {
+        let text = String::deserialize(d)?;
+        Code::parse(&text)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown finding code {text:?}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_stable_dotted_strings_and_unique() {
+        let mut seen = std::collections::HashSet::new();
+        for code in Code::ALL {
+            let text = code.as_str();
+            assert!(seen.insert(text), "{text} twice");
+            assert!(
+                text.contains('.')
+                    && text.chars().all(|c| c.is_ascii_lowercase()
+                        || c.is_ascii_digit()
+                        || c == '.'
+                        || c == '_'),
+                "{text:?}"
+            );
+            assert_eq!(Code::parse(text), Some(*code));
+            let prefix = text.split('.').next().unwrap_or_default();
+            assert_eq!(
+                format!("{:?}", code.area()).to_ascii_lowercase().get(..3),
+                prefix.get(..3),
+                "{text}: area"
+            );
+            assert!(code
+                .doc_severity()
+                .starts_with(code.default_severity().name()));
+        }
+    }
+}

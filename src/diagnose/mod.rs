@@ -1,0 +1,152 @@
+//! From facts to findings: what is wrong, how bad it is, and how to fix it.
+//!
+//! Pure functions of [`CheckFacts`]: no I/O, no clock (the check's start time is
+//! in the facts), so every finding can be tested from hand-made facts. The rules
+//! are grouped by concern: why a check stopped ([`stop`]), the certificate chain
+//! ([`certificate`]), the plaintext phase ([`plaintext`]), and the TLS session and
+//! the probe ([`tls`]); `report::compare` judges several addresses of one name. Each
+//! finding has a stable [`Code`]; the list is in `docs/findings.md` and must only grow.
+
+mod certificate;
+pub mod codes;
+mod plaintext;
+mod stop;
+mod tls;
+
+use serde::{Deserialize, Serialize};
+
+pub use codes::Code;
+
+use crate::facts::cert::{short_name, CertFacts};
+use crate::facts::CheckFacts;
+
+/// How much a finding matters. Ordered from best to worst for sorting; the
+/// verdict of a report ranks `critical` above `unknown`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Good news worth saying ("the certificate is trusted").
+    Ok,
+    /// Worth knowing; nothing to fix.
+    Info,
+    /// Works today, but should be fixed.
+    Warning,
+    /// The check could not find out (unreachable, timed out, rate-limited).
+    Unknown,
+    /// Mail clients will fail or warn, or the connection is not secure.
+    Critical,
+}
+
+impl Severity {
+    /// The name JSON uses: `ok`, `info`, `warning`, `unknown`, `critical`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::Ok => "ok",
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Unknown => "unknown",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+/// One thing mailtls found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Finding {
+    /// Stable dotted code, e.g. `cert.expired`.
+    pub code: Code,
+    pub severity: Severity,
+    /// One sentence for a person.
+    pub message: String,
+    /// What to change, in the words of server configuration or mail-client settings.
+    pub fix: Option<String>,
+}
+
+/// Thresholds for certificate expiry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Policy {
+    pub warn_days: i64,
+    pub crit_days: i64,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Self {
+            warn_days: 30,
+            crit_days: 7,
+        }
+    }
+}
+
+fn finding(code: Code, severity: Severity, message: String, fix: Option<String>) -> Finding {
+    Finding {
+        code,
+        severity,
+        message,
+        fix,
+    }
+}
+
+/// All findings for one check, worst first (a stable sort: within one
+/// severity, in the order the rules below add them).
+pub fn diagnose(facts: &CheckFacts, policy: &Policy) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    stop::findings(facts, &mut findings);
+    plaintext::unexpected_plaintext(facts, &mut findings);
+    certificate::findings(facts, policy, &mut findings);
+    tls::negotiated(facts, &mut findings);
+    plaintext::findings(facts, &mut findings);
+    tls::client_certificate(facts, &mut findings);
+    if let Some(probe) = &facts.probe {
+        tls::probe_findings(probe, &mut findings);
+    }
+    findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
+    findings
+}
+
+fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().chain(chars).collect()
+    })
+}
+
+fn which_cert(cert: &CertFacts) -> String {
+    match cert.position {
+        0 => "The server's certificate".to_owned(),
+        n => format!(
+            "Certificate {} in the chain ('{}')",
+            n + 1,
+            short_name(&cert.subject)
+        ),
+    }
+}
+
+/// Shortens server text for a sentence, on a character boundary.
+fn clip(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_owned(),
+    }
+}
+
+/// The verdict of a set of severities: critical beats unknown beats warning beats ok.
+pub fn worst(severities: impl IntoIterator<Item = Severity>) -> Severity {
+    let rank = |s: Severity| match s {
+        Severity::Ok | Severity::Info => 0,
+        Severity::Warning => 1,
+        Severity::Unknown => 2,
+        Severity::Critical => 3,
+    };
+    severities
+        .into_iter()
+        .map(|s| if s == Severity::Info { Severity::Ok } else { s })
+        .max_by_key(|&s| rank(s))
+        .unwrap_or(Severity::Ok)
+}
+
+/// The verdict of one report.
+pub fn verdict(findings: &[Finding]) -> Severity {
+    worst(findings.iter().map(|f| f.severity))
+}

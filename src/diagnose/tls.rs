@@ -1,0 +1,205 @@
+//! Rules about the TLS session: what was negotiated, client certificates, and
+//! the versions, suites and groups the probe found.
+
+use super::codes::Code;
+use super::{finding, short_name, stop, Finding, Severity};
+use crate::facts::probe::{Acceptance, ProbeFacts, TlsVersion, Weakness};
+use crate::facts::CheckFacts;
+
+/// What the handshake negotiated.
+pub(super) fn negotiated(facts: &CheckFacts, out: &mut Vec<Finding>) {
+    if facts.tls.as_ref().and_then(|t| t.version.as_deref()) == Some("TLSv1.2") {
+        out.push(finding(
+            Code::TlsNoTls13,
+            Severity::Info,
+            "The server negotiated TLS 1.2, not TLS 1.3, although mailtls offered TLS 1.3.".to_owned(),
+            Some("Enable TLS 1.3 on the server (OpenSSL 1.1.1 or later; e.g. Dovecot ssl_min_protocol, Postfix smtpd_tls_protocols).".to_owned()),
+        ));
+    }
+}
+
+/// A server that asked for a client certificate and did not insist on it
+/// (when it insisted, the stop rules say so instead).
+pub(super) fn client_certificate(facts: &CheckFacts, out: &mut Vec<Finding>) {
+    if facts.client_certificate_requested.is_none() || stop::client_cert_refused(facts) {
+        return;
+    }
+    let named = stop::requested_authorities(facts);
+    let sent = facts
+        .tls
+        .as_ref()
+        .and_then(|t| t.client_cert_sent.as_deref());
+    let answer = match sent {
+        Some(subject) => format!("mailtls presented '{}'", short_name(subject)),
+        None => "mailtls sent none".to_owned(),
+    };
+    out.push(finding(
+        Code::TlsClientCertRequested,
+        Severity::Info,
+        format!("The server asked for a client certificate {named}; {answer}."),
+        None,
+    ));
+}
+
+const DOVECOT_MIN_PROTOCOL: &str = "Dovecot: ssl_min_protocol = TLSv1.2";
+
+const POSTFIX_PROTOCOLS: &str = "Postfix: smtpd_tls_protocols = >=TLSv1.2 and smtpd_tls_mandatory_protocols = >=TLSv1.2 (before Postfix 3.6: !SSLv2, !SSLv3, !TLSv1, !TLSv1.1)";
+
+const CIPHER_FIX: &str = "Dovecot: set ssl_cipher_list to Mozilla's \"intermediate\" list (ECDHE and DHE with AES-GCM or ChaCha20); Postfix: smtpd_tls_mandatory_ciphers = high and smtpd_tls_ciphers = high, with tls_high_cipherlist set to that list (or smtpd_tls_exclude_ciphers naming what to drop)";
+
+/// Findings from the legacy TLS and cipher-suite probe (`--probe`).
+pub(super) fn probe_findings(probe: &ProbeFacts, out: &mut Vec<Finding>) {
+    use Severity::*;
+    let accepted = |v: TlsVersion| probe.version(v).map(|p| p.accepted);
+    let yes = |v: TlsVersion| accepted(v) == Some(Acceptance::Yes);
+    let no = |v: TlsVersion| accepted(v) == Some(Acceptance::No);
+
+    if yes(TlsVersion::Ssl3) {
+        out.push(finding(
+            Code::TlsSslv3Enabled,
+            Critical,
+            "The server accepts SSL 3.0, which is broken (POODLE, RFC 7568) and refused by every current mail client.".to_owned(),
+            Some(format!("Disable SSL 3.0: {DOVECOT_MIN_PROTOCOL}; {POSTFIX_PROTOCOLS}.")),
+        ));
+    }
+    for (version, code, label) in [
+        (TlsVersion::Tls10, Code::TlsTls10Enabled, "TLS 1.0"),
+        (TlsVersion::Tls11, Code::TlsTls11Enabled, "TLS 1.1"),
+    ] {
+        if yes(version) {
+            out.push(finding(
+                code,
+                Warning,
+                format!("The server still accepts {label}, which RFC 8996 deprecates; current mail clients no longer use it, and it lets old clients connect weakly."),
+                Some(format!("Disable TLS 1.0 and 1.1: {DOVECOT_MIN_PROTOCOL}; {POSTFIX_PROTOCOLS}.")),
+            ));
+        }
+    }
+    let legacy = [TlsVersion::Ssl3, TlsVersion::Tls10, TlsVersion::Tls11];
+    if legacy.into_iter().any(yes) && no(TlsVersion::Tls12) && no(TlsVersion::Tls13) {
+        let best = legacy
+            .into_iter()
+            .rfind(|&v| yes(v))
+            .map_or("", TlsVersion::name);
+        out.push(finding(
+            Code::TlsLegacyOnly,
+            Critical,
+            format!("The server speaks at most {best}, and neither TLS 1.2 nor TLS 1.3: current mail clients (Thunderbird, Outlook, Apple Mail, phones) refuse to connect."),
+            Some("Enable TLS 1.2 and 1.3 on the server; this usually means updating the mail server or its OpenSSL, and removing any old ssl_protocols / smtpd_tls_protocols setting that limits the versions.".to_owned()),
+        ));
+    }
+
+    // Weak suites, each named once with its worst weakness, at any version.
+    let mut weak: Vec<(&str, Weakness)> = Vec::new();
+    let mut no_fs: Vec<&str> = Vec::new();
+    for version in &probe.versions {
+        for suite in &version.suites {
+            if let Some(w) = suite.weakness.filter(|w| *w != Weakness::Legacy) {
+                if !weak.iter().any(|(name, _)| *name == suite.name) {
+                    weak.push((&suite.name, w));
+                }
+            }
+            if !suite.forward_secrecy
+                && version.version != TlsVersion::Tls13
+                && !no_fs.contains(&suite.name.as_str())
+            {
+                no_fs.push(&suite.name);
+            }
+        }
+    }
+    if !weak.is_empty() {
+        weak.sort_by_key(|(_, w)| *w);
+        let broken = weak.iter().any(|(_, w)| w.is_broken());
+        let list = weak
+            .iter()
+            .take(6)
+            .map(|(name, w)| format!("{name} ({})", weakness_text(*w)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let more = match weak.len() {
+            n if n > 6 => format!(" and {} more", n - 6),
+            _ => String::new(),
+        };
+        out.push(finding(
+            Code::TlsWeakCipher,
+            if broken { Critical } else { Warning },
+            format!("The server accepts weak cipher suites: {list}{more}. An attacker who can steer the negotiation can weaken or read the connection."),
+            Some(format!("Remove them from the server's cipher list. {CIPHER_FIX}.")),
+        ));
+    }
+    if !no_fs.is_empty() {
+        out.push(finding(
+            Code::TlsNoForwardSecrecy,
+            Warning,
+            format!(
+                "The server accepts {} cipher suite{} without forward secrecy (e.g. {}): whoever obtains the server's private key later can decrypt recorded sessions that used them.",
+                no_fs.len(),
+                if no_fs.len() == 1 { "" } else { "s" },
+                no_fs[0]
+            ),
+            Some(format!("Allow only ECDHE and DHE key exchange. {CIPHER_FIX}.")),
+        ));
+    }
+    if let Some(tls12) = probe.version(TlsVersion::Tls12) {
+        if tls12.accepted == Acceptance::Yes
+            && tls12.suites_complete
+            && !tls12.suites.is_empty()
+            && !tls12.suites.iter().any(|s| s.aead)
+            && no(TlsVersion::Tls13)
+        {
+            out.push(finding(
+            Code::TlsCbcOnly,
+                Warning,
+                "The server offers only CBC-mode cipher suites and no TLS 1.3: no AES-GCM or ChaCha20, so every connection uses the older construction behind Lucky13-style attacks.".to_owned(),
+                Some(format!("Enable AES-GCM or ChaCha20-Poly1305 suites (and TLS 1.3). {CIPHER_FIX}.")),
+            ));
+        }
+    }
+
+    let open: Vec<&str> = probe
+        .versions
+        .iter()
+        .filter(|v| v.accepted == Acceptance::Inconclusive)
+        .map(|v| v.version.name())
+        .collect();
+    let partial = probe.versions.iter().any(|v| {
+        v.accepted == Acceptance::Yes
+            && (!v.suites_complete || (v.groups.is_some() && !v.groups_complete))
+    });
+    if !open.is_empty() || partial || probe.stopped.is_some() {
+        let all_open = open.len() == probe.versions.len();
+        let mut parts = Vec::new();
+        if !open.is_empty() {
+            parts.push(format!(
+                "could not tell whether the server accepts {}",
+                open.join(", ")
+            ));
+        }
+        if partial {
+            parts.push("some cipher-suite or group lists may be incomplete".to_owned());
+        }
+        let why = probe
+            .stopped
+            .as_deref()
+            .map_or_else(String::new, |s| format!(" Probing stopped early: {s}."));
+        out.push(finding(
+            Code::TlsProbeInconclusive,
+            if all_open || probe.stopped.is_some() { Unknown } else { Info },
+            format!("The TLS probe {}.{why}", parts.join("; ")),
+            Some("Retry later or with --probe-concurrency 1 and a longer --timeout: the server may limit connections per client.".to_owned()),
+        ));
+    }
+}
+
+fn weakness_text(weakness: Weakness) -> &'static str {
+    match weakness {
+        Weakness::Null => "no encryption",
+        Weakness::Anon => "no server authentication",
+        Weakness::Export => "export-grade",
+        Weakness::Rc4 => "RC4",
+        Weakness::Des => "DES/RC2",
+        Weakness::TripleDes => "3DES, Sweet32",
+        Weakness::Md5 => "MD5",
+        Weakness::Legacy => "legacy",
+    }
+}

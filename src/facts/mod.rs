@@ -1,0 +1,113 @@
+//! Facts: what a check saw, with no judgement and no I/O.
+//!
+//! Gathering writes these types, rules and renderers read them, and nothing
+//! here imports anything above it. Everything the rules read is serialized
+//! (DER as base64, times as RFC 3339 and Unix seconds), so a saved report is
+//! judged again exactly (`mailtls explain`).
+
+pub mod audit;
+pub mod cert;
+pub mod chain;
+pub mod der;
+pub mod dialogue;
+pub mod probe;
+pub mod protocol;
+pub mod stop;
+pub mod target;
+pub mod tls;
+
+use std::net::SocketAddr;
+use std::time::{Duration, SystemTime};
+
+use rustls_pki_types::UnixTime;
+use serde::{Deserialize, Serialize};
+
+use audit::AuditFacts;
+use cert::CertFacts;
+use dialogue::{DialogueFacts, Transcript};
+use probe::ProbeFacts;
+use stop::Stop;
+use target::Target;
+use tls::{StoreVerdict, TlsFacts};
+
+/// Everything one check saw. No judgement here.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckFacts {
+    pub target: Target,
+    /// RFC 3339 time the check started.
+    pub started_at: String,
+    /// Unix seconds the check started; certificate ages are relative to this.
+    #[serde(default)]
+    pub started_unix: i64,
+    pub duration_ms: u64,
+    /// The addresses the name resolved to, in the order tried.
+    pub addresses: Vec<SocketAddr>,
+    /// The address the check talked to.
+    pub connected_to: Option<SocketAddr>,
+    pub dialogue: DialogueFacts,
+    pub tls: Option<TlsFacts>,
+    pub certificates: Vec<CertFacts>,
+    /// The chain judged by each trust store: Mozilla's, this machine's, the CA files.
+    pub trust_by_store: Vec<StoreVerdict>,
+    /// The missing intermediate, fetched from its AIA URL (`--fetch-missing`).
+    pub fetched_issuer: Option<FetchedIssuer>,
+    /// The active audit of the plaintext phase (`--audit`).
+    pub audit: Option<AuditFacts>,
+    /// Certificate authorities the server named when it asked for a client
+    /// certificate; `None` if it did not ask.
+    pub client_certificate_requested: Option<Vec<String>>,
+    /// Bytes the server sent after its STARTTLS go-ahead and before TLS. mailtls
+    /// discards them; a server must never send any (response injection).
+    pub unexpected_plaintext: Option<String>,
+    pub stopped: Option<Stop>,
+    pub transcript: Transcript,
+    /// The legacy TLS and cipher-suite probe (`--probe`); `null` when not run.
+    pub probe: Option<ProbeFacts>,
+}
+
+impl CheckFacts {
+    /// When the check started, for verifying certificates as of that moment.
+    pub fn started(&self) -> UnixTime {
+        UnixTime::since_unix_epoch(Duration::from_secs(
+            u64::try_from(self.started_unix).unwrap_or(0),
+        ))
+    }
+
+    /// Facts of a check that has not started yet, stamped with the current time.
+    pub fn new(target: Target) -> CheckFacts {
+        let started_unix = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        CheckFacts {
+            target,
+            started_at: cert::rfc3339(started_unix),
+            started_unix,
+            duration_ms: 0,
+            addresses: Vec::new(),
+            connected_to: None,
+            dialogue: DialogueFacts::default(),
+            tls: None,
+            certificates: Vec::new(),
+            trust_by_store: Vec::new(),
+            fetched_issuer: None,
+            audit: None,
+            client_certificate_requested: None,
+            unexpected_plaintext: None,
+            stopped: None,
+            transcript: Transcript::default(),
+            probe: None,
+        }
+    }
+}
+
+/// An intermediate certificate downloaded from the URL in the chain's AIA extension.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FetchedIssuer {
+    pub url: String,
+    pub certificate: Option<CertFacts>,
+    /// With it appended, is the chain trusted by the check's trust store?
+    pub completes_chain: Option<bool>,
+    pub error: Option<String>,
+}

@@ -1,0 +1,233 @@
+//! What the TLS probe (`check --probe`) found: versions, suites, groups, and
+//! the chain of a server that speaks only legacy TLS.
+
+use rustls_pki_types::CertificateDer;
+use serde::{Deserialize, Serialize};
+
+use crate::facts::cert::CertFacts;
+use crate::facts::der;
+
+/// A protocol version the probe asks about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum TlsVersion {
+    #[serde(rename = "SSLv3")]
+    Ssl3,
+    #[serde(rename = "TLSv1.0")]
+    Tls10,
+    #[serde(rename = "TLSv1.1")]
+    Tls11,
+    #[serde(rename = "TLSv1.2")]
+    Tls12,
+    #[serde(rename = "TLSv1.3")]
+    Tls13,
+}
+
+impl TlsVersion {
+    pub const ALL: [TlsVersion; 5] = [
+        TlsVersion::Ssl3,
+        TlsVersion::Tls10,
+        TlsVersion::Tls11,
+        TlsVersion::Tls12,
+        TlsVersion::Tls13,
+    ];
+
+    /// The version number on the wire.
+    pub fn wire(self) -> u16 {
+        match self {
+            TlsVersion::Ssl3 => 0x0300,
+            TlsVersion::Tls10 => 0x0301,
+            TlsVersion::Tls11 => 0x0302,
+            TlsVersion::Tls12 => 0x0303,
+            TlsVersion::Tls13 => 0x0304,
+        }
+    }
+
+    /// "SSLv3", "TLSv1.0", … as in the JSON report.
+    pub fn name(self) -> &'static str {
+        match self {
+            TlsVersion::Ssl3 => "SSLv3",
+            TlsVersion::Tls10 => "TLSv1.0",
+            TlsVersion::Tls11 => "TLSv1.1",
+            TlsVersion::Tls12 => "TLSv1.2",
+            TlsVersion::Tls13 => "TLSv1.3",
+        }
+    }
+
+    pub fn from_wire(wire: u16) -> Option<TlsVersion> {
+        TlsVersion::ALL.into_iter().find(|v| v.wire() == wire)
+    }
+}
+
+/// The answer to "does the server accept this?".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Acceptance {
+    Yes,
+    No,
+    /// The probe could not find out (connection closed, timed out, refused by the mail server).
+    Inconclusive,
+}
+
+/// Everything the probe found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProbeFacts {
+    /// SSL 3.0 to TLS 1.3, in that order.
+    pub versions: Vec<VersionProbe>,
+    /// SSL 2.0 is never offered (its hello format is not sent): always "not_tested".
+    pub sslv2: String,
+    /// The certificate chain of a server that accepts neither TLS 1.2 nor 1.3,
+    /// read from its legacy handshake (the normal check cannot get it).
+    pub legacy_certificates: Vec<CertFacts>,
+    /// The same chain as sent (DER, base64), so the check can verify it like any other.
+    #[serde(default, with = "der::certificates")]
+    pub legacy_chain: Vec<CertificateDer<'static>>,
+    /// Why probing stopped before it finished, if it did.
+    pub stopped: Option<String>,
+    pub connections: u32,
+    pub duration_ms: u64,
+}
+
+impl ProbeFacts {
+    pub fn version(&self, version: TlsVersion) -> Option<&VersionProbe> {
+        self.versions.iter().find(|v| v.version == version)
+    }
+}
+
+/// What the probe found for one version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VersionProbe {
+    pub version: TlsVersion,
+    pub accepted: Acceptance,
+    /// How the server said no, or why the answer is inconclusive.
+    pub detail: Option<String>,
+    /// Accepted suites: in the server's order when it imposes one, else strongest first.
+    pub suites: Vec<SuiteFacts>,
+    /// False when the list may be partial (a connection failed during enumeration).
+    pub suites_complete: bool,
+    /// Whether the server picks by its own preference (`true`) or the client's;
+    /// `null` when it could not be told (fewer than two suites, or inconsistent picks).
+    pub server_order: Option<bool>,
+    /// Accepted key-exchange groups (ECDHE curves for TLS 1.2); `null` when not tested.
+    pub groups: Option<Vec<String>>,
+    pub groups_complete: bool,
+}
+
+impl VersionProbe {
+    pub fn new(version: TlsVersion) -> VersionProbe {
+        VersionProbe {
+            version,
+            accepted: Acceptance::Inconclusive,
+            detail: None,
+            suites: Vec::new(),
+            suites_complete: false,
+            server_order: None,
+            groups: None,
+            groups_complete: false,
+        }
+    }
+
+    /// The strongest and weakest accepted suite.
+    pub fn strongest(&self) -> Option<&SuiteFacts> {
+        self.suites.iter().max_by_key(|s| s.rank)
+    }
+
+    pub fn weakest(&self) -> Option<&SuiteFacts> {
+        self.suites.iter().min_by_key(|s| s.rank)
+    }
+}
+
+/// One accepted suite and what it is made of.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SuiteFacts {
+    /// IANA name.
+    pub name: String,
+    pub openssl_name: String,
+    /// e.g. "0xC02F".
+    pub code: String,
+    pub key_exchange: Kx,
+    pub authentication: Auth,
+    pub cipher: String,
+    pub bits: u16,
+    pub mac: Mac,
+    pub forward_secrecy: bool,
+    pub aead: bool,
+    /// The worst thing about it, if anything.
+    pub weakness: Option<Weakness>,
+    /// Larger is stronger; only for ordering.
+    #[serde(default)]
+    pub rank: u32,
+}
+
+/// How the key is agreed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kx {
+    /// The client encrypts the secret to the server's RSA key: no forward secrecy.
+    Rsa,
+    /// Static Diffie-Hellman from the certificate: no forward secrecy.
+    Dh,
+    /// Ephemeral finite-field Diffie-Hellman.
+    Dhe,
+    /// Static elliptic-curve Diffie-Hellman from the certificate: no forward secrecy.
+    Ecdh,
+    /// Ephemeral elliptic-curve Diffie-Hellman.
+    Ecdhe,
+    /// TLS 1.3: always ephemeral, negotiated separately from the suite.
+    Tls13,
+}
+
+/// How the server proves who it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Auth {
+    Rsa,
+    Dss,
+    Ecdsa,
+    /// Nobody: anyone in the middle can impersonate the server.
+    Anon,
+    /// TLS 1.3: negotiated separately from the suite.
+    Any,
+}
+
+/// The record MAC; `Aead` when the cipher authenticates itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mac {
+    Md5,
+    Sha1,
+    Sha256,
+    Sha384,
+    Aead,
+}
+
+/// Why a suite is weak, worst first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Weakness {
+    /// No encryption at all.
+    Null,
+    /// No server authentication: a man in the middle is trivial.
+    Anon,
+    /// Deliberately weakened 40/56-bit "export" cryptography (FREAK, Logjam).
+    Export,
+    /// RC4: broken stream cipher (RFC 7465 forbids it).
+    Rc4,
+    /// Single DES or RC2: 56-bit keys or worse.
+    Des,
+    /// 3DES: 64-bit blocks (Sweet32), 112-bit strength.
+    TripleDes,
+    /// MD5 record MAC.
+    Md5,
+    /// Sound but dated: CBC mode with a SHA-1 MAC, or no forward secrecy (Lucky13 class).
+    Legacy,
+}
+
+impl Weakness {
+    /// Broken outright (as opposed to merely old).
+    pub fn is_broken(self) -> bool {
+        !matches!(self, Weakness::TripleDes | Weakness::Legacy)
+    }
+}

@@ -1,0 +1,338 @@
+//! One check of one target: connect, talk, upgrade, probe, and collect the facts.
+//!
+//! [`run_check`] never fails: whatever happens, it returns [`CheckFacts`] saying how
+//! far it got and, if it stopped early, where and why. Every fact of a check is
+//! put together here, the probe's included. Judging the facts is `diagnose`'s job.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::time::{timeout_at, Instant};
+
+use super::connector::probe_checked_target;
+use super::lines::LineReader;
+use super::net::{address_literal, connect, resolve, server_name};
+use super::session::{self, Deadlines, Pause};
+use super::{audit, fetch, CheckSettings};
+use crate::facts::chain;
+use crate::facts::dialogue::Transcript;
+use crate::facts::protocol::TlsMode;
+use crate::facts::stop::{CheckError, Stop};
+use crate::facts::target::Target;
+use crate::facts::tls::{Verification, VerifyError};
+use crate::facts::{cert, CheckFacts, FetchedIssuer};
+use crate::protocol::{self, Dialogue};
+
+/// Checks one target. Never panics on server input, never runs past `settings.timeout`.
+pub async fn run_check(target: Target, settings: &Arc<CheckSettings>) -> CheckFacts {
+    run_check_at(target, None, settings).await
+}
+
+/// Like [`run_check`], but connects to `address` instead of resolving the host
+/// (for `--all-addresses`); SNI and verification still use the host name.
+pub async fn run_check_at(
+    target: Target,
+    address: Option<SocketAddr>,
+    settings: &Arc<CheckSettings>,
+) -> CheckFacts {
+    let started = Instant::now();
+    let deadline = started + settings.timeout;
+    let mut facts = CheckFacts::new(target);
+    if let Some(address) = address {
+        facts.addresses = vec![address];
+    }
+    // The audit's connections run alongside the check, within the same timeout.
+    let audit_target = facts.target.clone();
+    let audit = async {
+        match settings.audit {
+            true => audit::run_audit(&audit_target, settings).await,
+            false => None,
+        }
+    };
+    let (result, audit) = tokio::join!(check(&mut facts, settings, deadline), audit);
+    if let Err(error) = result {
+        facts.stopped = Some(Stop::from(error));
+    }
+    facts.audit = audit;
+    if let Some(tls) = &facts.tls {
+        facts.certificates = cert::parse_chain(&tls.chain, facts.started_unix);
+        if let Some(name) = tls
+            .verification
+            .as_ref()
+            .and_then(|v| ServerName::try_from(v.name.as_str()).ok())
+        {
+            let now = facts.started();
+            let primary = tls
+                .verification
+                .as_ref()
+                .map(|v| (v.trust_store.base, v.trusted));
+            facts.trust_by_store = settings.compare.judge(&tls.chain, &name, now, primary);
+            let unknown_issuer = tls
+                .verification
+                .as_ref()
+                .is_some_and(|v| v.error == Some(VerifyError::UnknownIssuer));
+            if settings.fetch_missing && unknown_issuer {
+                let chain = tls.chain.clone();
+                facts.fetched_issuer =
+                    fetch_missing_issuer(&facts, &chain, settings, &name, now, deadline).await;
+            }
+        }
+        facts.client_certificate_requested = tls
+            .client_cert_request
+            .as_ref()
+            .map(|names| names.iter().map(|dn| cert::dn_text(dn)).collect());
+    }
+    // The check's own time; the probe reports its time separately.
+    facts.duration_ms = started.elapsed().as_millis() as u64;
+    if let Some(options) = &settings.probe {
+        facts.probe = Box::pin(probe_checked_target(&facts, settings, options.clone())).await;
+        adopt_legacy_chain(&mut facts, settings);
+    }
+    facts
+}
+
+/// A server that speaks only TLS 1.1 or older never gets as far as its
+/// certificate with rustls; the probe reads it from the old handshake. This
+/// verifies that chain like any other, so the report says what is wrong with it
+/// too (the handshake failure and `tls.legacy_only` stay).
+fn adopt_legacy_chain(facts: &mut CheckFacts, settings: &CheckSettings) {
+    let now = facts.started();
+    let Some(probe) = &facts.probe else { return };
+    let Some(tls) = facts.tls.as_mut() else {
+        return;
+    };
+    if !tls.chain.is_empty() || probe.legacy_chain.is_empty() {
+        return;
+    }
+    let Ok(name) = server_name(&facts.target, settings) else {
+        return;
+    };
+    let chain = probe.legacy_chain.clone();
+    let outcome = settings.tls.trust().verify(&chain, &name, now);
+    tls.verification = Some(Verification {
+        trust_store: settings.tls.trust().description.clone(),
+        name: super::tls::server_name_text(&name),
+        trusted: outcome.is_ok(),
+        error: outcome.err(),
+    });
+    let primary = tls
+        .verification
+        .as_ref()
+        .map(|v| (v.trust_store.base, v.trusted));
+    tls.chain = chain;
+    facts.certificates = probe.legacy_certificates.clone();
+    facts.trust_by_store = settings.compare.judge(&tls.chain, &name, now, primary);
+}
+
+/// Fetches the issuer the chain lacks, if its AIA names one, and re-verifies.
+async fn fetch_missing_issuer(
+    facts: &CheckFacts,
+    chain: &[CertificateDer<'static>],
+    settings: &CheckSettings,
+    name: &ServerName<'_>,
+    now: UnixTime,
+    deadline: Instant,
+) -> Option<FetchedIssuer> {
+    let missing = chain::analyse(&facts.certificates).top_issuer_missing?;
+    let url = missing.ca_issuers_urls.first()?.clone();
+    Some(match fetch::fetch_certificate(&url, deadline).await {
+        Ok(der) => {
+            let mut completed = chain.to_vec();
+            completed.push(der.clone());
+            let position = completed.len() - 1;
+            let mut certificate = cert::parse_chain(&completed[position..], facts.started_unix);
+            if let Some(c) = certificate.first_mut() {
+                c.position = position;
+            }
+            FetchedIssuer {
+                url,
+                certificate: certificate.into_iter().next(),
+                completes_chain: Some(settings.tls.trust().verify(&completed, name, now).is_ok()),
+                error: None,
+            }
+        }
+        Err(e) => FetchedIssuer {
+            url,
+            certificate: None,
+            completes_chain: None,
+            error: Some(e.to_string()),
+        },
+    })
+}
+
+async fn check(
+    facts: &mut CheckFacts,
+    settings: &CheckSettings,
+    deadline: Instant,
+) -> Result<(), CheckError> {
+    if facts.addresses.is_empty() {
+        facts.addresses = resolve(&facts.target, settings, deadline).await?;
+    }
+    let (tcp, address) = connect(&facts.addresses, deadline).await?;
+    facts.connected_to = Some(address);
+    let name = server_name(&facts.target, settings)?;
+    let ehlo_name = settings
+        .ehlo_name
+        .clone()
+        .unwrap_or_else(|| address_literal(tcp.local_addr().ok()));
+    let mut dialogue = protocol::dialogue_for(facts.target.protocol, facts.target.mode, &ehlo_name);
+    let end = Deadlines {
+        end: deadline,
+        greeting: None,
+    };
+
+    let plain = match facts.target.mode {
+        TlsMode::Implicit => tcp,
+        TlsMode::Starttls => {
+            // Give the greeting half the time; silence may mean the port wants TLS.
+            let now = Instant::now();
+            let greeting = now + (deadline.saturating_duration_since(now) / 2);
+            let result = starttls_dialogue(
+                tcp,
+                dialogue.as_mut(),
+                &mut facts.transcript,
+                Deadlines {
+                    greeting: Some(greeting),
+                    ..end
+                },
+            )
+            .await;
+            facts.dialogue = dialogue.facts().clone();
+            let (tcp, leftover) = match result {
+                Ok(ready) => ready,
+                Err(CheckError::NoGreeting) => {
+                    return Err(probe_implicit_tls(facts, settings, name, address, deadline).await)
+                }
+                Err(e) => return Err(e),
+            };
+            if !leftover.is_empty() {
+                facts.unexpected_plaintext = Some(String::from_utf8_lossy(&leftover).into_owned());
+            }
+            tcp
+        }
+    };
+
+    let (tls_stream, tls_facts) = settings.tls.handshake(plain, name, deadline).await;
+    facts.tls = Some(tls_facts);
+    let tls_stream = tls_stream.map_err(CheckError::Handshake)?;
+    dialogue.on_tls_established();
+    let mut reader = LineReader::new(tls_stream);
+    let result = session::drive(
+        &mut reader,
+        dialogue.as_mut(),
+        &mut facts.transcript,
+        true,
+        end,
+    )
+    .await;
+    facts.dialogue = dialogue.facts().clone();
+    result?;
+    close_politely(reader.get_mut(), deadline).await;
+    Ok(())
+}
+
+/// Runs the plaintext dialogue up to the server's STARTTLS go-ahead. Returns the
+/// stream positioned for the ClientHello and any bytes the server sent after
+/// its go-ahead (which must be none).
+async fn starttls_dialogue(
+    tcp: TcpStream,
+    dialogue: &mut dyn Dialogue,
+    transcript: &mut Transcript,
+    deadlines: Deadlines,
+) -> Result<(TcpStream, Vec<u8>), CheckError> {
+    let mut reader = LineReader::new(tcp);
+    match session::drive(&mut reader, dialogue, transcript, false, deadlines).await? {
+        Pause::StartTls => Ok(reader.into_parts()),
+        // Every dialogue asks for STARTTLS or fails; ending quietly
+        // without TLS must never pass for a secure connection.
+        Pause::Done => Err(CheckError::Internal {
+            detail: "the dialogue ended without STARTTLS".to_owned(),
+        }),
+    }
+}
+
+/// A fresh connection to `address`, positioned where the ClientHello goes: for
+/// STARTTLS targets, after the mail dialogue up to the go-ahead. For callers that
+/// need many connections to a server already checked, such as the TLS probe.
+#[derive(Debug)]
+pub struct TlsReady {
+    pub stream: TcpStream,
+    /// What was said before TLS.
+    pub transcript: Transcript,
+    /// Bytes the server sent after its STARTTLS go-ahead (discarded; should be none).
+    pub leftover: Vec<u8>,
+}
+
+/// Connects to `address` for `target` and, for STARTTLS, drives the dialogue up
+/// to the go-ahead, all by `deadline`.
+pub async fn open_tls_ready_stream(
+    target: &Target,
+    settings: &CheckSettings,
+    address: SocketAddr,
+    deadline: Instant,
+) -> Result<TlsReady, CheckError> {
+    let (tcp, _) = connect(&[address], deadline).await?;
+    let mut transcript = Transcript::default();
+    match target.mode {
+        TlsMode::Implicit => Ok(TlsReady {
+            stream: tcp,
+            transcript,
+            leftover: Vec::new(),
+        }),
+        TlsMode::Starttls => {
+            let ehlo_name = settings
+                .ehlo_name
+                .clone()
+                .unwrap_or_else(|| address_literal(tcp.local_addr().ok()));
+            let mut dialogue = protocol::dialogue_for(target.protocol, target.mode, &ehlo_name);
+            let deadlines = Deadlines {
+                end: deadline,
+                greeting: None,
+            };
+            let (stream, leftover) =
+                starttls_dialogue(tcp, dialogue.as_mut(), &mut transcript, deadlines).await?;
+            Ok(TlsReady {
+                stream,
+                transcript,
+                leftover,
+            })
+        }
+    }
+}
+
+/// After a silent greeting on a STARTTLS port: is it really an implicit-TLS port?
+/// Returns the error that ends the check either way.
+async fn probe_implicit_tls(
+    facts: &mut CheckFacts,
+    settings: &CheckSettings,
+    name: ServerName<'static>,
+    address: SocketAddr,
+    deadline: Instant,
+) -> CheckError {
+    let Ok(Ok(tcp)) = timeout_at(deadline, TcpStream::connect(address)).await else {
+        return CheckError::NoGreeting;
+    };
+    let (stream, tls) = settings.tls.handshake(tcp, name, deadline).await;
+    match stream {
+        Ok(mut stream) => {
+            facts.tls = Some(tls);
+            close_politely(&mut stream, deadline).await;
+            CheckError::TlsOnPlaintextPort
+        }
+        Err(_) => CheckError::NoGreeting,
+    }
+}
+
+/// Sends close_notify / FIN without waiting for the server. The dialogue already
+/// sent its QUIT/LOGOUT.
+pub(crate) async fn close_politely<S: AsyncRead + AsyncWrite + Unpin>(
+    stream: &mut S,
+    deadline: Instant,
+) {
+    let soon = (Instant::now() + Duration::from_millis(100)).min(deadline);
+    let _ = timeout_at(soon, stream.shutdown()).await;
+}

@@ -1,0 +1,47 @@
+//! Gathering: the only code that opens connections.
+//!
+//! Resolve and connect ([`net`]), drive a sans-I/O dialogue over a line reader
+//! ([`session`], [`lines`]), run the one rustls session layer ([`tls`]), send
+//! hand-built ClientHellos where rustls cannot go ([`probe`], over the mail
+//! [`connector`]), run the audit's exchanges ([`audit`]) and the AIA fetch
+//! ([`fetch`]). [`check`] puts one target's facts together, all of them, in one
+//! place; judging them is `diagnose`'s job.
+
+pub mod audit;
+pub mod check;
+pub mod connector;
+pub mod fetch;
+pub mod lines;
+pub mod net;
+pub mod probe;
+pub mod session;
+pub mod tls;
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::time::Duration;
+
+pub use check::{run_check, run_check_at};
+
+/// How to check; the same for every target of a run.
+#[derive(Debug, Clone)]
+pub struct CheckSettings {
+    pub tls: tls::TlsClient,
+    /// The whole check, from DNS to the last byte.
+    pub timeout: Duration,
+    /// Name to send with EHLO; `None` uses the address literal of our end of the
+    /// connection, which every server accepts as syntactically valid (RFC 5321 4.1.3).
+    pub ehlo_name: Option<String>,
+    /// Name to send as SNI and to verify the certificate against, instead of the host.
+    pub server_name: Option<String>,
+    /// The stores the chain is also judged by, side by side.
+    pub compare: tls::trust::TrustComparison,
+    /// Download a missing intermediate from the leaf's AIA URL to confirm the diagnosis.
+    pub fetch_missing: bool,
+    /// Names answered without DNS (`--resolve`), lowercase.
+    pub resolve: HashMap<String, Vec<IpAddr>>,
+    /// Also run the active audit of the plaintext phase (`--audit`).
+    pub audit: bool,
+    /// Also probe versions, suites and groups after the check (`--probe`).
+    pub probe: Option<probe::ProbeOptions>,
+}
