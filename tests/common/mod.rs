@@ -85,19 +85,79 @@ pub fn codes(report: &Value) -> Vec<String> {
 }
 
 /// Runs `mailtls ARGS`. The generous hard timeout only turns a hang into a failure.
+///
+/// Every JSON or NDJSON report a `check` produces is also judged again by
+/// `mailtls explain` from its saved facts, which must give the same findings,
+/// verdicts, headlines and exit code: what is judged is what is serialized.
 pub fn mailtls(args: &[&str]) -> Run {
-    let output = Command::cargo_bin("mailtls")
-        .expect("binary")
+    let run = mailtls_with_input(args, None);
+    let machine_format = args
+        .windows(2)
+        .any(|w| matches!(w[0], "-f" | "--format") && matches!(w[1], "json" | "ndjson"));
+    if args.first() == Some(&"check") && machine_format && !run.stdout.trim().is_empty() {
+        assert_rejudged_alike(args, &run);
+    }
+    run
+}
+
+/// Runs `mailtls ARGS` with `input` on standard input.
+pub fn mailtls_with_input(args: &[&str], input: Option<&str>) -> Run {
+    let mut command = Command::cargo_bin("mailtls").expect("binary");
+    command
         .args(args)
         .env("NO_COLOR", "1")
-        .timeout(Duration::from_secs(60))
-        .output()
-        .expect("run mailtls");
+        .timeout(Duration::from_secs(60));
+    if let Some(input) = input {
+        command.write_stdin(input);
+    }
+    let output = command.output().expect("run mailtls");
     Run {
         code: output.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
     }
+}
+
+/// The judgement of each report: what `explain` must reproduce.
+fn judgements(stdout: &str) -> Vec<Value> {
+    let reports: Vec<Value> = match serde_json::from_str::<Value>(stdout) {
+        Ok(document) => document["reports"].as_array().cloned().unwrap_or_default(),
+        Err(_) => stdout
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| serde_json::from_str(l).expect("an NDJSON line"))
+            .collect(),
+    };
+    reports
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "input": r["input"],
+                "verdict": r["verdict"],
+                "headline": r["headline"],
+                "findings": r["findings"],
+            })
+        })
+        .collect()
+}
+
+/// `mailtls explain` on the saved output, with the same thresholds and format.
+fn assert_rejudged_alike(args: &[&str], run: &Run) {
+    let takes_value = ["--warn-days", "--crit-days", "--fail-on", "-f", "--format"];
+    let mut again = vec!["explain", "-", "--quiet"];
+    for (i, arg) in args.iter().enumerate() {
+        if takes_value.contains(arg) {
+            again.extend([*arg, args.get(i + 1).copied().unwrap_or_default()]);
+        }
+    }
+    let rejudged = mailtls_with_input(&again, Some(&run.stdout));
+    assert_eq!(
+        judgements(&rejudged.stdout),
+        judgements(&run.stdout),
+        "explain judged the saved facts differently (stderr: {})",
+        rejudged.stderr
+    );
+    assert_eq!(rejudged.code, run.code, "explain's exit code");
 }
 
 /// `mailtls check URL --sni mail.test --ca-file ROOT -f json --timeout T EXTRA...`,
