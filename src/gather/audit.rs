@@ -15,14 +15,15 @@ use tokio::net::TcpStream;
 use tokio::time::{timeout_at, Instant};
 
 use super::lines::LineReader;
+use super::ready::{close_politely, dialogue_for};
 use super::session::{self, Deadlines, Pause};
-use super::{check, net, CheckSettings};
+use super::{net, CheckSettings};
 use crate::facts::audit::{AuditFacts, AuditTest};
 use crate::facts::dialogue::{DialogueFacts, Transcript};
 use crate::facts::protocol::{Protocol, TlsMode};
 use crate::facts::stop::{CheckError, DialogueError, Phase};
 use crate::facts::target::Target;
-use crate::protocol::{self, Action, Dialogue};
+use crate::protocol::{Action, Dialogue};
 
 /// How long to wait, inside TLS and before sending anything, for an answer to
 /// the injected command. A correct server says nothing until the client speaks.
@@ -118,12 +119,8 @@ async fn injection_exchange(
     deadline: Instant,
 ) -> Result<AuditTest, CheckError> {
     let name = net::server_name(target, settings)?;
-    let ehlo = settings
-        .ehlo_name
-        .clone()
-        .unwrap_or_else(|| net::address_literal(tcp.local_addr().ok()));
     let mut dialogue = Injecting {
-        inner: protocol::dialogue_for(target.protocol, target.mode, &ehlo),
+        inner: dialogue_for(target, settings, &tcp),
         injected: injected_command(target.protocol),
         done: false,
     };
@@ -210,7 +207,7 @@ async fn injection_exchange(
         },
         Ok(Err(e)) => AuditTest::inconclusive(format!("the connection ended inside TLS: {e}")),
     };
-    check::close_politely(reader.get_mut(), deadline).await;
+    close_politely(reader.get_mut(), deadline).await;
     Ok(probe)
 }
 
@@ -269,7 +266,7 @@ mod tests {
     #[test]
     fn injection_rides_in_the_same_write_as_starttls() {
         let mut d = Injecting {
-            inner: protocol::dialogue_for(Protocol::Smtp, TlsMode::Starttls, "[127.0.0.1]"),
+            inner: crate::protocol::dialogue_for(Protocol::Smtp, TlsMode::Starttls, "[127.0.0.1]"),
             injected: injected_command(Protocol::Smtp),
             done: false,
         };

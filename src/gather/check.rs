@@ -6,26 +6,23 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::{timeout_at, Instant};
 
 use super::connector::probe_checked_target;
 use super::lines::LineReader;
-use super::net::{address_literal, connect, resolve, server_name};
-use super::session::{self, Deadlines, Pause};
+use super::net::{connect, resolve, server_name};
+use super::ready::{close_politely, dialogue_for, starttls_dialogue};
+use super::session::{self, Deadlines};
 use super::{audit, fetch, CheckSettings};
 use crate::facts::chain;
-use crate::facts::dialogue::Transcript;
 use crate::facts::protocol::TlsMode;
 use crate::facts::stop::{CheckError, Stop};
 use crate::facts::target::Target;
 use crate::facts::tls::{Verification, VerifyError};
 use crate::facts::{cert, CheckFacts, FetchedIssuer};
-use crate::protocol::{self, Dialogue};
 
 /// Checks one target. Never panics on server input, never runs past `settings.timeout`.
 pub async fn run_check(target: Target, settings: &Arc<CheckSettings>) -> CheckFacts {
@@ -175,11 +172,7 @@ async fn check(
     let (tcp, address) = connect(&facts.addresses, deadline).await?;
     facts.connected_to = Some(address);
     let name = server_name(&facts.target, settings)?;
-    let ehlo_name = settings
-        .ehlo_name
-        .clone()
-        .unwrap_or_else(|| address_literal(tcp.local_addr().ok()));
-    let mut dialogue = protocol::dialogue_for(facts.target.protocol, facts.target.mode, &ehlo_name);
+    let mut dialogue = dialogue_for(&facts.target, settings, &tcp);
     let end = Deadlines {
         end: deadline,
         greeting: None,
@@ -235,75 +228,6 @@ async fn check(
     Ok(())
 }
 
-/// Runs the plaintext dialogue up to the server's STARTTLS go-ahead. Returns the
-/// stream positioned for the ClientHello and any bytes the server sent after
-/// its go-ahead (which must be none).
-async fn starttls_dialogue(
-    tcp: TcpStream,
-    dialogue: &mut dyn Dialogue,
-    transcript: &mut Transcript,
-    deadlines: Deadlines,
-) -> Result<(TcpStream, Vec<u8>), CheckError> {
-    let mut reader = LineReader::new(tcp);
-    match session::drive(&mut reader, dialogue, transcript, false, deadlines).await? {
-        Pause::StartTls => Ok(reader.into_parts()),
-        // Every dialogue asks for STARTTLS or fails; ending quietly
-        // without TLS must never pass for a secure connection.
-        Pause::Done => Err(CheckError::Internal {
-            detail: "the dialogue ended without STARTTLS".to_owned(),
-        }),
-    }
-}
-
-/// A fresh connection to `address`, positioned where the ClientHello goes: for
-/// STARTTLS targets, after the mail dialogue up to the go-ahead. For callers that
-/// need many connections to a server already checked, such as the TLS probe.
-#[derive(Debug)]
-pub struct TlsReady {
-    pub stream: TcpStream,
-    /// What was said before TLS.
-    pub transcript: Transcript,
-    /// Bytes the server sent after its STARTTLS go-ahead (discarded; should be none).
-    pub leftover: Vec<u8>,
-}
-
-/// Connects to `address` for `target` and, for STARTTLS, drives the dialogue up
-/// to the go-ahead, all by `deadline`.
-pub async fn open_tls_ready_stream(
-    target: &Target,
-    settings: &CheckSettings,
-    address: SocketAddr,
-    deadline: Instant,
-) -> Result<TlsReady, CheckError> {
-    let (tcp, _) = connect(&[address], deadline).await?;
-    let mut transcript = Transcript::default();
-    match target.mode {
-        TlsMode::Implicit => Ok(TlsReady {
-            stream: tcp,
-            transcript,
-            leftover: Vec::new(),
-        }),
-        TlsMode::Starttls => {
-            let ehlo_name = settings
-                .ehlo_name
-                .clone()
-                .unwrap_or_else(|| address_literal(tcp.local_addr().ok()));
-            let mut dialogue = protocol::dialogue_for(target.protocol, target.mode, &ehlo_name);
-            let deadlines = Deadlines {
-                end: deadline,
-                greeting: None,
-            };
-            let (stream, leftover) =
-                starttls_dialogue(tcp, dialogue.as_mut(), &mut transcript, deadlines).await?;
-            Ok(TlsReady {
-                stream,
-                transcript,
-                leftover,
-            })
-        }
-    }
-}
-
 /// After a silent greeting on a STARTTLS port: is it really an implicit-TLS port?
 /// Returns the error that ends the check either way.
 async fn probe_implicit_tls(
@@ -325,14 +249,4 @@ async fn probe_implicit_tls(
         }
         Err(_) => CheckError::NoGreeting,
     }
-}
-
-/// Sends close_notify / FIN without waiting for the server. The dialogue already
-/// sent its QUIT/LOGOUT.
-pub(crate) async fn close_politely<S: AsyncRead + AsyncWrite + Unpin>(
-    stream: &mut S,
-    deadline: Instant,
-) {
-    let soon = (Instant::now() + Duration::from_millis(100)).min(deadline);
-    let _ = timeout_at(soon, stream.shutdown()).await;
 }

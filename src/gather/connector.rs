@@ -6,9 +6,9 @@ use std::sync::Arc;
 use tokio::net::TcpStream;
 use tokio::time::Instant;
 
-use super::check::open_tls_ready_stream;
 use super::net::sni_for;
 use super::probe::{probe, Connector, ProbeOptions};
+use super::ready::open_tls_ready_stream;
 use super::CheckSettings;
 use crate::facts::probe::ProbeFacts;
 use crate::facts::stop::CheckError;

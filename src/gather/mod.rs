@@ -14,6 +14,7 @@ pub mod fetch;
 pub mod lines;
 pub mod net;
 pub mod probe;
+pub mod ready;
 pub mod session;
 pub mod tls;
 

@@ -102,13 +102,9 @@ pub(crate) fn address_literal(local: Option<SocketAddr>) -> String {
 
 /// The SNI a check of `target` sends, if any.
 pub fn sni_for(target: &Target, settings: &CheckSettings) -> Option<String> {
-    if !settings.tls.sends_sni() {
-        return None;
-    }
-    match (&settings.server_name, &target.host) {
-        (Some(name), _) => Some(name.clone()),
-        (None, Host::Name(name)) => Some(name.clone()),
-        (None, Host::Ip(_)) => None,
+    match server_name(target, settings) {
+        Ok(ServerName::DnsName(name)) if settings.tls.sends_sni() => Some(name.as_ref().to_owned()),
+        _ => None,
     }
 }
 
