@@ -10,6 +10,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::engine::{self, Outcome};
 use crate::facts::protocol::TlsMode;
 use crate::facts::target::Target;
+use crate::output::pem::Listing;
 use crate::output::{self, Format};
 use crate::plan::{
     CertsPlan, CheckPlan, Color, ConnectPlan, ExplainPlan, Judgement, Plan, PlanError,
@@ -341,42 +342,28 @@ fn write_chain_files(dir: &Path, reports: &[Report]) -> Result<String, AppError>
         source: e,
     })?;
     let mut summary = String::new();
-    for report in reports {
-        let Some(facts) = &report.facts else {
-            summary.push_str(&format!("{}: {}\n", report.input, report.headline));
-            continue;
-        };
-        let target = &facts.target;
-        // IPv6 colons and other odd characters do not belong in file names.
-        let host: String = target
-            .host
-            .to_string()
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
-                    c
-                } else {
-                    '_'
+    for listing in output::pem::listings(reports) {
+        match listing {
+            Listing::NotATarget { input, headline } => {
+                summary.push_str(&format!("{input}: {headline}\n"));
+            }
+            Listing::NoCertificates { server, why } => {
+                summary.push_str(&format!("{server}: no certificates: {why}\n"));
+            }
+            Listing::Chain {
+                file_stem,
+                certificates,
+                ..
+            } => {
+                for (i, (pem, subject)) in certificates.into_iter().enumerate() {
+                    let path = dir.join(format!("{file_stem}-{i}.pem"));
+                    std::fs::write(&path, pem).map_err(|e| AppError::Write {
+                        path: path.clone(),
+                        source: e,
+                    })?;
+                    summary.push_str(&format!("{}  {subject}\n", path.display()));
                 }
-            })
-            .collect();
-        let chain = facts.tls.as_ref().map_or(&[][..], |t| &t.chain[..]);
-        if chain.is_empty() {
-            let why = output::pem::no_chain_reason(facts);
-            summary.push_str(&format!(
-                "{}:{}: no certificates: {why}\n",
-                target.host, target.port
-            ));
-        }
-        for (i, der) in chain.iter().enumerate() {
-            let path = dir.join(format!("{host}_{}-{i}.pem", target.port));
-            let pem = output::pem::certificate_pem(der, facts.certificates.get(i), i);
-            std::fs::write(&path, pem).map_err(|e| AppError::Write {
-                path: path.clone(),
-                source: e,
-            })?;
-            let subject = facts.certificates.get(i).map_or("", |c| c.subject.as_str());
-            summary.push_str(&format!("{}  {subject}\n", path.display()));
+            }
         }
     }
     Ok(summary)

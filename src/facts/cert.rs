@@ -60,6 +60,32 @@ pub struct CertFacts {
     pub parse_error: Option<String>,
 }
 
+/// Where a certificate stands in its validity period at a moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Validity {
+    NotYetValid,
+    Expired { days_ago: i64 },
+    Valid { days_left: i64 },
+}
+
+impl CertFacts {
+    /// Its validity at `now` (Unix seconds); the day counts are those of the
+    /// check (`days_left`), which ran at `now`.
+    pub fn validity(&self, now: i64) -> Validity {
+        if self.not_before_unix > now {
+            Validity::NotYetValid
+        } else if self.days_left < 0 {
+            Validity::Expired {
+                days_ago: -self.days_left,
+            }
+        } else {
+            Validity::Valid {
+                days_left: self.days_left,
+            }
+        }
+    }
+}
+
 /// Parses every certificate of a chain; `now` is Unix seconds.
 pub fn parse_chain(chain: &[CertificateDer<'_>], now: i64) -> Vec<CertFacts> {
     chain

@@ -295,14 +295,6 @@ pub fn explicit_scheme(protocol: Protocol, mode: TlsMode) -> String {
     }
 }
 
-/// The scheme names, for error messages.
-pub fn scheme_names() -> Vec<&'static str> {
-    PROTOCOLS
-        .iter()
-        .flat_map(|p| p.schemes.iter().map(|s| s.name))
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

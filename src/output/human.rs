@@ -5,12 +5,12 @@ use std::fmt::Write;
 use anstyle::{AnsiColor, Style};
 
 use crate::diagnose::{Finding, Severity};
-use crate::facts::cert::{date_only, short_name, CertFacts};
+use crate::facts::cert::{date_only, short_name, CertFacts, Validity};
 use crate::facts::dialogue::Side;
 use crate::facts::probe::{Acceptance, ProbeFacts};
-use crate::facts::tls::StoreKind;
+use crate::facts::tls::{StoreKind, StoreVerdict, TlsFacts};
 use crate::facts::CheckFacts;
-use crate::report::{Document, Report, Summary};
+use crate::report::{Report, Summary};
 
 use super::{verdict_word, HumanOptions};
 
@@ -36,21 +36,6 @@ fn severity_mark(severity: Severity) -> &'static str {
         Severity::Critical => "✗",
         Severity::Unknown => "?",
     }
-}
-
-pub fn render_human(document: &Document, options: HumanOptions) -> String {
-    let mut out = String::new();
-    for (i, report) in document.reports.iter().enumerate() {
-        if i > 0 {
-            out.push('\n');
-        }
-        out.push_str(&render_report(report, options));
-    }
-    if document.reports.len() > 1 {
-        out.push('\n');
-        out.push_str(&render_summary(&document.summary));
-    }
-    out
 }
 
 /// The closing lines of a batch: counts by verdict and the slowest targets.
@@ -98,16 +83,8 @@ pub fn render_report(report: &Report, options: HumanOptions) -> String {
         verdict_word(report.verdict),
     );
     let _ = writeln!(out, "  {}", report.headline);
-    // The helpdesk's third sentence: what to change, from the finding that decides the verdict.
-    if !matches!(report.verdict, Severity::Ok | Severity::Info) {
-        if let Some(fix) = report
-            .findings
-            .iter()
-            .find(|f| f.severity == report.verdict)
-            .and_then(|f| f.fix.as_ref())
-        {
-            let _ = writeln!(out, "  {BOLD}What to do:{BOLD:#} {fix}");
-        }
+    if let Some(fix) = report.what_to_do() {
+        let _ = writeln!(out, "  {BOLD}What to do:{BOLD:#} {fix}");
     }
     out.push('\n');
     for finding in &report.findings {
@@ -142,21 +119,10 @@ fn label(out: &mut String, name: &str, value: &str) {
     let _ = writeln!(out, "  {BOLD}{name:<LABEL_WIDTH$}{BOLD:#}{value}");
 }
 
+/// The facts under the findings: connection, greeting, TLS, trust,
+/// certificates, capabilities, probe.
 fn render_details(out: &mut String, facts: &CheckFacts) {
-    let connection = match facts.connected_to {
-        Some(address) => format!("{address}, checked in {} ms", facts.duration_ms),
-        None if facts.addresses.is_empty() => "not connected".to_owned(),
-        None => format!(
-            "not connected (tried {})",
-            facts
-                .addresses
-                .iter()
-                .map(|a| a.to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-    };
-    label(out, "Connection", &connection);
+    label(out, "Connection", &connection_text(facts));
     if let Some(stop) = &facts.stopped {
         label(out, "Stopped", &stop.message);
     }
@@ -164,72 +130,14 @@ fn render_details(out: &mut String, facts: &CheckFacts) {
         label(out, "Greeting", greeting);
     }
     if let Some(tls) = &facts.tls {
-        let mut parts = Vec::new();
-        parts.extend(tls.version.clone());
-        parts.extend(tls.cipher_suite.clone());
-        if let Some(kx) = &tls.key_exchange {
-            parts.push(if kx.post_quantum {
-                format!("{} (post-quantum hybrid)", kx.group)
-            } else {
-                kx.group.clone()
-            });
-        }
-        if let Some(ms) = tls.handshake_ms {
-            parts.push(format!("handshake {ms} ms"));
-        }
-        let sni = tls.sni.as_deref().unwrap_or("(none sent)");
-        if parts.is_empty() {
-            // The handshake never completed: there is nothing negotiated to show.
-            label(out, "TLS", &format!("no session · SNI {sni}"));
-        } else {
-            label(out, "TLS", &parts.join(" · "));
-        }
-        let mut extras = vec![format!("SNI {sni}")];
-        extras.push(format!("ALPN {}", tls.alpn.as_deref().unwrap_or("none")));
-        extras.push(format!(
-            "OCSP {}",
-            if tls.ocsp_stapled {
-                "stapled"
-            } else {
-                "not stapled"
-            }
-        ));
-        if !parts.is_empty() {
-            label(out, "", &extras.join(" · "));
-        }
-        if let Some(v) = &tls.verification {
-            let outcome = if v.trusted {
-                "trusted".to_owned()
-            } else {
-                "NOT trusted".to_owned()
-            };
-            label(
-                out,
-                "Trust",
-                &format!("{outcome} for {} by {}", v.name, v.trust_store.label()),
-            );
-        }
+        render_tls(out, tls);
     }
     if !facts.trust_by_store.is_empty() {
-        let stores = facts
-            .trust_by_store
-            .iter()
-            .map(|v| {
-                let store = match v.store {
-                    StoreKind::Mozilla => "Mozilla",
-                    StoreKind::System => "this machine",
-                    StoreKind::CaFiles => "CA files",
-                };
-                let answer = match v.trusted {
-                    Some(true) => "yes",
-                    Some(false) => "no",
-                    None => "unavailable",
-                };
-                format!("{store}: {answer}")
-            })
-            .collect::<Vec<_>>()
-            .join(" · ");
-        label(out, "", &format!("by store: {stores}"));
+        label(
+            out,
+            "",
+            &format!("by store: {}", by_store_text(&facts.trust_by_store)),
+        );
     }
     if !facts.certificates.is_empty() {
         label(
@@ -250,6 +158,78 @@ fn render_details(out: &mut String, facts: &CheckFacts) {
     if let Some(probe) = &facts.probe {
         render_probe(out, probe, facts.started_unix);
     }
+}
+
+fn connection_text(facts: &CheckFacts) -> String {
+    match facts.connected_to {
+        Some(address) => format!("{address}, checked in {} ms", facts.duration_ms),
+        None if facts.addresses.is_empty() => "not connected".to_owned(),
+        None => {
+            let tried: Vec<String> = facts.addresses.iter().map(|a| a.to_string()).collect();
+            format!("not connected (tried {})", tried.join(", "))
+        }
+    }
+}
+
+/// What was negotiated, SNI, ALPN, OCSP, and the handshake's own trust verdict.
+fn render_tls(out: &mut String, tls: &TlsFacts) {
+    let mut parts = Vec::new();
+    parts.extend(tls.version.clone());
+    parts.extend(tls.cipher_suite.clone());
+    if let Some(kx) = &tls.key_exchange {
+        parts.push(match kx.post_quantum {
+            true => format!("{} (post-quantum hybrid)", kx.group),
+            false => kx.group.clone(),
+        });
+    }
+    if let Some(ms) = tls.handshake_ms {
+        parts.push(format!("handshake {ms} ms"));
+    }
+    let sni = tls.sni.as_deref().unwrap_or("(none sent)");
+    if parts.is_empty() {
+        // The handshake never completed: there is nothing negotiated to show.
+        label(out, "TLS", &format!("no session · SNI {sni}"));
+    } else {
+        label(out, "TLS", &parts.join(" · "));
+        let ocsp = match tls.ocsp_stapled {
+            true => "stapled",
+            false => "not stapled",
+        };
+        let alpn = tls.alpn.as_deref().unwrap_or("none");
+        label(out, "", &format!("SNI {sni} · ALPN {alpn} · OCSP {ocsp}"));
+    }
+    if let Some(v) = &tls.verification {
+        let outcome = match v.trusted {
+            true => "trusted",
+            false => "NOT trusted",
+        };
+        let store = v.trust_store.label();
+        label(
+            out,
+            "Trust",
+            &format!("{outcome} for {} by {store}", v.name),
+        );
+    }
+}
+
+fn by_store_text(verdicts: &[StoreVerdict]) -> String {
+    let each: Vec<String> = verdicts
+        .iter()
+        .map(|v| {
+            let store = match v.store {
+                StoreKind::Mozilla => "Mozilla",
+                StoreKind::System => "this machine",
+                StoreKind::CaFiles => "CA files",
+            };
+            let answer = match v.trusted {
+                Some(true) => "yes",
+                Some(false) => "no",
+                None => "unavailable",
+            };
+            format!("{store}: {answer}")
+        })
+        .collect();
+    each.join(" · ")
 }
 
 /// The probe as a compact table: one line per version.
@@ -323,20 +303,20 @@ fn render_cert(out: &mut String, cert: &CertFacts, now: i64) {
         let _ = writeln!(out, "{indent}   SHA-256 {}", cert.sha256);
         return;
     }
-    let validity = if cert.not_before_unix > now {
-        format!("NOT VALID until {}", date_only(&cert.not_before))
-    } else if cert.days_left < 0 {
-        format!(
-            "EXPIRED {} ({} days ago)",
-            date_only(&cert.not_after),
-            -cert.days_left
-        )
-    } else {
-        format!(
-            "valid until {} ({} days)",
-            date_only(&cert.not_after),
-            cert.days_left
-        )
+    let validity = match cert.validity(now) {
+        Validity::NotYetValid => format!("NOT VALID until {}", date_only(&cert.not_before)),
+        Validity::Expired { days_ago } => {
+            format!(
+                "EXPIRED {} ({days_ago} days ago)",
+                date_only(&cert.not_after)
+            )
+        }
+        Validity::Valid { days_left } => {
+            format!(
+                "valid until {} ({days_left} days)",
+                date_only(&cert.not_after)
+            )
+        }
     };
     let kind = match (cert.is_ca, cert.self_issued) {
         (true, true) => ", root CA",

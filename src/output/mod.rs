@@ -5,7 +5,7 @@ mod nagios;
 pub mod pem;
 mod scan;
 
-pub use human::{render_human, render_report, render_summary};
+pub use human::{render_report, render_summary};
 pub use nagios::render_nagios;
 pub use scan::render_scan;
 

@@ -35,45 +35,104 @@ pub fn certificate_pem(der: &[u8], facts: Option<&CertFacts>, index: usize) -> S
     out
 }
 
-/// Why a check has no chain to show, in words.
-pub fn no_chain_reason(facts: &crate::facts::CheckFacts) -> &str {
-    facts
-        .stopped
-        .as_ref()
-        .map_or("the server sent no certificate", |s| s.message.as_str())
+/// What `certs` shows of one report.
+#[derive(Debug)]
+pub enum Listing<'a> {
+    /// An input that is not a target: its headline says why.
+    NotATarget { input: &'a str, headline: &'a str },
+    /// A server that sent no chain, and why.
+    NoCertificates { server: String, why: &'a str },
+    /// The chain as sent, in order.
+    Chain {
+        /// `host:port (IMAP with SSL/TLS) sent N certificate(s), in this order:`
+        heading: String,
+        /// A file-name stem for `--out`: the host with odd characters replaced, and the port.
+        file_stem: String,
+        /// Each certificate as PEM with its comment lines, and its subject.
+        certificates: Vec<(String, &'a str)>,
+    },
+}
+
+/// The listing of every report, in order: one source for the printed chains
+/// and for the files of `--out`.
+pub fn listings(reports: &[Report]) -> Vec<Listing<'_>> {
+    reports.iter().map(listing).collect()
+}
+
+fn listing(report: &Report) -> Listing<'_> {
+    let Some(facts) = &report.facts else {
+        return Listing::NotATarget {
+            input: &report.input,
+            headline: &report.headline,
+        };
+    };
+    let target = &facts.target;
+    let chain = facts.tls.as_ref().map_or(&[][..], |t| &t.chain[..]);
+    if chain.is_empty() {
+        return Listing::NoCertificates {
+            server: format!("{}:{}", target.host, target.port),
+            why: facts
+                .stopped
+                .as_ref()
+                .map_or("the server sent no certificate", |s| s.message.as_str()),
+        };
+    }
+    // IPv6 colons and other odd characters do not belong in file names.
+    let host: String = target
+        .host
+        .to_string()
+        .chars()
+        .map(|c| match c {
+            c if c.is_ascii_alphanumeric() || c == '.' || c == '-' => c,
+            _ => '_',
+        })
+        .collect();
+    Listing::Chain {
+        heading: format!(
+            "{}:{} ({} with {}) sent {} certificate(s), in this order:",
+            target.host,
+            target.port,
+            target.protocol.display_name(),
+            target.mode.client_setting(),
+            chain.len()
+        ),
+        file_stem: format!("{host}_{}", target.port),
+        certificates: chain
+            .iter()
+            .enumerate()
+            .map(|(i, der)| {
+                let facts = facts.certificates.get(i);
+                (
+                    certificate_pem(der, facts, i),
+                    facts.map_or("", |c| c.subject.as_str()),
+                )
+            })
+            .collect(),
+    }
 }
 
 /// Every report's chain, each headed by a comment naming the server; a server
 /// that sent no chain gets a comment saying why.
 pub fn render_chains(reports: &[Report]) -> String {
     let mut out = String::new();
-    for report in reports {
-        let Some(facts) = &report.facts else {
-            let _ = writeln!(out, "# {}: {}", report.input, report.headline);
-            continue;
-        };
-        let target = &facts.target;
-        let chain = facts.tls.as_ref().map_or(&[][..], |t| &t.chain[..]);
-        if chain.is_empty() {
-            let why = no_chain_reason(facts);
-            let _ = writeln!(
-                out,
-                "# {}:{}: no certificates: {why}",
-                target.host, target.port
-            );
-            continue;
-        }
-        let _ = writeln!(
-            out,
-            "# {}:{} ({} with {}) sent {} certificate(s), in this order:",
-            target.host,
-            target.port,
-            target.protocol.display_name(),
-            target.mode.client_setting(),
-            chain.len()
-        );
-        for (i, der) in chain.iter().enumerate() {
-            out.push_str(&certificate_pem(der, facts.certificates.get(i), i));
+    for listing in listings(reports) {
+        match listing {
+            Listing::NotATarget { input, headline } => {
+                let _ = writeln!(out, "# {input}: {headline}");
+            }
+            Listing::NoCertificates { server, why } => {
+                let _ = writeln!(out, "# {server}: no certificates: {why}");
+            }
+            Listing::Chain {
+                heading,
+                certificates,
+                ..
+            } => {
+                let _ = writeln!(out, "# {heading}");
+                for (pem, _) in certificates {
+                    out.push_str(&pem);
+                }
+            }
         }
     }
     out

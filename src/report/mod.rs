@@ -139,6 +139,18 @@ impl Report {
         }
     }
 
+    /// The helpdesk's third sentence: what to change, from the finding that
+    /// decides the verdict (none when the verdict is ok).
+    pub fn what_to_do(&self) -> Option<&str> {
+        if matches!(self.verdict, Severity::Ok | Severity::Info) {
+            return None;
+        }
+        self.findings
+            .iter()
+            .find(|f| f.severity == self.verdict)
+            .and_then(|f| f.fix.as_deref())
+    }
+
     /// The result for an input that is not a target (a malformed line of a
     /// targets file): it still yields exactly one result, which says why.
     pub fn invalid_input(input: &str, error: &str) -> Report {
