@@ -2,7 +2,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use mailtls::{cert, chain};
+use mailtls::facts::{cert, chain};
 use rustls_pki_types::CertificateDer;
 
 fuzz_target!(|data: &[u8]| {

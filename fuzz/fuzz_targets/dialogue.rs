@@ -2,7 +2,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use mailtls::protocol::{dialogue_for, Action, Protocol, TlsMode};
+use mailtls::facts::protocol::{Protocol, TlsMode};
+use mailtls::protocol::{dialogue_for, Action};
 
 fuzz_target!(|data: &[u8]| {
     let Some((&selector, rest)) = data.split_first() else {

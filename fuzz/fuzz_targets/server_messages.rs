@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use mailtls::tls::probe::parse::{dhe_prime_bits, ecdhe_curve, parse_all, FlightReader};
+use mailtls::gather::probe::parse::{dhe_prime_bits, ecdhe_curve, parse_all, FlightReader};
 
 fuzz_target!(|data: &[u8]| {
     let _ = parse_all(data);

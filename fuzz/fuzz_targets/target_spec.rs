@@ -2,7 +2,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use mailtls::target::TargetSpec;
+use mailtls::facts::target::TargetSpec;
 
 fuzz_target!(|text: &str| {
     if let Ok(spec) = TargetSpec::parse(text) {

@@ -32,6 +32,7 @@ pub(super) fn cleartext_logins(protocol: Protocol, capabilities: &[String]) -> V
         command,
         sasl_prefix,
         sasl_label,
+        ..
     } = protocol.info().logins;
     let upper: Vec<String> = capabilities
         .iter()
@@ -76,10 +77,7 @@ pub(super) fn findings(facts: &CheckFacts, out: &mut Vec<Finding>) {
             Code::AuthCleartextOffered,
                 Critical,
                 format!("Before STARTTLS, the {protocol} server on port {port} already offers to log in ({}): a client that skips STARTTLS, or is tricked into skipping it, sends the password unencrypted.", ways.join(", ")),
-                Some(match target.protocol {
-                    Protocol::Imap | Protocol::Pop3 | Protocol::Sieve => "Allow authentication only after TLS: Dovecot disable_plaintext_auth = yes (2.3) / auth_allow_cleartext = no (2.4), and ssl = required.".to_owned(),
-                    Protocol::Smtp => "Offer AUTH only after STARTTLS: Postfix smtpd_tls_auth_only = yes (and smtpd_tls_security_level = encrypt on the submission port).".to_owned(),
-                }),
+                Some(target.protocol.info().logins.tls_only_fix.to_owned()),
             ));
         } else if facts.dialogue.capabilities_after_tls.is_some() {
             out.push(finding(

@@ -94,6 +94,8 @@ pub struct Logins {
     pub sasl_prefix: &'static str,
     /// How a report names one mechanism: `AUTH=PLAIN`, `SASL PLAIN`, `AUTH PLAIN`.
     pub sasl_label: &'static str,
+    /// How to allow logins only after TLS, in the words of the usual server's configuration.
+    pub tls_only_fix: &'static str,
 }
 
 /// One URL scheme: the protocol and mode it names, and its default port.
@@ -119,6 +121,9 @@ pub struct ProtocolInfo {
     pub role: Role,
     /// The harmless command the audit pipelines after STARTTLS.
     pub harmless_command: &'static [u8],
+    /// The server repeats its capabilities after STARTTLS without being asked
+    /// (ManageSieve, RFC 5804 §2.2).
+    pub capabilities_after_tls_unasked: bool,
     pub logins: Logins,
 }
 
@@ -141,6 +146,7 @@ pub const PROTOCOLS: [ProtocolInfo; 4] = [
             scheme("imap", TlsMode::Starttls, 143),
             scheme("imaps", TlsMode::Implicit, 993),
         ],
+        capabilities_after_tls_unasked: false,
         role: Role::Incoming,
         harmless_command: b"mailtls9 NOOP\r\n",
         logins: Logins {
@@ -149,6 +155,7 @@ pub const PROTOCOLS: [ProtocolInfo; 4] = [
                 label: "the LOGIN command (no LOGINDISABLED)",
             }),
             sasl_prefix: "AUTH=",
+            tls_only_fix: "Allow authentication only after TLS: Dovecot disable_plaintext_auth = yes (2.3) / auth_allow_cleartext = no (2.4), and ssl = required.",
             sasl_label: "AUTH=",
         },
     },
@@ -163,6 +170,7 @@ pub const PROTOCOLS: [ProtocolInfo; 4] = [
             scheme("pop3s", TlsMode::Implicit, 995),
             scheme("pops", TlsMode::Implicit, 995),
         ],
+        capabilities_after_tls_unasked: false,
         role: Role::Incoming,
         harmless_command: b"NOOP\r\n",
         logins: Logins {
@@ -171,6 +179,7 @@ pub const PROTOCOLS: [ProtocolInfo; 4] = [
                 label: "USER/PASS",
             }),
             sasl_prefix: "SASL",
+            tls_only_fix: "Allow authentication only after TLS: Dovecot disable_plaintext_auth = yes (2.3) / auth_allow_cleartext = no (2.4), and ssl = required.",
             sasl_label: "SASL ",
         },
     },
@@ -185,11 +194,13 @@ pub const PROTOCOLS: [ProtocolInfo; 4] = [
             scheme("smtps", TlsMode::Implicit, 465),
             scheme("submissions", TlsMode::Implicit, 465),
         ],
+        capabilities_after_tls_unasked: false,
         role: Role::Outgoing,
         harmless_command: b"NOOP\r\n",
         logins: Logins {
             command: None,
             sasl_prefix: "AUTH",
+            tls_only_fix: "Offer AUTH only after STARTTLS: Postfix smtpd_tls_auth_only = yes (and smtpd_tls_security_level = encrypt on the submission port).",
             sasl_label: "AUTH ",
         },
     },
@@ -202,11 +213,13 @@ pub const PROTOCOLS: [ProtocolInfo; 4] = [
             scheme("sieve", TlsMode::Starttls, 4190),
             scheme("managesieve", TlsMode::Starttls, 4190),
         ],
+        capabilities_after_tls_unasked: true,
         role: Role::Filters,
         harmless_command: b"NOOP\r\n",
         logins: Logins {
             command: None,
             sasl_prefix: "\"SASL\"",
+            tls_only_fix: "Allow authentication only after TLS: Dovecot disable_plaintext_auth = yes (2.3) / auth_allow_cleartext = no (2.4), and ssl = required.",
             sasl_label: "SASL ",
         },
     },

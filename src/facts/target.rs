@@ -193,7 +193,7 @@ impl TargetSpec {
             Some(mode) => mode,
             // Sieve has only one form; the others prefer implicit TLS when no port
             // says otherwise (RFC 8314).
-            None if protocol == Protocol::Sieve => TlsMode::Starttls,
+            None if protocol.info().implicit_port.is_none() => TlsMode::Starttls,
             None if self.port.is_none() => TlsMode::Implicit,
             None => {
                 return Err(TargetError::UnknownMode {
@@ -203,7 +203,8 @@ impl TargetSpec {
                 })
             }
         };
-        if protocol == Protocol::Sieve && mode == TlsMode::Implicit && self.port.is_none() {
+        let no_implicit_form = protocol.info().implicit_port.is_none();
+        if no_implicit_form && mode == TlsMode::Implicit && self.port.is_none() {
             return Err(TargetError::NoImplicitSieve {
                 input: self.input,
                 protocol: protocol.display_name(),

@@ -174,7 +174,7 @@ async fn injection_exchange(
         }
     };
     let mut reader = LineReader::new(stream);
-    if target.protocol == Protocol::Sieve {
+    if target.protocol.info().capabilities_after_tls_unasked {
         // RFC 5804: the server repeats its capabilities after TLS, unasked; skip
         // them up to their closing OK.
         loop {
