@@ -1,11 +1,13 @@
 //! Test kit for mailtls: a throw-away PKI, in-process mail servers (good and broken) and real
 //! Dovecot and Postfix instances, all on loopback.
 
+pub mod hostile;
 pub mod http;
 pub mod pki;
 pub mod real;
 pub mod server;
 
+pub use hostile::{HostileCert, HttpBehaviour, HttpScript};
 pub use http::HttpFile;
 pub use pki::{CertCase, ServerCert, TestPki, AIA_URL};
 pub use rustls_pki_types::{CertificateDer, PrivateKeyDer};

@@ -8,7 +8,9 @@ use rcgen::{
 };
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
-use time::{Duration, OffsetDateTime};
+use time::{Date, Duration, Month, OffsetDateTime};
+
+use crate::hostile::{self, HostileCert};
 
 /// Which kind of certificate (chain) a test server presents.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,6 +58,16 @@ pub enum CertCase {
     Sha1Signature,
     /// Leaf signed by an intermediate with a 1024-bit RSA key (made with the `openssl` command).
     WeakIntermediateKey,
+    /// Names carrying hostile text (terminal sequences, line breaks, a planted PEM block).
+    Hostile(HostileCert),
+    /// Like `Good`, but valid from 1960-01-01 (UTCTime 600101000000Z), before the Unix epoch.
+    Since1960,
+    /// Like `Good`, but valid until 9999-12-31 23:59:59 (GeneralizedTime), RFC 5280's
+    /// "no well-defined expiration date".
+    Until9999,
+    /// Leaf under a sub-intermediate that the intermediate (pathlen 0) may not sign:
+    /// [leaf, sub-intermediate, intermediate].
+    PathLenExceeded,
 }
 
 /// Where the AIA of [`CertCase::ChainIncomplete`] says the intermediate can be fetched.
@@ -252,6 +264,12 @@ impl TestPki {
         match case {
             CertCase::Sha1Signature => return self.openssl_leaf(name, false),
             CertCase::WeakIntermediateKey => return self.openssl_leaf(name, true),
+            CertCase::Hostile(hostile) => {
+                return hostile::hostile_cert(hostile, name, &self.root.cert, |sans| {
+                    leaf_params(sans, days(-1), days(90))
+                })
+            }
+            CertCase::PathLenExceeded => return self.path_len_exceeded(name),
             _ => {}
         }
         let key = KeyPair::generate().expect("generate leaf key");
@@ -260,6 +278,21 @@ impl TestPki {
             CertCase::NotYetValid => (days(10), days(100)),
             CertCase::ExpiresIn(n) => (days(-60), days(n)),
             CertCase::LongValidity => (days(-1), days(499)),
+            CertCase::Since1960 => (
+                Date::from_calendar_date(1960, Month::January, 1)
+                    .expect("date")
+                    .midnight()
+                    .assume_utc(),
+                days(90),
+            ),
+            CertCase::Until9999 => (
+                days(-1),
+                Date::from_calendar_date(9999, Month::December, 31)
+                    .expect("date")
+                    .with_hms(23, 59, 59)
+                    .expect("time")
+                    .assume_utc(),
+            ),
             _ => (days(-1), days(90)),
         };
         let mut params = match case {
@@ -272,7 +305,7 @@ impl TestPki {
                     .custom_extensions
                     .push(CustomExtension::from_oid_content(
                         &[1, 3, 6, 1, 5, 5, 7, 1, 1],
-                        aia_ca_issuers(AIA_URL),
+                        hostile::aia_ca_issuers(AIA_URL),
                     ))
             }
             CertCase::ChainIncompleteAt(port) => {
@@ -280,7 +313,9 @@ impl TestPki {
                     .custom_extensions
                     .push(CustomExtension::from_oid_content(
                         &[1, 3, 6, 1, 5, 5, 7, 1, 1],
-                        aia_ca_issuers(&format!("http://127.0.0.1:{port}/intermediate.der")),
+                        hostile::aia_ca_issuers(&format!(
+                            "http://127.0.0.1:{port}/intermediate.der"
+                        )),
                     ))
             }
             // TLS Feature (RFC 7633): SEQUENCE { INTEGER 5 (status_request) }.
@@ -353,6 +388,29 @@ impl TestPki {
         chain.extend(cas.iter().rev().map(|c| c.cert.clone()));
         ServerCert {
             chain,
+            key: PrivatePkcs8KeyDer::from(key.serialize_der()).into(),
+        }
+    }
+
+    /// Root → intermediate (pathlen 0) → "mailtls Sub Intermediate" → leaf, all sent.
+    fn path_len_exceeded(&self, name: &str) -> ServerCert {
+        let sub_key = KeyPair::generate().expect("generate CA key");
+        let mut sub_params = ca_params("mailtls Sub Intermediate", Some(0));
+        sub_params.not_before = days(-30);
+        let sub = sub_params
+            .signed_by(&sub_key, &self.intermediate.issuer)
+            .expect("sign sub-intermediate");
+        let sub_issuer = Issuer::new(sub_params, sub_key);
+        let key = KeyPair::generate().expect("generate leaf key");
+        let leaf = leaf_params(&[name], days(-1), days(90))
+            .signed_by(&key, &sub_issuer)
+            .expect("sign leaf");
+        ServerCert {
+            chain: vec![
+                leaf.der().clone(),
+                sub.der().clone(),
+                self.intermediate.cert.clone(),
+            ],
             key: PrivatePkcs8KeyDer::from(key.serialize_der()).into(),
         }
     }
@@ -479,23 +537,6 @@ impl TestPki {
             key,
         }
     }
-}
-
-/// AuthorityInfoAccess with one caIssuers URI, DER-encoded by hand (rcgen has no
-/// AIA support): SEQUENCE { SEQUENCE { id-ad-caIssuers, [6] IA5String url } }.
-fn aia_ca_issuers(url: &str) -> Vec<u8> {
-    const CA_ISSUERS: [u8; 10] = [0x06, 0x08, 0x2B, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x02];
-    let url = url.as_bytes();
-    assert!(url.len() < 100, "short-form DER lengths only");
-    let mut access = CA_ISSUERS.to_vec();
-    access.push(0x86);
-    access.push(url.len() as u8);
-    access.extend_from_slice(url);
-    let mut description = vec![0x30, access.len() as u8];
-    description.extend(access);
-    let mut aia = vec![0x30, description.len() as u8];
-    aia.extend(description);
-    aia
 }
 
 /// Runs `openssl ARGS`, panicking with its output when it fails.

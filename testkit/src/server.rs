@@ -15,6 +15,7 @@ use tokio::sync::oneshot;
 use tokio_rustls::server::TlsStream;
 use tokio_rustls::TlsAcceptor;
 
+use crate::hostile;
 use crate::pki::{CertCase, TestPki};
 
 /// Longest command line (without its line end) a client may send before the server hangs up.
@@ -89,6 +90,27 @@ pub enum Misbehaviour {
     /// Vulnerable to STARTTLS command injection (CVE-2011-0411 class): commands
     /// pipelined after STARTTLS in plaintext are answered inside TLS.
     StarttlsInjection,
+    /// Hostile text ([`hostile::line_payload`]) in the greeting (field `greeting`)
+    /// and as an extra capability (field `cap`), in plaintext and inside TLS; the
+    /// IMAP greeting then carries no capability list, so the client asks for one.
+    InjectText,
+    /// IMAP: every CAPABILITY reply is the real capability line, then
+    /// [`hostile::FLOOD_LINES`] untagged lines of [`hostile::FLOOD_ATOMS`] one-letter
+    /// atoms, then the tagged OK: each line and each reply under the client's limits.
+    CapabilityFlood,
+    /// Sends the greeting only this long after accepting the connection.
+    SlowGreeting(Duration),
+    /// Waits this long after the ClientHello arrives before answering it (on
+    /// every connection, so every probe hello too).
+    SlowHello(Duration),
+    /// Closes every connection with a TCP reset (SO_LINGER 0) right after accepting it.
+    ResetOnAccept,
+    /// POP3: never answers USER, nor an STLS that has further commands pipelined
+    /// behind it (the audit's two test connections), holding them open instead.
+    StallAudit,
+    /// Answers the ClientHello with a TLS 1.0 ServerHello ([`hostile::tls10_server_hello`]),
+    /// then holds the connection.
+    Tls10ServerHello,
 }
 
 /// What a [`TestServer`] should be.
@@ -113,6 +135,9 @@ pub enum ClientAuth {
     Optional,
     /// Asks, and refuses connections without a certificate from the test root.
     Required,
+    /// Asks naming only the hostile CA ([`hostile::hostile_ca`], whose name
+    /// carries hostile text); accepts connections without a certificate.
+    OptionalHostileNames,
 }
 
 impl ServerSpec {
@@ -164,6 +189,7 @@ pub struct TestServer {
     shutdown: Option<oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
     connections: Arc<Connections>,
+    chain: Vec<rustls_pki_types::CertificateDer<'static>>,
 }
 
 /// Connection counts, for asserting that a client respects its connection budget.
@@ -246,12 +272,16 @@ impl TestServer {
             ClientAuth::None => builder.with_no_client_auth(),
             policy => {
                 let mut roots = rustls::RootCertStore::empty();
-                roots.add(pki.root_der())?;
+                if policy == ClientAuth::OptionalHostileNames {
+                    roots.add(hostile::hostile_ca().0)?;
+                } else {
+                    roots.add(pki.root_der())?;
+                }
                 let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
                     Arc::new(roots),
                     provider,
                 );
-                let verifier = if policy == ClientAuth::Optional {
+                let verifier = if policy != ClientAuth::Required {
                     verifier.allow_unauthenticated()
                 } else {
                     verifier
@@ -259,6 +289,7 @@ impl TestServer {
                 builder.with_client_cert_verifier(verifier.build()?)
             }
         };
+        let chain = cert.chain.clone();
         let config = builder
             .with_single_cert(cert.chain, cert.key)
             .context("rustls rejects the test certificate")?;
@@ -289,6 +320,7 @@ impl TestServer {
             shutdown: Some(tx),
             thread: Some(thread),
             connections,
+            chain,
         })
     }
 
@@ -308,6 +340,11 @@ impl TestServer {
 
     pub fn port(&self) -> u16 {
         self.addr.port()
+    }
+
+    /// The certificate chain the server sends, leaf first.
+    pub fn chain(&self) -> &[rustls_pki_types::CertificateDer<'static>] {
+        &self.chain
     }
 }
 
@@ -360,8 +397,14 @@ async fn accept_loop(
 
 async fn handle(tcp: TcpStream, ctx: &Ctx) -> io::Result<()> {
     tcp.set_nodelay(true)?;
-    if ctx.spec.misbehaviour == Misbehaviour::Silent {
-        return drain(tcp).await;
+    match ctx.spec.misbehaviour {
+        Misbehaviour::Silent => return drain(tcp).await,
+        Misbehaviour::ResetOnAccept => {
+            // The registry's clone closes with the task; the last close sends the RST.
+            tcp.set_zero_linger()?;
+            return Ok(());
+        }
+        _ => {}
     }
     if ctx.spec.transport == Transport::ImplicitTls {
         if let Some(tls) = accept_tls(tcp, ctx).await? {
@@ -433,6 +476,19 @@ async fn accept_tls(mut tcp: TcpStream, ctx: &Ctx) -> io::Result<Option<TlsStrea
                 send(&mut tcp, &junk).await?;
             }
         }
+        Misbehaviour::Tls10ServerHello => {
+            read_tls_record(&mut tcp).await?;
+            send(&mut tcp, &hostile::tls10_server_hello()).await?;
+            drain(tcp).await?;
+            Ok(None)
+        }
+        Misbehaviour::SlowHello(delay) => {
+            // Wait for the ClientHello without taking it, then let rustls answer.
+            let mut first = [0u8; 1];
+            tcp.peek(&mut first).await?;
+            tokio::time::sleep(delay).await;
+            Ok(Some(ctx.acceptor.accept(tcp).await?))
+        }
         _ => Ok(Some(ctx.acceptor.accept(tcp).await?)),
     }
 }
@@ -472,14 +528,26 @@ where
         offer_starttls: ctx.spec.transport == Transport::Starttls && m != Misbehaviour::NoStarttls,
         refuse_starttls: m == Misbehaviour::StarttlsRefused,
         auth: tls || m == Misbehaviour::AuthBeforeTls,
+        inject: m == Misbehaviour::InjectText,
+    };
+    // Hostile text is sent with its non-UTF-8 byte; everything else as it is.
+    let bytes = |text: &str| {
+        if s.inject {
+            hostile::wire(text)
+        } else {
+            text.as_bytes().to_vec()
+        }
     };
     if after_starttls {
         if s.proto == Proto::Sieve {
             // RFC 5804: capabilities again, unprompted, after the handshake.
             let caps = s.sieve_caps("OK \"TLS negotiation successful.\"");
-            send(&mut io, caps.as_bytes()).await?;
+            send(&mut io, &bytes(&caps)).await?;
         }
     } else {
+        if let Misbehaviour::SlowGreeting(delay) = m {
+            tokio::time::sleep(delay).await;
+        }
         match m {
             Misbehaviour::GarbageGreeting => {
                 let mut junk: Vec<u8> = (0..64u8).map(|i| i.wrapping_mul(4)).collect();
@@ -510,15 +578,45 @@ where
                 io.shutdown().await?;
                 return Ok(None);
             }
-            _ => send(&mut io, s.greeting().as_bytes()).await?,
+            Misbehaviour::CapabilityFlood if s.proto == Proto::Imap => {
+                send(&mut io, b"* OK mailtls test IMAP ready.\r\n").await?
+            }
+            _ => send(&mut io, &bytes(&s.greeting())).await?,
         }
     }
     let mut lines = LineReader { buf: pending };
     while let Some(line) = lines.next(&mut io).await? {
+        let command = line.to_ascii_uppercase();
+        if m == Misbehaviour::StallAudit
+            && s.proto == Proto::Pop3
+            && (command.starts_with("USER ") || (command == "STLS" && !lines.buf.is_empty()))
+        {
+            return drain(io).await.map(|()| None);
+        }
+        if m == Misbehaviour::CapabilityFlood && s.proto == Proto::Imap {
+            if let Some(tag) = command.strip_suffix(" CAPABILITY") {
+                let flood = hostile::flood_line();
+                let tag = &line[..tag.len()];
+                send(
+                    &mut io,
+                    format!("* CAPABILITY {}\r\n", s.caps().join(" ")).as_bytes(),
+                )
+                .await?;
+                for _ in 0..hostile::FLOOD_LINES {
+                    io.write_all(flood.as_bytes()).await?;
+                }
+                send(
+                    &mut io,
+                    format!("{tag} OK Capability completed.\r\n").as_bytes(),
+                )
+                .await?;
+                continue;
+            }
+        }
         match s.respond(&line) {
-            Action::Reply(reply) => send(&mut io, reply.as_bytes()).await?,
+            Action::Reply(reply) => send(&mut io, &bytes(&reply)).await?,
             Action::Close(reply) => {
-                send(&mut io, reply.as_bytes()).await?;
+                send(&mut io, &bytes(&reply)).await?;
                 io.shutdown().await?;
                 return Ok(None);
             }
@@ -561,6 +659,8 @@ struct Session<'a> {
     offer_starttls: bool,
     refuse_starttls: bool,
     auth: bool,
+    /// Add hostile text to the greeting and the capabilities ([`Misbehaviour::InjectText`]).
+    inject: bool,
 }
 
 /// Joins lines with CRLF, including a final CRLF.
@@ -574,7 +674,7 @@ fn crlf<T: AsRef<str>>(lines: impl IntoIterator<Item = T>) -> String {
 
 impl Session<'_> {
     /// Capabilities as the protocol lists them (without framing).
-    fn caps(&self) -> Vec<&'static str> {
+    fn caps(&self) -> Vec<String> {
         let (starttls, auth) = (self.offer_starttls && !self.tls, self.auth);
         let opt = |on: bool, v: &'static str| on.then_some(v);
         let caps: Vec<Option<&'static str>> = match self.proto {
@@ -609,14 +709,35 @@ impl Session<'_> {
                 Some("\"VERSION\" \"1.0\""),
             ],
         };
-        caps.into_iter().flatten().collect()
+        let mut caps: Vec<String> = caps.into_iter().flatten().map(str::to_owned).collect();
+        if self.inject {
+            let cap = hostile::line_payload("cap");
+            caps.push(match self.proto {
+                Proto::Sieve => format!("\"X-HOSTILE\" \"{cap}\""),
+                _ => cap,
+            });
+        }
+        caps
     }
 
     fn sieve_caps(&self, ok: &str) -> String {
-        crlf(self.caps().into_iter().chain([ok]))
+        crlf(self.caps().into_iter().chain([ok.to_owned()]))
     }
 
     fn greeting(&self) -> String {
+        if self.inject {
+            let text = hostile::line_payload("greeting");
+            return match self.proto {
+                Proto::Imap => crlf([format!("* OK {text} mailtls test IMAP ready.")]),
+                Proto::Pop3 => crlf([format!("+OK {text} ready.")]),
+                Proto::Smtp => crlf([format!("220 {} ESMTP {text}", self.name)]),
+                Proto::Sieve => crlf(
+                    std::iter::once(format!("\"IMPLEMENTATION\" \"{text}\""))
+                        .chain(self.caps().into_iter().skip(1))
+                        .chain(["OK \"mailtls test ready.\"".to_owned()]),
+                ),
+            };
+        }
         match self.proto {
             Proto::Imap => crlf([format!(
                 "* OK [CAPABILITY {}] mailtls test IMAP ready.",
@@ -708,9 +829,9 @@ impl Session<'_> {
             }
             Proto::Pop3 => match first.to_ascii_uppercase().as_str() {
                 "CAPA" => Action::Reply(crlf(
-                    std::iter::once("+OK")
+                    std::iter::once("+OK".to_owned())
                         .chain(self.caps())
-                        .chain(std::iter::once(".")),
+                        .chain(std::iter::once(".".to_owned())),
                 )),
                 "QUIT" => Action::Close(crlf(["+OK Logging out."])),
                 "USER" if self.auth => Action::Reply(crlf(["+OK"])),
@@ -731,7 +852,7 @@ impl Session<'_> {
                 match first.to_ascii_uppercase().as_str() {
                     "EHLO" if has_arg => {
                         let mut lines = vec![self.name.to_string()];
-                        lines.extend(self.caps().into_iter().map(str::to_string));
+                        lines.extend(self.caps());
                         let last = lines.len() - 1;
                         Action::Reply(crlf(
                             lines.iter().enumerate().map(|(i, l)| {
