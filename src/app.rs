@@ -67,15 +67,6 @@ fn runtime(jobs: usize) -> Result<tokio::runtime::Runtime, AppError> {
     builder.enable_all().build().map_err(AppError::Runtime)
 }
 
-fn apply_color(color: Color) {
-    match color {
-        Color::Auto => anstream::ColorChoice::Auto,
-        Color::Always => anstream::ColorChoice::Always,
-        Color::Never => anstream::ColorChoice::Never,
-    }
-    .write_global();
-}
-
 /// The reports of one job's outcome.
 fn judge(outcome: Outcome, judgement: &Judgement) -> Vec<Report> {
     match outcome {
@@ -103,7 +94,6 @@ fn gather_reports(connect: &ConnectPlan, runtime: &tokio::runtime::Runtime) -> V
 
 fn run_check(plan: &CheckPlan, out: &mut dyn Write) -> Result<u8, AppError> {
     let judgement = &plan.judgement;
-    apply_color(judgement.color);
     let jobs = plan.connect.jobs.len();
     let progress = (!judgement.quiet && std::io::stderr().is_terminal() && jobs > 1).then(|| {
         let bar = ProgressBar::new(jobs as u64);
@@ -237,7 +227,6 @@ fn run_certs(plan: &CertsPlan, out: &mut dyn Write) -> Result<u8, AppError> {
 }
 
 fn run_scan(plan: &ScanPlan, out: &mut dyn Write) -> Result<u8, AppError> {
-    apply_color(plan.color);
     let runtime = runtime(plan.ports.len())?;
     let connect = |targets: Vec<Target>| ConnectPlan {
         jobs: targets.into_iter().map(crate::plan::Job::Check).collect(),
@@ -297,7 +286,6 @@ fn run_scan(plan: &ScanPlan, out: &mut dyn Write) -> Result<u8, AppError> {
 /// `mailtls explain`: the facts of saved reports, judged again and rendered.
 fn run_explain(plan: &ExplainPlan, out: &mut dyn Write) -> Result<u8, AppError> {
     let judgement = &plan.judgement;
-    apply_color(judgement.color);
     let (from, text) = match &plan.source {
         ReportSource::File(path) => (
             path.display().to_string(),
@@ -345,10 +333,12 @@ fn write_chain_files(dir: &Path, reports: &[Report]) -> Result<String, AppError>
     for listing in output::pem::listings(reports) {
         match listing {
             Listing::NotATarget { input, headline } => {
-                summary.push_str(&format!("{input}: {headline}\n"));
+                let line = output::pem::summary_line(&[input, ": ", headline]);
+                summary.push_str(&format!("{line}\n"));
             }
             Listing::NoCertificates { server, why } => {
-                summary.push_str(&format!("{server}: no certificates: {why}\n"));
+                let line = output::pem::summary_line(&[&server, ": no certificates: ", why]);
+                summary.push_str(&format!("{line}\n"));
             }
             Listing::Chain {
                 file_stem,
@@ -361,7 +351,9 @@ fn write_chain_files(dir: &Path, reports: &[Report]) -> Result<String, AppError>
                         path: path.clone(),
                         source: e,
                     })?;
-                    summary.push_str(&format!("{}  {subject}\n", path.display()));
+                    let path = path.display().to_string();
+                    let line = output::pem::summary_line(&[&path, "  ", subject]);
+                    summary.push_str(&format!("{line}\n"));
                 }
             }
         }

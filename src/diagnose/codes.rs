@@ -29,6 +29,8 @@ pub enum Area {
     Dns,
     /// `input.*`: what the user gave.
     Input,
+    /// `limits.*`: what mailtls keeps of a flood.
+    Limits,
     /// `mailtls.*`: mailtls itself.
     Mailtls,
 }
@@ -193,6 +195,8 @@ codes! {
         "With `--all-addresses`: the addresses of one name serve different certificates, TLS versions, cipher suites or verdicts, so some users see a problem and others do not.";
     InputInvalidTarget = "input.invalid_target", Input, Unknown, "unknown",
         "A line of a targets file (or standard input) is not a target; its result says why, and the other lines are still checked.";
+    LimitsTruncated = "limits.truncated", Limits, Warning, "warning",
+        "A server sent more than mailtls keeps of one check (more than 512 capabilities, a capability longer than 1 KiB, more than 400 transcript lines); the report holds the first part and says what was cut. Real servers stay far below these limits.";
     MailtlsInternalError = "mailtls.internal_error", Mailtls, Unknown, "unknown",
         "A bug in mailtls; please report it with the command line used.";
 }

@@ -97,6 +97,7 @@ pub fn diagnose(facts: &CheckFacts, policy: &Policy) -> Vec<Finding> {
     certificate::findings(facts, policy, &mut findings);
     tls::negotiated(facts, &mut findings);
     plaintext::findings(facts, &mut findings);
+    plaintext::limits(facts, &mut findings);
     tls::client_certificate(facts, &mut findings);
     if let Some(probe) = &facts.probe {
         tls::probe_findings(probe, &mut findings);

@@ -3,6 +3,7 @@
 
 use super::codes::Code;
 use super::{clip, finding, Finding, Severity};
+use crate::facts::dialogue::{MAX_CAPABILITIES, MAX_CAPABILITY_LEN, MAX_TRANSCRIPT_LINES};
 use crate::facts::protocol::{LoginCommand, Logins, Protocol, TlsMode};
 use crate::facts::CheckFacts;
 
@@ -19,6 +20,33 @@ pub(super) fn unexpected_plaintext(facts: &CheckFacts, out: &mut Vec<Finding>) {
             Some("Fix the server or the middlebox in front of it so that nothing follows the STARTTLS reply (CVE-2021-33515 class); update the mail server software.".to_owned()),
         ));
     }
+}
+
+/// What a limit on what is kept cut short.
+pub(super) fn limits(facts: &CheckFacts, out: &mut Vec<Finding>) {
+    let mut cut = Vec::new();
+    if facts.dialogue.capabilities_truncated {
+        cut.push(format!(
+            "capability lists (kept: the first {MAX_CAPABILITIES}, each at most {MAX_CAPABILITY_LEN} bytes)"
+        ));
+    }
+    if facts.transcript.truncated {
+        cut.push(format!(
+            "the transcript (kept: the first {MAX_TRANSCRIPT_LINES} lines)"
+        ));
+    }
+    if cut.is_empty() {
+        return;
+    }
+    out.push(finding(
+        Code::LimitsTruncated,
+        Severity::Warning,
+        format!(
+            "The server sent more than mailtls keeps of one check, so the report holds only part of its {}; no real mail server sends this much.",
+            cut.join(" and ")
+        ),
+        Some("Check that the port runs a real, healthy mail server: a flood of lines is a broken or hostile server, or something other than mail answering.".to_owned()),
+    ));
 }
 
 /// Password mechanisms that put the password itself on the wire.

@@ -3,6 +3,11 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The most capabilities kept of one list; real servers announce a few dozen.
+pub const MAX_CAPABILITIES: usize = 512;
+/// The longest capability kept, in bytes; a longer one is cut (on a character boundary).
+pub const MAX_CAPABILITY_LEN: usize = 1024;
+
 /// What a dialogue learned. Capability names keep the server's spelling; for SMTP
 /// they are the EHLO keyword lines (without the reply code), for IMAP the atoms
 /// after `CAPABILITY`, for POP3 the CAPA lines, for ManageSieve the capability
@@ -17,6 +22,11 @@ pub struct DialogueFacts {
     pub capabilities_before_tls: Option<Vec<String>>,
     /// Capabilities announced inside TLS.
     pub capabilities_after_tls: Option<Vec<String>>,
+    /// Set when a capability list was longer than mailtls keeps
+    /// ([`MAX_CAPABILITIES`] items of at most [`MAX_CAPABILITY_LEN`] bytes):
+    /// the lists above hold the first ones only.
+    #[serde(default)]
+    pub capabilities_truncated: bool,
     /// Whether the plaintext capabilities offered STARTTLS (None where not asked:
     /// implicit TLS, or a POP3 server without CAPA).
     pub starttls_offered: Option<bool>,

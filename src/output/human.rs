@@ -12,6 +12,7 @@ use crate::facts::tls::{StoreKind, StoreVerdict, TlsFacts};
 use crate::facts::CheckFacts;
 use crate::report::{Report, Summary};
 
+use super::escape::Text;
 use super::{verdict_word, HumanOptions};
 
 const BOLD: Style = Style::new().bold();
@@ -48,7 +49,7 @@ pub fn render_summary(s: &Summary) -> String {
         let slowest = s
             .slowest
             .iter()
-            .map(|t| format!("{} ({} ms)", t.input, t.duration_ms))
+            .map(|t| format!("{} ({} ms)", Text(&t.input), t.duration_ms))
             .collect::<Vec<_>>()
             .join(", ");
         let _ = writeln!(out, "{DIM}slowest: {slowest}{DIM:#}");
@@ -65,9 +66,9 @@ pub fn render_report(report: &Report, options: HumanOptions) -> String {
         let _ = writeln!(
             out,
             "{BOLD}{}{BOLD:#}  {style}{}{style:#}\n  {}",
-            report.input,
+            Text(&report.input),
             verdict_word(report.verdict),
-            report.headline
+            Text(&report.headline)
         );
         return out;
     };
@@ -82,9 +83,9 @@ pub fn render_report(report: &Report, options: HumanOptions) -> String {
         target.mode.client_setting(),
         verdict_word(report.verdict),
     );
-    let _ = writeln!(out, "  {}", report.headline);
+    let _ = writeln!(out, "  {}", Text(&report.headline));
     if let Some(fix) = report.what_to_do() {
-        let _ = writeln!(out, "  {BOLD}What to do:{BOLD:#} {fix}");
+        let _ = writeln!(out, "  {BOLD}What to do:{BOLD:#} {}", Text(fix));
     }
     out.push('\n');
     for finding in &report.findings {
@@ -109,14 +110,15 @@ fn render_finding(out: &mut String, finding: &Finding) {
         finding.severity.name(),
         finding.code
     );
-    let _ = writeln!(out, "             {}", finding.message);
+    let _ = writeln!(out, "             {}", Text(&finding.message));
     if let Some(fix) = &finding.fix {
-        let _ = writeln!(out, "             {BOLD}Fix:{BOLD:#} {fix}");
+        let _ = writeln!(out, "             {BOLD}Fix:{BOLD:#} {}", Text(fix));
     }
 }
 
+/// A labelled line of details; the value is data, shown escaped.
 fn label(out: &mut String, name: &str, value: &str) {
-    let _ = writeln!(out, "  {BOLD}{name:<LABEL_WIDTH$}{BOLD:#}{value}");
+    let _ = writeln!(out, "  {BOLD}{name:<LABEL_WIDTH$}{BOLD:#}{}", Text(value));
 }
 
 /// The facts under the findings: connection, greeting, TLS, trust,
@@ -274,11 +276,13 @@ fn render_probe(out: &mut String, probe: &ProbeFacts, now: i64) {
         };
         let _ = writeln!(
             out,
-            "{indent}{:<8} {accepted:<14} {count:>6}  {range}",
-            v.version.name()
+            "{indent}{:<8} {accepted:<14} {count:>6}  {}",
+            v.version.name(),
+            Text(&range)
         );
         if let Some(groups) = v.groups.as_ref().filter(|g| !g.is_empty()) {
-            let _ = writeln!(out, "{indent}{:<8} groups: {}", "", groups.join(", "));
+            let groups = groups.join(", ");
+            let _ = writeln!(out, "{indent}{:<8} groups: {}", "", Text(&groups));
         }
     }
     if !probe.legacy_certificates.is_empty() {
@@ -299,7 +303,7 @@ fn render_probe(out: &mut String, probe: &ProbeFacts, now: i64) {
 fn render_cert(out: &mut String, cert: &CertFacts, now: i64) {
     let indent = " ".repeat(LABEL_WIDTH + 2);
     if let Some(error) = &cert.parse_error {
-        let _ = writeln!(out, "{indent}{}. {error}", cert.position + 1);
+        let _ = writeln!(out, "{indent}{}. {}", cert.position + 1, Text(error));
         let _ = writeln!(out, "{indent}   SHA-256 {}", cert.sha256);
         return;
     }
@@ -328,27 +332,35 @@ fn render_cert(out: &mut String, cert: &CertFacts, now: i64) {
         out,
         "{indent}{}. {BOLD}{}{BOLD:#}{kind}",
         cert.position + 1,
-        short_name(&cert.subject)
+        Text(short_name(&cert.subject))
     );
     if !cert.names.is_empty() {
-        let _ = writeln!(out, "{indent}   names:  {}", cert.names.join(", "));
+        let names = cert.names.join(", ");
+        let _ = writeln!(out, "{indent}   names:  {}", Text(&names));
     }
-    let _ = writeln!(out, "{indent}   issuer: {}", cert.issuer);
+    let _ = writeln!(out, "{indent}   issuer: {}", Text(&cert.issuer));
     let _ = writeln!(
         out,
-        "{indent}   {validity}; {}, {}",
-        cert.key, cert.signature_algorithm
+        "{indent}   {}; {}, {}",
+        Text(&validity),
+        Text(&cert.key),
+        Text(&cert.signature_algorithm)
     );
     let _ = writeln!(
         out,
         "{indent}   {DIM}serial {} · SHA-256 {}{DIM:#}",
-        cert.serial, cert.sha256
+        Text(&cert.serial),
+        cert.sha256
     );
     for url in &cert.ca_issuers_urls {
-        let _ = writeln!(out, "{indent}   {DIM}issuer certificate at {url}{DIM:#}");
+        let _ = writeln!(
+            out,
+            "{indent}   {DIM}issuer certificate at {}{DIM:#}",
+            Text(url)
+        );
     }
     for url in &cert.ocsp_urls {
-        let _ = writeln!(out, "{indent}   {DIM}OCSP {url}{DIM:#}");
+        let _ = writeln!(out, "{indent}   {DIM}OCSP {}{DIM:#}", Text(url));
     }
 }
 
@@ -360,7 +372,7 @@ fn render_transcript(out: &mut String, facts: &CheckFacts) {
             Side::Server => "S:",
         };
         let tls = if line.tls { " (TLS)" } else { "" };
-        let _ = writeln!(out, "    {DIM}{who}{tls}{DIM:#} {}", line.text);
+        let _ = writeln!(out, "    {DIM}{who}{tls}{DIM:#} {}", Text(&line.text));
     }
     if facts.transcript.truncated {
         let _ = writeln!(out, "    {DIM}(transcript truncated){DIM:#}");

@@ -6,6 +6,7 @@
 
 use std::fmt::Write;
 
+use super::escape::one_line;
 use super::verdict_word;
 use crate::diagnose::{Policy, Severity};
 use crate::report::{exit, Document, Report};
@@ -22,12 +23,15 @@ fn days_left(report: &Report) -> Option<i64> {
         .min()
 }
 
-/// Performance-data labels may not contain `'` or `=`.
+/// Performance-data labels may not contain `'` or `=`, nor anything that
+/// breaks the line or starts another field.
 fn label(report: &Report, what: &str) -> String {
-    let name: String = report
-        .input
+    let name: String = one_line(&report.input)
         .chars()
-        .map(|c| if c == '\'' || c == '=' { '_' } else { c })
+        .map(|c| match c {
+            '\'' | '=' => '_',
+            c => c,
+        })
         .collect();
     format!("'{name} {what}'")
 }
@@ -36,7 +40,7 @@ pub fn render_nagios(document: &Document, policy: &Policy) -> String {
     let summary = &document.summary;
     let single = document.reports.len() == 1;
     let text = match document.reports.as_slice() {
-        [only] => format!("{}: {}", only.input, only.headline),
+        [only] => format!("{}: {}", one_line(&only.input), one_line(&only.headline)),
         reports => {
             let worst = reports
                 .iter()
@@ -49,7 +53,12 @@ pub fn render_nagios(document: &Document, policy: &Policy) -> String {
                 summary.total, summary.critical, summary.unknown, summary.warning, summary.ok
             );
             if let Some(worst) = worst {
-                let _ = write!(text, "; {}: {}", worst.input, worst.headline);
+                let _ = write!(
+                    text,
+                    "; {}: {}",
+                    one_line(&worst.input),
+                    one_line(&worst.headline)
+                );
             }
             text
         }
@@ -87,8 +96,8 @@ pub fn render_nagios(document: &Document, policy: &Policy) -> String {
             ));
         }
     }
-    // The text must not contain '|', which starts performance data.
-    let text = text.replace('|', "/");
+    // Every piece of outside text above went through `one_line`: no line
+    // break and no '|' (which starts performance data) comes from a server.
     let mut out = format!(
         "MAILTLS {} - {text}",
         verdict_word(exit::verdict_of(summary.exit_code))
@@ -103,8 +112,8 @@ pub fn render_nagios(document: &Document, policy: &Policy) -> String {
                 out,
                 "{} {}: {}",
                 verdict_word(report.verdict),
-                report.input,
-                report.headline.replace('|', "/")
+                one_line(&report.input),
+                one_line(&report.headline)
             );
         }
     }

@@ -2,6 +2,7 @@
 
 use std::fmt::Write;
 
+use super::escape::Text;
 use crate::facts::cert::CertFacts;
 use crate::report::Report;
 
@@ -11,16 +12,21 @@ pub fn certificate_pem(der: &[u8], facts: Option<&CertFacts>, index: usize) -> S
     let mut out = String::new();
     match facts {
         Some(c) if c.parse_error.is_none() => {
-            let _ = writeln!(out, "# {index} subject: {}", c.subject);
-            let _ = writeln!(out, "#   issuer:  {}", c.issuer);
-            let _ = writeln!(out, "#   valid:   {} to {}", c.not_before, c.not_after);
+            let _ = writeln!(out, "# {index} subject: {}", Text(&c.subject));
+            let _ = writeln!(out, "#   issuer:  {}", Text(&c.issuer));
+            let _ = writeln!(
+                out,
+                "#   valid:   {} to {}",
+                Text(&c.not_before),
+                Text(&c.not_after)
+            );
             let _ = writeln!(out, "#   sha256:  {}", c.sha256);
         }
         Some(c) => {
             let _ = writeln!(
                 out,
                 "# {index} (unparsable: {})",
-                c.parse_error.as_deref().unwrap_or("")
+                Text(c.parse_error.as_deref().unwrap_or(""))
             );
         }
         None => {
@@ -33,6 +39,12 @@ pub fn certificate_pem(der: &[u8], facts: Option<&CertFacts>, index: usize) -> S
         pem::EncodeConfig::new().set_line_ending(pem::LineEnding::LF),
     ));
     out
+}
+
+/// One line of the summary `certs --out` prints: outside text escaped.
+pub fn summary_line(parts: &[&str]) -> String {
+    let escaped: Vec<String> = parts.iter().map(|p| Text(p).to_string()).collect();
+    escaped.join("")
 }
 
 /// What `certs` shows of one report.
@@ -118,17 +130,17 @@ pub fn render_chains(reports: &[Report]) -> String {
     for listing in listings(reports) {
         match listing {
             Listing::NotATarget { input, headline } => {
-                let _ = writeln!(out, "# {input}: {headline}");
+                let _ = writeln!(out, "# {}: {}", Text(input), Text(headline));
             }
             Listing::NoCertificates { server, why } => {
-                let _ = writeln!(out, "# {server}: no certificates: {why}");
+                let _ = writeln!(out, "# {}: no certificates: {}", Text(&server), Text(why));
             }
             Listing::Chain {
                 heading,
                 certificates,
                 ..
             } => {
-                let _ = writeln!(out, "# {heading}");
+                let _ = writeln!(out, "# {}", Text(&heading));
                 for (pem, _) in certificates {
                     out.push_str(&pem);
                 }

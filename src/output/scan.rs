@@ -4,6 +4,7 @@ use std::fmt::Write;
 
 use anstyle::Style;
 
+use super::escape::Text;
 use super::verdict_word;
 use crate::diagnose::Severity;
 use crate::report::scan::{Answer, PortResult, ScanDocument};
@@ -23,7 +24,7 @@ fn verdict(answer: Answer, severity: Severity) -> (Style, &'static str) {
 
 pub fn render_scan(doc: &ScanDocument) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "{BOLD}Mail ports of {}{BOLD:#}\n", doc.host);
+    let _ = writeln!(out, "{BOLD}Mail ports of {}{BOLD:#}\n", Text(&doc.host));
     let port_text = |p: &PortResult| {
         if p.port == p.standard_port {
             p.port.to_string()
@@ -80,10 +81,12 @@ pub fn render_scan(doc: &ScanDocument) -> String {
         let _ = writeln!(
             out,
             "  {role:<24} server {}  port {:<5} security {}",
-            s.server, s.port, s.security
+            Text(&s.server),
+            s.port,
+            s.security
         );
         if let Some(caveat) = &s.caveat {
-            let _ = writeln!(out, "  {:<24} {DIM}but: {caveat}{DIM:#}", "");
+            let _ = writeln!(out, "  {:<24} {DIM}but: {}{DIM:#}", "", Text(caveat));
         }
     }
     let _ = writeln!(

@@ -142,6 +142,21 @@ pub enum Plan {
     Print(Vec<u8>),
 }
 
+impl Plan {
+    /// How the standard output is written: `Some(colour)` for the human
+    /// formats, which carry styles; `None` for the machine formats (JSON,
+    /// NDJSON, nagios, PEM, completions), written byte for byte.
+    pub fn styled_output(&self) -> Option<Color> {
+        let human = |j: &Judgement| (j.format == Format::Human).then_some(j.color);
+        match self {
+            Plan::Check(plan) => human(&plan.judgement),
+            Plan::Explain(plan) => human(&plan.judgement),
+            Plan::Scan(plan) => (plan.format == ScanFormat::Human).then_some(plan.color),
+            Plan::Certs(_) | Plan::Print(_) => None,
+        }
+    }
+}
+
 /// A run that cannot start. Each is a usage or set-up error (exit code 3).
 #[derive(Debug, thiserror::Error)]
 pub enum PlanError {

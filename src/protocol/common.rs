@@ -3,6 +3,7 @@
 use std::collections::VecDeque;
 
 use super::{Action, Dialogue, DialogueError, DialogueFacts, TlsMode, MAX_REPLY_LINES};
+use crate::facts::dialogue::{MAX_CAPABILITIES, MAX_CAPABILITY_LEN};
 
 /// Where a dialogue stands with respect to the driver.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -136,6 +137,24 @@ impl Core {
         }
     }
 
+    /// Adds `capability` to a list being collected, within the limits of what
+    /// is kept ([`MAX_CAPABILITIES`], [`MAX_CAPABILITY_LEN`]); what is cut is
+    /// noted in the facts.
+    pub(super) fn keep_capability(&mut self, list: &mut Vec<String>, capability: &str) {
+        if list.len() >= MAX_CAPABILITIES {
+            self.facts.capabilities_truncated = true;
+            return;
+        }
+        let mut end = capability.len().min(MAX_CAPABILITY_LEN);
+        while !capability.is_char_boundary(end) {
+            end -= 1;
+        }
+        if end < capability.len() {
+            self.facts.capabilities_truncated = true;
+        }
+        list.push(capability[..end].to_owned());
+    }
+
     /// Records a complete capability list: inside TLS as `capabilities_after_tls`,
     /// in plaintext as `capabilities_before_tls` together with `offered`, which is
     /// then required.
@@ -144,6 +163,17 @@ impl Core {
         capabilities: Vec<String>,
         offered: bool,
     ) -> Result<(), DialogueError> {
+        let capabilities = if capabilities.len() > MAX_CAPABILITIES
+            || capabilities.iter().any(|c| c.len() > MAX_CAPABILITY_LEN)
+        {
+            let mut kept = Vec::with_capacity(MAX_CAPABILITIES);
+            for capability in &capabilities {
+                self.keep_capability(&mut kept, capability);
+            }
+            kept
+        } else {
+            capabilities
+        };
         if self.tls {
             self.facts.capabilities_after_tls = Some(capabilities);
             return Ok(());

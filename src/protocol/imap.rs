@@ -89,7 +89,9 @@ impl ImapDialogue {
                 let (word, atoms) = split_word(text);
                 if word.eq_ignore_ascii_case("CAPABILITY") {
                     let collected = self.capabilities.get_or_insert_with(Vec::new);
-                    collected.extend(common::words(atoms));
+                    for atom in atoms.split_whitespace() {
+                        self.core.keep_capability(collected, atom);
+                    }
                 }
                 Ok(())
             }
@@ -250,6 +252,7 @@ mod tests {
                 greeting: Some("* OK IMAP server ready".into()),
                 capabilities_before_tls: caps("IMAP4rev1 STARTTLS LOGINDISABLED"),
                 capabilities_after_tls: caps("IMAP4rev1 AUTH=PLAIN"),
+                capabilities_truncated: false,
                 starttls_offered: Some(true),
             }
         );
@@ -301,6 +304,7 @@ mod tests {
                 greeting: Some("* OK IMAP server ready".into()),
                 capabilities_before_tls: None,
                 capabilities_after_tls: caps("IMAP4rev1 AUTH=PLAIN"),
+                capabilities_truncated: false,
                 starttls_offered: None,
             }
         );

@@ -220,6 +220,7 @@ mod tests {
                     "SASL PLAIN"
                 ]),
                 capabilities_after_tls: caps(&["CAPA", "TOP", "UIDL", "USER", "SASL PLAIN LOGIN"]),
+                capabilities_truncated: false,
                 starttls_offered: Some(true),
             }
         );
@@ -236,6 +237,7 @@ mod tests {
                 greeting: Some(GREETING.into()),
                 capabilities_before_tls: None,
                 capabilities_after_tls: caps(&["USER"]),
+                capabilities_truncated: false,
                 starttls_offered: None,
             }
         );
@@ -289,6 +291,7 @@ mod tests {
                 greeting: Some("+OK POP3 server ready <1896.697170952@dbc.mtview.ca.us>".into()),
                 capabilities_before_tls: None,
                 capabilities_after_tls: None,
+                capabilities_truncated: false,
                 starttls_offered: None,
             }
         );

@@ -212,6 +212,7 @@ mod tests {
                     "\"SASL\" \"PLAIN\"",
                     "\"VERSION\" \"1.0\"",
                 ]),
+                capabilities_truncated: false,
                 starttls_offered: Some(true),
             }
         );

@@ -303,6 +303,7 @@ mod tests {
                     "SMTPUTF8",
                     "CHUNKING",
                 ]),
+                capabilities_truncated: false,
                 starttls_offered: Some(true),
             }
         );
