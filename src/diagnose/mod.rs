@@ -11,6 +11,8 @@ mod certificate;
 pub mod codes;
 mod plaintext;
 mod stop;
+#[cfg(test)]
+mod tests;
 mod tls;
 
 use serde::{Deserialize, Serialize};

@@ -14,6 +14,8 @@ pub mod probe;
 pub mod protocol;
 pub mod stop;
 pub mod target;
+#[cfg(test)]
+pub mod testing;
 pub mod tls;
 
 use std::net::SocketAddr;

@@ -11,6 +11,8 @@ pub mod compare;
 pub mod exit;
 pub mod saved;
 pub mod scan;
+#[cfg(test)]
+mod tests;
 
 use crate::diagnose::codes::Area;
 use crate::diagnose::{self, Code, Finding, Policy, Severity};
