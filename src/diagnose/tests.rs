@@ -1444,6 +1444,22 @@ fn plaintext_cases() -> Vec<Case> {
         )
         .without(&[Code::AuthTlsRequired]),
         case(
+            "a capability flood is cut, and said",
+            good_starttls(Protocol::Imap)
+                .caps_before(&["IMAP4rev1", "STARTTLS", "LOGINDISABLED"])
+                .capabilities_truncated(),
+            Code::LimitsTruncated,
+            Warning,
+            &["capability lists (kept: the first 512", "real, healthy mail server"],
+        ),
+        case(
+            "a long transcript is cut, and said",
+            good_starttls(Protocol::Smtp).transcript_truncated(),
+            Code::LimitsTruncated,
+            Warning,
+            &["the transcript (kept: the first 400 lines)"],
+        ),
+        case(
             "login only inside TLS: IMAP",
             good_starttls(Protocol::Imap)
                 .caps_before(&["IMAP4rev1", "STARTTLS", "LOGINDISABLED"])

@@ -312,6 +312,18 @@ impl FactsBuilder {
         self
     }
 
+    /// A capability list was cut to what mailtls keeps.
+    pub fn capabilities_truncated(mut self) -> FactsBuilder {
+        self.facts.dialogue.capabilities_truncated = true;
+        self
+    }
+
+    /// The transcript was cut to what mailtls keeps.
+    pub fn transcript_truncated(mut self) -> FactsBuilder {
+        self.facts.transcript.truncated = true;
+        self
+    }
+
     /// The facts.
     pub fn build(self) -> CheckFacts {
         let FactsBuilder {
