@@ -19,6 +19,8 @@ pub enum Area {
     Port,
     /// `auth.*`: logging in before TLS.
     Auth,
+    /// `greeting.*`: how the server greets.
+    Greeting,
     /// `protocol.*`: the mail protocol itself.
     Protocol,
     /// `server.*`: the server's refusals.
@@ -165,6 +167,8 @@ codes! {
         "`--audit`: the injection test was run and the server is not affected.";
     StarttlsInjectionInconclusive = "starttls.injection_inconclusive", Starttls, Info, "info",
         "`--audit`: the injection test could not finish (e.g. the server refused the extra connection); nothing is concluded.";
+    GreetingSlow = "greeting.slow", Greeting, Info, "info",
+        "The server took a second or more to send its greeting (the message gives the seconds). mailtls waits as long as `--timeout` allows; a client with a short timeout may give up first.";
     ProtocolUnexpectedGreeting = "protocol.unexpected_greeting", Protocol, Critical, "critical",
         "The first line is not a greeting of the expected protocol (wrong port, or garbage).";
     ProtocolUnexpectedReply = "protocol.unexpected_reply", Protocol, Critical, "critical",

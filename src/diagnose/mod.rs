@@ -95,6 +95,7 @@ fn finding(code: Code, severity: Severity, message: String, fix: Option<String>)
 pub fn diagnose(facts: &CheckFacts, policy: &Policy) -> Vec<Finding> {
     let mut findings = Vec::new();
     stop::findings(facts, &mut findings);
+    stop::slow_greeting(facts, &mut findings);
     plaintext::unexpected_plaintext(facts, &mut findings);
     certificate::findings(facts, policy, &mut findings);
     tls::negotiated(facts, &mut findings);

@@ -30,6 +30,28 @@ pub(super) fn findings(facts: &CheckFacts, out: &mut Vec<Finding>) {
     }
 }
 
+/// How long a greeting may take before the report mentions it.
+const SLOW_GREETING_MS: u64 = 1000;
+
+/// A greeting that came, but slowly: worth knowing, not a failure.
+pub(super) fn slow_greeting(facts: &CheckFacts, out: &mut Vec<Finding>) {
+    let Some(ms) = facts.greeting_ms.filter(|&ms| ms >= SLOW_GREETING_MS) else {
+        return;
+    };
+    let target = &facts.target;
+    let seconds = ms as f64 / 1000.0;
+    out.push(finding(
+        Code::GreetingSlow,
+        Severity::Info,
+        format!(
+            "The {} server on port {} took {seconds:.1} s to send its greeting; mailtls waited, but a mail client with a short timeout may give up first.",
+            target.protocol.display_name(),
+            target.port
+        ),
+        Some("Anti-spam greeting delays belong on port 25 only, not on the ports mail clients use (465, 587, IMAP, POP3); otherwise check the server's load and its DNS lookups of clients.".to_owned()),
+    ));
+}
+
 /// The server asked for a client certificate, got none, and ended the
 /// connection because of it: that, not the broken connection, is the finding.
 pub(super) fn client_cert_refused(facts: &CheckFacts) -> bool {
@@ -113,6 +135,12 @@ fn stop_finding(target: &Target, error: &CheckError, facts: &CheckFacts) -> Find
             Unknown,
             format!("Could not connect to {address}: {detail}."),
             Some("Check the network path and firewall between this machine and the server.".to_owned()),
+        ),
+        CheckError::ResetAtOnce => finding(
+            Code::NetClosed,
+            Unknown,
+            format!("The server at {host}:{port} accepted the connection and reset it at once, before sending anything."),
+            Some("The server or a firewall in front of it refuses this client: check connection limits, fail2ban-style blocks and the server's log.".to_owned()),
         ),
         CheckError::Timeout { phase } => finding(
             Code::NetTimeout,
@@ -264,6 +292,12 @@ fn handshake_finding(target: &Target, error: &HandshakeFailure, facts: &CheckFac
                 Some("Enable TLS 1.2 and 1.3 with current cipher suites on the server (for example Mozilla's \"intermediate\" configuration).".to_owned()),
             )
         }
+        (HandshakeFailure::Reset, _) => finding(
+            Code::TlsHandshakeFailed,
+            Critical,
+            "The server reset the connection instead of answering the TLS handshake.".to_owned(),
+            Some("Check the server's log for TLS errors; it may not support TLS 1.2/1.3, or it failed to load its certificate.".to_owned()),
+        ),
         (HandshakeFailure::Closed, _) => finding(
             Code::TlsHandshakeFailed,
             Critical,

@@ -1444,6 +1444,14 @@ fn plaintext_cases() -> Vec<Case> {
         )
         .without(&[Code::AuthTlsRequired]),
         case(
+            "a slow greeting is worth knowing, not a failure",
+            good_starttls(Protocol::Smtp).greeting_after(6_400),
+            Code::GreetingSlow,
+            Info,
+            &["took 6.4 s to send its greeting", "port 25 only"],
+        )
+        .without(&[Code::NetNoGreeting, Code::NetTimeout]),
+        case(
             "a capability flood is cut, and said",
             good_starttls(Protocol::Imap)
                 .caps_before(&["IMAP4rev1", "STARTTLS", "LOGINDISABLED"])

@@ -48,6 +48,10 @@ pub struct CheckFacts {
     /// The address the check talked to.
     pub connected_to: Option<SocketAddr>,
     pub dialogue: DialogueFacts,
+    /// Milliseconds from connecting (after the handshake, for implicit TLS)
+    /// until the greeting's first line; `null` when none came.
+    #[serde(default)]
+    pub greeting_ms: Option<u64>,
     pub tls: Option<TlsFacts>,
     pub certificates: Vec<CertFacts>,
     /// The chain judged by each trust store: Mozilla's, this machine's, the CA files.
@@ -89,6 +93,7 @@ impl CheckFacts {
             addresses: Vec::new(),
             connected_to: None,
             dialogue: DialogueFacts::default(),
+            greeting_ms: None,
             tls: None,
             certificates: Vec::new(),
             trust_by_store: Vec::new(),

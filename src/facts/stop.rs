@@ -48,6 +48,11 @@ pub enum CheckError {
     Connect { address: SocketAddr, detail: String },
     #[error("no answer in time during {}", .phase.describe())]
     Timeout { phase: Phase },
+    /// The server accepted the connection and reset it before sending anything
+    /// (a refusal by a firewall or connection limit; the same whenever the
+    /// reset arrives).
+    #[error("the server accepted the connection and reset it at once, before sending anything")]
+    ResetAtOnce,
     /// Connected, but not one byte of greeting arrived in the time allowed for it.
     #[error("the server sent no greeting")]
     NoGreeting,
@@ -87,7 +92,9 @@ impl CheckError {
     pub fn phase(&self) -> Phase {
         match self {
             CheckError::Dns { .. } | CheckError::NoAddress { .. } => Phase::Dns,
-            CheckError::Refused { .. } | CheckError::Connect { .. } => Phase::Connect,
+            CheckError::Refused { .. } | CheckError::Connect { .. } | CheckError::ResetAtOnce => {
+                Phase::Connect
+            }
             CheckError::NoGreeting | CheckError::TlsOnPlaintextPort => Phase::Greeting,
             CheckError::Timeout { phase }
             | CheckError::Closed { phase }
@@ -169,6 +176,9 @@ pub enum HandshakeFailure {
     /// The server answered the ClientHello with a fatal alert.
     #[error("the server sent the TLS alert {alert:?}")]
     AlertReceived { alert: String },
+    /// The server reset the connection before sending a single byte of TLS.
+    #[error("the server reset the connection before answering the TLS hello")]
+    Reset,
     /// The server closed the connection before the handshake finished.
     #[error("the server closed the connection during the TLS handshake")]
     Closed,

@@ -312,6 +312,12 @@ impl FactsBuilder {
         self
     }
 
+    /// The greeting came `ms` milliseconds after the connection.
+    pub fn greeting_after(mut self, ms: u64) -> FactsBuilder {
+        self.facts.greeting_ms = Some(ms);
+        self
+    }
+
     /// A capability list was cut to what mailtls keeps.
     pub fn capabilities_truncated(mut self) -> FactsBuilder {
         self.facts.dialogue.capabilities_truncated = true;

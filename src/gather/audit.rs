@@ -16,7 +16,7 @@ use tokio::time::{timeout_at, Instant};
 
 use super::lines::LineReader;
 use super::ready::{close_politely, dialogue_for};
-use super::session::{self, Deadlines, Pause};
+use super::session::{self, Deadlines, Pause, Timing};
 use super::{net, CheckSettings};
 use crate::facts::audit::{AuditFacts, AuditTest};
 use crate::facts::dialogue::{DialogueFacts, Transcript};
@@ -33,13 +33,23 @@ const INJECTION_WINDOW: Duration = Duration::from_millis(800);
 pub const PROBE_USER: &str = "mailtls-probe-no-such-user";
 
 /// Runs the audit for a STARTTLS target; implicit-TLS targets have no plaintext phase.
-pub async fn run_audit(target: &Target, settings: &CheckSettings) -> Option<AuditFacts> {
+///
+/// The tests run one after the other (one extra connection at a time, beside
+/// the check's own), all by the check's `deadline`: a test the deadline cuts
+/// short is inconclusive, and the whole check still ends within `--timeout`.
+pub async fn run_audit(
+    target: &Target,
+    settings: &CheckSettings,
+    deadline: Instant,
+) -> Option<AuditFacts> {
     if target.mode != TlsMode::Starttls {
         return None;
     }
-    let injection = Some(on_own_connection(target, settings, injection_exchange).await);
+    let injection = Some(on_own_connection(target, settings, deadline, injection_exchange).await);
     let pop3_user_before_tls = match target.protocol {
-        Protocol::Pop3 => Some(on_own_connection(target, settings, pop3_user_exchange).await),
+        Protocol::Pop3 => {
+            Some(on_own_connection(target, settings, deadline, pop3_user_exchange).await)
+        }
         _ => None,
     };
     Some(AuditFacts {
@@ -94,13 +104,13 @@ impl Dialogue for Injecting {
 async fn on_own_connection<'a, F, Fut>(
     target: &'a Target,
     settings: &'a CheckSettings,
+    deadline: Instant,
     exchange: F,
 ) -> AuditTest
 where
     F: FnOnce(&'a Target, &'a CheckSettings, TcpStream, Instant) -> Fut,
     Fut: std::future::Future<Output = Result<AuditTest, CheckError>>,
 {
-    let deadline = Instant::now() + settings.timeout;
     let connected = async {
         let addresses = net::resolve(target, settings, deadline).await?;
         Ok::<_, CheckError>(net::connect(&addresses, deadline).await?.0)
@@ -128,7 +138,7 @@ async fn injection_exchange(
     let mut transcript = Transcript::default();
     let deadlines = Deadlines {
         end: deadline,
-        greeting: None,
+        waiting_since: Instant::now(),
     };
     match session::drive(
         &mut reader,
@@ -136,6 +146,7 @@ async fn injection_exchange(
         &mut transcript,
         false,
         deadlines,
+        &mut Timing::default(),
     )
     .await?
     {

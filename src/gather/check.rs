@@ -6,6 +6,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use tokio::net::TcpStream;
@@ -15,13 +16,14 @@ use super::connector::probe_checked_target;
 use super::lines::LineReader;
 use super::net::{connect, resolve, server_name};
 use super::ready::{close_politely, dialogue_for, starttls_dialogue};
-use super::session::{self, Deadlines};
+use super::session::{self, Deadlines, Timing};
 use super::{audit, fetch, CheckSettings};
 use crate::facts::chain;
 use crate::facts::protocol::TlsMode;
+use crate::facts::stop::HandshakeFailure;
 use crate::facts::stop::{CheckError, Stop};
 use crate::facts::target::Target;
-use crate::facts::tls::{Verification, VerifyError};
+use crate::facts::tls::{TlsFacts, Verification, VerifyError};
 use crate::facts::{cert, CheckFacts, FetchedIssuer};
 
 /// Checks one target. Never panics on server input, never runs past `settings.timeout`.
@@ -46,7 +48,7 @@ pub async fn run_check_at(
     let audit_target = facts.target.clone();
     let audit = async {
         match settings.audit {
-            true => audit::run_audit(&audit_target, settings).await,
+            true => audit::run_audit(&audit_target, settings, deadline).await,
             false => None,
         }
     };
@@ -86,7 +88,9 @@ pub async fn run_check_at(
     // The check's own time; the probe reports its time separately.
     facts.duration_ms = started.elapsed().as_millis() as u64;
     if let Some(options) = &settings.probe {
-        facts.probe = Box::pin(probe_checked_target(&facts, settings, options.clone())).await;
+        // The probe shares the check's deadline: the whole check ends within --timeout.
+        let probe = probe_checked_target(&facts, settings, options.clone(), deadline);
+        facts.probe = Box::pin(probe).await;
         adopt_legacy_chain(&mut facts, settings);
     }
     facts
@@ -170,38 +174,34 @@ async fn check(
         facts.addresses = resolve(&facts.target, settings, deadline).await?;
     }
     let (tcp, address) = connect(&facts.addresses, deadline).await?;
+    let connected = Instant::now();
     facts.connected_to = Some(address);
     let name = server_name(&facts.target, settings)?;
     let mut dialogue = dialogue_for(&facts.target, settings, &tcp);
-    let end = Deadlines {
-        end: deadline,
-        greeting: None,
-    };
+    let mut timing = Timing::default();
 
     let plain = match facts.target.mode {
         TlsMode::Implicit => tcp,
         TlsMode::Starttls => {
-            // Give the greeting half the time; silence may mean the port wants TLS.
-            let now = Instant::now();
-            let greeting = now + (deadline.saturating_duration_since(now) / 2);
+            if let Some(tls) = speaks_tls_instead(&tcp, settings, &name, address, deadline).await {
+                facts.tls = Some(tls);
+                return Err(CheckError::TlsOnPlaintextPort);
+            }
+            let deadlines = Deadlines {
+                end: deadline,
+                waiting_since: connected,
+            };
             let result = starttls_dialogue(
                 tcp,
                 dialogue.as_mut(),
                 &mut facts.transcript,
-                Deadlines {
-                    greeting: Some(greeting),
-                    ..end
-                },
+                deadlines,
+                &mut timing,
             )
             .await;
             facts.dialogue = dialogue.facts().clone();
-            let (tcp, leftover) = match result {
-                Ok(ready) => ready,
-                Err(CheckError::NoGreeting) => {
-                    return Err(probe_implicit_tls(facts, settings, name, address, deadline).await)
-                }
-                Err(e) => return Err(e),
-            };
+            facts.greeting_ms = timing.greeting_ms;
+            let (tcp, leftover) = result?;
             if !leftover.is_empty() {
                 facts.unexpected_plaintext = Some(String::from_utf8_lossy(&leftover).into_owned());
             }
@@ -211,42 +211,69 @@ async fn check(
 
     let (tls_stream, tls_facts) = settings.tls.handshake(plain, name, deadline).await;
     facts.tls = Some(tls_facts);
-    let tls_stream = tls_stream.map_err(CheckError::Handshake)?;
+    let tls_stream = tls_stream.map_err(|failure| match (failure, facts.target.mode) {
+        // Reset before a single byte on a port that starts with TLS: the same
+        // refusal as a reset that beats the connection's completion.
+        (HandshakeFailure::Reset, TlsMode::Implicit) => CheckError::ResetAtOnce,
+        (failure, _) => CheckError::Handshake(failure),
+    })?;
     dialogue.on_tls_established();
     let mut reader = LineReader::new(tls_stream);
+    let deadlines = Deadlines {
+        end: deadline,
+        waiting_since: Instant::now(),
+    };
     let result = session::drive(
         &mut reader,
         dialogue.as_mut(),
         &mut facts.transcript,
         true,
-        end,
+        deadlines,
+        &mut timing,
     )
     .await;
     facts.dialogue = dialogue.facts().clone();
+    if facts.target.mode == TlsMode::Implicit {
+        facts.greeting_ms = timing.greeting_ms;
+    }
     result?;
     close_politely(reader.get_mut(), deadline).await;
     Ok(())
 }
 
-/// After a silent greeting on a STARTTLS port: is it really an implicit-TLS port?
-/// Returns the error that ends the check either way.
-async fn probe_implicit_tls(
-    facts: &mut CheckFacts,
+/// How long a STARTTLS port may stay silent before mailtls also tries TLS on
+/// a second connection: a port that wants TLS first is then recognised in about
+/// this time, while a slow greeting may still take the whole deadline.
+const SILENCE_BEFORE_TLS_ATTEMPT: Duration = Duration::from_secs(1);
+
+/// Waits for the greeting's first byte on `tcp` (without reading it). If the
+/// port stays silent for [`SILENCE_BEFORE_TLS_ATTEMPT`], a TLS handshake is
+/// tried on a second connection alongside; when it succeeds, the port speaks
+/// TLS from the first byte and its TLS facts are returned. `None` means: go on
+/// with the dialogue (a greeting came, the wait ran out, or TLS failed too).
+async fn speaks_tls_instead(
+    tcp: &TcpStream,
     settings: &CheckSettings,
-    name: ServerName<'static>,
+    name: &ServerName<'static>,
     address: SocketAddr,
     deadline: Instant,
-) -> CheckError {
-    let Ok(Ok(tcp)) = timeout_at(deadline, TcpStream::connect(address)).await else {
-        return CheckError::NoGreeting;
+) -> Option<TlsFacts> {
+    let mut byte = [0u8; 1];
+    let greeted = timeout_at(deadline, tcp.peek(&mut byte));
+    let tls_attempt = async {
+        tokio::time::sleep_until((Instant::now() + SILENCE_BEFORE_TLS_ATTEMPT).min(deadline)).await;
+        let second = timeout_at(deadline, TcpStream::connect(address))
+            .await
+            .ok()?
+            .ok()?;
+        let (stream, tls) = settings.tls.handshake(second, name.clone(), deadline).await;
+        let mut stream = stream.ok()?;
+        close_politely(&mut stream, deadline).await;
+        Some(tls)
     };
-    let (stream, tls) = settings.tls.handshake(tcp, name, deadline).await;
-    match stream {
-        Ok(mut stream) => {
-            facts.tls = Some(tls);
-            close_politely(&mut stream, deadline).await;
-            CheckError::TlsOnPlaintextPort
-        }
-        Err(_) => CheckError::NoGreeting,
+    tokio::select! {
+        biased;
+        _ = greeted => None,
+        Some(tls) = tls_attempt => Some(tls),
     }
 }

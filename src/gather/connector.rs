@@ -41,6 +41,7 @@ pub async fn probe_checked_target(
     facts: &CheckFacts,
     settings: &Arc<CheckSettings>,
     mut options: ProbeOptions,
+    deadline: Instant,
 ) -> Option<ProbeFacts> {
     let address = facts.connected_to?;
     // A TLS handshake was attempted on a connection of the target's kind (not on
@@ -53,6 +54,7 @@ pub async fn probe_checked_target(
         return None;
     }
     options.server_name = sni_for(&facts.target, settings);
+    options.deadline = Some(deadline);
     let connector = MailConnector {
         target: facts.target.clone(),
         settings: settings.clone(),

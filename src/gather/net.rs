@@ -58,6 +58,10 @@ pub(crate) async fn connect(
             Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
                 first_error.get_or_insert(CheckError::Refused { address });
             }
+            // Accepted, then reset before the connection was complete here.
+            Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionReset => {
+                first_error.get_or_insert(CheckError::ResetAtOnce);
+            }
             Ok(Err(e)) => {
                 first_error.get_or_insert(CheckError::Connect {
                     address,

@@ -10,7 +10,7 @@ use tokio::time::{timeout_at, Instant};
 
 use super::lines::LineReader;
 use super::net::{address_literal, connect};
-use super::session::{self, Deadlines, Pause};
+use super::session::{self, Deadlines, Pause, Timing};
 use super::CheckSettings;
 use crate::facts::dialogue::Transcript;
 use crate::facts::protocol::TlsMode;
@@ -41,9 +41,10 @@ pub(super) async fn starttls_dialogue(
     dialogue: &mut dyn Dialogue,
     transcript: &mut Transcript,
     deadlines: Deadlines,
+    timing: &mut Timing,
 ) -> Result<(TcpStream, Vec<u8>), CheckError> {
     let mut reader = LineReader::new(tcp);
-    match session::drive(&mut reader, dialogue, transcript, false, deadlines).await? {
+    match session::drive(&mut reader, dialogue, transcript, false, deadlines, timing).await? {
         Pause::StartTls => Ok(reader.into_parts()),
         // Every dialogue asks for STARTTLS or fails; ending quietly
         // without TLS must never pass for a secure connection.
@@ -85,10 +86,17 @@ pub async fn open_tls_ready_stream(
             let mut dialogue = dialogue_for(target, settings, &tcp);
             let deadlines = Deadlines {
                 end: deadline,
-                greeting: None,
+                waiting_since: Instant::now(),
             };
-            let (stream, leftover) =
-                starttls_dialogue(tcp, dialogue.as_mut(), &mut transcript, deadlines).await?;
+            let mut timing = Timing::default();
+            let (stream, leftover) = starttls_dialogue(
+                tcp,
+                dialogue.as_mut(),
+                &mut transcript,
+                deadlines,
+                &mut timing,
+            )
+            .await?;
             Ok(TlsReady {
                 stream,
                 transcript,

@@ -24,12 +24,18 @@ pub enum Pause {
 /// Deadlines for one run of the driver.
 #[derive(Debug, Clone, Copy)]
 pub struct Deadlines {
-    /// When the whole check must end.
+    /// When the whole check must end; the greeting may take all of it.
     pub end: Instant,
-    /// An earlier limit for the greeting only. On a STARTTLS port, silence usually
-    /// means the port expects TLS first; giving up on the greeting early leaves time
-    /// to find that out.
-    pub greeting: Option<Instant>,
+    /// When the client began to wait for the greeting (its connection, or the
+    /// end of the TLS handshake for implicit TLS): the greeting's time counts from here.
+    pub waiting_since: Instant,
+}
+
+/// What the driver measured.
+#[derive(Debug, Default)]
+pub struct Timing {
+    /// Milliseconds from `waiting_since` until the greeting's first line.
+    pub greeting_ms: Option<u64>,
 }
 
 /// Runs `dialogue` until it asks for STARTTLS or is done.
@@ -39,6 +45,7 @@ pub async fn drive<S>(
     transcript: &mut Transcript,
     tls: bool,
     deadlines: Deadlines,
+    timing: &mut Timing,
 ) -> Result<Pause, CheckError>
 where
     S: AsyncRead + AsyncWrite + Unpin,
@@ -60,15 +67,17 @@ where
                 }
             }
             Action::ReadLine => {
-                let deadline = match deadlines.greeting {
-                    Some(greeting) if awaiting_greeting => greeting.min(deadlines.end),
-                    _ => deadlines.end,
-                };
-                let line = match timeout_at(deadline, reader.read_line()).await {
+                let nothing_yet = awaiting_greeting && reader.buffered().is_empty();
+                let line = match timeout_at(deadlines.end, reader.read_line()).await {
                     Ok(Ok(line)) => line,
                     Ok(Err(ReadLineError::Closed)) => return Err(CheckError::Closed { phase }),
                     Ok(Err(ReadLineError::TooLong { limit })) => {
                         return Err(CheckError::LineTooLong { phase, limit })
+                    }
+                    Ok(Err(ReadLineError::Io(e)))
+                        if nothing_yet && e.kind() == std::io::ErrorKind::ConnectionReset =>
+                    {
+                        return Err(CheckError::ResetAtOnce)
                     }
                     Ok(Err(ReadLineError::Io(e))) => return Err(CheckError::from_io(phase, &e)),
                     Err(_) => {
@@ -78,6 +87,10 @@ where
                         })
                     }
                 };
+                if awaiting_greeting {
+                    let waited = deadlines.waiting_since.elapsed().as_millis();
+                    timing.greeting_ms = Some(u64::try_from(waited).unwrap_or(u64::MAX));
+                }
                 transcript.push(Side::Server, tls, &line);
                 dialogue.on_line(&line).map_err(CheckError::Dialogue)?;
             }

@@ -74,6 +74,7 @@ fn check(args: &CheckArgs) -> Result<CheckPlan, PlanError> {
         concurrency: usize::from(args.probe_concurrency),
         connection_timeout: args.connect.connection.timeout,
         server_name: None,
+        deadline: None,
     });
     Ok(CheckPlan { connect, judgement })
 }

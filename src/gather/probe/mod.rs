@@ -39,6 +39,9 @@ use suites::{Kx, Suite, SUITES};
 
 /// How many probe connections to one server may be open at once, by default.
 pub const DEFAULT_CONCURRENCY: usize = 4;
+/// Why a probe stopped when the check's deadline came first.
+const OUT_OF_TIME: &str = "the check's time (--timeout) ran out before the probe finished";
+
 /// The most connections one probe makes; a safety net, far above what any server needs.
 pub const MAX_CONNECTIONS: u32 = 1000;
 
@@ -61,6 +64,9 @@ pub struct ProbeOptions {
     pub connection_timeout: Duration,
     /// SNI to send, if any.
     pub server_name: Option<String>,
+    /// When the whole probe must end (the check's own deadline); questions
+    /// still open then stay inconclusive. `None`: no limit but the connections'.
+    pub deadline: Option<Instant>,
 }
 
 impl Default for ProbeOptions {
@@ -69,6 +75,7 @@ impl Default for ProbeOptions {
             concurrency: DEFAULT_CONCURRENCY,
             connection_timeout: Duration::from_secs(10),
             server_name: None,
+            deadline: None,
         }
     }
 }
@@ -183,7 +190,26 @@ impl<C: Connector> Shared<C> {
         if self.connections.fetch_add(1, Ordering::Relaxed) >= MAX_CONNECTIONS {
             return self.stop(format!("more than {MAX_CONNECTIONS} connections needed"));
         }
-        let deadline = Instant::now() + self.options.connection_timeout;
+        let own = Instant::now() + self.options.connection_timeout;
+        let deadline = self.options.deadline.map_or(own, |end| own.min(end));
+        if self
+            .options
+            .deadline
+            .is_some_and(|end| Instant::now() >= end)
+        {
+            return self.stop(OUT_OF_TIME.to_owned());
+        }
+        let out_of_time = |shared: &Self, otherwise: &str| {
+            let why = match shared
+                .options
+                .deadline
+                .is_some_and(|end| Instant::now() >= end)
+            {
+                true => OUT_OF_TIME,
+                false => otherwise,
+            };
+            shared.stop(why.to_owned())
+        };
         let mut stream = match self.connector.connect(deadline).await {
             Ok(stream) => stream,
             Err(e) => return self.stop(format!("a probe connection failed: {e}")),
@@ -192,13 +218,13 @@ impl<C: Connector> Shared<C> {
         match timeout_at(deadline, stream.write_all(&hello)).await {
             Ok(Ok(())) => {}
             Ok(Err(_)) => return Answer::Closed,
-            Err(_) => return self.stop("a probe connection timed out".to_owned()),
+            Err(_) => return out_of_time(self, "a probe connection timed out"),
         }
         let answer = read_answer(&mut stream, deadline, full_flight).await;
         let _ = timeout_at(deadline, stream.shutdown()).await;
         match answer {
             Some(answer) => answer,
-            None => self.stop("the server did not answer a hello in time".to_owned()),
+            None => out_of_time(self, "the server did not answer a hello in time"),
         }
     }
 }

@@ -326,6 +326,12 @@ fn classify_failure(error: io::Error) -> HandshakeFailure {
     if error.kind() == io::ErrorKind::TimedOut {
         return HandshakeFailure::Timeout;
     }
+    if error
+        .get_ref()
+        .is_some_and(|inner| inner.is::<ResetBeforeAnswer>())
+    {
+        return HandshakeFailure::Reset;
+    }
     if let Some(sniffed) = error
         .get_ref()
         .and_then(|inner| inner.downcast_ref::<NotTlsError>())
@@ -415,6 +421,25 @@ pub struct GarbageError {
     pub first_bytes: Vec<u8>,
 }
 
+/// The error raised when the server resets the connection before sending a
+/// single byte: the same refusal whether the reset beats the ClientHello or not.
+#[derive(Debug, thiserror::Error)]
+#[error("the server reset the connection before answering")]
+pub struct ResetBeforeAnswer;
+
+/// A reset before the server said anything, told apart from other errors.
+fn reset_before_answer(error: io::Error, nothing_seen: bool) -> io::Error {
+    let reset = matches!(
+        error.kind(),
+        io::ErrorKind::ConnectionReset | io::ErrorKind::BrokenPipe
+    );
+    if reset && nothing_seen {
+        io::Error::new(io::ErrorKind::ConnectionReset, ResetBeforeAnswer)
+    } else {
+        error
+    }
+}
+
 /// Mail greetings start with a printable ASCII character (`*`, `+`, `2`, a letter …).
 fn looks_like_text(byte: u8) -> bool {
     byte.is_ascii_graphic() || byte == b' '
@@ -455,7 +480,12 @@ impl<S: AsyncRead + Unpin> AsyncRead for Sniffed<S> {
             return Pin::new(&mut this.inner).poll_read(cx, buf);
         }
         let before = buf.filled().len();
-        let poll = Pin::new(&mut this.inner).poll_read(cx, buf);
+        let poll = match Pin::new(&mut this.inner).poll_read(cx, buf) {
+            Poll::Ready(Err(e)) => {
+                return Poll::Ready(Err(reset_before_answer(e, this.first.is_empty())))
+            }
+            poll => poll,
+        };
         if let Poll::Ready(Ok(())) = &poll {
             let new = &buf.filled()[before..];
             let Some(&first) = new.first() else {
@@ -501,7 +531,11 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Sniffed<S> {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.inner).poll_write(cx, buf)
+        let nothing_seen = !self.decided && self.first.is_empty();
+        match Pin::new(&mut self.inner).poll_write(cx, buf) {
+            Poll::Ready(Err(e)) => Poll::Ready(Err(reset_before_answer(e, nothing_seen))),
+            poll => poll,
+        }
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
