@@ -4,19 +4,33 @@
 use super::codes::Code;
 use super::{clip, finding, short_name, Finding, Severity};
 use crate::facts::protocol::TlsMode;
-use crate::facts::stop::{CheckError, DialogueError, HandshakeFailure};
+use crate::facts::stop::{CheckError, DialogueError, HandshakeFailure, Stop};
 use crate::facts::target::Target;
 use crate::facts::CheckFacts;
 
 /// The finding that says why the check stopped, if it stopped; and the defence
 /// against a check that "finished" without TLS and without saying why.
 pub(super) fn findings(facts: &CheckFacts, out: &mut Vec<Finding>) {
-    if let Some(error) = facts.stopped.as_ref().and_then(|s| s.error.as_ref()) {
-        out.push(if client_cert_refused(facts) {
+    match facts.stopped.as_ref() {
+        Some(Stop {
+            error: Some(error), ..
+        }) => out.push(if client_cert_refused(facts) {
             client_cert_required(facts)
         } else {
             stop_finding(&facts.target, error, facts)
-        });
+        }),
+        // A report saved before the typed error was: its words are all there is.
+        Some(Stop {
+            error: None,
+            phase,
+            message,
+        }) => out.push(finding(
+            Code::NetIoError,
+            Severity::Unknown,
+            format!("The check stopped during {}: {message}.", phase.describe()),
+            None,
+        )),
+        None => {}
     }
     let negotiated = facts.tls.as_ref().and_then(|t| t.version.as_ref());
     if facts.stopped.is_none() && negotiated.is_none() {
@@ -192,7 +206,6 @@ fn stop_finding(target: &Target, error: &CheckError, facts: &CheckFacts) -> Find
 fn dialogue_finding(target: &Target, error: &DialogueError) -> Finding {
     let port = target.port;
     let protocol = target.protocol.display_name();
-    let implicit_port = target.protocol.default_port(TlsMode::Implicit);
     use Severity::*;
     match error {
         DialogueError::UnexpectedGreeting { line, .. } => {
@@ -224,7 +237,10 @@ fn dialogue_finding(target: &Target, error: &DialogueError) -> Finding {
             Code::StarttlsNotOffered,
             Critical,
             format!("The {protocol} server on port {port} does not offer STARTTLS, so a client would send passwords and mail unencrypted."),
-            Some(format!("Enable TLS on the server (Dovecot: ssl = required; Postfix: smtpd_tls_security_level = encrypt on submission). Meanwhile, use SSL/TLS on port {implicit_port} if the server offers it.")),
+            Some(match target.protocol.info().implicit_port {
+                Some(implicit_port) => format!("Enable TLS on the server (Dovecot: ssl = required; Postfix: smtpd_tls_security_level = encrypt on submission). Meanwhile, use SSL/TLS on port {implicit_port} if the server offers it."),
+                None => "Enable TLS on the server (Dovecot: ssl = required).".to_owned(),
+            }),
         ),
         DialogueError::StarttlsRefused { line } => finding(
             Code::StarttlsRefused,

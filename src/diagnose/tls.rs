@@ -182,10 +182,14 @@ pub(super) fn probe_findings(probe: &ProbeFacts, out: &mut Vec<Finding>) {
             .stopped
             .as_deref()
             .map_or_else(String::new, |s| format!(" Probing stopped early: {s}."));
+        let what = match parts.is_empty() {
+            true => "did not finish".to_owned(),
+            false => parts.join("; "),
+        };
         out.push(finding(
             Code::TlsProbeInconclusive,
             if all_open || probe.stopped.is_some() { Unknown } else { Info },
-            format!("The TLS probe {}.{why}", parts.join("; ")),
+            format!("The TLS probe {what}.{why}"),
             Some("Retry later or with --probe-concurrency 1 and a longer --timeout: the server may limit connections per client.".to_owned()),
         ));
     }

@@ -228,6 +228,6 @@ pub enum Weakness {
 impl Weakness {
     /// Broken outright (as opposed to merely old).
     pub fn is_broken(self) -> bool {
-        !matches!(self, Weakness::TripleDes | Weakness::Legacy)
+        !matches!(self, Weakness::TripleDes | Weakness::Md5 | Weakness::Legacy)
     }
 }
