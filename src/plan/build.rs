@@ -162,9 +162,9 @@ fn connect(args: &ConnectArgs) -> Result<ConnectPlan, PlanError> {
 fn listed_targets(args: &ConnectArgs) -> Result<Vec<String>, PlanError> {
     let mut lines = Vec::new();
     if let Some(path) = &args.targets_file {
-        let text = std::fs::read_to_string(path).map_err(|source| PlanError::ReadTargets {
+        let text = std::fs::read_to_string(path).map_err(|error| PlanError::ReadTargets {
             from: path.display().to_string(),
-            source,
+            error,
         })?;
         lines.extend(super::target_lines(&text));
     }
@@ -172,9 +172,9 @@ fn listed_targets(args: &ConnectArgs) -> Result<Vec<String>, PlanError> {
         let mut text = String::new();
         std::io::stdin()
             .read_to_string(&mut text)
-            .map_err(|source| PlanError::ReadTargets {
+            .map_err(|error| PlanError::ReadTargets {
                 from: "standard input".to_owned(),
-                source,
+                error,
             })?;
         lines.extend(super::target_lines(&text));
     }

@@ -142,7 +142,9 @@ pub enum Plan {
     Print(Vec<u8>),
 }
 
-/// A run that cannot start. Each is a usage or set-up error (exit code 3).
+/// A run that cannot start. Each is a usage or set-up error (exit code 3),
+/// and each message is a whole sentence on its own: the binary prints it
+/// alone, so no variant also hands its cause on as an error source.
 #[derive(Debug, thiserror::Error)]
 pub enum PlanError {
     #[error(transparent)]
@@ -157,11 +159,8 @@ pub enum PlanError {
     Days { warn: i64, crit: i64 },
     #[error("no targets given (the targets file or standard input was empty)")]
     NoTargets,
-    #[error("cannot read targets from {from}: {source}")]
-    ReadTargets {
-        from: String,
-        source: std::io::Error,
-    },
+    #[error("cannot read targets from {from}: {error}")]
+    ReadTargets { from: String, error: std::io::Error },
     #[error("cannot write the manual page: {0}")]
     Manual(std::io::Error),
 }

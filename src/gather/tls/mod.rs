@@ -6,6 +6,7 @@
 
 pub mod danger;
 pub mod trust;
+mod words;
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -55,15 +56,22 @@ impl std::fmt::Debug for ClientIdentity {
     }
 }
 
-/// Why `--client-cert`/`--client-key` could not be used.
+/// Why `--client-cert`/`--client-key` could not be used. Each message is a
+/// whole sentence on its own (no error source behind it).
 #[derive(Debug, thiserror::Error)]
 pub enum IdentityError {
-    #[error("cannot read {path}: {detail}")]
-    Read { path: PathBuf, detail: String },
-    #[error("{path} holds no PEM certificate")]
-    NoCertificate { path: PathBuf },
-    #[error("the key in {path} cannot be used: {detail}")]
-    Key { path: PathBuf, detail: String },
+    #[error("cannot read the {what} {path}: {detail}")]
+    Read {
+        what: &'static str,
+        path: PathBuf,
+        detail: String,
+    },
+    #[error("the client certificate file {path} cannot be used: {why}")]
+    Certificate { path: PathBuf, why: String },
+    #[error("the client key file {path} cannot be used: {why}")]
+    Key { path: PathBuf, why: String },
+    #[error("the key in {key} does not belong to the certificate in {cert}")]
+    Mismatch { cert: PathBuf, key: PathBuf },
 }
 
 impl ClientIdentity {
@@ -72,41 +80,71 @@ impl ClientIdentity {
         key: &Path,
         provider: &Arc<CryptoProvider>,
     ) -> Result<ClientIdentity, IdentityError> {
-        let read = |path: &Path| {
+        let read = |what: &'static str, path: &Path| {
             std::fs::read(path).map_err(|e| IdentityError::Read {
+                what,
                 path: path.to_owned(),
                 detail: e.to_string(),
             })
         };
-        let chain = CertificateDer::pem_slice_iter(&read(cert)?)
+        let cert_error = |why: String| IdentityError::Certificate {
+            path: cert.to_owned(),
+            why,
+        };
+        let key_error = |why: String| IdentityError::Key {
+            path: key.to_owned(),
+            why,
+        };
+        let cert_pem = read("client certificate file", cert)?;
+        let chain = CertificateDer::pem_slice_iter(&cert_pem)
             .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| IdentityError::Read {
-                path: cert.to_owned(),
-                detail: e.to_string(),
-            })?;
+            .map_err(|e| cert_error(words::pem_error(&e, "certificate")))?;
         let Some(first) = chain.first() else {
-            return Err(IdentityError::NoCertificate {
-                path: cert.to_owned(),
-            });
+            return Err(cert_error(
+                if PrivateKeyDer::from_pem_slice(&cert_pem).is_ok() {
+                    "it holds a private key but no certificate (a -----BEGIN CERTIFICATE----- block)"
+                        .to_owned()
+                } else {
+                    "it holds no certificate (a -----BEGIN CERTIFICATE----- block)".to_owned()
+                },
+            ));
         };
         let subject = cert::parse_chain(std::slice::from_ref(first), 0)
             .first()
             .map(|c| c.subject.clone())
             .unwrap_or_default();
-        let key_error = |detail: String| IdentityError::Key {
-            path: key.to_owned(),
-            detail,
-        };
-        let private =
-            PrivateKeyDer::from_pem_slice(&read(key)?).map_err(|e| key_error(e.to_string()))?;
+        let key_pem = read("client key file", key)?;
+        let private = PrivateKeyDer::from_pem_slice(&key_pem).map_err(|e| {
+            let holds_certificate = CertificateDer::pem_slice_iter(&key_pem).any(|c| c.is_ok());
+            key_error(match e {
+                rustls::pki_types::pem::Error::NoItemsFound if holds_certificate => {
+                    "it holds a certificate, not a private key".to_owned()
+                }
+                e => words::pem_error(&e, "private key"),
+            })
+        })?;
         let signing = provider
             .key_provider
             .load_private_key(private)
-            .map_err(|e| key_error(e.to_string()))?;
+            .map_err(|_| {
+                key_error(
+                    "mailtls cannot use a key of this kind (RSA, ECDSA and Ed25519 keys work)"
+                        .to_owned(),
+                )
+            })?;
         let certified = rustls::sign::CertifiedKey::new(chain, signing);
-        certified
-            .keys_match()
-            .map_err(|e| key_error(format!("it does not belong to the certificate ({e})")))?;
+        certified.keys_match().map_err(|e| match e {
+            rustls::Error::InconsistentKeys(rustls::InconsistentKeys::KeyMismatch) => {
+                IdentityError::Mismatch {
+                    cert: cert.to_owned(),
+                    key: key.to_owned(),
+                }
+            }
+            rustls::Error::InconsistentKeys(why) => {
+                key_error(words::inconsistent_keys(why).to_owned())
+            }
+            other => cert_error(words::tls_error(&other)),
+        })?;
         Ok(ClientIdentity {
             key: Arc::new(certified),
             subject,
@@ -313,11 +351,11 @@ pub(crate) fn verify_error(error: rustls::Error) -> VerifyError {
                 VerifyError::ChainTooLong
             }
             other => VerifyError::Other {
-                detail: rustls::Error::InvalidCertificate(other).to_string(),
+                detail: words::certificate_error(&other),
             },
         },
         other => VerifyError::Other {
-            detail: other.to_string(),
+            detail: words::tls_error(&other),
         },
     }
 }
@@ -353,10 +391,10 @@ fn classify_failure(error: io::Error) -> HandshakeFailure {
     {
         return match tls {
             rustls::Error::AlertReceived(alert) => HandshakeFailure::AlertReceived {
-                alert: alert_name(*alert),
+                alert: words::alert_name(*alert),
             },
             other => HandshakeFailure::Protocol {
-                detail: other.to_string(),
+                detail: words::tls_error(other),
             },
         };
     }
@@ -369,21 +407,6 @@ fn classify_failure(error: io::Error) -> HandshakeFailure {
             detail: error.to_string(),
         },
     }
-}
-
-/// The RFC 8446 spelling: `HandshakeFailure` → `handshake_failure`.
-fn alert_name(alert: rustls::AlertDescription) -> String {
-    let camel = alert
-        .as_str()
-        .map_or_else(|| format!("{alert:?}"), str::to_owned);
-    let mut out = String::with_capacity(camel.len() + 4);
-    for (i, c) in camel.chars().enumerate() {
-        if c.is_ascii_uppercase() && i > 0 {
-            out.push('_');
-        }
-        out.push(c.to_ascii_lowercase());
-    }
-    out
 }
 
 /// A stream that checks the first bytes the server sends: a TLS record starts

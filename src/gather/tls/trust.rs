@@ -19,15 +19,13 @@ pub struct TrustStore {
     verifier: Option<Arc<WebPkiServerVerifier>>,
 }
 
-/// Why a trust store could not be loaded.
+/// Why a trust store could not be loaded. Each message is a whole sentence on
+/// its own (no error source behind it).
 #[derive(Debug, thiserror::Error)]
 pub enum TrustError {
-    #[error("cannot read CA file {path}: {source}")]
-    ReadCaFile {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("CA file {path} holds no usable PEM certificate ({detail})")]
+    #[error("cannot read the CA file {path}: {detail}")]
+    ReadCaFile { path: PathBuf, detail: String },
+    #[error("the CA file {path} cannot be used: {detail}")]
     BadCaFile { path: PathBuf, detail: String },
     #[error("this machine's certificate store could not be read: {detail}")]
     System { detail: String },
@@ -77,10 +75,14 @@ impl TrustStore {
             }
         }
         for (path, certs) in &ca_files.files {
-            for cert in certs {
+            for (i, cert) in certs.iter().enumerate() {
                 roots.add(cert.clone()).map_err(|e| TrustError::BadCaFile {
                     path: path.clone(),
-                    detail: e.to_string(),
+                    detail: format!(
+                        "certificate {} in it cannot be used as a root: {}",
+                        i + 1,
+                        super::words::tls_error(&e)
+                    ),
                 })?;
             }
         }
@@ -307,20 +309,20 @@ impl CaFiles {
 }
 
 fn read_pem_certificates(path: &Path) -> Result<Vec<CertificateDer<'static>>, TrustError> {
-    let bytes = std::fs::read(path).map_err(|source| TrustError::ReadCaFile {
+    let bytes = std::fs::read(path).map_err(|e| TrustError::ReadCaFile {
         path: path.to_owned(),
-        source,
+        detail: e.to_string(),
     })?;
     let certs = CertificateDer::pem_slice_iter(&bytes)
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| TrustError::BadCaFile {
             path: path.to_owned(),
-            detail: e.to_string(),
+            detail: super::words::pem_error(&e, "certificate"),
         })?;
     if certs.is_empty() {
         return Err(TrustError::BadCaFile {
             path: path.to_owned(),
-            detail: "no BEGIN CERTIFICATE block".to_owned(),
+            detail: "it holds no certificate (a -----BEGIN CERTIFICATE----- block)".to_owned(),
         });
     }
     Ok(certs)
