@@ -211,6 +211,12 @@ impl TlsClient {
             Err(_) => Err(io::Error::new(io::ErrorKind::TimedOut, "deadline")),
         };
         let recorded = recording.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let verification = recorded.outcome.map(|outcome| Verification {
+            trust_store: self.trust.description.clone(),
+            name: verified_name,
+            trusted: outcome.is_ok(),
+            error: outcome.err().map(|e| verify_error(e, &recorded.chain)),
+        });
         let mut facts = TlsFacts {
             sni,
             ocsp_stapled: !recorded.ocsp_response.is_empty(),
@@ -220,12 +226,7 @@ impl TlsClient {
                 _ => None,
             },
             chain: recorded.chain,
-            verification: recorded.outcome.map(|outcome| Verification {
-                trust_store: self.trust.description.clone(),
-                name: verified_name,
-                trusted: outcome.is_ok(),
-                error: outcome.err().map(verify_error),
-            }),
+            verification,
             ..TlsFacts::default()
         };
         match result {
@@ -306,7 +307,8 @@ fn suite_name(suite: rustls::CipherSuite) -> String {
     }
 }
 
-pub(crate) fn verify_error(error: rustls::Error) -> VerifyError {
+/// The verifier's refusal of `chain` (leaf first, as sent) as a fact.
+pub(crate) fn verify_error(error: rustls::Error, chain: &[CertificateDer<'_>]) -> VerifyError {
     match error {
         rustls::Error::InvalidCertificate(e) => match e {
             CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
@@ -328,6 +330,9 @@ pub(crate) fn verify_error(error: rustls::Error) -> VerifyError {
             CertificateError::Revoked => VerifyError::Revoked,
             CertificateError::InvalidPurpose | CertificateError::InvalidPurposeContext { .. } => {
                 VerifyError::InvalidPurpose
+            }
+            CertificateError::BadEncoding if dated_before_1970(chain) => {
+                VerifyError::UnsupportedTime
             }
             CertificateError::BadEncoding => VerifyError::BadEncoding,
             CertificateError::Other(other)
@@ -358,6 +363,25 @@ pub(crate) fn verify_error(error: rustls::Error) -> VerifyError {
             detail: words::tls_error(&other),
         },
     }
+}
+
+/// Whether WebPKI's "bad encoding" is only a date it cannot handle: WebPKI
+/// refuses every time before 1970 as bad DER (`BadDerTime`, which rustls
+/// reports as `BadEncoding`), while the chain reads as X.509 throughout and a
+/// certificate in it is dated before 1970.
+fn dated_before_1970(chain: &[CertificateDer<'_>]) -> bool {
+    let mut before_1970 = false;
+    for der in chain {
+        match x509_parser::parse_x509_certificate(der.as_ref()) {
+            Ok((rest, cert)) if rest.is_empty() => {
+                let validity = cert.validity();
+                before_1970 |=
+                    validity.not_before.timestamp() < 0 || validity.not_after.timestamp() < 0;
+            }
+            _ => return false,
+        }
+    }
+    before_1970
 }
 
 fn classify_failure(error: io::Error) -> HandshakeFailure {

@@ -128,7 +128,7 @@ impl TrustStore {
         verifier
             .verify_server_cert(leaf, intermediates, name, &[], now)
             .map(|_| ())
-            .map_err(super::verify_error)
+            .map_err(|e| super::verify_error(e, chain))
     }
 }
 
@@ -326,4 +326,45 @@ fn read_pem_certificates(path: &Path) -> Result<Vec<CertificateDer<'static>>, Tr
         });
     }
     Ok(certs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mailtls_testkit::{CertCase, TestPki};
+
+    /// The test PKI's root as the only trusted root.
+    fn store(pki: &TestPki) -> (tempfile::TempDir, TrustStore) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = pki.write_root_pem(dir.path());
+        let provider = crate::gather::tls::TlsClient::default_provider();
+        let files = CaFiles::read(&[root]).expect("the root reads");
+        let store = TrustStore::load_files_only(&files, &provider).expect("a store");
+        (dir, store)
+    }
+
+    #[test]
+    fn a_date_before_1970_is_not_bad_der() {
+        let pki = TestPki::new();
+        let (_dir, store) = store(&pki);
+        let name = ServerName::try_from("mail.test").expect("name");
+        let verify = |case: CertCase| {
+            let chain = pki.server_cert(case, "mail.test").chain;
+            store.verify(&chain, &name, UnixTime::now())
+        };
+        assert_eq!(verify(CertCase::Good), Ok(()));
+        assert_eq!(
+            verify(CertCase::Since1960),
+            Err(VerifyError::UnsupportedTime)
+        );
+        // A leaf that is really broken stays "bad encoding".
+        let mut chain = pki.server_cert(CertCase::Good, "mail.test").chain;
+        let mut der = chain[0].to_vec();
+        der.truncate(der.len() - 10);
+        chain[0] = CertificateDer::from(der);
+        assert_eq!(
+            store.verify(&chain, &name, UnixTime::now()),
+            Err(VerifyError::BadEncoding)
+        );
+    }
 }
