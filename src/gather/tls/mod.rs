@@ -373,7 +373,7 @@ fn dated_before_1970(chain: &[CertificateDer<'_>]) -> bool {
     let mut before_1970 = false;
     for der in chain {
         match x509_parser::parse_x509_certificate(der.as_ref()) {
-            Ok((rest, cert)) if rest.is_empty() => {
+            Ok(([], cert)) => {
                 let validity = cert.validity();
                 before_1970 |=
                     validity.not_before.timestamp() < 0 || validity.not_after.timestamp() < 0;
