@@ -19,7 +19,9 @@ use crate::plan::{
 use crate::report::scan::{self, ScanDocument};
 use crate::report::{exit, Document, Report, Summary};
 
-/// Why a command could not run at all (exit code 3).
+/// Why a command could not run at all (exit code 3). Each message is a whole
+/// sentence on its own: the binary prints it alone, so no variant also hands
+/// its cause on as an error source.
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     #[error(transparent)]
@@ -28,16 +30,13 @@ pub enum AppError {
     Runtime(std::io::Error),
     #[error("cannot write the report: {0}")]
     Output(std::io::Error),
-    #[error("cannot write {path}: {source}")]
+    #[error("cannot write {path}: {error}")]
     Write {
         path: std::path::PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
-    #[error("cannot read the report {from}: {source}")]
-    ReadReport {
-        from: String,
-        source: std::io::Error,
-    },
+    #[error("cannot read the report {from}: {error}")]
+    ReadReport { from: String, error: std::io::Error },
     #[error("{from} is not a mailtls report: {detail}")]
     NotAReport { from: String, detail: String },
 }
@@ -289,18 +288,18 @@ fn run_explain(plan: &ExplainPlan, out: &mut dyn Write) -> Result<u8, AppError> 
     let (from, text) = match &plan.source {
         ReportSource::File(path) => (
             path.display().to_string(),
-            std::fs::read_to_string(path).map_err(|source| AppError::ReadReport {
+            std::fs::read_to_string(path).map_err(|error| AppError::ReadReport {
                 from: path.display().to_string(),
-                source,
+                error,
             })?,
         ),
         ReportSource::Stdin => {
             let mut text = String::new();
             std::io::stdin()
                 .read_to_string(&mut text)
-                .map_err(|source| AppError::ReadReport {
+                .map_err(|error| AppError::ReadReport {
                     from: "standard input".to_owned(),
-                    source,
+                    error,
                 })?;
             ("standard input".to_owned(), text)
         }
@@ -327,7 +326,7 @@ fn run_explain(plan: &ExplainPlan, out: &mut dyn Write) -> Result<u8, AppError> 
 fn write_chain_files(dir: &Path, reports: &[Report]) -> Result<String, AppError> {
     std::fs::create_dir_all(dir).map_err(|e| AppError::Write {
         path: dir.to_owned(),
-        source: e,
+        error: e,
     })?;
     let mut summary = String::new();
     for listing in output::pem::listings(reports) {
@@ -349,7 +348,7 @@ fn write_chain_files(dir: &Path, reports: &[Report]) -> Result<String, AppError>
                     let path = dir.join(format!("{file_stem}-{i}.pem"));
                     std::fs::write(&path, pem).map_err(|e| AppError::Write {
                         path: path.clone(),
-                        source: e,
+                        error: e,
                     })?;
                     let path = path.display().to_string();
                     let line = output::pem::summary_line(&[&path, "  ", subject]);

@@ -251,6 +251,7 @@ fn trust(chain: &Chain<'_>, explained: bool) -> Option<Finding> {
                 ))
             }
         }
+        (Some(VerifyError::UnsupportedTime), false) => Some(date_unsupported(certs)),
         (Some(error), false) => {
             let fix = match error {
                 VerifyError::ChainTooLong => format!("Send only the server's certificate and the intermediates that lead to the root (usually one or two); the server sends {}.", certs.len()),
@@ -268,6 +269,37 @@ fn trust(chain: &Chain<'_>, explained: bool) -> Option<Finding> {
         }
         (Some(_), true) => None,
     }
+}
+
+/// A certificate dated before 1970: WebPKI cannot check the date, so mailtls
+/// could not verify the chain, while the clients built on OpenSSL, GnuTLS or
+/// NSS read it. Not mailtls's verdict on the chain, so a warning at most.
+fn date_unsupported(certs: &[CertFacts]) -> Finding {
+    let old = certs
+        .iter()
+        .filter(|c| c.parse_error.is_none())
+        .find(|c| c.not_before_unix < 0 || c.not_after_unix < 0);
+    let what = match old {
+        Some(cert) => {
+            let date = if cert.not_before_unix < 0 {
+                &cert.not_before
+            } else {
+                &cert.not_after
+            };
+            format!(
+                "{} is dated {}, before 1970",
+                which_cert(cert),
+                date_only(date)
+            )
+        }
+        None => "A certificate in the chain is dated before 1970".to_owned(),
+    };
+    finding(
+        Code::CertDateUnsupported,
+        Severity::Warning,
+        format!("{what}: a date mailtls's certificate verifier (WebPKI) cannot check, so mailtls could not verify the chain. Mail clients built on OpenSSL, GnuTLS or NSS (Thunderbird) accept such a date; the few built on rustls refuse the certificate."),
+        Some("To be safe with every mail client, re-issue the certificate with a start date (notBefore) after 1970, such as the day it is issued.".to_owned()),
+    )
 }
 
 /// Expiry warnings, for certificates that work today: the leaf and every
@@ -493,6 +525,110 @@ fn verify_error_text(error: &VerifyError) -> String {
         VerifyError::ChainTooLong => {
             "the chain of intermediates is longer than clients will follow (at most 6)".to_owned()
         }
-        VerifyError::Other { detail } => detail.clone(),
+        VerifyError::UnsupportedTime => {
+            "a certificate in the chain is dated before 1970, which mailtls's verifier cannot check"
+                .to_owned()
+        }
+        // Reports saved by older versions carry rustls's own wording.
+        VerifyError::Other { detail } => detail
+            .strip_prefix("invalid peer certificate: ")
+            .map_or_else(
+                || detail.clone(),
+                |_| "the verifier refused the chain".to_owned(),
+            ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::target::TargetSpec;
+    use crate::facts::tls::{StoreVerdict, TlsFacts, TrustBase, TrustDescription};
+
+    /// Facts of a check whose verifier refused a chain of `certs` with `error`
+    /// in every store.
+    fn refused(certs: Vec<CertFacts>, error: VerifyError) -> CheckFacts {
+        let target = TargetSpec::parse("imaps://mail.example")
+            .and_then(|spec| spec.resolve(None, None))
+            .expect("a target");
+        let mut facts = CheckFacts::new(target);
+        facts.certificates = certs;
+        facts.tls = Some(TlsFacts {
+            version: Some("TLSv1.3".to_owned()),
+            verification: Some(Verification {
+                trust_store: TrustDescription {
+                    base: TrustBase::Mozilla,
+                    ca_files: Vec::new(),
+                    roots: 150,
+                },
+                name: "mail.example".to_owned(),
+                trusted: false,
+                error: Some(error.clone()),
+            }),
+            ..TlsFacts::default()
+        });
+        facts.trust_by_store = [StoreKind::Mozilla, StoreKind::System]
+            .into_iter()
+            .map(|store| StoreVerdict {
+                store,
+                trusted: Some(false),
+                error: Some(error.clone()),
+                unavailable: None,
+            })
+            .collect();
+        facts
+    }
+
+    fn cert(position: usize, not_before_unix: i64, not_after_unix: i64) -> CertFacts {
+        CertFacts {
+            position,
+            subject: format!("CN=cert {position}"),
+            issuer: format!("CN=cert {}", position + 1),
+            not_before: crate::facts::cert::rfc3339(not_before_unix),
+            not_after: crate::facts::cert::rfc3339(not_after_unix),
+            not_before_unix,
+            not_after_unix,
+            days_left: 90,
+            key: "EC P-256".to_owned(),
+            ..CertFacts::default()
+        }
+    }
+
+    #[test]
+    fn a_date_before_1970_is_a_warning_not_an_unreadable_certificate() {
+        let mut facts = refused(Vec::new(), VerifyError::UnsupportedTime);
+        let (now, day) = (facts.started_unix, 86_400);
+        let since_1960 = -315_619_200; // 1960-01-01
+        facts.certificates = vec![
+            cert(0, since_1960, now + 90 * day),
+            cert(1, now - day, now + 900 * day),
+        ];
+        let found = crate::diagnose::diagnose(&facts, &Policy::default());
+        let date = found
+            .iter()
+            .find(|f| f.code == Code::CertDateUnsupported)
+            .unwrap_or_else(|| panic!("no cert.date_unsupported in {found:#?}"));
+        assert_eq!(date.severity, Severity::Warning);
+        assert!(
+            date.message
+                .starts_with("The server's certificate is dated 1960-01-01, before 1970"),
+            "{}",
+            date.message
+        );
+        assert!(
+            found.iter().all(|f| f.severity <= Severity::Warning
+                && f.code != Code::CertUntrusted
+                && f.code != Code::CertUnparsable),
+            "{found:#?}"
+        );
+    }
+
+    #[test]
+    fn old_saved_wording_of_the_verifier_is_not_repeated() {
+        let old = VerifyError::Other {
+            detail: "invalid peer certificate: Other(OtherError(PathLenConstraintViolated))"
+                .to_owned(),
+        };
+        assert_eq!(verify_error_text(&old), "the verifier refused the chain");
     }
 }

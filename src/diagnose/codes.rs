@@ -101,6 +101,8 @@ codes! {
         "Verification failed for another reason (bad signature, wrong key usage, a CA certificate used as the server certificate, …); the message gives it.";
     CertUnparsable = "cert.unparsable", Certificate, Critical, "critical",
         "A certificate in the chain is not valid X.509/DER.";
+    CertDateUnsupported = "cert.date_unsupported", Certificate, Warning, "warning",
+        "A certificate is dated before 1970, which mailtls's verifier (WebPKI) cannot check, so the chain went unverified; mail clients built on OpenSSL, GnuTLS or NSS accept such dates.";
     CertWeakSignature = "cert.weak_signature", Certificate, Critical, "critical",
         "A certificate on the chain (other than a root) is signed with SHA-1, MD5 or MD2.";
     CertWeakKey = "cert.weak_key", Certificate, Critical, "critical",

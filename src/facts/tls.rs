@@ -76,6 +76,11 @@ pub enum VerifyError {
     CaUsedAsEndEntity,
     /// The path to a root is longer (or takes more work) than verifiers allow.
     ChainTooLong,
+    /// A certificate is dated before 1970 (a UTCTime year 50–69 means 1950–1969),
+    /// which WebPKI cannot check: it counts from the Unix epoch and refuses the
+    /// date as bad DER, so the rest of the chain went unchecked. OpenSSL, GnuTLS
+    /// and NSS read such dates.
+    UnsupportedTime,
     Other {
         detail: String,
     },

@@ -12,7 +12,7 @@ use clap::CommandFactory;
 
 use super::{
     CertsPlan, CheckPlan, Color, ConnectPlan, ExplainPlan, Job, Judgement, Limits, Plan, PlanError,
-    ReportSource, ScanFormat, ScanPlan, ScanPort,
+    ReportSource, ScanFormat, ScanPlan, ScanPort, TargetLine,
 };
 use crate::cli::{
     CheckArgs, Cli, ColorArg, Command, ConnectArgs, ConnectionArgs, FailOnArg, FormatArg,
@@ -138,11 +138,17 @@ fn connect(args: &ConnectArgs) -> Result<ConnectPlan, PlanError> {
     for word in args.targets.iter().filter(|t| t.as_str() != "-") {
         jobs.push(Job::Check(parse(word)?));
     }
-    jobs.extend(listed.iter().map(|line| match parse(line) {
-        Ok(target) => Job::Check(target),
-        Err(e) => Job::Invalid {
-            input: line.clone(),
-            error: e.to_string(),
+    jobs.extend(listed.into_iter().map(|line| match line {
+        TargetLine::Text(line) => match parse(&line) {
+            Ok(target) => Job::Check(target),
+            Err(e) => Job::Invalid {
+                input: line,
+                error: e.to_string(),
+            },
+        },
+        TargetLine::NotUtf8 { number, shown } => Job::Invalid {
+            input: shown,
+            error: TargetLine::not_utf8_error(number),
         },
     }));
     if jobs.is_empty() {
@@ -159,25 +165,26 @@ fn connect(args: &ConnectArgs) -> Result<ConnectPlan, PlanError> {
     })
 }
 
-/// The targets listed in `--targets-file` and, for a `-` target, on standard input.
-fn listed_targets(args: &ConnectArgs) -> Result<Vec<String>, PlanError> {
+/// The targets listed in `--targets-file` and, for a `-` target, on standard
+/// input: read as bytes, so a line that is not UTF-8 spoils only itself.
+fn listed_targets(args: &ConnectArgs) -> Result<Vec<TargetLine>, PlanError> {
     let mut lines = Vec::new();
     if let Some(path) = &args.targets_file {
-        let text = std::fs::read_to_string(path).map_err(|source| PlanError::ReadTargets {
+        let bytes = std::fs::read(path).map_err(|error| PlanError::ReadTargets {
             from: path.display().to_string(),
-            source,
+            error,
         })?;
-        lines.extend(super::target_lines(&text));
+        lines.extend(super::target_lines(&bytes));
     }
     if args.targets.iter().any(|t| t == "-") {
-        let mut text = String::new();
+        let mut bytes = Vec::new();
         std::io::stdin()
-            .read_to_string(&mut text)
-            .map_err(|source| PlanError::ReadTargets {
+            .read_to_end(&mut bytes)
+            .map_err(|error| PlanError::ReadTargets {
                 from: "standard input".to_owned(),
-                source,
+                error,
             })?;
-        lines.extend(super::target_lines(&text));
+        lines.extend(super::target_lines(&bytes));
     }
     Ok(lines)
 }

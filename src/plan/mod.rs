@@ -157,7 +157,9 @@ impl Plan {
     }
 }
 
-/// A run that cannot start. Each is a usage or set-up error (exit code 3).
+/// A run that cannot start. Each is a usage or set-up error (exit code 3),
+/// and each message is a whole sentence on its own: the binary prints it
+/// alone, so no variant also hands its cause on as an error source.
 #[derive(Debug, thiserror::Error)]
 pub enum PlanError {
     #[error(transparent)]
@@ -172,21 +174,51 @@ pub enum PlanError {
     Days { warn: i64, crit: i64 },
     #[error("no targets given (the targets file or standard input was empty)")]
     NoTargets,
-    #[error("cannot read targets from {from}: {source}")]
-    ReadTargets {
-        from: String,
-        source: std::io::Error,
-    },
+    #[error("cannot read targets from {from}: {error}")]
+    ReadTargets { from: String, error: std::io::Error },
     #[error("cannot write the manual page: {0}")]
     Manual(std::io::Error),
 }
 
-/// Lines of a targets file: trimmed, without blanks and `#` comments.
-pub fn target_lines(text: &str) -> Vec<String> {
-    text.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(str::to_owned)
+/// One line of a targets file or of standard input that names something to check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TargetLine {
+    /// A trimmed line of text.
+    Text(String),
+    /// A line that is not valid UTF-8 (say, a Latin-1 `é`): `shown` is the
+    /// trimmed line with each bad byte replaced by U+FFFD; `number` counts from 1.
+    NotUtf8 { number: usize, shown: String },
+}
+
+impl TargetLine {
+    /// The error for a line that is not text, in plain words.
+    pub fn not_utf8_error(number: usize) -> String {
+        format!("line {number} is not valid UTF-8 text (it was probably saved as Latin-1 or Windows-1252); save the list of targets as UTF-8")
+    }
+}
+
+/// Lines of a targets file: trimmed, without blanks and `#` comments, without
+/// a UTF-8 byte-order mark at the start (as Windows Notepad writes one). A line
+/// that is not UTF-8 spoils only itself.
+pub fn target_lines(bytes: &[u8]) -> Vec<TargetLine> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    bytes
+        .split(|&b| b == b'\n')
+        .enumerate()
+        .filter_map(|(i, line)| {
+            let lossy = String::from_utf8_lossy(line);
+            let trimmed = lossy.trim();
+            if trimmed.is_empty() || trimmed.starts_with('#') {
+                return None;
+            }
+            Some(match std::str::from_utf8(line) {
+                Ok(_) => TargetLine::Text(trimmed.to_owned()),
+                Err(_) => TargetLine::NotUtf8 {
+                    number: i + 1,
+                    shown: trimmed.to_owned(),
+                },
+            })
+        })
         .collect()
 }
 
@@ -194,13 +226,56 @@ pub fn target_lines(text: &str) -> Vec<String> {
 mod tests {
     use super::*;
 
+    fn text(lines: &[&str]) -> Vec<TargetLine> {
+        lines
+            .iter()
+            .map(|l| TargetLine::Text(l.to_string()))
+            .collect()
+    }
+
     #[test]
     fn target_files_skip_blanks_and_comments() {
-        let text =
+        let text_file =
             "# mail servers\nimap.example.org:993\n\n   smtp.example.org:587  \n#smtp.old:25\n";
         assert_eq!(
-            target_lines(text),
-            ["imap.example.org:993", "smtp.example.org:587"]
+            target_lines(text_file.as_bytes()),
+            text(&["imap.example.org:993", "smtp.example.org:587"])
+        );
+    }
+
+    #[test]
+    fn a_byte_order_mark_and_crlf_are_ignored() {
+        let notepad = "\u{feff}imap.example.org:993\r\nsmtp.example.org:587\r\n";
+        assert_eq!(
+            target_lines(notepad.as_bytes()),
+            text(&["imap.example.org:993", "smtp.example.org:587"])
+        );
+        // Only at the start: elsewhere U+FEFF is part of the line.
+        assert_eq!(
+            target_lines("a:993\n\u{feff}b:993".as_bytes()),
+            text(&["a:993", "\u{feff}b:993"])
+        );
+        assert_eq!(target_lines(b"\xEF\xBB\xBF"), text(&[]));
+    }
+
+    #[test]
+    fn a_line_that_is_not_utf8_spoils_only_itself() {
+        let latin1 = b"a.example:993\ncaf\xe9.example:993\r\n# caf\xe9 (old)\nb.example:993\n";
+        assert_eq!(
+            target_lines(latin1),
+            vec![
+                TargetLine::Text("a.example:993".to_owned()),
+                TargetLine::NotUtf8 {
+                    number: 2,
+                    shown: "caf\u{fffd}.example:993".to_owned()
+                },
+                TargetLine::Text("b.example:993".to_owned()),
+            ]
+        );
+        let error = TargetLine::not_utf8_error(2);
+        assert!(
+            error.starts_with("line 2 is not valid UTF-8 text"),
+            "{error}"
         );
     }
 }

@@ -6,6 +6,7 @@
 
 pub mod danger;
 pub mod trust;
+mod words;
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -55,15 +56,22 @@ impl std::fmt::Debug for ClientIdentity {
     }
 }
 
-/// Why `--client-cert`/`--client-key` could not be used.
+/// Why `--client-cert`/`--client-key` could not be used. Each message is a
+/// whole sentence on its own (no error source behind it).
 #[derive(Debug, thiserror::Error)]
 pub enum IdentityError {
-    #[error("cannot read {path}: {detail}")]
-    Read { path: PathBuf, detail: String },
-    #[error("{path} holds no PEM certificate")]
-    NoCertificate { path: PathBuf },
-    #[error("the key in {path} cannot be used: {detail}")]
-    Key { path: PathBuf, detail: String },
+    #[error("cannot read the {what} {path}: {detail}")]
+    Read {
+        what: &'static str,
+        path: PathBuf,
+        detail: String,
+    },
+    #[error("the client certificate file {path} cannot be used: {why}")]
+    Certificate { path: PathBuf, why: String },
+    #[error("the client key file {path} cannot be used: {why}")]
+    Key { path: PathBuf, why: String },
+    #[error("the key in {key} does not belong to the certificate in {cert}")]
+    Mismatch { cert: PathBuf, key: PathBuf },
 }
 
 impl ClientIdentity {
@@ -72,41 +80,71 @@ impl ClientIdentity {
         key: &Path,
         provider: &Arc<CryptoProvider>,
     ) -> Result<ClientIdentity, IdentityError> {
-        let read = |path: &Path| {
+        let read = |what: &'static str, path: &Path| {
             std::fs::read(path).map_err(|e| IdentityError::Read {
+                what,
                 path: path.to_owned(),
                 detail: e.to_string(),
             })
         };
-        let chain = CertificateDer::pem_slice_iter(&read(cert)?)
+        let cert_error = |why: String| IdentityError::Certificate {
+            path: cert.to_owned(),
+            why,
+        };
+        let key_error = |why: String| IdentityError::Key {
+            path: key.to_owned(),
+            why,
+        };
+        let cert_pem = read("client certificate file", cert)?;
+        let chain = CertificateDer::pem_slice_iter(&cert_pem)
             .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| IdentityError::Read {
-                path: cert.to_owned(),
-                detail: e.to_string(),
-            })?;
+            .map_err(|e| cert_error(words::pem_error(&e, "certificate")))?;
         let Some(first) = chain.first() else {
-            return Err(IdentityError::NoCertificate {
-                path: cert.to_owned(),
-            });
+            return Err(cert_error(
+                if PrivateKeyDer::from_pem_slice(&cert_pem).is_ok() {
+                    "it holds a private key but no certificate (a -----BEGIN CERTIFICATE----- block)"
+                        .to_owned()
+                } else {
+                    "it holds no certificate (a -----BEGIN CERTIFICATE----- block)".to_owned()
+                },
+            ));
         };
         let subject = cert::parse_chain(std::slice::from_ref(first), 0)
             .first()
             .map(|c| c.subject.clone())
             .unwrap_or_default();
-        let key_error = |detail: String| IdentityError::Key {
-            path: key.to_owned(),
-            detail,
-        };
-        let private =
-            PrivateKeyDer::from_pem_slice(&read(key)?).map_err(|e| key_error(e.to_string()))?;
+        let key_pem = read("client key file", key)?;
+        let private = PrivateKeyDer::from_pem_slice(&key_pem).map_err(|e| {
+            let holds_certificate = CertificateDer::pem_slice_iter(&key_pem).any(|c| c.is_ok());
+            key_error(match e {
+                rustls::pki_types::pem::Error::NoItemsFound if holds_certificate => {
+                    "it holds a certificate, not a private key".to_owned()
+                }
+                e => words::pem_error(&e, "private key"),
+            })
+        })?;
         let signing = provider
             .key_provider
             .load_private_key(private)
-            .map_err(|e| key_error(e.to_string()))?;
+            .map_err(|_| {
+                key_error(
+                    "mailtls cannot use a key of this kind (RSA, ECDSA and Ed25519 keys work)"
+                        .to_owned(),
+                )
+            })?;
         let certified = rustls::sign::CertifiedKey::new(chain, signing);
-        certified
-            .keys_match()
-            .map_err(|e| key_error(format!("it does not belong to the certificate ({e})")))?;
+        certified.keys_match().map_err(|e| match e {
+            rustls::Error::InconsistentKeys(rustls::InconsistentKeys::KeyMismatch) => {
+                IdentityError::Mismatch {
+                    cert: cert.to_owned(),
+                    key: key.to_owned(),
+                }
+            }
+            rustls::Error::InconsistentKeys(why) => {
+                key_error(words::inconsistent_keys(why).to_owned())
+            }
+            other => cert_error(words::tls_error(&other)),
+        })?;
         Ok(ClientIdentity {
             key: Arc::new(certified),
             subject,
@@ -173,6 +211,12 @@ impl TlsClient {
             Err(_) => Err(io::Error::new(io::ErrorKind::TimedOut, "deadline")),
         };
         let recorded = recording.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let verification = recorded.outcome.map(|outcome| Verification {
+            trust_store: self.trust.description.clone(),
+            name: verified_name,
+            trusted: outcome.is_ok(),
+            error: outcome.err().map(|e| verify_error(e, &recorded.chain)),
+        });
         let mut facts = TlsFacts {
             sni,
             ocsp_stapled: !recorded.ocsp_response.is_empty(),
@@ -182,12 +226,7 @@ impl TlsClient {
                 _ => None,
             },
             chain: recorded.chain,
-            verification: recorded.outcome.map(|outcome| Verification {
-                trust_store: self.trust.description.clone(),
-                name: verified_name,
-                trusted: outcome.is_ok(),
-                error: outcome.err().map(verify_error),
-            }),
+            verification,
             ..TlsFacts::default()
         };
         match result {
@@ -268,7 +307,8 @@ fn suite_name(suite: rustls::CipherSuite) -> String {
     }
 }
 
-pub(crate) fn verify_error(error: rustls::Error) -> VerifyError {
+/// The verifier's refusal of `chain` (leaf first, as sent) as a fact.
+pub(crate) fn verify_error(error: rustls::Error, chain: &[CertificateDer<'_>]) -> VerifyError {
     match error {
         rustls::Error::InvalidCertificate(e) => match e {
             CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
@@ -290,6 +330,9 @@ pub(crate) fn verify_error(error: rustls::Error) -> VerifyError {
             CertificateError::Revoked => VerifyError::Revoked,
             CertificateError::InvalidPurpose | CertificateError::InvalidPurposeContext { .. } => {
                 VerifyError::InvalidPurpose
+            }
+            CertificateError::BadEncoding if dated_before_1970(chain) => {
+                VerifyError::UnsupportedTime
             }
             CertificateError::BadEncoding => VerifyError::BadEncoding,
             CertificateError::Other(other)
@@ -313,13 +356,32 @@ pub(crate) fn verify_error(error: rustls::Error) -> VerifyError {
                 VerifyError::ChainTooLong
             }
             other => VerifyError::Other {
-                detail: rustls::Error::InvalidCertificate(other).to_string(),
+                detail: words::certificate_error(&other),
             },
         },
         other => VerifyError::Other {
-            detail: other.to_string(),
+            detail: words::tls_error(&other),
         },
     }
+}
+
+/// Whether WebPKI's "bad encoding" is only a date it cannot handle: WebPKI
+/// refuses every time before 1970 as bad DER (`BadDerTime`, which rustls
+/// reports as `BadEncoding`), while the chain reads as X.509 throughout and a
+/// certificate in it is dated before 1970.
+fn dated_before_1970(chain: &[CertificateDer<'_>]) -> bool {
+    let mut before_1970 = false;
+    for der in chain {
+        match x509_parser::parse_x509_certificate(der.as_ref()) {
+            Ok(([], cert)) => {
+                let validity = cert.validity();
+                before_1970 |=
+                    validity.not_before.timestamp() < 0 || validity.not_after.timestamp() < 0;
+            }
+            _ => return false,
+        }
+    }
+    before_1970
 }
 
 fn classify_failure(error: io::Error) -> HandshakeFailure {
@@ -359,10 +421,10 @@ fn classify_failure(error: io::Error) -> HandshakeFailure {
     {
         return match tls {
             rustls::Error::AlertReceived(alert) => HandshakeFailure::AlertReceived {
-                alert: alert_name(*alert),
+                alert: words::alert_name(*alert),
             },
             other => HandshakeFailure::Protocol {
-                detail: other.to_string(),
+                detail: words::tls_error(other),
             },
         };
     }
@@ -375,21 +437,6 @@ fn classify_failure(error: io::Error) -> HandshakeFailure {
             detail: error.to_string(),
         },
     }
-}
-
-/// The RFC 8446 spelling: `HandshakeFailure` → `handshake_failure`.
-fn alert_name(alert: rustls::AlertDescription) -> String {
-    let camel = alert
-        .as_str()
-        .map_or_else(|| format!("{alert:?}"), str::to_owned);
-    let mut out = String::with_capacity(camel.len() + 4);
-    for (i, c) in camel.chars().enumerate() {
-        if c.is_ascii_uppercase() && i > 0 {
-            out.push('_');
-        }
-        out.push(c.to_ascii_lowercase());
-    }
-    out
 }
 
 /// A stream that checks the first bytes the server sends: a TLS record starts

@@ -19,15 +19,13 @@ pub struct TrustStore {
     verifier: Option<Arc<WebPkiServerVerifier>>,
 }
 
-/// Why a trust store could not be loaded.
+/// Why a trust store could not be loaded. Each message is a whole sentence on
+/// its own (no error source behind it).
 #[derive(Debug, thiserror::Error)]
 pub enum TrustError {
-    #[error("cannot read CA file {path}: {source}")]
-    ReadCaFile {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("CA file {path} holds no usable PEM certificate ({detail})")]
+    #[error("cannot read the CA file {path}: {detail}")]
+    ReadCaFile { path: PathBuf, detail: String },
+    #[error("the CA file {path} cannot be used: {detail}")]
     BadCaFile { path: PathBuf, detail: String },
     #[error("this machine's certificate store could not be read: {detail}")]
     System { detail: String },
@@ -77,10 +75,14 @@ impl TrustStore {
             }
         }
         for (path, certs) in &ca_files.files {
-            for cert in certs {
+            for (i, cert) in certs.iter().enumerate() {
                 roots.add(cert.clone()).map_err(|e| TrustError::BadCaFile {
                     path: path.clone(),
-                    detail: e.to_string(),
+                    detail: format!(
+                        "certificate {} in it cannot be used as a root: {}",
+                        i + 1,
+                        super::words::tls_error(&e)
+                    ),
                 })?;
             }
         }
@@ -126,7 +128,7 @@ impl TrustStore {
         verifier
             .verify_server_cert(leaf, intermediates, name, &[], now)
             .map(|_| ())
-            .map_err(super::verify_error)
+            .map_err(|e| super::verify_error(e, chain))
     }
 }
 
@@ -307,21 +309,62 @@ impl CaFiles {
 }
 
 fn read_pem_certificates(path: &Path) -> Result<Vec<CertificateDer<'static>>, TrustError> {
-    let bytes = std::fs::read(path).map_err(|source| TrustError::ReadCaFile {
+    let bytes = std::fs::read(path).map_err(|e| TrustError::ReadCaFile {
         path: path.to_owned(),
-        source,
+        detail: e.to_string(),
     })?;
     let certs = CertificateDer::pem_slice_iter(&bytes)
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| TrustError::BadCaFile {
             path: path.to_owned(),
-            detail: e.to_string(),
+            detail: super::words::pem_error(&e, "certificate"),
         })?;
     if certs.is_empty() {
         return Err(TrustError::BadCaFile {
             path: path.to_owned(),
-            detail: "no BEGIN CERTIFICATE block".to_owned(),
+            detail: "it holds no certificate (a -----BEGIN CERTIFICATE----- block)".to_owned(),
         });
     }
     Ok(certs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mailtls_testkit::{CertCase, TestPki};
+
+    /// The test PKI's root as the only trusted root.
+    fn store(pki: &TestPki) -> (tempfile::TempDir, TrustStore) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = pki.write_root_pem(dir.path());
+        let provider = crate::gather::tls::TlsClient::default_provider();
+        let files = CaFiles::read(&[root]).expect("the root reads");
+        let store = TrustStore::load_files_only(&files, &provider).expect("a store");
+        (dir, store)
+    }
+
+    #[test]
+    fn a_date_before_1970_is_not_bad_der() {
+        let pki = TestPki::new();
+        let (_dir, store) = store(&pki);
+        let name = ServerName::try_from("mail.test").expect("name");
+        let verify = |case: CertCase| {
+            let chain = pki.server_cert(case, "mail.test").chain;
+            store.verify(&chain, &name, UnixTime::now())
+        };
+        assert_eq!(verify(CertCase::Good), Ok(()));
+        assert_eq!(
+            verify(CertCase::Since1960),
+            Err(VerifyError::UnsupportedTime)
+        );
+        // A leaf that is really broken stays "bad encoding".
+        let mut chain = pki.server_cert(CertCase::Good, "mail.test").chain;
+        let mut der = chain[0].to_vec();
+        der.truncate(der.len() - 10);
+        chain[0] = CertificateDer::from(der);
+        assert_eq!(
+            store.verify(&chain, &name, UnixTime::now()),
+            Err(VerifyError::BadEncoding)
+        );
+    }
 }
