@@ -801,6 +801,14 @@ fn name_cases() -> Vec<Case> {
 fn trust_cases() -> Vec<Case> {
     vec![
         case(
+            "a date before 1970 is one the verifier cannot check: a warning",
+            FactsBuilder::good().verify_error(VerifyError::UnsupportedTime),
+            Code::CertDateUnsupported,
+            Warning,
+            &["before 1970"],
+        )
+        .without(&[Code::CertUntrusted, Code::CertUnparsable]),
+        case(
             "unknown issuer: no root sent, no AIA",
             FactsBuilder::good().verify_error(VerifyError::UnknownIssuer),
             Code::CertUnknownIssuer,
