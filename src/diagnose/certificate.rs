@@ -238,7 +238,7 @@ fn trust(chain: &Chain<'_>, explained: bool) -> Option<Finding> {
                 Some(finding(
             Code::CertChainIncomplete,
                     Critical,
-                    format!("The chain is incomplete: the server sends {sent} but not the intermediate '{issuer}' that issued '{}'. Mail clients do not fetch missing certificates, so they cannot verify the chain.{fetched}", short_name(&certs[missing.below].subject)),
+                    format!("The chain is incomplete: the server sends {sent} but not the intermediate '{issuer}' that issued '{}'. Clients that do not download missing certificates cannot verify the chain.{fetched}", short_name(&certs[missing.below].subject)),
                     Some(format!("Add the intermediate certificate '{issuer}' to the server's certificate file, after the server certificate (it can be downloaded from {}). Dovecot: ssl_cert = </path/fullchain.pem; Postfix: smtpd_tls_chain_files = key.pem, fullchain.pem.", missing.ca_issuers_urls.join(" or "))),
                 ))
             } else {
@@ -407,8 +407,8 @@ fn chain_shape_findings(
             .join(", ");
         out.push(finding(
             Code::CertWrongOrder,
-            Warning,
-            "The server sends its certificates out of order; some mail clients (older Outlook, Java-based ones) then fail to build the chain.".to_owned(),
+            Info,
+            "The server sends its certificates out of order; every current mail client still builds the chain, but the order the standard asks for spares old and strict ones.".to_owned(),
             Some(format!("Put the certificates in the server's certificate file in this order: {order}.")),
         ));
     }
@@ -504,7 +504,7 @@ fn name_matches(chain: &[rustls::pki_types::CertificateDer<'_>], name: &str) -> 
     Some(cert.verify_is_valid_for_subject_name(&server_name).is_ok())
 }
 
-fn verify_error_text(error: &VerifyError) -> String {
+pub(super) fn verify_error_text(error: &VerifyError) -> String {
     match error {
         VerifyError::Expired => "a certificate in the chain has expired".to_owned(),
         VerifyError::NotYetValid => "a certificate in the chain is not yet valid".to_owned(),

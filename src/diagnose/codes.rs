@@ -111,8 +111,8 @@ codes! {
         "The certificate demands a stapled OCSP response (RFC 7633 must-staple) and the server sent none.";
     CertValidityTooLong = "cert.validity_too_long", Certificate, Warning, "warning",
         "The leaf is valid for more than 398 days (CA/Browser Forum limit; Apple clients refuse such certificates).";
-    CertWrongOrder = "cert.wrong_order", Certificate, Warning, "warning",
-        "The chain is not sent leaf first, then each issuer in turn; the fix gives the right order.";
+    CertWrongOrder = "cert.wrong_order", Certificate, Info, "info",
+        "The chain is not sent leaf first, then each issuer in turn. Every current client builds the chain anyway (docs/clients.md, row 9), so this is tidying; the fix gives the right order.";
     CertTrustDiffers = "cert.trust_differs", Certificate, Info, "info / warning",
         "Trust stores disagree: e.g. the operating system's store trusts the chain and Mozilla's (Thunderbird) does not, or only the `--ca-file` CA does (a private CA). Warning when the chain is trusted by the chosen store but not by another common one.";
     CertRootIncluded = "cert.root_included", Certificate, Info, "info",
@@ -157,8 +157,8 @@ codes! {
         "A port checked as SSL/TLS (implicit TLS) answered with a plaintext greeting: the client should use STARTTLS there, or the SSL/TLS port.";
     PortTlsOnPlaintextPort = "port.tls_on_plaintext_port", Port, Critical, "critical",
         "A port checked as STARTTLS speaks TLS from the first byte: the client should use SSL/TLS there.";
-    AuthCleartextOffered = "auth.cleartext_offered", Auth, Critical, "critical",
-        "Before STARTTLS the server already offers to log in (IMAP without LOGINDISABLED or with AUTH=PLAIN/LOGIN; POP3 USER or SASL PLAIN/LOGIN; SMTP AUTH PLAIN/LOGIN; ManageSieve SASL PLAIN/LOGIN).";
+    AuthCleartextOffered = "auth.cleartext_offered", Auth, Warning, "warning",
+        "Before STARTTLS the server already offers to log in (IMAP without LOGINDISABLED or with AUTH=PLAIN/LOGIN; POP3 USER or SASL PLAIN/LOGIN; SMTP AUTH PLAIN/LOGIN; ManageSieve SASL PLAIN/LOGIN). Clients set to STARTTLS are safe; clients set to no encryption, or to STARTTLS only if available, send the password in clear.";
     AuthTlsRequired = "auth.tls_required", Auth, Ok, "ok",
         "Logging in is offered only inside TLS.";
     AuthCleartextAccepted = "auth.cleartext_accepted", Auth, Critical, "critical",

@@ -8,6 +8,7 @@
 //! finding has a stable [`Code`]; the list is in `docs/findings.md` and must only grow.
 
 mod certificate;
+pub mod clients;
 pub mod codes;
 mod plaintext;
 mod stop;

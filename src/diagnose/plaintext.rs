@@ -103,8 +103,8 @@ pub(super) fn findings(facts: &CheckFacts, out: &mut Vec<Finding>) {
         if !ways.is_empty() {
             out.push(finding(
             Code::AuthCleartextOffered,
-                Critical,
-                format!("Before STARTTLS, the {protocol} server on port {port} already offers to log in ({}): a client that skips STARTTLS, or is tricked into skipping it, sends the password unencrypted.", ways.join(", ")),
+                Warning,
+                format!("Before STARTTLS, the {protocol} server on port {port} already offers to log in ({}). Clients set to STARTTLS are safe; a client set to no encryption, or to STARTTLS only if available (which an attacker can strip), sends the password unencrypted, and the server takes it.", ways.join(", ")),
                 Some(target.protocol.info().logins.tls_only_fix.to_owned()),
             ));
         } else if facts.dialogue.capabilities_after_tls.is_some() {

@@ -177,6 +177,7 @@ fn fetched(completes_chain: Option<bool>, error: Option<&str>) -> FetchedIssuer 
         url: AIA.to_owned(),
         certificate: None,
         completes_chain,
+        trusted_by_platform: Vec::new(),
         error: error.map(str::to_owned),
     }
 }
@@ -1082,7 +1083,7 @@ fn shape_and_strength_cases() -> Vec<Case> {
                 .cert(CertBuilder::intermediate())
                 .trusted(),
             Code::CertWrongOrder,
-            Warning,
+            Info,
             &[
                 "out of order",
                 "in this order: 'mail.test', 'Test Intermediate', 'Test Root'",
@@ -1374,7 +1375,7 @@ fn plaintext_cases() -> Vec<Case> {
                 .caps_before(&["IMAP4rev1", "STARTTLS", "AUTH=SCRAM-SHA-256"])
                 .caps_after(&["IMAP4rev1", "AUTH=PLAIN"]),
             Code::AuthCleartextOffered,
-            Critical,
+            Warning,
             &[
                 "the IMAP server on port 143 already offers to log in (the LOGIN command (no LOGINDISABLED))",
                 "disable_plaintext_auth = yes",
@@ -1390,7 +1391,7 @@ fn plaintext_cases() -> Vec<Case> {
                 "AUTH=PLAIN",
             ]),
             Code::AuthCleartextOffered,
-            Critical,
+            Warning,
             &["already offers to log in (AUTH=PLAIN)"],
         ),
         case(
@@ -1399,7 +1400,7 @@ fn plaintext_cases() -> Vec<Case> {
                 .caps_before(&["TOP", "UIDL", "USER", "STLS", "SASL SCRAM-SHA-1"])
                 .caps_after(&["USER", "SASL PLAIN"]),
             Code::AuthCleartextOffered,
-            Critical,
+            Warning,
             &[
                 "the POP3 server on port 110 already offers to log in (USER/PASS)",
                 "auth_allow_cleartext = no",
@@ -1410,7 +1411,7 @@ fn plaintext_cases() -> Vec<Case> {
             "cleartext login offered: POP3 USER and SASL PLAIN LOGIN",
             good_starttls(Protocol::Pop3).caps_before(&["USER", "STLS", "SASL PLAIN LOGIN"]),
             Code::AuthCleartextOffered,
-            Critical,
+            Warning,
             &["(USER/PASS, SASL PLAIN, SASL LOGIN)"],
         ),
         case(
@@ -1419,7 +1420,7 @@ fn plaintext_cases() -> Vec<Case> {
                 .caps_before(&["PIPELINING", "SIZE 10240000", "STARTTLS", "AUTH PLAIN LOGIN"])
                 .caps_after(&["PIPELINING", "AUTH PLAIN LOGIN"]),
             Code::AuthCleartextOffered,
-            Critical,
+            Warning,
             &[
                 "the SMTP server on port 587 already offers to log in (AUTH PLAIN, AUTH LOGIN)",
                 "smtpd_tls_auth_only = yes",
@@ -1430,7 +1431,7 @@ fn plaintext_cases() -> Vec<Case> {
             "cleartext login offered: SMTP's old AUTH= form",
             good_starttls(Protocol::Smtp).caps_before(&["STARTTLS", "AUTH=PLAIN"]),
             Code::AuthCleartextOffered,
-            Critical,
+            Warning,
             &["(AUTH PLAIN)"],
         ),
         case(
@@ -1444,7 +1445,7 @@ fn plaintext_cases() -> Vec<Case> {
                 ])
                 .caps_after(&[r#""SASL" "PLAIN""#]),
             Code::AuthCleartextOffered,
-            Critical,
+            Warning,
             &[
                 "the ManageSieve server on port 4190 already offers to log in (SASL PLAIN)",
                 "ssl = required",

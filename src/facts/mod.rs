@@ -56,6 +56,10 @@ pub struct CheckFacts {
     pub certificates: Vec<CertFacts>,
     /// The chain judged by each trust store: Mozilla's, this machine's, the CA files.
     pub trust_by_store: Vec<StoreVerdict>,
+    /// The chain judged by each platform's store (Apple, Windows, Android,
+    /// Android 8, Java), for the verdicts per client.
+    #[serde(default)]
+    pub trust_by_platform: Vec<StoreVerdict>,
     /// The missing intermediate, fetched from its AIA URL (`--fetch-missing`).
     pub fetched_issuer: Option<FetchedIssuer>,
     /// The active audit of the plaintext phase (`--audit`).
@@ -97,6 +101,7 @@ impl CheckFacts {
             tls: None,
             certificates: Vec::new(),
             trust_by_store: Vec::new(),
+            trust_by_platform: Vec::new(),
             fetched_issuer: None,
             audit: None,
             client_certificate_requested: None,
@@ -116,5 +121,8 @@ pub struct FetchedIssuer {
     pub certificate: Option<CertFacts>,
     /// With it appended, is the chain trusted by the check's trust store?
     pub completes_chain: Option<bool>,
+    /// With it appended, the chain as each platform's store judges it.
+    #[serde(default)]
+    pub trusted_by_platform: Vec<StoreVerdict>,
     pub error: Option<String>,
 }

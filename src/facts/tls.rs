@@ -130,6 +130,16 @@ pub enum StoreKind {
     System,
     /// Only the `--ca-file` certificates: a private (organisation's) CA.
     CaFiles,
+    /// Apple's store (iOS, iPadOS, macOS): Apple Mail, Mail on iPhone and iPad.
+    Apple,
+    /// The Windows root program, less what Windows has distrusted: Outlook.
+    Microsoft,
+    /// The current Android (AOSP) store: Android mail apps.
+    Android,
+    /// Android 8's store: the same apps on old phones.
+    Android8,
+    /// OpenJDK's cacerts, less what it distrusts: Java mail clients.
+    Java,
 }
 
 impl StoreKind {
@@ -141,6 +151,11 @@ impl StoreKind {
                 "clients that use the operating system's store (Outlook, Apple Mail)"
             }
             StoreKind::CaFiles => "clients with the given CA certificate installed",
+            StoreKind::Apple => "Apple Mail (Apple's root store)",
+            StoreKind::Microsoft => "Outlook (the Windows root program)",
+            StoreKind::Android => "Android mail apps (Android's root store)",
+            StoreKind::Android8 => "mail apps on Android 8",
+            StoreKind::Java => "Java mail clients (OpenJDK's cacerts)",
         }
     }
 }

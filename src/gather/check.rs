@@ -70,6 +70,7 @@ pub async fn run_check_at(
                 .as_ref()
                 .map(|v| (v.trust_store.base, v.trusted));
             facts.trust_by_store = settings.compare.judge(&tls.chain, &name, now, primary);
+            facts.trust_by_platform = settings.platforms.judge(&tls.chain, &name, now);
             let unknown_issuer = tls
                 .verification
                 .as_ref()
@@ -127,6 +128,7 @@ fn adopt_legacy_chain(facts: &mut CheckFacts, settings: &CheckSettings) {
     tls.chain = chain;
     facts.certificates = probe.legacy_certificates.clone();
     facts.trust_by_store = settings.compare.judge(&tls.chain, &name, now, primary);
+    facts.trust_by_platform = settings.platforms.judge(&tls.chain, &name, now);
 }
 
 /// Fetches the issuer the chain lacks, if its AIA names one, and re-verifies.
@@ -153,6 +155,7 @@ async fn fetch_missing_issuer(
                 url,
                 certificate: certificate.into_iter().next(),
                 completes_chain: Some(settings.tls.trust().verify(&completed, name, now).is_ok()),
+                trusted_by_platform: settings.platforms.judge(&completed, name, now),
                 error: None,
             }
         }
@@ -160,6 +163,7 @@ async fn fetch_missing_issuer(
             url,
             certificate: None,
             completes_chain: None,
+            trusted_by_platform: Vec::new(),
             error: Some(e.to_string()),
         },
     })

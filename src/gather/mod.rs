@@ -35,6 +35,8 @@ pub struct CheckSettings {
     pub ehlo_name: Option<String>,
     /// Name to send as SNI and to verify the certificate against, instead of the host.
     pub server_name: Option<String>,
+    /// The platforms' stores the chain is judged by, for the verdicts per client.
+    pub platforms: tls::platforms::PlatformStores,
     /// The stores the chain is also judged by, side by side.
     pub compare: tls::trust::TrustComparison,
     /// Download a missing intermediate from the leaf's AIA URL to confirm the diagnosis.

@@ -4,6 +4,7 @@ use std::fmt::Write;
 
 use anstyle::{AnsiColor, Style};
 
+use crate::diagnose::clients::{self, ClientOutcome, Outcome};
 use crate::diagnose::{Finding, Severity};
 use crate::facts::cert::{date_only, short_name, CertFacts, Validity};
 use crate::facts::dialogue::Side;
@@ -94,6 +95,7 @@ pub fn render_report(report: &Report, options: HumanOptions) -> String {
     if !report.findings.is_empty() {
         out.push('\n');
     }
+    render_clients(out, &report.clients);
     render_details(out, facts);
     if options.transcript {
         render_transcript(out, facts);
@@ -113,6 +115,25 @@ fn render_finding(out: &mut String, finding: &Finding) {
     let _ = writeln!(out, "             {}", Text(&finding.message));
     if let Some(fix) = &finding.fix {
         let _ = writeln!(out, "             {BOLD}Fix:{BOLD:#} {}", Text(fix));
+    }
+}
+
+/// One line per client family: its outcome and the first reason.
+fn render_clients(out: &mut String, clients: &[ClientOutcome]) {
+    for (i, client) in clients.iter().enumerate() {
+        let name = clients::profile(&client.id).map_or(client.name.as_str(), |p| p.short);
+        let outcome = match client.outcome {
+            Outcome::Connects => "connects",
+            Outcome::Warns => "warns",
+            Outcome::CannotConnect => "cannot connect",
+            Outcome::Unknown => "unknown",
+        };
+        let why = client.causes.first().map_or("", String::as_str);
+        let value = format!("{name:<17} {outcome:<16}{why}");
+        label(out, if i == 0 { "Clients" } else { "" }, value.trim_end());
+    }
+    if !clients.is_empty() {
+        out.push('\n');
     }
 }
 
@@ -222,6 +243,11 @@ fn by_store_text(verdicts: &[StoreVerdict]) -> String {
                 StoreKind::Mozilla => "Mozilla",
                 StoreKind::System => "this machine",
                 StoreKind::CaFiles => "CA files",
+                StoreKind::Apple => "Apple",
+                StoreKind::Microsoft => "Windows",
+                StoreKind::Android => "Android",
+                StoreKind::Android8 => "Android 8",
+                StoreKind::Java => "Java",
             };
             let answer = match v.trusted {
                 Some(true) => "yes",

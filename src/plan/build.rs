@@ -23,6 +23,7 @@ use crate::facts::protocol::{mail_ports, Protocol, TlsMode};
 use crate::facts::target::{Target, TargetSpec};
 use crate::facts::tls::TrustBase;
 use crate::gather::probe::ProbeOptions;
+use crate::gather::tls::platforms::PlatformStores;
 use crate::gather::tls::trust::{CaFiles, TrustComparison, TrustStore};
 use crate::gather::tls::{ClientIdentity, TlsClient};
 use crate::gather::CheckSettings;
@@ -209,11 +210,12 @@ fn settings(args: &ConnectionArgs) -> Result<CheckSettings, PlanError> {
         _ => None,
     };
     Ok(CheckSettings {
-        tls: TlsClient::new(provider, trust, !args.no_sni).with_identity(identity),
+        tls: TlsClient::new(provider.clone(), trust, !args.no_sni).with_identity(identity),
         timeout: args.timeout,
         ehlo_name: args.ehlo_name.clone(),
         server_name: args.sni.clone(),
         compare,
+        platforms: PlatformStores::load(&provider),
         fetch_missing: false,
         audit: false,
         probe: None,

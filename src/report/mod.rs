@@ -14,6 +14,7 @@ pub mod scan;
 #[cfg(test)]
 mod tests;
 
+use crate::diagnose::clients::{self, ClientOutcome, Outcome};
 use crate::diagnose::codes::Area;
 use crate::diagnose::{self, Code, Finding, Policy, Severity};
 use crate::facts::protocol::TlsMode;
@@ -34,6 +35,10 @@ pub struct Report {
     pub headline: String,
     /// Worst first.
     pub findings: Vec<Finding>,
+    /// Each client family's outcome (see `mailtls clients`); empty when the
+    /// input was not a target.
+    #[serde(default)]
+    pub clients: Vec<ClientOutcome>,
     /// What the check saw; `null` only when the input could not be understood as a target.
     pub facts: Option<CheckFacts>,
 }
@@ -109,12 +114,14 @@ impl Report {
     pub fn new(facts: CheckFacts, policy: &Policy) -> Report {
         let findings = diagnose::diagnose(&facts, policy);
         let verdict = diagnose::verdict(&findings);
-        let headline = headline(&facts, &findings, verdict);
+        let clients = clients::judge(&facts);
+        let headline = headline(&facts, &findings, &clients, verdict);
         Report {
             input: facts.target.input.clone(),
             verdict,
             headline,
             findings,
+            clients,
             facts: Some(facts),
         }
     }
@@ -137,7 +144,7 @@ impl Report {
         self.findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
         self.verdict = diagnose::verdict(&self.findings);
         if let Some(facts) = &self.facts {
-            self.headline = headline(facts, &self.findings, self.verdict);
+            self.headline = headline(facts, &self.findings, &self.clients, self.verdict);
         }
     }
 
@@ -167,6 +174,7 @@ impl Report {
             verdict: Severity::Unknown,
             headline: format!("Could not check. {}", finding.message),
             findings: vec![finding],
+            clients: Vec::new(),
             facts: None,
         }
     }
@@ -195,8 +203,19 @@ impl Document {
     }
 }
 
-fn headline(facts: &CheckFacts, findings: &[Finding], verdict: Severity) -> String {
+fn headline(
+    facts: &CheckFacts,
+    findings: &[Finding],
+    clients: &[ClientOutcome],
+    verdict: Severity,
+) -> String {
     let target = &facts.target;
+    // The name a client must be set to: the one verified (`--sni`), else the host.
+    let server = facts
+        .tls
+        .as_ref()
+        .and_then(|t| t.verification.as_ref())
+        .map_or_else(|| target.host.to_string(), |v| v.name.clone());
     let setting = target.mode.client_setting();
     let first = |severity: Severity| {
         findings
@@ -206,13 +225,14 @@ fn headline(facts: &CheckFacts, findings: &[Finding], verdict: Severity) -> Stri
     };
     match verdict {
         Severity::Ok | Severity::Info => format!(
-            "A mail client set to {} port {} with {setting} will connect securely, without a certificate warning.",
-            target.host, target.port
+            "A mail client set to {server} port {} with {setting} will connect securely, without a certificate warning.",
+            target.port
         ),
         Severity::Warning => format!(
             "Mail clients connect without a warning today; one thing needs attention. {}",
             first(Severity::Warning)
         ),
+        Severity::Critical if split(clients) => by_client(clients, first(Severity::Critical)),
         Severity::Critical => {
             let worst = findings.iter().find(|f| f.severity == Severity::Critical);
             let is_cert = worst.is_some_and(|f| f.code.area() == Area::Certificate);
@@ -231,4 +251,84 @@ fn headline(facts: &CheckFacts, findings: &[Finding], verdict: Severity) -> Stri
         }
         Severity::Unknown => format!("Could not check. {}", first(Severity::Unknown)),
     }
+}
+
+/// Whether the clients disagree: some connect and some do not.
+fn split(clients: &[ClientOutcome]) -> bool {
+    let connects = |c: &&ClientOutcome| c.outcome == Outcome::Connects;
+    clients.iter().any(|c| connects(&c))
+        && clients
+            .iter()
+            .any(|c| matches!(c.outcome, Outcome::Warns | Outcome::CannotConnect))
+}
+
+/// "Thunderbird and Android phones will warn: … Outlook and Apple Mail connect: …"
+fn by_client(clients: &[ClientOutcome], worst: &str) -> String {
+    let named = |outcome: Outcome| -> Vec<&str> {
+        clients
+            .iter()
+            .filter(|c| c.outcome == outcome)
+            .filter_map(|c| clients::profile(&c.id).map(|p| p.short))
+            .collect()
+    };
+    let (warn, refuse, fine) = (
+        named(Outcome::Warns),
+        named(Outcome::CannotConnect),
+        named(Outcome::Connects),
+    );
+    let mut affected = Vec::new();
+    if !warn.is_empty() {
+        affected.push(format!("{} will warn", list(&warn)));
+    }
+    if !refuse.is_empty() {
+        affected.push(format!("{} cannot connect", list(&refuse)));
+    }
+    let why = clients
+        .iter()
+        .find(|c| c.outcome == Outcome::Connects && !c.causes.is_empty())
+        .map_or(String::new(), |c| {
+            format!(": {}", lowercase_first(&c.causes[0]))
+        });
+    // The first affected client's own reason is the shortest true account; the
+    // finding that decided the verdict stands in when there is none.
+    let cause = clients
+        .iter()
+        .find(|c| matches!(c.outcome, Outcome::Warns | Outcome::CannotConnect))
+        .and_then(|c| c.causes.first())
+        .map_or_else(|| worst.to_owned(), |c| lowercase_first(c));
+    let verb = if fine.len() == 1 {
+        "connects"
+    } else {
+        "connect"
+    };
+    format!(
+        "{}: {} {} {verb}{}",
+        capitalise(&affected.join(" and ")),
+        cause,
+        list(&fine),
+        if why.is_empty() { ".".to_owned() } else { why }
+    )
+}
+
+/// "A", "A and B", "A, B and C".
+fn list(names: &[&str]) -> String {
+    match names {
+        [] => String::new(),
+        [only] => (*only).to_owned(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().chain(chars).collect()
+    })
+}
+
+fn lowercase_first(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_lowercase().chain(chars).collect()
+    })
 }

@@ -5,6 +5,7 @@
 //! the handshake fails, so a report can show how far TLS got.
 
 pub mod danger;
+pub mod platforms;
 pub mod trust;
 mod words;
 

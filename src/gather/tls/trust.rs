@@ -48,6 +48,31 @@ impl TrustStore {
         Self::load_inner(None, ca_files, provider)
     }
 
+    /// A store of exactly these roots (a platform's embedded bundle).
+    pub(super) fn from_roots(
+        roots: Vec<CertificateDer<'static>>,
+        provider: &Arc<CryptoProvider>,
+    ) -> Result<TrustStore, String> {
+        let mut store = RootCertStore::empty();
+        let (added, _unusable) = store.add_parsable_certificates(roots);
+        let verifier = match store.is_empty() {
+            true => None,
+            false => Some(
+                WebPkiServerVerifier::builder_with_provider(Arc::new(store), provider.clone())
+                    .build()
+                    .map_err(|e| e.to_string())?,
+            ),
+        };
+        Ok(TrustStore {
+            description: TrustDescription {
+                base: TrustBase::Mozilla,
+                ca_files: Vec::new(),
+                roots: added,
+            },
+            verifier,
+        })
+    }
+
     fn load_inner(
         base: Option<TrustBase>,
         ca_files: &CaFiles,
@@ -143,20 +168,20 @@ pub struct TrustComparison {
 /// store (`/etc/ssl/certs`) takes 1–2 ms; loading it in the background hides that
 /// behind the first check's connection and handshake.
 #[derive(Debug)]
-struct LoadingStore {
+pub(super) struct LoadingStore {
     ready: OnceLock<Result<TrustStore, String>>,
     loading: Mutex<Option<JoinHandle<Result<TrustStore, String>>>>,
 }
 
 impl LoadingStore {
-    fn ready(result: Result<TrustStore, String>) -> Arc<LoadingStore> {
+    pub(super) fn ready(result: Result<TrustStore, String>) -> Arc<LoadingStore> {
         Arc::new(LoadingStore {
             ready: OnceLock::from(result),
             loading: Mutex::new(None),
         })
     }
 
-    fn in_background(
+    pub(super) fn in_background(
         load: impl FnOnce() -> Result<TrustStore, String> + Send + 'static,
     ) -> Arc<LoadingStore> {
         let (ready, handle) = match std::thread::Builder::new()
@@ -176,7 +201,7 @@ impl LoadingStore {
     }
 
     /// The store, waiting for the loader if it has not finished yet.
-    fn get(&self) -> &Result<TrustStore, String> {
+    pub(super) fn get(&self) -> &Result<TrustStore, String> {
         if let Some(store) = self.ready.get() {
             return store;
         }

@@ -1,0 +1,242 @@
+//! The root stores of the platforms mail clients run on (Apple, Windows,
+//! Android current and 8, Java), embedded from `data/trust-stores/`, loaded
+//! once per run on a background thread, and the chain judged by each.
+//! (Mozilla's dated bundle is embedded for the record; the checks themselves
+//! use webpki-roots, the same Mozilla program, as the `Mozilla` store.)
+//!
+//! A platform's distrusted list is taken out of its trusted list, so a root
+//! the vendor has disabled never anchors a chain. The bundles' versions and
+//! dates come from the same folder's `manifest.json` (`mailtls clients`).
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use rustls::crypto::CryptoProvider;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use serde::Deserialize;
+
+use super::trust::{LoadingStore, TrustStore};
+use crate::facts::tls::{StoreKind, StoreVerdict};
+
+/// One embedded bundle: the store it belongs to, trusted or distrusted, its PEM.
+struct Bundle {
+    store: StoreKind,
+    distrusted: bool,
+    file: &'static str,
+    pem: &'static str,
+}
+
+const BUNDLES: &[Bundle] = &[
+    Bundle {
+        store: StoreKind::Apple,
+        distrusted: false,
+        file: "apple.pem",
+        pem: include_str!("../../../data/trust-stores/apple.pem"),
+    },
+    Bundle {
+        store: StoreKind::Microsoft,
+        distrusted: false,
+        file: "microsoft.pem",
+        pem: include_str!("../../../data/trust-stores/microsoft.pem"),
+    },
+    Bundle {
+        store: StoreKind::Microsoft,
+        distrusted: true,
+        file: "distrusted-microsoft.pem",
+        pem: include_str!("../../../data/trust-stores/distrusted-microsoft.pem"),
+    },
+    Bundle {
+        store: StoreKind::Android,
+        distrusted: false,
+        file: "android.pem",
+        pem: include_str!("../../../data/trust-stores/android.pem"),
+    },
+    Bundle {
+        store: StoreKind::Android8,
+        distrusted: false,
+        file: "android-8.pem",
+        pem: include_str!("../../../data/trust-stores/android-8.pem"),
+    },
+    Bundle {
+        store: StoreKind::Mozilla,
+        distrusted: false,
+        file: "mozilla.pem",
+        pem: include_str!("../../../data/trust-stores/mozilla.pem"),
+    },
+    Bundle {
+        store: StoreKind::Java,
+        distrusted: false,
+        file: "java.pem",
+        pem: include_str!("../../../data/trust-stores/java.pem"),
+    },
+    Bundle {
+        store: StoreKind::Java,
+        distrusted: true,
+        file: "distrusted-java.pem",
+        pem: include_str!("../../../data/trust-stores/distrusted-java.pem"),
+    },
+];
+
+/// The platform stores, in the order verdicts are reported.
+pub const PLATFORMS: [StoreKind; 5] = [
+    StoreKind::Apple,
+    StoreKind::Microsoft,
+    StoreKind::Android,
+    StoreKind::Android8,
+    StoreKind::Java,
+];
+
+/// The manifest of the embedded bundles.
+const MANIFEST: &str = include_str!("../../../data/trust-stores/manifest.json");
+
+/// One row of `manifest.json`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ManifestEntry {
+    pub file: String,
+    pub store: String,
+    pub kind: String,
+    pub platform: String,
+    pub version: Option<String>,
+    pub date_fetched: String,
+    pub source_url: String,
+    pub used_by: String,
+    pub count: usize,
+    #[serde(default)]
+    pub missing_pem: Vec<serde_json::Value>,
+}
+
+/// The manifest's rows (empty if it does not read, which a test rules out).
+pub fn manifest() -> Vec<ManifestEntry> {
+    serde_json::from_str(MANIFEST).unwrap_or_default()
+}
+
+/// The certificates of an embedded bundle, as DER.
+fn certificates(pem: &str) -> Vec<CertificateDer<'static>> {
+    CertificateDer::pem_slice_iter(pem.as_bytes())
+        .filter_map(Result::ok)
+        .collect()
+}
+
+/// The manifest file name of each platform's trusted bundle.
+pub fn bundle_file(store: StoreKind) -> Option<&'static str> {
+    BUNDLES
+        .iter()
+        .find(|b| b.store == store && !b.distrusted)
+        .map(|b| b.file)
+}
+
+/// The roots a platform trusts: its bundle less its distrusted list.
+pub fn roots(store: StoreKind) -> Vec<CertificateDer<'static>> {
+    let distrusted: HashSet<Vec<u8>> = BUNDLES
+        .iter()
+        .filter(|b| b.store == store && b.distrusted)
+        .flat_map(|b| certificates(b.pem))
+        .map(|c| c.as_ref().to_vec())
+        .collect();
+    BUNDLES
+        .iter()
+        .filter(|b| b.store == store && !b.distrusted)
+        .flat_map(|b| certificates(b.pem))
+        .filter(|c| !distrusted.contains(c.as_ref()))
+        .collect()
+}
+
+/// Every platform's store, loading in the background from the first use on.
+#[derive(Debug, Clone)]
+pub struct PlatformStores {
+    stores: Vec<(StoreKind, Arc<LoadingStore>)>,
+}
+
+impl PlatformStores {
+    /// Starts loading every platform store on a thread of its own; the first
+    /// chain to judge waits for it.
+    pub fn load(provider: &Arc<CryptoProvider>) -> PlatformStores {
+        let stores = PLATFORMS
+            .iter()
+            .map(|&kind| {
+                let provider = provider.clone();
+                let store = LoadingStore::in_background(move || {
+                    TrustStore::from_roots(roots(kind), &provider)
+                });
+                (kind, store)
+            })
+            .collect();
+        PlatformStores { stores }
+    }
+
+    /// No platform stores (for callers that judge no clients).
+    pub fn none() -> PlatformStores {
+        PlatformStores { stores: Vec::new() }
+    }
+
+    /// The chain as each platform's store judges it, for `name` at `now`.
+    pub fn judge(
+        &self,
+        chain: &[CertificateDer<'_>],
+        name: &ServerName<'_>,
+        now: UnixTime,
+    ) -> Vec<StoreVerdict> {
+        self.stores
+            .iter()
+            .map(|(kind, store)| match store.get() {
+                Ok(store) => {
+                    let outcome = store.verify(chain, name, now);
+                    StoreVerdict {
+                        store: *kind,
+                        trusted: Some(outcome.is_ok()),
+                        error: outcome.err(),
+                        unavailable: None,
+                    }
+                }
+                Err(why) => StoreVerdict {
+                    store: *kind,
+                    trusted: None,
+                    error: None,
+                    unavailable: Some(why.clone()),
+                },
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_embedded_bundles_match_the_manifest() {
+        let manifest = manifest();
+        assert_eq!(manifest.len(), BUNDLES.len(), "one manifest row per bundle");
+        for bundle in BUNDLES {
+            let row = manifest
+                .iter()
+                .find(|m| m.file == bundle.file)
+                .unwrap_or_else(|| panic!("{} is not in the manifest", bundle.file));
+            let parsed = certificates(bundle.pem).len();
+            // `missing_pem` lists fingerprints the data set had no PEM for at first;
+            // where the bundle was completed since, the count is met without them.
+            assert!(
+                parsed == row.count || parsed + row.missing_pem.len() == row.count,
+                "{}: {parsed} certificates read, the manifest counts {} ({} without PEM)",
+                bundle.file,
+                row.count,
+                row.missing_pem.len()
+            );
+            assert_eq!(row.kind == "blocked", bundle.distrusted, "{}", bundle.file);
+        }
+    }
+
+    #[test]
+    fn distrusted_roots_never_anchor() {
+        let trusted = certificates(BUNDLES[1].pem);
+        let distrusted = certificates(BUNDLES[2].pem);
+        let kept = roots(StoreKind::Microsoft);
+        let overlap = trusted.iter().filter(|c| distrusted.contains(c)).count();
+        assert_eq!(kept.len(), trusted.len() - overlap);
+        assert!(kept.iter().all(|c| !distrusted.contains(c)));
+        for kind in PLATFORMS {
+            assert!(roots(kind).len() > 50, "{kind:?}");
+        }
+    }
+}
