@@ -15,6 +15,7 @@ use tokio::time::{timeout_at, Instant};
 use super::connector::probe_checked_target;
 use super::lines::LineReader;
 use super::net::{connect, resolve, server_name};
+use super::probe::ProbeOptions;
 use super::ready::{close_politely, dialogue_for, starttls_dialogue};
 use super::session::{self, Deadlines, Timing};
 use super::{audit, fetch, CheckSettings};
@@ -88,13 +89,42 @@ pub async fn run_check_at(
     }
     // The check's own time; the probe reports its time separately.
     facts.duration_ms = started.elapsed().as_millis() as u64;
-    if let Some(options) = &settings.probe {
+    // With --probe, or when rustls could not finish a handshake for reasons
+    // of its own (versions, suites, keys): the probe's hand-built hellos then
+    // tell what the server does speak, so "rustls could not" is never taken for
+    // "clients cannot".
+    let options = settings.probe.clone().or_else(|| {
+        rustls_gave_up(&facts).then(|| ProbeOptions {
+            connection_timeout: settings.timeout,
+            ..ProbeOptions::default()
+        })
+    });
+    if let Some(options) = options {
         // The probe shares the check's deadline: the whole check ends within --timeout.
-        let probe = probe_checked_target(&facts, settings, options.clone(), deadline);
+        let probe = probe_checked_target(&facts, settings, options, deadline);
         facts.probe = Box::pin(probe).await;
         adopt_legacy_chain(&mut facts, settings);
     }
     facts
+}
+
+/// The handshake failed in a way that may be rustls's limits rather than the
+/// server's refusal of every client: a version or suite it lacks, a key it
+/// refuses, a close right after the hello.
+fn rustls_gave_up(facts: &CheckFacts) -> bool {
+    let Some(CheckError::Handshake(failure)) =
+        facts.stopped.as_ref().and_then(|s| s.error.as_ref())
+    else {
+        return false;
+    };
+    match failure {
+        HandshakeFailure::AlertReceived { alert } => matches!(
+            alert.as_str(),
+            "protocol_version" | "handshake_failure" | "insufficient_security"
+        ),
+        HandshakeFailure::Protocol { .. } | HandshakeFailure::Closed => true,
+        _ => false,
+    }
 }
 
 /// A server that speaks only TLS 1.1 or older never gets as far as its
