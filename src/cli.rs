@@ -51,6 +51,8 @@ pub enum Command {
     /// Judge saved reports (JSON or NDJSON from check) again with today's rules and thresholds.
     #[command(after_help = EXPLAIN_HELP)]
     Explain(ExplainArgs),
+    /// List the mail-client profiles whose verdicts checks give, and the root stores behind them.
+    Clients,
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions {
         #[arg(value_enum)]
@@ -305,6 +307,10 @@ pub struct JudgementArgs {
     /// Colour in the human report [default: auto, off when piped or with NO_COLOR]
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
     pub color: ColorArg,
+
+    /// Judge the verdict and exit code for these clients only (repeatable), e.g. outlook, apple; `mailtls clients` lists them
+    #[arg(long = "client", value_name = "ID")]
+    pub clients: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -235,6 +235,45 @@ pub const PROFILES: &[Profile] = &[
     },
 ];
 
+/// A set of profiles, by their place in [`PROFILES`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientSet(u32);
+
+impl ClientSet {
+    /// Every profile.
+    pub const ALL: ClientSet = ClientSet(u32::MAX);
+
+    /// The profiles with these ids; `Err` names the first unknown one.
+    pub fn of<'a>(ids: impl IntoIterator<Item = &'a str>) -> Result<ClientSet, String> {
+        let mut bits = 0;
+        for id in ids {
+            let index = PROFILES
+                .iter()
+                .position(|p| p.id == id)
+                .ok_or_else(|| id.to_owned())?;
+            bits |= 1 << index;
+        }
+        Ok(if bits == 0 {
+            ClientSet::ALL
+        } else {
+            ClientSet(bits)
+        })
+    }
+
+    /// Whether the set holds the profile with this id.
+    pub fn contains(self, id: &str) -> bool {
+        PROFILES
+            .iter()
+            .position(|p| p.id == id)
+            .is_some_and(|index| self.0 & (1 << index) != 0)
+    }
+
+    /// Whether this is every profile.
+    pub fn is_all(self) -> bool {
+        self == ClientSet::ALL
+    }
+}
+
 /// The profile with this id.
 pub fn profile(id: &str) -> Option<&'static Profile> {
     PROFILES.iter().find(|p| p.id == id)
@@ -595,4 +634,218 @@ fn sentence(text: &str) -> String {
     let mut out = super::capitalise(text.trim_end_matches('.'));
     out.push('.');
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::stop::CheckError;
+    use crate::facts::testing::{CertBuilder, FactsBuilder, ProbeBuilder};
+
+    const HOST: &str = "mail.test";
+
+    fn outcomes(facts: &CheckFacts) -> Vec<(&'static str, Outcome)> {
+        PROFILES
+            .iter()
+            .map(|p| (p.id, judge_one(p, facts).outcome))
+            .collect()
+    }
+
+    fn outcome(facts: &CheckFacts, id: &str) -> ClientOutcome {
+        judge_one(profile(id).expect("profile"), facts)
+    }
+
+    /// Trusted everywhere, TLS 1.3.
+    fn trusted_everywhere() -> FactsBuilder {
+        FactsBuilder::good()
+            .store(StoreKind::Mozilla, Some(true))
+            .store(StoreKind::System, Some(true))
+            .platforms(true, None)
+    }
+
+    #[test]
+    fn a_good_server_is_fine_for_every_client_android_8_unprobed() {
+        let facts = trusted_everywhere().build();
+        for (id, got) in outcomes(&facts) {
+            let want = if id == "android8" {
+                Outcome::Unknown
+            } else {
+                Outcome::Connects
+            };
+            assert_eq!(got, want, "{id}");
+        }
+        let android8 = outcome(&facts, "android8");
+        assert!(
+            android8.causes[0].contains("--probe"),
+            "{:?}",
+            android8.causes
+        );
+    }
+
+    #[test]
+    fn a_missing_intermediate_is_downloaded_only_by_outlook_and_apple() {
+        let facts = FactsBuilder::imaps()
+            .tls13()
+            .cert(CertBuilder::leaf(HOST).ca_issuers_url("http://ca.test/i.der"))
+            .verify_error(VerifyError::UnknownIssuer)
+            .store(StoreKind::Mozilla, Some(false))
+            .store(StoreKind::System, Some(false))
+            .platforms(false, Some(VerifyError::UnknownIssuer))
+            .build();
+        let got: Vec<_> = outcomes(&facts);
+        let want = [
+            ("thunderbird", Outcome::Warns),
+            ("android", Outcome::Warns),
+            ("android8", Outcome::Unknown),
+            ("outlook", Outcome::Connects),
+            ("apple", Outcome::Connects),
+            ("gnutls", Outcome::CannotConnect),
+            ("openssl", Outcome::CannotConnect),
+            ("java", Outcome::CannotConnect),
+        ];
+        assert_eq!(got, want);
+        let outlook = outcome(&facts, "outlook");
+        assert!(
+            outlook.causes[0].contains("downloaded from http://ca.test/i.der"),
+            "{:?}",
+            outlook.causes
+        );
+        let thunderbird = outcome(&facts, "thunderbird");
+        assert!(
+            thunderbird.causes[0].contains("does not download"),
+            "{:?}",
+            thunderbird.causes
+        );
+    }
+
+    #[test]
+    fn a_1024_bit_leaf_is_refused_by_openssl_and_apple_only() {
+        let facts = FactsBuilder::imaps()
+            .tls13()
+            .cert(CertBuilder::leaf(HOST).rsa(1024))
+            .cert(CertBuilder::intermediate())
+            .trusted()
+            .store(StoreKind::Mozilla, Some(true))
+            .store(StoreKind::System, Some(true))
+            .platforms(true, None)
+            .build();
+        for (id, got) in outcomes(&facts) {
+            let want = match id {
+                "openssl" => Outcome::CannotConnect,
+                "apple" => Outcome::Warns,
+                "android8" => Outcome::Unknown,
+                _ => Outcome::Connects,
+            };
+            assert_eq!(got, want, "{id}");
+        }
+        assert!(outcome(&facts, "openssl").causes[0].contains("1024-bit RSA key"));
+    }
+
+    #[test]
+    fn a_sha1_leaf_from_a_private_ca_is_accepted_by_java_outlook_and_android_8() {
+        let facts = FactsBuilder::imaps()
+            .tls12()
+            .cert(CertBuilder::leaf(HOST).weak_signature("SHA-1"))
+            .cert(CertBuilder::intermediate())
+            .verify_error(VerifyError::UnsupportedSignatureAlgorithm)
+            .store(StoreKind::Mozilla, Some(false))
+            .store(StoreKind::System, Some(false))
+            .platforms(false, Some(VerifyError::UnsupportedSignatureAlgorithm))
+            .build();
+        let mut facts = facts;
+        for v in facts.trust_by_store.iter_mut() {
+            v.error = Some(VerifyError::UnsupportedSignatureAlgorithm);
+        }
+        for (id, got) in outcomes(&facts) {
+            let want = match id {
+                "java" | "outlook" | "android8" => Outcome::Connects,
+                "gnutls" | "openssl" => Outcome::CannotConnect,
+                _ => Outcome::Warns,
+            };
+            assert_eq!(got, want, "{id}");
+        }
+    }
+
+    #[test]
+    fn a_tls10_only_server_keeps_out_all_but_gnutls_and_android_8() {
+        let probe = ProbeBuilder::empty()
+            .refuses(TlsVersion::Ssl3)
+            .suites(
+                TlsVersion::Tls10,
+                vec![crate::facts::testing::suite(
+                    "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA",
+                )],
+            )
+            .refuses(TlsVersion::Tls11)
+            .refuses(TlsVersion::Tls12)
+            .refuses(TlsVersion::Tls13);
+        let facts = FactsBuilder::imaps()
+            .cert(CertBuilder::leaf(HOST))
+            .cert(CertBuilder::intermediate())
+            .trusted()
+            .store(StoreKind::Mozilla, Some(true))
+            .store(StoreKind::System, Some(true))
+            .platforms(true, None)
+            .stopped(CheckError::Handshake(HandshakeFailure::AlertReceived {
+                alert: "protocol_version".to_owned(),
+            }))
+            .probe(probe)
+            .build();
+        for (id, got) in outcomes(&facts) {
+            let want = match id {
+                "gnutls" | "android8" => Outcome::Connects,
+                _ => Outcome::CannotConnect,
+            };
+            assert_eq!(got, want, "{id}");
+        }
+        assert!(outcome(&facts, "thunderbird").causes[0].contains("speaks only TLS 1.0"));
+    }
+
+    #[test]
+    fn apple_refuses_long_lived_public_certificates() {
+        let facts = FactsBuilder::imaps()
+            .tls13()
+            .cert(CertBuilder::leaf(HOST).validity_days(500))
+            .cert(CertBuilder::intermediate())
+            .trusted()
+            .store(StoreKind::Mozilla, Some(true))
+            .store(StoreKind::System, Some(true))
+            .platforms(true, None)
+            .build();
+        let apple = outcome(&facts, "apple");
+        assert_eq!(apple.outcome, Outcome::Warns, "{apple:?}");
+        assert!(apple.causes[0].contains("at most 398"));
+        assert_eq!(outcome(&facts, "thunderbird").outcome, Outcome::Connects);
+    }
+
+    #[test]
+    fn starttls_not_offered_keeps_every_client_out_and_unreachable_is_unknown() {
+        let facts = FactsBuilder::starttls(crate::facts::protocol::Protocol::Imap)
+            .stopped(CheckError::Dialogue(DialogueError::StarttlsNotOffered))
+            .build();
+        assert!(outcomes(&facts)
+            .iter()
+            .all(|(_, o)| *o == Outcome::CannotConnect));
+        let mut refused = facts.clone();
+        refused.tls = None;
+        refused.stopped = Some(crate::facts::stop::Stop::from(CheckError::Refused {
+            address: "127.0.0.1:143".parse().expect("address"),
+        }));
+        assert!(outcomes(&refused)
+            .iter()
+            .all(|(_, o)| *o == Outcome::Unknown));
+    }
+
+    #[test]
+    fn client_sets_name_profiles_by_id() {
+        let set = ClientSet::of(["outlook", "apple"]).expect("ids");
+        assert!(set.contains("outlook") && set.contains("apple") && !set.contains("java"));
+        assert_eq!(ClientSet::of(["nope"]), Err("nope".to_owned()));
+        assert!(ClientSet::of([]).expect("none").is_all());
+        let ids: std::collections::HashSet<_> = PROFILES.iter().map(|p| p.id).collect();
+        assert_eq!(ids.len(), PROFILES.len(), "ids are unique");
+        assert!(PROFILES
+            .iter()
+            .all(|p| p.source.starts_with("docs/clients.md")));
+    }
 }

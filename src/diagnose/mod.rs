@@ -71,6 +71,8 @@ pub struct Finding {
 pub struct Policy {
     pub warn_days: i64,
     pub crit_days: i64,
+    /// The clients the verdict speaks for (`--client`); all by default.
+    pub clients: clients::ClientSet,
 }
 
 impl Default for Policy {
@@ -78,6 +80,7 @@ impl Default for Policy {
         Self {
             warn_days: 30,
             crit_days: 7,
+            clients: clients::ClientSet::ALL,
         }
     }
 }

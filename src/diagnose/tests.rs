@@ -65,6 +65,7 @@ impl Case {
         self.policy = Policy {
             warn_days,
             crit_days,
+            ..Policy::default()
         };
         self
     }

@@ -212,6 +212,26 @@ impl FactsBuilder {
         self
     }
 
+    /// Every platform store's verdict (Apple, Windows, Android, Android 8, Java).
+    pub fn platforms(mut self, trusted: bool, error: Option<VerifyError>) -> FactsBuilder {
+        self.facts.trust_by_platform = [
+            StoreKind::Apple,
+            StoreKind::Microsoft,
+            StoreKind::Android,
+            StoreKind::Android8,
+            StoreKind::Java,
+        ]
+        .into_iter()
+        .map(|store| StoreVerdict {
+            store,
+            trusted: Some(trusted),
+            error: error.clone(),
+            unavailable: None,
+        })
+        .collect();
+        self
+    }
+
     /// The missing intermediate, as `--fetch-missing` found it.
     pub fn fetched_issuer(mut self, fetched: FetchedIssuer) -> FactsBuilder {
         self.facts.fetched_issuer = Some(fetched);

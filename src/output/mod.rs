@@ -1,5 +1,6 @@
 //! Renderers: turn a [`Document`] into text. They never touch the network.
 
+pub mod clients;
 pub mod escape;
 mod human;
 mod nagios;

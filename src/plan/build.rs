@@ -18,15 +18,17 @@ use crate::cli::{
     CheckArgs, Cli, ColorArg, Command, ConnectArgs, ConnectionArgs, FailOnArg, FormatArg,
     JudgementArgs, ProtocolArg, ScanArgs, ScanFormatArg, TrustArg,
 };
+use crate::diagnose::clients::ClientSet;
 use crate::diagnose::{Policy, Severity};
 use crate::facts::protocol::{mail_ports, Protocol, TlsMode};
 use crate::facts::target::{Target, TargetSpec};
 use crate::facts::tls::TrustBase;
 use crate::gather::probe::ProbeOptions;
-use crate::gather::tls::platforms::PlatformStores;
+use crate::gather::tls::platforms::{self, PlatformStores};
 use crate::gather::tls::trust::{CaFiles, TrustComparison, TrustStore};
 use crate::gather::tls::{ClientIdentity, TlsClient};
 use crate::gather::CheckSettings;
+use crate::output::clients::{render_clients, StoreDate};
 use crate::output::{Format, HumanOptions};
 
 /// The plan for a parsed command line.
@@ -50,6 +52,7 @@ pub fn build(command: Command) -> Result<Plan, PlanError> {
             },
             judgement: judgement(&args.judgement)?,
         })),
+        Command::Clients => Ok(Plan::Print(clients_listing().into_bytes())),
         Command::Completions { shell } => {
             let mut text = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "mailtls", &mut text);
@@ -63,6 +66,29 @@ pub fn build(command: Command) -> Result<Plan, PlanError> {
             Ok(Plan::Print(text))
         }
     }
+}
+
+/// `mailtls clients`: the profiles, and the embedded stores' versions and dates.
+fn clients_listing() -> String {
+    let manifest = platforms::manifest();
+    let stores: Vec<StoreDate> = platforms::PLATFORMS
+        .iter()
+        .filter_map(|&store| {
+            let file = platforms::bundle_file(store)?;
+            let row = manifest.iter().find(|m| m.file == file)?;
+            Some(StoreDate {
+                store,
+                description: format!(
+                    "{} {} roots, fetched {} ({})",
+                    row.version.as_deref().unwrap_or(&row.platform),
+                    row.count,
+                    row.date_fetched,
+                    row.used_by
+                ),
+            })
+        })
+        .collect();
+    render_clients(&stores)
 }
 
 fn check(args: &CheckArgs) -> Result<CheckPlan, PlanError> {
@@ -91,6 +117,8 @@ fn judgement(args: &JudgementArgs) -> Result<Judgement, PlanError> {
         policy: Policy {
             warn_days: args.warn_days,
             crit_days: args.crit_days,
+            clients: ClientSet::of(args.clients.iter().map(String::as_str))
+                .map_err(PlanError::UnknownClient)?,
         },
         format: match args.format {
             FormatArg::Human => Format::Human,

@@ -172,6 +172,8 @@ pub enum PlanError {
     BadSni(String),
     #[error("--crit-days ({crit}) must not be larger than --warn-days ({warn})")]
     Days { warn: i64, crit: i64 },
+    #[error("--client {0:?} is not a client profile; `mailtls clients` lists them")]
+    UnknownClient(String),
     #[error("no targets given (the targets file or standard input was empty)")]
     NoTargets,
     #[error("cannot read targets from {from}: {error}")]

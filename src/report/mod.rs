@@ -112,9 +112,13 @@ impl Summary {
 
 impl Report {
     pub fn new(facts: CheckFacts, policy: &Policy) -> Report {
-        let findings = diagnose::diagnose(&facts, policy);
+        let mut findings = diagnose::diagnose(&facts, policy);
+        let mut clients = clients::judge(&facts);
+        if !policy.clients.is_all() {
+            clients.retain(|c| policy.clients.contains(&c.id));
+            narrow_to(&clients, &mut findings);
+        }
         let verdict = diagnose::verdict(&findings);
-        let clients = clients::judge(&facts);
         let headline = headline(&facts, &findings, &clients, verdict);
         Report {
             input: facts.target.input.clone(),
@@ -251,6 +255,23 @@ fn headline(
         }
         Severity::Unknown => format!("Could not check. {}", first(Severity::Unknown)),
     }
+}
+
+/// `--client`: when every chosen client connects, what keeps other clients
+/// out (a certificate they refuse, a handshake only they cannot finish) is
+/// still worth fixing, but no longer critical for this site.
+fn narrow_to(chosen: &[ClientOutcome], findings: &mut [Finding]) {
+    if chosen.is_empty() || chosen.iter().any(|c| c.outcome != Outcome::Connects) {
+        return;
+    }
+    for finding in findings.iter_mut() {
+        let about_clients = finding.code.area() == Area::Certificate
+            || matches!(finding.code, Code::TlsHandshakeFailed | Code::TlsLegacyOnly);
+        if about_clients && finding.severity == Severity::Critical {
+            finding.severity = Severity::Warning;
+        }
+    }
+    findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
 }
 
 /// Whether the clients disagree: some connect and some do not.

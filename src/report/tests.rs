@@ -132,3 +132,57 @@ fn an_input_that_is_not_a_target_gets_one_unknown_result() {
     );
     assert!(report.headline.starts_with("Could not check. Not a target"));
 }
+
+/// A leaf without its intermediate: Outlook and Apple download it, the others do not.
+fn chain_incomplete() -> CheckFacts {
+    use crate::facts::tls::StoreKind;
+    FactsBuilder::imaps()
+        .tls13()
+        .cert(CertBuilder::leaf(HOST).ca_issuers_url("http://ca.test/i.der"))
+        .verify_error(VerifyError::UnknownIssuer)
+        .store(StoreKind::Mozilla, Some(false))
+        .store(StoreKind::System, Some(false))
+        .platforms(false, Some(VerifyError::UnknownIssuer))
+        .build()
+}
+
+#[test]
+fn the_headline_says_who_is_affected_and_who_is_not() {
+    let report = Report::new(chain_incomplete(), &Policy::default());
+    assert_eq!(report.verdict, Severity::Critical);
+    assert!(
+        report.headline.starts_with("Thunderbird and Android phones will warn and GnuTLS clients, OpenSSL clients and Java clients cannot connect: the server does not send the intermediate"),
+        "{}",
+        report.headline
+    );
+    assert!(
+        report
+            .headline
+            .contains("Outlook and Apple Mail connect: the missing intermediate"),
+        "{}",
+        report.headline
+    );
+    assert_eq!(report.clients.len(), 8);
+}
+
+#[test]
+fn a_site_for_outlook_and_apple_only_is_not_critical() {
+    let clients = crate::diagnose::clients::ClientSet::of(["outlook", "apple"]).expect("ids");
+    let policy = Policy {
+        clients,
+        ..Policy::default()
+    };
+    let report = Report::new(chain_incomplete(), &policy);
+    assert_eq!(report.clients.len(), 2);
+    assert_eq!(report.verdict, Severity::Warning, "{:#?}", report.findings);
+    let thunderbird_too =
+        crate::diagnose::clients::ClientSet::of(["outlook", "thunderbird"]).expect("ids");
+    let policy = Policy {
+        clients: thunderbird_too,
+        ..Policy::default()
+    };
+    assert_eq!(
+        Report::new(chain_incomplete(), &policy).verdict,
+        Severity::Critical
+    );
+}
