@@ -246,6 +246,10 @@ pub struct ConnectionArgs {
     #[arg(long, value_name = "PEM", requires = "client_cert")]
     pub client_key: Option<PathBuf>,
 
+    /// Download nothing but what the servers checked send: no missing intermediate from its AIA URL (clients that download it are then judged "unknown")
+    #[arg(long)]
+    pub offline: bool,
+
     /// Time allowed for each whole check, e.g. 10s, 2.5s, 500ms
     #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
     pub timeout: Duration,
@@ -260,7 +264,7 @@ pub struct CheckArgs {
     #[arg(long)]
     pub audit: bool,
 
-    /// When the server does not send an intermediate, download it from the URL in the certificate (AIA, plain HTTP) to confirm that it completes the chain
+    /// Download a missing intermediate from the URL in the certificate (AIA, plain HTTP), as Outlook and Apple Mail do: the default unless --offline; kept for scripts
     #[arg(long)]
     pub fetch_missing: bool,
 

@@ -278,7 +278,7 @@ fn a_certificate_that_is_not_der_is_reported_not_fatal() {
 }
 
 #[test]
-fn fetch_missing_downloads_the_intermediate_and_confirms_it_completes_the_chain() {
+fn the_missing_intermediate_is_downloaded_as_outlook_and_apple_do_unless_offline() {
     let pki = Pki::new();
     let aia = HttpFile::serve(pki.pki.intermediate_der().to_vec()).expect("http server");
     let spec = ServerSpec::new(Proto::Imap, Transport::ImplicitTls)
@@ -286,20 +286,42 @@ fn fetch_missing_downloads_the_intermediate_and_confirms_it_completes_the_chain(
     let server = pki.start(spec);
     let url = url_for(&server, Proto::Imap, Transport::ImplicitTls);
 
-    // Without the flag nothing is fetched.
-    let run = check_json(&pki, &url, "5s", &[]);
-    assert!(run.report()["facts"]["fetched_issuer"].is_null());
+    // Offline nothing is fetched, and the clients that would download it are
+    // judged unknown.
+    let run = check_json(&pki, &url, "5s", &["--offline"]);
+    let report = run.report();
+    assert!(report["facts"]["fetched_issuer"].is_null());
+    let outlook = report["clients"]
+        .as_array()
+        .expect("clients")
+        .iter()
+        .find(|c| c["id"] == "outlook")
+        .cloned()
+        .expect("outlook");
+    assert_eq!(outlook["outcome"], "unknown", "{outlook}");
 
-    let run = check_json(&pki, &url, "5s", &["--fetch-missing"]);
-    assert_eq!(run.code, 2, "the server is still broken for mail clients");
-    let fetched = &run.report()["facts"]["fetched_issuer"];
-    assert_eq!(fetched["completes_chain"], true, "{fetched}");
-    assert_eq!(
-        fetched["certificate"]["subject"],
-        "O=mailtls tests, CN=mailtls Test Intermediate"
-    );
-    let words = text(&finding(&run.report(), "cert.chain_incomplete"));
-    assert!(words.contains("with it, the chain is trusted"), "{words}");
+    // By default mailtls downloads it once, as Outlook and Apple Mail do;
+    // --fetch-missing still says so.
+    for flags in [&[][..], &["--fetch-missing"][..]] {
+        let run = check_json(&pki, &url, "5s", flags);
+        assert_eq!(run.code, 2, "the server is still broken for mail clients");
+        let fetched = &run.report()["facts"]["fetched_issuer"];
+        assert_eq!(fetched["completes_chain"], true, "{fetched}");
+        assert_eq!(
+            fetched["certificate"]["subject"],
+            "O=mailtls tests, CN=mailtls Test Intermediate"
+        );
+        let words = text(&finding(&run.report(), "cert.chain_incomplete"));
+        assert!(words.contains("with it, the chain is trusted"), "{words}");
+        let outlook = run.report()["clients"]
+            .as_array()
+            .expect("clients")
+            .iter()
+            .find(|c| c["id"] == "outlook")
+            .cloned()
+            .expect("outlook");
+        assert_eq!(outlook["outcome"], "connects", "{outlook}");
+    }
 
     // A URL that answers with something else is reported, not trusted.
     drop(aia);

@@ -327,7 +327,7 @@ fn json_keeps_the_exact_text() {
     );
     assert_eq!(
         leaf["ca_issuers_urls"][0],
-        format!("http://ca.mail.test/{}.der", ascii_payload("aia"))
+        format!("http://127.0.0.1:9/{}.der", ascii_payload("aia"))
     );
     let issuer = leaf["issuer"].as_str().expect("issuer");
     assert!(issuer.contains(&name_payload("issuer")), "{issuer:?}");

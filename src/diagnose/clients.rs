@@ -535,11 +535,23 @@ fn untrusted(
                 (Some(missing), true) => {
                     let issuer = short_name(&missing.name);
                     let url = missing.ca_issuers_urls.join(" or ");
+                    // Trusted with the download: by the client's own store, or, for
+                    // a private CA taken as installed, by the check's store.
+                    let private_ca_installed = facts
+                        .trust_by_store
+                        .iter()
+                        .any(|v| v.store == StoreKind::CaFiles && v.trusted.is_some());
                     let fetched = facts.fetched_issuer.as_ref().and_then(|f| {
-                        f.trusted_by_platform
+                        let own = f
+                            .trusted_by_platform
                             .iter()
                             .find(|v| v.store == profile.store)
-                            .and_then(|v| v.trusted)
+                            .and_then(|v| v.trusted);
+                        match (own, f.completes_chain) {
+                            (_, Some(true)) if private_ca_installed => Some(true),
+                            (Some(own), _) => Some(own),
+                            (None, completes) => completes,
+                        }
                     });
                     match fetched {
                         Some(false) => (
@@ -550,10 +562,19 @@ fn untrusted(
                             Outcome::Connects,
                             vec![format!("The missing intermediate '{issuer}' is downloaded from {url}; mailtls did so too, and with it the chain is trusted.")],
                         ),
-                        None => (
-                            Outcome::Connects,
-                            vec![format!("The missing intermediate '{issuer}' is downloaded from {url} (--fetch-missing confirms that it completes the chain).")],
-                        ),
+                        None => match &facts.fetched_issuer {
+                            Some(fetched) => (
+                                Outcome::Unknown,
+                                vec![format!(
+                                    "It would download the missing intermediate '{issuer}' from {url}, but mailtls's download failed: {}.",
+                                    fetched.error.as_deref().unwrap_or("no certificate came")
+                                )],
+                            ),
+                            None => (
+                                Outcome::Unknown,
+                                vec![format!("It would download the missing intermediate '{issuer}' from {url}; mailtls did not (--offline).")],
+                            ),
+                        },
                     }
                 }
                 (Some(missing), false) => (
@@ -682,15 +703,50 @@ mod tests {
         );
     }
 
-    #[test]
-    fn a_missing_intermediate_is_downloaded_only_by_outlook_and_apple() {
-        let facts = FactsBuilder::imaps()
+    fn leaf_without_its_intermediate() -> FactsBuilder {
+        FactsBuilder::imaps()
             .tls13()
             .cert(CertBuilder::leaf(HOST).ca_issuers_url("http://ca.test/i.der"))
             .verify_error(VerifyError::UnknownIssuer)
             .store(StoreKind::Mozilla, Some(false))
             .store(StoreKind::System, Some(false))
             .platforms(false, Some(VerifyError::UnknownIssuer))
+    }
+
+    #[test]
+    fn a_download_that_does_not_complete_the_chain_still_warns() {
+        let facts = leaf_without_its_intermediate()
+            .downloaded_issuer("http://ca.test/i.der", &[])
+            .build();
+        let apple = outcome(&facts, "apple");
+        assert_eq!(apple.outcome, Outcome::Warns, "{apple:?}");
+        assert!(
+            apple.causes[0].contains("even with it"),
+            "{:?}",
+            apple.causes
+        );
+    }
+
+    #[test]
+    fn offline_the_downloading_clients_are_unknown() {
+        let facts = leaf_without_its_intermediate().build();
+        let outlook = outcome(&facts, "outlook");
+        assert_eq!(outlook.outcome, Outcome::Unknown);
+        assert!(
+            outlook.causes[0].contains("--offline"),
+            "{:?}",
+            outlook.causes
+        );
+        assert_eq!(outcome(&facts, "thunderbird").outcome, Outcome::Warns);
+    }
+
+    #[test]
+    fn a_missing_intermediate_is_downloaded_only_by_outlook_and_apple() {
+        let facts = leaf_without_its_intermediate()
+            .downloaded_issuer(
+                "http://ca.test/i.der",
+                &[StoreKind::Microsoft, StoreKind::Apple],
+            )
             .build();
         let got: Vec<_> = outcomes(&facts);
         let want = [

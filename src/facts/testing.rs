@@ -232,6 +232,33 @@ impl FactsBuilder {
         self
     }
 
+    /// The missing intermediate downloaded from `url`; with it the chain is
+    /// trusted by the platform stores `trusting` and by no other.
+    pub fn downloaded_issuer(mut self, url: &str, trusting: &[StoreKind]) -> FactsBuilder {
+        self.facts.fetched_issuer = Some(FetchedIssuer {
+            url: url.to_owned(),
+            certificate: None,
+            completes_chain: Some(false),
+            trusted_by_platform: [
+                StoreKind::Apple,
+                StoreKind::Microsoft,
+                StoreKind::Android,
+                StoreKind::Android8,
+                StoreKind::Java,
+            ]
+            .into_iter()
+            .map(|store| StoreVerdict {
+                store,
+                trusted: Some(trusting.contains(&store)),
+                error: (!trusting.contains(&store)).then_some(VerifyError::UnknownIssuer),
+                unavailable: None,
+            })
+            .collect(),
+            error: None,
+        });
+        self
+    }
+
     /// The missing intermediate, as `--fetch-missing` found it.
     pub fn fetched_issuer(mut self, fetched: FetchedIssuer) -> FactsBuilder {
         self.facts.fetched_issuer = Some(fetched);

@@ -18,7 +18,7 @@ use super::net::{connect, resolve, server_name};
 use super::probe::ProbeOptions;
 use super::ready::{close_politely, dialogue_for, starttls_dialogue};
 use super::session::{self, Deadlines, Timing};
-use super::{audit, fetch, CheckSettings};
+use super::{audit, CheckSettings};
 use crate::facts::chain;
 use crate::facts::protocol::TlsMode;
 use crate::facts::stop::HandshakeFailure;
@@ -172,7 +172,7 @@ async fn fetch_missing_issuer(
 ) -> Option<FetchedIssuer> {
     let missing = chain::analyse(&facts.certificates).top_issuer_missing?;
     let url = missing.ca_issuers_urls.first()?.clone();
-    Some(match fetch::fetch_certificate(&url, deadline).await {
+    Some(match settings.fetched.fetch(&url, deadline).await {
         Ok(der) => {
             let mut completed = chain.to_vec();
             completed.push(der.clone());
@@ -194,7 +194,7 @@ async fn fetch_missing_issuer(
             certificate: None,
             completes_chain: None,
             trusted_by_platform: Vec::new(),
-            error: Some(e.to_string()),
+            error: Some(e),
         },
     })
 }

@@ -49,6 +49,46 @@ enum Answer {
 
 /// Downloads the certificate at `url` by `deadline`, following at most
 /// [`MAX_REDIRECTS`] redirects, each to plain http only.
+/// Downloads already made in this run, by URL: a batch asks each AIA URL once.
+#[derive(Debug, Clone, Default)]
+pub struct FetchCache {
+    done: std::sync::Arc<
+        std::sync::Mutex<
+            std::collections::HashMap<String, Result<CertificateDer<'static>, String>>,
+        >,
+    >,
+}
+
+/// The most URLs a run remembers; past that, downloads are simply made again.
+const MAX_CACHED: usize = 1024;
+
+impl FetchCache {
+    /// The certificate at `url`, from this run's earlier download if there was one.
+    pub async fn fetch(
+        &self,
+        url: &str,
+        deadline: Instant,
+    ) -> Result<CertificateDer<'static>, String> {
+        let known = self
+            .done
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(url)
+            .cloned();
+        if let Some(result) = known {
+            return result;
+        }
+        let result = fetch_certificate(url, deadline)
+            .await
+            .map_err(|e| e.to_string());
+        let mut done = self.done.lock().unwrap_or_else(|e| e.into_inner());
+        if done.len() < MAX_CACHED {
+            done.insert(url.to_owned(), result.clone());
+        }
+        result
+    }
+}
+
 pub async fn fetch_certificate(
     url: &str,
     deadline: Instant,

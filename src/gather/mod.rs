@@ -39,8 +39,11 @@ pub struct CheckSettings {
     pub platforms: tls::platforms::PlatformStores,
     /// The stores the chain is also judged by, side by side.
     pub compare: tls::trust::TrustComparison,
-    /// Download a missing intermediate from the leaf's AIA URL to confirm the diagnosis.
+    /// Download a missing intermediate from the AIA URL, as Outlook and Apple
+    /// Mail do (off with `--offline`).
     pub fetch_missing: bool,
+    /// This run's downloads, by URL.
+    pub fetched: fetch::FetchCache,
     /// Names answered without DNS (`--resolve`), lowercase.
     pub resolve: HashMap<String, Vec<IpAddr>>,
     /// Also run the active audit of the plaintext phase (`--audit`).

@@ -95,7 +95,8 @@ fn check(args: &CheckArgs) -> Result<CheckPlan, PlanError> {
     let judgement = judgement(&args.judgement)?;
     let mut connect = connect(&args.connect)?;
     let settings = Arc::make_mut(&mut connect.settings);
-    settings.fetch_missing = args.fetch_missing;
+    // The default now (AIA downloads are on unless --offline); kept for scripts.
+    settings.fetch_missing |= args.fetch_missing && !args.connect.connection.offline;
     settings.audit = args.audit;
     settings.probe = args.probe.then(|| ProbeOptions {
         concurrency: usize::from(args.probe_concurrency),
@@ -244,7 +245,8 @@ fn settings(args: &ConnectionArgs) -> Result<CheckSettings, PlanError> {
         server_name: args.sni.clone(),
         compare,
         platforms: PlatformStores::load(&provider),
-        fetch_missing: false,
+        fetch_missing: !args.offline,
+        fetched: Default::default(),
         audit: false,
         probe: None,
         resolve: args

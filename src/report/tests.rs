@@ -143,6 +143,10 @@ fn chain_incomplete() -> CheckFacts {
         .store(StoreKind::Mozilla, Some(false))
         .store(StoreKind::System, Some(false))
         .platforms(false, Some(VerifyError::UnknownIssuer))
+        .downloaded_issuer(
+            "http://ca.test/i.der",
+            &[StoreKind::Microsoft, StoreKind::Apple],
+        )
         .build()
 }
 

@@ -179,7 +179,7 @@ pub(crate) fn hostile_cert(
     let key = KeyPair::generate().expect("generate leaf key");
     let aia = CustomExtension::from_oid_content(
         &[1, 3, 6, 1, 5, 5, 7, 1, 1],
-        aia_ca_issuers(&format!("http://ca.mail.test/{}.der", ascii_payload("aia"))),
+        aia_ca_issuers(&format!("http://127.0.0.1:9/{}.der", ascii_payload("aia"))),
     );
     let (ca, issuer) = hostile_ca();
     let leaf = match case {

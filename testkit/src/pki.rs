@@ -71,7 +71,9 @@ pub enum CertCase {
 }
 
 /// Where the AIA of [`CertCase::ChainIncomplete`] says the intermediate can be fetched.
-pub const AIA_URL: &str = "http://ca.mail.test/intermediate.der";
+/// Port 9 (discard) on loopback: nothing listens there, so a download is
+/// refused at once and nothing leaves the machine.
+pub const AIA_URL: &str = "http://127.0.0.1:9/intermediate.der";
 
 /// A certificate chain (leaf first) and the leaf's private key, ready for rustls.
 #[derive(Debug)]
