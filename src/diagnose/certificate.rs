@@ -8,8 +8,9 @@
 
 use rustls::pki_types::ServerName;
 
+use super::clients::{self, Profile, Sha1, PROFILES};
 use super::codes::Code;
-use super::{capitalise, finding, which_cert, Finding, Policy, Severity};
+use super::{capitalise, finding, verify_error_text, which_cert, Finding, Policy, Severity};
 use crate::facts::cert::{date_only, short_name, CertFacts};
 use crate::facts::chain::{self, ChainReport};
 use crate::facts::tls::{StoreKind, Verification, VerifyError};
@@ -338,6 +339,21 @@ fn expiry(chain: &Chain<'_>, policy: &Policy) -> Vec<Finding> {
     out
 }
 
+/// The client families a rule says refuse something, in words ("OpenSSL
+/// clients and Apple Mail"); "mail clients" when it is all of them.
+fn refusing(refuses: impl Fn(&Profile) -> bool) -> String {
+    let names: Vec<&str> = PROFILES
+        .iter()
+        .filter(|p| refuses(p))
+        .map(|p| p.short)
+        .collect();
+    match names.len() {
+        n if n == PROFILES.len() => "mail clients".to_owned(),
+        0 => "strict clients".to_owned(),
+        _ => clients::list(&names),
+    }
+}
+
 /// Says when the stores disagree, and what that means for which clients.
 fn trust_comparison_findings(facts: &CheckFacts, out: &mut Vec<Finding>) {
     let trusting: Vec<_> = facts
@@ -454,9 +470,12 @@ fn strength_findings(facts: &CheckFacts, certs: &[CertFacts], shape: &ChainRepor
         let is_root = cert.self_issued && cert.is_ca && cert.position != 0;
         if let Some(hash) = cert.weak_signature_hash.as_ref().filter(|_| !is_root) {
             out.push(finding(
-            Code::CertWeakSignature,
+                Code::CertWeakSignature,
                 Critical,
-                format!("{which} is signed with {hash}, which is broken; current mail clients refuse it."),
+                format!(
+                    "{which} is signed with {hash}, which is broken; {} refuse it.",
+                    refusing(|p| hash != "SHA-1" || p.sha1 == Sha1::Refused)
+                ),
                 Some("Re-issue the certificate with a SHA-256 signature.".to_owned()),
             ));
         }
@@ -464,7 +483,7 @@ fn strength_findings(facts: &CheckFacts, certs: &[CertFacts], shape: &ChainRepor
             out.push(finding(
             Code::CertWeakKey,
                 Critical,
-                format!("{which} has a {}-bit RSA key; at least 2048 bits are required, and current clients refuse shorter keys.", cert.key_bits),
+                format!("{which} has a {}-bit RSA key; at least 2048 bits are required, and {} refuse shorter keys.", cert.key_bits, refusing(|p| cert.key_bits < p.min_rsa_bits)),
                 Some("Generate a new key of at least 2048 bits (or an ECDSA P-256 key) and re-issue the certificate.".to_owned()),
             ));
         }
@@ -502,41 +521,6 @@ fn name_matches(chain: &[rustls::pki_types::CertificateDer<'_>], name: &str) -> 
     let cert = webpki::EndEntityCert::try_from(leaf).ok()?;
     let server_name = ServerName::try_from(name).ok()?;
     Some(cert.verify_is_valid_for_subject_name(&server_name).is_ok())
-}
-
-pub(super) fn verify_error_text(error: &VerifyError) -> String {
-    match error {
-        VerifyError::Expired => "a certificate in the chain has expired".to_owned(),
-        VerifyError::NotYetValid => "a certificate in the chain is not yet valid".to_owned(),
-        VerifyError::NameMismatch { presented } => format!("it is for {}", presented.join(", ")),
-        VerifyError::UnknownIssuer => "its issuer is unknown".to_owned(),
-        VerifyError::BadSignature => "a signature in the chain is invalid".to_owned(),
-        VerifyError::UnsupportedSignatureAlgorithm => {
-            "it is signed with an algorithm that is no longer accepted".to_owned()
-        }
-        VerifyError::Revoked => "it has been revoked".to_owned(),
-        VerifyError::InvalidPurpose => {
-            "it is not issued for TLS servers (extended key usage)".to_owned()
-        }
-        VerifyError::BadEncoding => "a certificate in the chain is not valid DER".to_owned(),
-        VerifyError::CaUsedAsEndEntity => {
-            "the server's certificate is a CA certificate, not a server certificate".to_owned()
-        }
-        VerifyError::ChainTooLong => {
-            "the chain of intermediates is longer than clients will follow (at most 6)".to_owned()
-        }
-        VerifyError::UnsupportedTime => {
-            "a certificate in the chain is dated before 1970, which mailtls's verifier cannot check"
-                .to_owned()
-        }
-        // Reports saved by older versions carry rustls's own wording.
-        VerifyError::Other { detail } => detail
-            .strip_prefix("invalid peer certificate: ")
-            .map_or_else(
-                || detail.clone(),
-                |_| "the verifier refused the chain".to_owned(),
-            ),
-    }
 }
 
 #[cfg(test)]

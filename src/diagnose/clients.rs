@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::facts::cert::{short_name, CertFacts};
 use crate::facts::chain;
-use crate::facts::probe::{Acceptance, Kx, Mac, ProbeFacts, TlsVersion};
+use crate::facts::probe::{Acceptance, Kx, Mac, ProbeFacts, SuiteFacts, TlsVersion};
 use crate::facts::stop::{CheckError, DialogueError, HandshakeFailure};
 use crate::facts::tls::{StoreKind, StoreVerdict, VerifyError};
 use crate::facts::CheckFacts;
@@ -424,6 +424,57 @@ fn negotiates(profile: &Profile, probe: &ProbeFacts) -> Result<(), Judged> {
     }
 }
 
+/// Whether the profile shares a version and a usable suite with the server,
+/// counting only the versions and suites `keep` lets through.
+fn shares(
+    profile: &Profile,
+    probe: &ProbeFacts,
+    keep: &dyn Fn(TlsVersion, Option<&SuiteFacts>) -> bool,
+) -> bool {
+    probe
+        .versions
+        .iter()
+        .filter(|v| v.accepted == Acceptance::Yes && profile.versions.contains(&v.version))
+        .filter(|v| keep(v.version, None))
+        .any(|v| {
+            (v.version == TlsVersion::Tls13 && v.suites.is_empty())
+                || v.suites.iter().any(|s| {
+                    keep(v.version, Some(s))
+                        && (v.version == TlsVersion::Tls13
+                            || ((profile.dhe || s.key_exchange != Kx::Dhe)
+                                && (profile.rsa_key_exchange || s.key_exchange != Kx::Rsa)
+                                && (profile.cbc_sha2
+                                    || s.aead
+                                    || !matches!(s.mac, Mac::Sha256 | Mac::Sha384))
+                                && s.weakness.is_none_or(|w| !w.is_broken())))
+                })
+        })
+}
+
+/// The client families that reach the server today but would not if it
+/// dropped what `dropped` names (versions, or suites at a version): for the
+/// probe's advice to say what a change costs.
+pub fn would_lose_access(
+    probe: &ProbeFacts,
+    dropped: &dyn Fn(TlsVersion, Option<&SuiteFacts>) -> bool,
+) -> Vec<&'static str> {
+    PROFILES
+        .iter()
+        .filter(|p| shares(p, probe, &|_, _| true))
+        .filter(|p| !shares(p, probe, &|v, s| !dropped(v, s)))
+        .map(|p| p.short)
+        .collect()
+}
+
+/// "A", "A and B", "A, B and C".
+pub fn list(names: &[&str]) -> String {
+    match names {
+        [] => String::new(),
+        [only] => (*only).to_owned(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
 /// What the client makes of the certificate chain.
 fn certificate(profile: &Profile, facts: &CheckFacts) -> Judged {
     let Some(verdict) = store_verdict(profile.store, facts) else {
@@ -610,7 +661,7 @@ fn untrusted(
             refuse,
             vec![format!(
                 "The certificate is not trusted: {}.",
-                super::certificate::verify_error_text(error)
+                super::verify_error_text(error)
             )],
         ),
         None => (refuse, vec!["The certificate is not trusted.".to_owned()]),
@@ -855,6 +906,33 @@ mod tests {
             assert_eq!(got, want, "{id}");
         }
         assert!(outcome(&facts, "thunderbird").causes[0].contains("speaks only TLS 1.0"));
+    }
+
+    #[test]
+    fn dropping_legacy_tls_costs_only_the_clients_that_need_it() {
+        use crate::facts::testing::suite;
+        let legacy = |v: TlsVersion, _: Option<&SuiteFacts>| {
+            matches!(v, TlsVersion::Ssl3 | TlsVersion::Tls10 | TlsVersion::Tls11)
+        };
+        let both = ProbeBuilder::modern()
+            .suites(
+                TlsVersion::Tls10,
+                vec![suite("TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA")],
+            )
+            .build();
+        assert!(would_lose_access(&both, &legacy).is_empty());
+        let only_legacy = ProbeBuilder::empty()
+            .suites(
+                TlsVersion::Tls10,
+                vec![suite("TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA")],
+            )
+            .refuses(TlsVersion::Tls12)
+            .refuses(TlsVersion::Tls13)
+            .build();
+        assert_eq!(
+            would_lose_access(&only_legacy, &legacy),
+            ["Android 8 phones", "GnuTLS clients"]
+        );
     }
 
     #[test]

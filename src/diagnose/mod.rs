@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 pub use codes::Code;
 
 use crate::facts::cert::{short_name, CertFacts};
+use crate::facts::tls::VerifyError;
 use crate::facts::CheckFacts;
 
 /// How much a finding matters. Ordered from best to worst for sorting; the
@@ -157,4 +158,40 @@ pub fn worst(severities: impl IntoIterator<Item = Severity>) -> Severity {
 /// The verdict of one report.
 pub fn verdict(findings: &[Finding]) -> Severity {
     worst(findings.iter().map(|f| f.severity))
+}
+
+/// Why the verifier refused a chain, as the end of a sentence.
+fn verify_error_text(error: &VerifyError) -> String {
+    match error {
+        VerifyError::Expired => "a certificate in the chain has expired".to_owned(),
+        VerifyError::NotYetValid => "a certificate in the chain is not yet valid".to_owned(),
+        VerifyError::NameMismatch { presented } => format!("it is for {}", presented.join(", ")),
+        VerifyError::UnknownIssuer => "its issuer is unknown".to_owned(),
+        VerifyError::BadSignature => "a signature in the chain is invalid".to_owned(),
+        VerifyError::UnsupportedSignatureAlgorithm => {
+            "it is signed with an algorithm that is no longer accepted".to_owned()
+        }
+        VerifyError::Revoked => "it has been revoked".to_owned(),
+        VerifyError::InvalidPurpose => {
+            "it is not issued for TLS servers (extended key usage)".to_owned()
+        }
+        VerifyError::BadEncoding => "a certificate in the chain is not valid DER".to_owned(),
+        VerifyError::CaUsedAsEndEntity => {
+            "the server's certificate is a CA certificate, not a server certificate".to_owned()
+        }
+        VerifyError::ChainTooLong => {
+            "the chain of intermediates is longer than clients will follow (at most 6)".to_owned()
+        }
+        VerifyError::UnsupportedTime => {
+            "a certificate in the chain is dated before 1970, which mailtls's verifier cannot check"
+                .to_owned()
+        }
+        // Reports saved by older versions carry rustls's own wording.
+        VerifyError::Other { detail } => detail
+            .strip_prefix("invalid peer certificate: ")
+            .map_or_else(
+                || detail.clone(),
+                |_| "the verifier refused the chain".to_owned(),
+            ),
+    }
 }

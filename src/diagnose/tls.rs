@@ -1,9 +1,10 @@
 //! Rules about the TLS session: what was negotiated, client certificates, and
 //! the versions, suites and groups the probe found.
 
+use super::clients;
 use super::codes::Code;
 use super::{finding, short_name, stop, Finding, Severity};
-use crate::facts::probe::{Acceptance, ProbeFacts, TlsVersion, Weakness};
+use crate::facts::probe::{Acceptance, ProbeFacts, SuiteFacts, TlsVersion, Weakness};
 use crate::facts::CheckFacts;
 
 /// What the handshake negotiated.
@@ -15,6 +16,20 @@ pub(super) fn negotiated(facts: &CheckFacts, out: &mut Vec<Finding>) {
             "The server negotiated TLS 1.2, not TLS 1.3, although mailtls offered TLS 1.3.".to_owned(),
             Some("Enable TLS 1.3 on the server (OpenSSL 1.1.1 or later; e.g. Dovecot ssl_min_protocol, Postfix smtpd_tls_protocols).".to_owned()),
         ));
+    }
+}
+
+/// What dropping some versions or suites would cost, in client families.
+fn cost_of_dropping(
+    probe: &ProbeFacts,
+    dropped: &dyn Fn(TlsVersion, Option<&SuiteFacts>) -> bool,
+) -> String {
+    match clients::would_lose_access(probe, dropped).as_slice() {
+        [] => "Dropping it keeps out none of the client families mailtls judges.".to_owned(),
+        lost => format!(
+            "Dropping it would keep out {} (see the verdicts per client).",
+            clients::list(lost)
+        ),
     }
 }
 
@@ -67,10 +82,13 @@ pub(super) fn probe_findings(probe: &ProbeFacts, out: &mut Vec<Finding>) {
         (TlsVersion::Tls11, Code::TlsTls11Enabled, "TLS 1.1"),
     ] {
         if yes(version) {
+            let cost = cost_of_dropping(probe, &|v, _| {
+                matches!(v, TlsVersion::Ssl3 | TlsVersion::Tls10 | TlsVersion::Tls11)
+            });
             out.push(finding(
                 code,
                 Warning,
-                format!("The server still accepts {label}, which RFC 8996 deprecates; current mail clients no longer use it, and it lets old clients connect weakly."),
+                format!("The server still accepts {label}, which RFC 8996 deprecates; current mail clients no longer need it, and it lets old clients connect weakly. {cost}"),
                 Some(format!("Disable TLS 1.0 and 1.1: {DOVECOT_MIN_PROTOCOL}; {POSTFIX_PROTOCOLS}.")),
             ));
         }
@@ -84,7 +102,7 @@ pub(super) fn probe_findings(probe: &ProbeFacts, out: &mut Vec<Finding>) {
         out.push(finding(
             Code::TlsLegacyOnly,
             Critical,
-            format!("The server speaks at most {best}, and neither TLS 1.2 nor TLS 1.3: current mail clients (Thunderbird, Outlook, Apple Mail, phones) refuse to connect."),
+            format!("The server speaks at most {best}, and neither TLS 1.2 nor TLS 1.3: most current mail clients (Thunderbird, Outlook, Apple Mail, current phones) cannot connect; the verdicts per client say which still can."),
             Some("Enable TLS 1.2 and 1.3 on the server; this usually means updating the mail server or its OpenSSL, and removing any old ssl_protocols / smtpd_tls_protocols setting that limits the versions.".to_owned()),
         ));
     }
@@ -123,7 +141,10 @@ pub(super) fn probe_findings(probe: &ProbeFacts, out: &mut Vec<Finding>) {
         out.push(finding(
             Code::TlsWeakCipher,
             if broken { Critical } else { Warning },
-            format!("The server accepts weak cipher suites: {list}{more}. An attacker who can steer the negotiation can weaken or read the connection."),
+            format!(
+                "The server accepts weak cipher suites: {list}{more}. An attacker who can steer the negotiation can weaken or read the connection. {}",
+                cost_of_dropping(probe, &|_, s| s.is_some_and(|s| weak.iter().any(|(name, _)| *name == s.name)))
+            ),
             Some(format!("Remove them from the server's cipher list. {CIPHER_FIX}.")),
         ));
     }
