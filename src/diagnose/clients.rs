@@ -755,13 +755,7 @@ mod tests {
     }
 
     fn leaf_without_its_intermediate() -> FactsBuilder {
-        FactsBuilder::imaps()
-            .tls13()
-            .cert(CertBuilder::leaf(HOST).ca_issuers_url("http://ca.test/i.der"))
-            .verify_error(VerifyError::UnknownIssuer)
-            .store(StoreKind::Mozilla, Some(false))
-            .store(StoreKind::System, Some(false))
-            .platforms(false, Some(VerifyError::UnknownIssuer))
+        FactsBuilder::missing_intermediate("http://ca.test/i.der")
     }
 
     #[test]

@@ -212,6 +212,18 @@ impl FactsBuilder {
         self
     }
 
+    /// IMAPS with only the leaf sent, its issuer named by AIA at `url`, and no
+    /// store trusting it: the missing-intermediate case.
+    pub fn missing_intermediate(url: &str) -> FactsBuilder {
+        FactsBuilder::imaps()
+            .tls13()
+            .cert(CertBuilder::leaf(HOST).ca_issuers_url(url))
+            .verify_error(VerifyError::UnknownIssuer)
+            .store(StoreKind::Mozilla, Some(false))
+            .store(StoreKind::System, Some(false))
+            .platforms(false, Some(VerifyError::UnknownIssuer))
+    }
+
     /// Every platform store's verdict (Apple, Windows, Android, Android 8, Java).
     pub fn platforms(mut self, trusted: bool, error: Option<VerifyError>) -> FactsBuilder {
         self.facts.trust_by_platform = [

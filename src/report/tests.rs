@@ -136,13 +136,7 @@ fn an_input_that_is_not_a_target_gets_one_unknown_result() {
 /// A leaf without its intermediate: Outlook and Apple download it, the others do not.
 fn chain_incomplete() -> CheckFacts {
     use crate::facts::tls::StoreKind;
-    FactsBuilder::imaps()
-        .tls13()
-        .cert(CertBuilder::leaf(HOST).ca_issuers_url("http://ca.test/i.der"))
-        .verify_error(VerifyError::UnknownIssuer)
-        .store(StoreKind::Mozilla, Some(false))
-        .store(StoreKind::System, Some(false))
-        .platforms(false, Some(VerifyError::UnknownIssuer))
+    FactsBuilder::missing_intermediate("http://ca.test/i.der")
         .downloaded_issuer(
             "http://ca.test/i.der",
             &[StoreKind::Microsoft, StoreKind::Apple],
