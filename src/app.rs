@@ -158,7 +158,7 @@ impl<'a> ReportWriter<'a> {
                 )
             }
             Format::Ndjson => output::ndjson_line(&report),
-            Format::Json | Format::Nagios => {
+            Format::Json | Format::Nagios | Format::Junit => {
                 self.collected.push(report);
                 return;
             }
@@ -192,6 +192,9 @@ impl<'a> ReportWriter<'a> {
                 &Document::with_summary(self.collected, summary.clone()),
                 &judgement.policy,
             ),
+            Format::Junit => {
+                output::render_junit(&Document::with_summary(self.collected, summary.clone()))
+            }
         };
         self.out
             .write_all(tail.as_bytes())
@@ -201,7 +204,10 @@ impl<'a> ReportWriter<'a> {
         // gets the counts and the slowest targets.
         if !judgement.quiet
             && summary.total > 1
-            && matches!(judgement.format, Format::Json | Format::Ndjson)
+            && matches!(
+                judgement.format,
+                Format::Json | Format::Ndjson | Format::Junit
+            )
         {
             anstream::eprint!("{}", output::render_summary(&summary));
         }

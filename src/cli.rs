@@ -286,7 +286,7 @@ pub struct JudgementArgs {
     #[arg(long, value_name = "DAYS", default_value_t = 7)]
     pub crit_days: i64,
 
-    /// Output format: human; json (one document); ndjson (one JSON object per target, streamed in input order); nagios (monitoring-plugin status line with performance data)
+    /// Output format: human; json (one document); ndjson (one JSON object per target, streamed in input order); nagios (monitoring-plugin status line with performance data); junit (JUnit XML for CI, one test case per target)
     #[arg(short, long, value_enum, default_value_t = FormatArg::Human)]
     pub format: FormatArg,
 
@@ -327,6 +327,7 @@ pub enum FormatArg {
     Json,
     Ndjson,
     Nagios,
+    Junit,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

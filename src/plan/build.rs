@@ -96,6 +96,7 @@ fn judgement(args: &JudgementArgs) -> Result<Judgement, PlanError> {
             FormatArg::Json => Format::Json,
             FormatArg::Ndjson => Format::Ndjson,
             FormatArg::Nagios => Format::Nagios,
+            FormatArg::Junit => Format::Junit,
         },
         human: HumanOptions {
             transcript: args.transcript,
