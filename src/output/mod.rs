@@ -3,6 +3,7 @@
 pub mod escape;
 mod human;
 mod junit;
+pub mod metrics;
 mod nagios;
 pub mod pem;
 mod scan;
