@@ -40,6 +40,8 @@ pub enum AppError {
     },
     #[error("{from} is not a mailtls report: {detail}")]
     NotAReport { from: String, detail: String },
+    #[error(transparent)]
+    Exporter(#[from] crate::exporter::ExporterError),
 }
 
 /// Runs the plan, writing the report to `out`. Returns the exit code.
@@ -49,6 +51,11 @@ pub fn run(plan: Plan, out: &mut dyn Write) -> Result<u8, AppError> {
         Plan::Certs(plan) => run_certs(&plan, out),
         Plan::Scan(plan) => run_scan(&plan, out),
         Plan::Explain(plan) => run_explain(&plan, out),
+        // Serves until the process is stopped.
+        Plan::Exporter(plan) => {
+            crate::exporter::run(plan)?;
+            Ok(0)
+        }
         Plan::Print(text) => {
             out.write_all(&text).map_err(AppError::Output)?;
             Ok(0)
