@@ -189,7 +189,11 @@ fn one_case_per_target_failure_for_critical_error_for_could_not_check() {
     assert_eq!(error.element, "error");
     assert_eq!(error.kind, "unknown");
     assert!(error.message.starts_with("Could not check."), "{error:?}");
-    assert!(error.body.contains("net.connection_refused"), "{}", error.body);
+    assert!(
+        error.body.contains("net.connection_refused"),
+        "{}",
+        error.body
+    );
 }
 
 #[test]
