@@ -138,6 +138,16 @@ fn a_good_server_answers_with_its_metrics() {
         "mailtls_exporter_probes_total{module=\"imaps\",verdict=\"ok\"} 2",
         Duration::from_secs(5),
     );
+    // Every one of its own metrics is documented.
+    let docs = include_str!("../docs/metrics.md");
+    let own = get(&exporter.url("/metrics"), &[]);
+    for line in own.body.lines().filter_map(|l| l.strip_prefix("# TYPE ")) {
+        let name = line.split_whitespace().next().expect("a name");
+        assert!(
+            docs.contains(&format!("| `{name}` |")),
+            "docs/metrics.md lacks {name}"
+        );
+    }
 }
 
 #[test]

@@ -175,3 +175,47 @@ fn prometheus_scrapes_the_exporter_and_finds_every_series() {
     })
     .expect("the exporter counts its probes");
 }
+
+/// The yaml blocks of docs/metrics.md: the scrape configuration, then the alert rules.
+fn documented_yaml() -> Vec<String> {
+    let docs = include_str!("../docs/metrics.md");
+    docs.split("```yaml\n")
+        .skip(1)
+        .filter_map(|block| block.split_once("```").map(|(yaml, _)| yaml.to_owned()))
+        .collect()
+}
+
+#[test]
+fn the_documented_configuration_and_alert_rules_are_valid() {
+    let promtool = std::path::Path::new("/usr/bin/promtool");
+    if !promtool.is_file() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "promtool is not installed under CI: .ci/install-servers.sh installs prometheus"
+        );
+        eprintln!("skipped: promtool is not installed (sudo bash .ci/install-servers.sh)");
+        return;
+    }
+    let blocks = documented_yaml();
+    assert_eq!(
+        blocks.len(),
+        2,
+        "docs/metrics.md: a scrape configuration and alert rules"
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (block, what) in blocks.iter().zip(["config", "rules"]) {
+        let path = dir.path().join(format!("{what}.yml"));
+        std::fs::write(&path, block).expect("write");
+        let output = std::process::Command::new(promtool)
+            .args(["check", what])
+            .arg(&path)
+            .output()
+            .expect("run promtool");
+        assert!(
+            output.status.success(),
+            "promtool check {what}: {}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}
