@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the real mail servers the interop tests (tests/interop.rs) run on
 # 127.0.0.1 high ports from private configurations: Dovecot (IMAP, POP3,
-# ManageSieve), Postfix, HAProxy and the openssl command-line tool.
+# ManageSieve), Postfix, HAProxy and the openssl command-line tool; and
+# Prometheus, which tests/exporter_prometheus.rs runs on 127.0.0.1 to scrape
+# `mailtls exporter`.
 #
 # Run as root on Debian (12 or later): sudo bash .ci/install-servers.sh
 # Idempotent: with everything installed it changes nothing and needs no network.
@@ -9,7 +11,7 @@
 # starting during the install (policy-rc.d) and stopped if they started anyway.
 set -euo pipefail
 
-packages=(dovecot-imapd dovecot-pop3d dovecot-managesieved postfix haproxy openssl)
+packages=(dovecot-imapd dovecot-pop3d dovecot-managesieved postfix haproxy openssl prometheus)
 
 if [ "$(id -u)" -ne 0 ]; then
     echo "install-servers.sh: run as root (sudo bash $0)" >&2
@@ -48,7 +50,7 @@ fi
 # Stop packaged instances that started anyway (their default configurations);
 # the tests run their own instances from private directories.
 if [ -d /run/systemd/system ]; then
-    systemctl disable --now dovecot.service postfix.service haproxy.service 2>/dev/null || true
+    systemctl disable --now dovecot.service postfix.service haproxy.service prometheus.service 2>/dev/null || true
 fi
 if [ -s /run/dovecot/master.pid ] && kill -0 "$(cat /run/dovecot/master.pid)" 2>/dev/null; then
     echo "install-servers.sh: stopping the packaged dovecot"
@@ -62,8 +64,13 @@ if [ -s /run/haproxy.pid ] && kill -0 "$(cat /run/haproxy.pid)" 2>/dev/null; the
     echo "install-servers.sh: stopping the packaged haproxy"
     kill "$(cat /run/haproxy.pid)" || true
 fi
+if [ -s /run/prometheus/prometheus.pid ] && kill -0 "$(cat /run/prometheus/prometheus.pid)" 2>/dev/null; then
+    echo "install-servers.sh: stopping the packaged prometheus"
+    kill "$(cat /run/prometheus/prometheus.pid)" || true
+fi
 
 dovecot --version
 postconf -d mail_version
 haproxy -v | head -n 1
 openssl version
+prometheus --version 2>&1 | head -n 1

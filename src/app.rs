@@ -39,6 +39,8 @@ pub enum AppError {
     ReadReport { from: String, error: std::io::Error },
     #[error("{from} is not a mailtls report: {detail}")]
     NotAReport { from: String, detail: String },
+    #[error(transparent)]
+    Exporter(#[from] crate::exporter::ExporterError),
 }
 
 /// Runs the plan, writing the report to `out`. Returns the exit code.
@@ -48,6 +50,11 @@ pub fn run(plan: Plan, out: &mut dyn Write) -> Result<u8, AppError> {
         Plan::Certs(plan) => run_certs(&plan, out),
         Plan::Scan(plan) => run_scan(&plan, out),
         Plan::Explain(plan) => run_explain(&plan, out),
+        // Serves until the process is stopped.
+        Plan::Exporter(plan) => {
+            crate::exporter::run(plan)?;
+            Ok(0)
+        }
         Plan::Print(text) => {
             out.write_all(&text).map_err(AppError::Output)?;
             Ok(0)
@@ -157,7 +164,7 @@ impl<'a> ReportWriter<'a> {
                 )
             }
             Format::Ndjson => output::ndjson_line(&report),
-            Format::Json | Format::Nagios => {
+            Format::Json | Format::Nagios | Format::Junit => {
                 self.collected.push(report);
                 return;
             }
@@ -191,6 +198,9 @@ impl<'a> ReportWriter<'a> {
                 &Document::with_summary(self.collected, summary.clone()),
                 &judgement.policy,
             ),
+            Format::Junit => {
+                output::render_junit(&Document::with_summary(self.collected, summary.clone()))
+            }
         };
         self.out
             .write_all(tail.as_bytes())
@@ -200,7 +210,10 @@ impl<'a> ReportWriter<'a> {
         // gets the counts and the slowest targets.
         if !judgement.quiet
             && summary.total > 1
-            && matches!(judgement.format, Format::Json | Format::Ndjson)
+            && matches!(
+                judgement.format,
+                Format::Json | Format::Ndjson | Format::Junit
+            )
         {
             anstream::eprint!("{}", output::render_summary(&summary));
         }

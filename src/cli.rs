@@ -53,6 +53,9 @@ pub enum Command {
     Explain(ExplainArgs),
     /// List the mail-client profiles whose verdicts checks give, and the root stores behind them.
     Clients,
+    /// Serve Prometheus probes over HTTP: GET /probe?target=HOST:PORT&module=NAME checks one target.
+    #[command(after_help = EXPORTER_HELP)]
+    Exporter(ExporterArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions {
         #[arg(value_enum)]
@@ -60,6 +63,31 @@ pub enum Command {
     },
     /// Print the manual page (roff), e.g. mailtls man > mailtls.1
     Man,
+}
+
+const EXPORTER_HELP: &str = "\
+GET /probe?target=HOST:PORT&module=NAME runs one check, as `mailtls check`
+does, and answers with its metrics (Prometheus text format, or OpenMetrics
+when asked); GET /metrics has the exporter's own. Modules come from the TOML
+file given with --config (see docs/metrics.md); a target must match its
+module's allow_hosts or allow_networks, unless the module sets
+allow_any_target = true. Without --config there is one module, default,
+which allows no target. Runs until stopped.";
+
+/// `mailtls exporter`: a Prometheus probe endpoint.
+#[derive(Debug, Args)]
+pub struct ExporterArgs {
+    /// Address and port to serve HTTP on, e.g. 127.0.0.1:9745 or [::]:9745
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub listen: std::net::SocketAddr,
+
+    /// The modules: a TOML file of [modules.NAME] tables
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// How many probes run at once; more wait until their timeout, then get 503
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub max_probes: u32,
 }
 
 const CERTS_HELP: &str = "\
@@ -292,7 +320,7 @@ pub struct JudgementArgs {
     #[arg(long, value_name = "DAYS", default_value_t = 7)]
     pub crit_days: i64,
 
-    /// Output format: human; json (one document); ndjson (one JSON object per target, streamed in input order); nagios (monitoring-plugin status line with performance data)
+    /// Output format: human; json (one document); ndjson (one JSON object per target, streamed in input order); nagios (monitoring-plugin status line with performance data); junit (JUnit XML for CI, one test case per target)
     #[arg(short, long, value_enum, default_value_t = FormatArg::Human)]
     pub format: FormatArg,
 
@@ -337,6 +365,7 @@ pub enum FormatArg {
     Json,
     Ndjson,
     Nagios,
+    Junit,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -368,7 +397,7 @@ fn parse_resolve(text: &str) -> Result<(String, std::net::IpAddr), String> {
 }
 
 /// `10`, `10s`, `2.5s`, `500ms`.
-fn parse_duration(text: &str) -> Result<Duration, String> {
+pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
     let (number, scale) = if let Some(ms) = text.strip_suffix("ms") {
         (ms, 0.001)

@@ -11,12 +11,13 @@
 //! driving the sans-I/O [`protocol`] dialogues; [`facts`] is plain serde data at
 //! the waist; [`diagnose`] holds the pure rules that turn facts into findings;
 //! [`report`] judges a whole run (verdicts, exit codes); [`output`] formats.
-//! [`app`] runs a command from a plan. See docs/architecture.md.
+//! [`app`] runs a command from a plan; [`exporter`] serves Prometheus probes. See docs/architecture.md.
 
 pub mod app;
 pub mod cli;
 pub mod diagnose;
 pub mod engine;
+pub mod exporter;
 pub mod facts;
 pub mod gather;
 pub mod output;

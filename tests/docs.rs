@@ -50,3 +50,50 @@ fn readme_lists_the_exit_codes() {
         assert!(readme.contains(row), "README.md lacks {row:?}");
     }
 }
+
+/// The metric names of docs/metrics.md's tables.
+fn documented_metrics(docs: &str) -> BTreeSet<String> {
+    docs.lines()
+        .filter_map(|line| line.strip_prefix("| `mailtls_"))
+        .filter_map(|rest| rest.split_once('`'))
+        .map(|(name, _)| format!("mailtls_{name}"))
+        .collect()
+}
+
+#[test]
+fn metrics_md_lists_exactly_the_probe_metrics() {
+    use mailtls::output::metrics::{render_probe, Exposition};
+    let docs = include_str!("../docs/metrics.md");
+    let documented = documented_metrics(docs);
+    let saved: mailtls::report::Document =
+        serde_json::from_str(include_str!("reports/good_imaps.json")).expect("saved report");
+    let text = render_probe(&saved.reports[0], Exposition::Prometheus);
+    let rendered: BTreeSet<String> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("# TYPE "))
+        .filter_map(|l| l.split_whitespace().next())
+        .map(str::to_owned)
+        .collect();
+    let undocumented: Vec<&String> = rendered.difference(&documented).collect();
+    assert!(
+        undocumented.is_empty(),
+        "docs/metrics.md lacks {undocumented:?}"
+    );
+    // A good check fills every probe metric.
+    let not_rendered: Vec<&String> = documented
+        .iter()
+        .filter(|m| !m.starts_with("mailtls_exporter_"))
+        .filter(|m| !rendered.contains(*m))
+        .collect();
+    assert!(
+        not_rendered.is_empty(),
+        "docs/metrics.md lists metrics a good check does not give: {not_rendered:?}"
+    );
+    for name in &rendered {
+        let row = docs
+            .lines()
+            .find(|l| l.starts_with(&format!("| `{name}` |")))
+            .expect("a row");
+        assert!(row.contains("| gauge |"), "{row}");
+    }
+}

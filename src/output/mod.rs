@@ -3,11 +3,14 @@
 pub mod clients;
 pub mod escape;
 mod human;
+mod junit;
+pub mod metrics;
 mod nagios;
 pub mod pem;
 mod scan;
 
 pub use human::{render_report, render_summary};
+pub use junit::render_junit;
 pub use nagios::render_nagios;
 pub use scan::render_scan;
 
@@ -35,6 +38,8 @@ pub enum Format {
     Ndjson,
     /// A monitoring-plugin status line with performance data.
     Nagios,
+    /// JUnit XML for CI: one test case per target.
+    Junit,
 }
 
 /// Options that change what the human report shows.

@@ -10,13 +10,16 @@ use std::sync::Arc;
 
 use clap::CommandFactory;
 
+use super::exporter::{
+    ConfigFile, ExporterModule, ExporterPlan, ModuleConfig, DEFAULT_MODULE, DEFAULT_TIMEOUT,
+};
 use super::{
     CertsPlan, CheckPlan, Color, ConnectPlan, ExplainPlan, Job, Judgement, Limits, Plan, PlanError,
     ReportSource, ScanFormat, ScanPlan, ScanPort, TargetLine,
 };
 use crate::cli::{
-    CheckArgs, Cli, ColorArg, Command, ConnectArgs, ConnectionArgs, FailOnArg, FormatArg,
-    JudgementArgs, ProtocolArg, ScanArgs, ScanFormatArg, TrustArg,
+    CheckArgs, Cli, ColorArg, Command, ConnectArgs, ConnectionArgs, ExporterArgs, FailOnArg,
+    FormatArg, JudgementArgs, ProtocolArg, ScanArgs, ScanFormatArg, TrustArg,
 };
 use crate::diagnose::clients::ClientSet;
 use crate::diagnose::{Policy, Severity};
@@ -53,6 +56,7 @@ pub fn build(command: Command) -> Result<Plan, PlanError> {
             judgement: judgement(&args.judgement)?,
         })),
         Command::Clients => Ok(Plan::Print(clients_listing().into_bytes())),
+        Command::Exporter(args) => exporter(&args).map(Plan::Exporter),
         Command::Completions { shell } => {
             let mut text = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "mailtls", &mut text);
@@ -126,6 +130,7 @@ fn judgement(args: &JudgementArgs) -> Result<Judgement, PlanError> {
             FormatArg::Json => Format::Json,
             FormatArg::Ndjson => Format::Ndjson,
             FormatArg::Nagios => Format::Nagios,
+            FormatArg::Junit => Format::Junit,
         },
         human: HumanOptions {
             transcript: args.transcript,
@@ -298,5 +303,98 @@ fn scan(args: &ScanArgs) -> Result<ScanPlan, PlanError> {
             ScanFormatArg::Json => ScanFormat::Json,
         },
         color: color(args.color),
+    })
+}
+
+/// `mailtls exporter`: the modules of the configuration file, each built
+/// through [`settings`] and [`judgement`] as `check` is.
+fn exporter(args: &ExporterArgs) -> Result<ExporterPlan, PlanError> {
+    let file = match &args.config {
+        None => ConfigFile {
+            modules: [(DEFAULT_MODULE.to_owned(), ModuleConfig::default())].into(),
+        },
+        Some(path) => {
+            let shown = path.display().to_string();
+            let text = std::fs::read_to_string(path).map_err(|error| PlanError::ReadConfig {
+                path: shown.clone(),
+                error,
+            })?;
+            toml::from_str(&text).map_err(|e| PlanError::BadConfig {
+                path: shown.clone(),
+                detail: e.to_string(),
+            })?
+        }
+    };
+    let mut modules = std::collections::BTreeMap::new();
+    for (name, config) in file.modules {
+        let module = exporter_module(&name, &config).map_err(|e| match e {
+            PlanError::Module { .. } => e,
+            other => PlanError::Module {
+                module: name.clone(),
+                detail: other.to_string(),
+            },
+        })?;
+        modules.insert(name, module);
+    }
+    Ok(ExporterPlan {
+        listen: args.listen,
+        max_probes: args.max_probes as usize,
+        modules,
+    })
+}
+
+fn exporter_module(name: &str, config: &ModuleConfig) -> Result<ExporterModule, PlanError> {
+    let invalid = |detail: String| PlanError::Module {
+        module: name.to_owned(),
+        detail,
+    };
+    let timeout = match &config.timeout {
+        Some(text) => crate::cli::parse_duration(text).map_err(invalid)?,
+        None => DEFAULT_TIMEOUT,
+    };
+    if config.client_cert.is_some() != config.client_key.is_some() {
+        return Err(invalid("client_cert and client_key go together".to_owned()));
+    }
+    let connection = ConnectionArgs {
+        resolve: Vec::new(),
+        sni: config.sni.clone(),
+        no_sni: config.no_sni,
+        ehlo_name: config.ehlo_name.clone(),
+        trust: match config.trust.unwrap_or(TrustBase::Mozilla) {
+            TrustBase::Mozilla => TrustArg::Mozilla,
+            TrustBase::System => TrustArg::System,
+        },
+        ca_files: config.ca_files.clone(),
+        client_cert: config.client_cert.clone(),
+        client_key: config.client_key.clone(),
+        offline: config.offline,
+        timeout,
+    };
+    let judged = judgement(&JudgementArgs {
+        warn_days: config.warn_days.unwrap_or(30),
+        crit_days: config.crit_days.unwrap_or(7),
+        format: FormatArg::Json,
+        fail_on: FailOnArg::Warning,
+        quiet: true,
+        transcript: false,
+        color: ColorArg::Never,
+        clients: config.clients.clone(),
+    })?;
+    let mut settings = settings(&connection)?;
+    settings.audit = config.audit;
+    settings.probe = config.probe.then_some(ProbeOptions {
+        concurrency: 4,
+        connection_timeout: timeout,
+        server_name: None,
+        deadline: None,
+    });
+    Ok(ExporterModule {
+        name: name.to_owned(),
+        protocol: config.protocol,
+        mode: config.tls,
+        settings: Arc::new(settings),
+        policy: judged.policy,
+        allow: config.allow_list().map_err(invalid)?,
+        clients: config.clients.clone(),
     })
 }

@@ -3,6 +3,7 @@
 //! LowArgs → HiArgs); everything after it sees only these core types.
 
 pub mod build;
+pub mod exporter;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -138,6 +139,7 @@ pub enum Plan {
     Certs(CertsPlan),
     Scan(ScanPlan),
     Explain(ExplainPlan),
+    Exporter(exporter::ExporterPlan),
     /// Text to print as it is (completions, the manual page).
     Print(Vec<u8>),
 }
@@ -152,7 +154,7 @@ impl Plan {
             Plan::Check(plan) => human(&plan.judgement),
             Plan::Explain(plan) => human(&plan.judgement),
             Plan::Scan(plan) => (plan.format == ScanFormat::Human).then_some(plan.color),
-            Plan::Certs(_) | Plan::Print(_) => None,
+            Plan::Certs(_) | Plan::Print(_) | Plan::Exporter(_) => None,
         }
     }
 }
@@ -178,6 +180,12 @@ pub enum PlanError {
     NoTargets,
     #[error("cannot read targets from {from}: {error}")]
     ReadTargets { from: String, error: std::io::Error },
+    #[error("cannot read the exporter configuration {path}: {error}")]
+    ReadConfig { path: String, error: std::io::Error },
+    #[error("the exporter configuration {path} is not valid: {detail}")]
+    BadConfig { path: String, detail: String },
+    #[error("module {module:?} of the exporter configuration: {detail}")]
+    Module { module: String, detail: String },
     #[error("cannot write the manual page: {0}")]
     Manual(std::io::Error),
 }

@@ -4,6 +4,7 @@
 pub mod hostile;
 pub mod http;
 pub mod pki;
+pub mod prometheus;
 pub mod real;
 pub mod server;
 
