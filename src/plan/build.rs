@@ -76,6 +76,7 @@ fn check(args: &CheckArgs) -> Result<CheckPlan, PlanError> {
         connection_timeout: args.connect.connection.timeout,
         server_name: None,
         deadline: None,
+        keep_chain: false,
     });
     Ok(CheckPlan { connect, judgement })
 }
