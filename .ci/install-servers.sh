@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Installs the real mail servers the interop tests (tests/interop.rs) run on
 # 127.0.0.1 high ports from private configurations: Dovecot (IMAP, POP3,
-# ManageSieve), Postfix, HAProxy and the openssl command-line tool; and
-# Prometheus, which tests/exporter_prometheus.rs runs on 127.0.0.1 to scrape
-# `mailtls exporter`.
+# ManageSieve), Postfix, HAProxy and the openssl command-line tool; the
+# client libraries tests/clients_interop.rs runs against test servers: GnuTLS
+# (gnutls-cli), NSS (tstclnt, certutil), Java (javac, java) and Python's ssl;
+# and Prometheus, which tests/exporter_prometheus.rs runs on 127.0.0.1 to
+# scrape `mailtls exporter`.
 #
 # Run as root on Debian (12 or later): sudo bash .ci/install-servers.sh
 # Idempotent: with everything installed it changes nothing and needs no network.
@@ -11,7 +13,8 @@
 # starting during the install (policy-rc.d) and stopped if they started anyway.
 set -euo pipefail
 
-packages=(dovecot-imapd dovecot-pop3d dovecot-managesieved postfix haproxy openssl prometheus)
+packages=(dovecot-imapd dovecot-pop3d dovecot-managesieved postfix haproxy openssl prometheus
+    gnutls-bin libnss3-tools openjdk-17-jdk-headless python3)
 
 if [ "$(id -u)" -ne 0 ]; then
     echo "install-servers.sh: run as root (sudo bash $0)" >&2
@@ -74,3 +77,7 @@ postconf -d mail_version
 haproxy -v | head -n 1
 openssl version
 prometheus --version 2>&1 | head -n 1
+gnutls-cli --version | head -n 1
+java -version 2>&1 | head -n 1
+python3 -c 'import ssl; print("python3", ssl.OPENSSL_VERSION)'
+command -v tstclnt

@@ -483,10 +483,11 @@ fn certificate(profile: &Profile, facts: &CheckFacts) -> Judged {
             vec!["mailtls did not get the server's certificate to judge.".to_owned()],
         );
     };
-    let private_ca_installed = facts
+    let installed = facts
         .trust_by_store
         .iter()
-        .any(|v| v.store == StoreKind::CaFiles && v.trusted == Some(true));
+        .find(|v| v.store == StoreKind::CaFiles);
+    let private_ca_installed = installed.is_some_and(|v| v.trusted == Some(true));
     let certs = &facts.certificates;
     let shape = chain::analyse(certs);
     let path: Vec<&CertFacts> = shape.path.iter().map(|&p| &certs[p]).collect();
@@ -498,6 +499,20 @@ fn certificate(profile: &Profile, facts: &CheckFacts) -> Judged {
     let sha1 = signers
         .iter()
         .find(|c| c.weak_signature_hash.as_deref() == Some("SHA-1"));
+    // A chain up to an installed root (--ca-file) that fails there only on its
+    // SHA-1 signature: the client's own store lacks that private root, so judge
+    // it by the installed one and let the client's SHA-1 rule decide (Java and
+    // Android 8 accept it; checked against JSSE in tests/clients_interop.rs).
+    let verdict = match installed {
+        Some(ca)
+            if sha1.is_some()
+                && verdict.error == Some(VerifyError::UnknownIssuer)
+                && ca.error == Some(VerifyError::UnsupportedSignatureAlgorithm) =>
+        {
+            ca
+        }
+        _ => verdict,
+    };
     let refuse = profile.on_certificate_error;
     let mut judged: Vec<Judged> = Vec::new();
 
@@ -586,22 +601,21 @@ fn untrusted(
                 (Some(missing), true) => {
                     let issuer = short_name(&missing.name);
                     let url = missing.ca_issuers_urls.join(" or ");
-                    // Trusted with the download: by the client's own store, or, for
-                    // a private CA taken as installed, by the check's store.
-                    let private_ca_installed = facts
+                    // With --ca-file, its roots count as installed on the client:
+                    // a download that completes the chain to one of them is enough.
+                    let installed = facts
                         .trust_by_store
                         .iter()
-                        .any(|v| v.store == StoreKind::CaFiles && v.trusted.is_some());
+                        .any(|v| v.store == StoreKind::CaFiles);
                     let fetched = facts.fetched_issuer.as_ref().and_then(|f| {
-                        let own = f
+                        let platform = f
                             .trusted_by_platform
                             .iter()
                             .find(|v| v.store == profile.store)
                             .and_then(|v| v.trusted);
-                        match (own, f.completes_chain) {
-                            (_, Some(true)) if private_ca_installed => Some(true),
-                            (Some(own), _) => Some(own),
-                            (None, completes) => completes,
+                        match (installed, f.completes_chain) {
+                            (true, Some(true)) => Some(true),
+                            _ => platform,
                         }
                     });
                     match fetched {

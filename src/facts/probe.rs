@@ -76,8 +76,9 @@ pub struct ProbeFacts {
     pub versions: Vec<VersionProbe>,
     /// SSL 2.0 is never offered (its hello format is not sent): always "not_tested".
     pub sslv2: String,
-    /// The certificate chain of a server that accepts neither TLS 1.2 nor 1.3,
-    /// read from its legacy handshake (the normal check cannot get it).
+    /// The certificate chain read from the probe's own handshakes when the
+    /// normal check could not get it: a server that accepts neither TLS 1.2 nor
+    /// 1.3, or whose TLS 1.2 suites are all ones rustls lacks (RSA key exchange, CBC).
     pub legacy_certificates: Vec<CertFacts>,
     /// The same chain as sent (DER, base64), so the check can verify it like any other.
     #[serde(default, with = "der::certificates")]

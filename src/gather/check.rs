@@ -127,8 +127,9 @@ fn rustls_gave_up(facts: &CheckFacts) -> bool {
     }
 }
 
-/// A server that speaks only TLS 1.1 or older never gets as far as its
-/// certificate with rustls; the probe reads it from the old handshake. This
+/// A server that speaks only TLS 1.1 or older, or TLS 1.2 only with suites
+/// rustls lacks, never gets as far as its certificate with rustls; the probe
+/// reads it from its own handshake. This
 /// verifies that chain like any other, so the report says what is wrong with it
 /// too (the handshake failure and `tls.legacy_only` stay).
 fn adopt_legacy_chain(facts: &mut CheckFacts, settings: &CheckSettings) {

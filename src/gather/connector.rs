@@ -55,6 +55,7 @@ pub async fn probe_checked_target(
     }
     options.server_name = sni_for(&facts.target, settings);
     options.deadline = Some(deadline);
+    options.keep_chain = facts.tls.as_ref().is_some_and(|t| t.chain.is_empty());
     let connector = MailConnector {
         target: facts.target.clone(),
         settings: settings.clone(),

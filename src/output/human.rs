@@ -316,7 +316,7 @@ fn render_probe(out: &mut String, probe: &ProbeFacts, now: i64) {
             out,
             "",
             &format!(
-                "legacy-only server: {} certificate(s) read from its old handshake",
+                "{} certificate(s) read from the probe's own handshake",
                 probe.legacy_certificates.len()
             ),
         );

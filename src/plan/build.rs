@@ -107,6 +107,7 @@ fn check(args: &CheckArgs) -> Result<CheckPlan, PlanError> {
         connection_timeout: args.connect.connection.timeout,
         server_name: None,
         deadline: None,
+        keep_chain: false,
     });
     Ok(CheckPlan { connect, judgement })
 }
@@ -387,6 +388,7 @@ fn exporter_module(name: &str, config: &ModuleConfig) -> Result<ExporterModule, 
         connection_timeout: timeout,
         server_name: None,
         deadline: None,
+        keep_chain: false,
     });
     Ok(ExporterModule {
         name: name.to_owned(),

@@ -67,6 +67,10 @@ pub struct ProbeOptions {
     /// When the whole probe must end (the check's own deadline); questions
     /// still open then stay inconclusive. `None`: no limit but the connections'.
     pub deadline: Option<Instant>,
+    /// Keep the chain read from the probe's own handshakes even when the server
+    /// accepts TLS 1.2 or 1.3: set when the check's handshake got no chain (a
+    /// server whose only TLS 1.2 suites are ones rustls lacks).
+    pub keep_chain: bool,
 }
 
 impl Default for ProbeOptions {
@@ -76,6 +80,7 @@ impl Default for ProbeOptions {
             connection_timeout: Duration::from_secs(10),
             server_name: None,
             deadline: None,
+            keep_chain: false,
         }
     }
 }
@@ -316,6 +321,7 @@ async fn read_answer<S: AsyncRead + Unpin>(
 /// `now_unix` dates the certificates of a legacy-only server.
 pub async fn probe<C: Connector>(connector: C, options: ProbeOptions, now_unix: i64) -> ProbeFacts {
     let started = Instant::now();
+    let keep_chain = options.keep_chain;
     let shared = Arc::new(Shared {
         connector,
         permits: Semaphore::new(options.concurrency.max(1)),
@@ -354,7 +360,7 @@ pub async fn probe<C: Connector>(connector: C, options: ProbeOptions, now_unix: 
     let modern = versions
         .iter()
         .any(|v| v.version >= TlsVersion::Tls12 && v.accepted == Acceptance::Yes);
-    let legacy_chain: Vec<CertificateDer<'static>> = if modern {
+    let legacy_chain: Vec<CertificateDer<'static>> = if modern && !keep_chain {
         Vec::new()
     } else {
         chains
