@@ -274,6 +274,10 @@ pub struct ConnectionArgs {
     #[arg(long, value_name = "PEM", requires = "client_cert")]
     pub client_key: Option<PathBuf>,
 
+    /// Use the roots in PEM as a platform's root store (apple, microsoft, android, android-8, java) instead of the one built in (repeatable), e.g. apple=roots.pem
+    #[arg(long = "platform-store", value_name = "PLATFORM=PEM", value_parser = parse_platform_store)]
+    pub platform_stores: Vec<(String, PathBuf)>,
+
     /// Download nothing but what the servers checked send: no missing intermediate from its AIA URL (clients that download it are then judged "unknown")
     #[arg(long)]
     pub offline: bool,
@@ -394,6 +398,21 @@ fn parse_resolve(text: &str) -> Result<(String, std::net::IpAddr), String> {
         return Err(format!("{text:?}: the name is empty"));
     }
     Ok((name.to_ascii_lowercase(), ip))
+}
+
+/// `apple=roots.pem`.
+fn parse_platform_store(text: &str) -> Result<(String, PathBuf), String> {
+    let (name, path) = text
+        .split_once('=')
+        .ok_or_else(|| format!("{text:?}: write PLATFORM=PEM, e.g. apple=roots.pem"))?;
+    let known = ["apple", "microsoft", "android", "android-8", "java"];
+    if !known.contains(&name) {
+        return Err(format!(
+            "{text:?}: {name:?} is not one of {}",
+            known.join(", ")
+        ));
+    }
+    Ok((name.to_owned(), PathBuf::from(path)))
 }
 
 /// `10`, `10s`, `2.5s`, `500ms`.

@@ -25,10 +25,11 @@ use crate::diagnose::clients::ClientSet;
 use crate::diagnose::{Policy, Severity};
 use crate::facts::protocol::{mail_ports, Protocol, TlsMode};
 use crate::facts::target::{Target, TargetSpec};
+use crate::facts::tls::StoreKind;
 use crate::facts::tls::TrustBase;
 use crate::gather::probe::ProbeOptions;
 use crate::gather::tls::platforms::{self, PlatformStores};
-use crate::gather::tls::trust::{CaFiles, TrustComparison, TrustStore};
+use crate::gather::tls::trust::{read_roots, CaFiles, TrustComparison, TrustStore};
 use crate::gather::tls::{ClientIdentity, TlsClient};
 use crate::gather::CheckSettings;
 use crate::output::clients::{render_clients, StoreDate};
@@ -225,6 +226,17 @@ fn listed_targets(args: &ConnectArgs) -> Result<Vec<TargetLine>, PlanError> {
     Ok(lines)
 }
 
+/// The platform stores given by file (`--platform-store`).
+fn replaced_platforms(
+    given: &[(String, std::path::PathBuf)],
+) -> Result<Vec<(StoreKind, Vec<rustls::pki_types::CertificateDer<'static>>)>, PlanError> {
+    given
+        .iter()
+        .filter_map(|(name, path)| PlatformStores::named(name).map(|kind| (kind, path)))
+        .map(|(kind, path)| Ok((kind, read_roots(path)?)))
+        .collect()
+}
+
 /// How to reach servers and judge their certificates; the same for every command.
 fn settings(args: &ConnectionArgs) -> Result<CheckSettings, PlanError> {
     if let Some(sni) = &args.sni {
@@ -250,7 +262,7 @@ fn settings(args: &ConnectionArgs) -> Result<CheckSettings, PlanError> {
         ehlo_name: args.ehlo_name.clone(),
         server_name: args.sni.clone(),
         compare,
-        platforms: PlatformStores::load(&provider),
+        platforms: PlatformStores::load(&provider, &replaced_platforms(&args.platform_stores)?),
         fetch_missing: !args.offline,
         fetched: Default::default(),
         audit: false,
@@ -369,6 +381,7 @@ fn exporter_module(name: &str, config: &ModuleConfig) -> Result<ExporterModule, 
         client_cert: config.client_cert.clone(),
         client_key: config.client_key.clone(),
         offline: config.offline,
+        platform_stores: Vec::new(),
         timeout,
     };
     let judged = judgement(&JudgementArgs {

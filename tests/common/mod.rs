@@ -145,7 +145,14 @@ fn judgements(stdout: &str) -> Vec<Value> {
 
 /// `mailtls explain` on the saved output, with the same thresholds and format.
 fn assert_rejudged_alike(args: &[&str], run: &Run) {
-    let takes_value = ["--warn-days", "--crit-days", "--fail-on", "-f", "--format"];
+    let takes_value = [
+        "--warn-days",
+        "--crit-days",
+        "--fail-on",
+        "-f",
+        "--format",
+        "--client",
+    ];
     let mut again = vec!["explain", "-", "--quiet"];
     for (i, arg) in args.iter().enumerate() {
         if takes_value.contains(arg) {

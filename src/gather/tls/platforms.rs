@@ -151,18 +151,39 @@ pub struct PlatformStores {
 impl PlatformStores {
     /// Starts loading every platform store on a thread of its own; the first
     /// chain to judge waits for it.
-    pub fn load(provider: &Arc<CryptoProvider>) -> PlatformStores {
+    /// `replaced` gives a platform other roots than its embedded bundle
+    /// (`--platform-store`: a newer store, or a test's own root).
+    pub fn load(
+        provider: &Arc<CryptoProvider>,
+        replaced: &[(StoreKind, Vec<CertificateDer<'static>>)],
+    ) -> PlatformStores {
         let stores = PLATFORMS
             .iter()
             .map(|&kind| {
                 let provider = provider.clone();
+                let given = replaced
+                    .iter()
+                    .find(|(k, _)| *k == kind)
+                    .map(|(_, roots)| roots.clone());
                 let store = LoadingStore::in_background(move || {
-                    TrustStore::from_roots(roots(kind), &provider)
+                    TrustStore::from_roots(given.unwrap_or_else(|| roots(kind)), &provider)
                 });
                 (kind, store)
             })
             .collect();
         PlatformStores { stores }
+    }
+
+    /// The platform a `--platform-store` name stands for.
+    pub fn named(name: &str) -> Option<StoreKind> {
+        match name {
+            "apple" => Some(StoreKind::Apple),
+            "microsoft" | "windows" => Some(StoreKind::Microsoft),
+            "android" => Some(StoreKind::Android),
+            "android-8" | "android8" => Some(StoreKind::Android8),
+            "java" => Some(StoreKind::Java),
+            _ => None,
+        }
     }
 
     /// No platform stores (for callers that judge no clients).

@@ -333,6 +333,11 @@ impl CaFiles {
     }
 }
 
+/// The certificates of a PEM file, for a root store given by file.
+pub fn read_roots(path: &Path) -> Result<Vec<CertificateDer<'static>>, TrustError> {
+    read_pem_certificates(path)
+}
+
 fn read_pem_certificates(path: &Path) -> Result<Vec<CertificateDer<'static>>, TrustError> {
     let bytes = std::fs::read(path).map_err(|e| TrustError::ReadCaFile {
         path: path.to_owned(),
