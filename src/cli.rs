@@ -247,6 +247,10 @@ pub struct ConnectionArgs {
     /// Time allowed for each whole check, e.g. 10s, 2.5s, 500ms
     #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
     pub timeout: Duration,
+
+    /// Verify every chain afresh instead of reusing a verdict reached in this run (for benchmarks)
+    #[arg(long, hide = true)]
+    pub no_verify_cache: bool,
 }
 
 #[derive(Debug, Args)]

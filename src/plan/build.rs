@@ -23,7 +23,7 @@ use crate::facts::protocol::{mail_ports, Protocol, TlsMode};
 use crate::facts::target::{Target, TargetSpec};
 use crate::facts::tls::TrustBase;
 use crate::gather::probe::ProbeOptions;
-use crate::gather::tls::trust::{CaFiles, TrustComparison, TrustStore};
+use crate::gather::tls::trust::{CaFiles, TrustComparison, TrustStore, VerificationCache};
 use crate::gather::tls::{ClientIdentity, TlsClient};
 use crate::gather::CheckSettings;
 use crate::output::{Format, HumanOptions};
@@ -195,8 +195,12 @@ fn settings(args: &ConnectionArgs) -> Result<CheckSettings, PlanError> {
     };
     let provider = TlsClient::default_provider();
     let ca_files = CaFiles::read(&args.ca_files)?;
-    let trust = TrustStore::load(base, &ca_files, &provider)?;
-    let compare = TrustComparison::load(&ca_files, &provider);
+    // One cache of chain verdicts for every store of the run (off only to
+    // measure what it saves: --no-verify-cache).
+    let cache = (!args.no_verify_cache)
+        .then(|| Arc::new(VerificationCache::new(VerificationCache::CAPACITY)));
+    let trust = TrustStore::load(base, &ca_files, &provider)?.with_cache(cache.clone());
+    let compare = TrustComparison::load(&ca_files, &provider).with_cache(cache);
     let identity = match (&args.client_cert, &args.client_key) {
         (Some(cert), Some(key)) => Some(ClientIdentity::load(cert, key, &provider)?),
         _ => None,
