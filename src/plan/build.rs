@@ -148,6 +148,10 @@ fn connect(args: &ConnectArgs) -> Result<ConnectPlan, PlanError> {
     if jobs.is_empty() {
         return Err(PlanError::NoTargets);
     }
+    // After the check for targets: a shard that no host falls into is an empty run, not an error.
+    if let Some((k, n)) = args.shard {
+        jobs.retain(|job| super::shard::of(job, n) == k - 1);
+    }
     Ok(ConnectPlan {
         jobs,
         settings: Arc::new(settings(&args.connection)?),

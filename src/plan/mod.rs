@@ -3,6 +3,7 @@
 //! LowArgs → HiArgs); everything after it sees only these core types.
 
 pub mod build;
+pub mod shard;
 
 use std::path::PathBuf;
 use std::sync::Arc;
