@@ -12,7 +12,8 @@
 # BENCH_SLOW_RUNS (testssl.sh single check, default 3), BENCH_PROBE_RUNS (full
 # probes, default 1), BENCH_BATCH_RUNS (mailtls batch, default 3), BENCH_TARGETS
 # (10000), BENCH_HOSTS (100), BENCH_CONCURRENCY (200), BENCH_PER_HOST (2),
-# BENCH_SSLYZE_BATCH (sslyze batch subset, 500), BENCH_NOJITTER (0, the default;
+# BENCH_SSLYZE_BATCH (sslyze batch subset, 500), BENCH_WRONG_PORT_RUNS (3),
+# BENCH_SHARDS (shards run at once for the shard row, 2), BENCH_NOJITTER (0, the default;
 # 1 also builds and measures a copy with AWS_LC_SYS_NO_JITTER_ENTROPY=1, which
 # .cargo/config.toml now sets for every build anyway; see docs/benchmarks.md).
 set -euo pipefail
@@ -30,6 +31,8 @@ HOSTS="${BENCH_HOSTS:-100}"
 CONCURRENCY="${BENCH_CONCURRENCY:-200}"
 PER_HOST="${BENCH_PER_HOST:-2}"
 SSLYZE_BATCH="${BENCH_SSLYZE_BATCH:-500}"
+WRONG_PORT_RUNS="${BENCH_WRONG_PORT_RUNS:-3}"
+SHARDS="${BENCH_SHARDS:-2}"
 NOJITTER="${BENCH_NOJITTER:-0}"
 
 say() { printf 'bench: %s\n' "$*" >&2; }
@@ -250,6 +253,30 @@ else
     row "1 Dovecot" "(all tools)" "-" "-" "-" "not run: ${DOVECOT_SKIPPED:-Dovecot not started} (install with .ci/install-servers.sh, run as root)"
 fi
 
+# ---------------------------------------------------------------- 1. wrong port
+# A TLS-first port checked as STARTTLS (the IMAPS server as imap+starttls://):
+# the time to the verdict, which mailtls reaches by trying TLS on a second
+# connection after 1 s of silence instead of waiting for the greeting deadline.
+wrong_label="1 wrong port: IMAPS as STARTTLS"
+say "$wrong_label: mailtls check ($WRONG_PORT_RUNS runs)"
+wrong_code="jq not installed"
+if [ -n "$jq_bin" ]; then
+    wrong_code="$("$mailtls" check "imap+starttls://$IMAPS" --sni "$SERVER_NAME" --ca-file "$ROOT_PEM" \
+        --format json 2>/dev/null | "$jq_bin" -r '[.reports[0].findings[].code] | join(", ")' || true)"
+fi
+WARMUP=0 measure "$WRONG_PORT_RUNS" "$mailtls" check "imap+starttls://$IMAPS" --sni "$SERVER_NAME" --ca-file "$ROOT_PEM"
+wrong_base=$MED_MS
+row "$wrong_label" "mailtls check" "$MED_MS" "$PEAK_MB" "1.0" "runs: $WRONG_PORT_RUNS (no warm-up), --timeout 10s; findings: $wrong_code"
+if [ -n "$openssl_bin" ]; then
+    say "$wrong_label: openssl s_client -starttls imap (1 run, given up after 15 s)"
+    WARMUP=0 measure 1 timeout 15 "$openssl_bin" s_client -starttls imap -connect "$IMAPS" \
+        -servername "$SERVER_NAME" -verify_hostname "$SERVER_NAME" -CAfile "$ROOT_PEM" -verify_return_error -brief
+    row "$wrong_label" "openssl s_client -starttls imap [a]" "$MED_MS" "$PEAK_MB" "$(ratio "$MED_MS" "$wrong_base")" \
+        "runs: 1 (no warm-up); it waits for a greeting that never comes, under timeout 15"
+else
+    not_installed "$wrong_label" "openssl s_client"
+fi
+
 # ---------------------------------------------------------------- 2. full probe
 probe_label="2 probe IMAP STARTTLS"
 probe_base=""
@@ -308,6 +335,58 @@ if [ -n "$MED_CPU_MS" ]; then
 fi
 row "$batch_label" "mailtls check --targets-file (ndjson)" "$MED_MS" "$PEAK_MB" "1.0" \
     "**$rate checks/s**; wc -l: $lines lines, $ok ok; runs: $BATCH_RUNS$cpu_note"
+cache_cpu=$MED_CPU_MS
+stores="?"
+if [ -n "$jq_bin" ]; then
+    stores="$(head -n 1 "$work/batch.ndjson" | "$jq_bin" '.facts.trust_by_store | length')"
+fi
+
+# The same batch with the verification cache off (--no-verify-cache): every
+# check verifies its chain in the handshake and judges it by every store afresh.
+say "batch: mailtls --no-verify-cache ($BATCH_RUNS runs)"
+ticks_before="$(server_ticks)"
+WARMUP=0 measure "$BATCH_RUNS" "${batch_cmd[@]}" --no-verify-cache
+ticks_after="$(server_ticks)"
+nocache_rate="$(awk -v n="$TARGETS" -v ms="$MED_MS" 'BEGIN { printf "%.0f", n / (ms / 1000) }')"
+nocache_note=""
+per_store_note="CPU per chain verification: not measured (needs GNU time and jq)"
+if [ -n "$MED_CPU_MS" ]; then
+    nocache_note="$(awk -v c="$MED_CPU_MS" -v n="$TARGETS" -v t="$((ticks_after - ticks_before))" \
+        -v hz="$hz" -v runs="$BATCH_RUNS" -v cpus="$(nproc)" 'BEGIN {
+            client = c / n; server = t / hz * 1000 / runs / n
+            printf "; CPU per check: mailtls %.2f ms, servers %.2f ms, so %d CPUs allow about %.0f checks/s", client, server, cpus, cpus * 1000 / (client + server) }')"
+    if [ "$stores" != "?" ]; then
+        # Verifications a check makes without the cache: the handshake's, and one
+        # per store judged except the CA files' (inferred from the handshake's).
+        per_store_note="$(awk -v a="$MED_CPU_MS" -v b="$cache_cpu" -v n="$TARGETS" -v s="$stores" 'BEGIN {
+            v = s; if (v < 1) v = 1
+            printf "per-client cost: one chain verification costs about %.3f ms of CPU uncached (%.2f ms per check for %d verifications: the handshake'"'"'s and %d of %d store verdicts), and nothing when the verdict is cached; each further store (client profile) judged adds that much per distinct chain and name", (a - b) / n / v, (a - b) / n, v, v - 1, s }')"
+    fi
+fi
+row "$batch_label" "mailtls, verification cache off" "$MED_MS" "$PEAK_MB" "$(ratio "$MED_MS" "$batch_base")" \
+    "$nocache_rate checks/s; runs: $BATCH_RUNS$nocache_note"
+
+# Shards: the same batch as $SHARDS processes with --shard K/$SHARDS at once on
+# this machine (on several machines each would get its own CPUs); the notes
+# prove that their union is every target once.
+say "batch: $SHARDS shards at once ($BATCH_RUNS runs)"
+shard_script='for k in $(seq 1 "$1"); do "${@:3}" --shard "$k/$1" >"$2.$k" 2>/dev/null & done; wait'
+WARMUP=0 measure "$BATCH_RUNS" bash -c "$shard_script" shards "$SHARDS" "$work/shard.ndjson" "${batch_cmd[@]}"
+shard_rate="$(awk -v n="$TARGETS" -v ms="$MED_MS" 'BEGIN { printf "%.0f", n / (ms / 1000) }')"
+shard_lines="$(cat "$work"/shard.ndjson.* | wc -l | tr -d ' ')"
+shard_sizes="$(for k in $(seq 1 "$SHARDS"); do wc -l <"$work/shard.ndjson.$k" | tr -d ' '; done | paste -sd+ -)"
+shard_check="?"
+if [ -n "$jq_bin" ]; then
+    # The targets file repeats each URL; compare as multisets (sorted, not uniq).
+    same="no"
+    if diff <(cat "$work"/shard.ndjson.* | "$jq_bin" -r .input | sort) \
+        <("$jq_bin" -r .input "$work/batch.ndjson" | sort) >/dev/null; then
+        same="yes"
+    fi
+    shard_check="; union of the shards' inputs equals the unsharded run's, as a multiset: $same"
+fi
+row "$batch_label" "mailtls, $SHARDS × --shard K/$SHARDS at once" "$MED_MS" "$PEAK_MB" "$(ratio "$MED_MS" "$batch_base")" \
+    "$shard_rate checks/s; lines $shard_lines ($shard_sizes)$shard_check; runs: $BATCH_RUNS; peak RSS of one shard"
 if [ -n "$sslyze_bin" ]; then
     head -n "$SSLYZE_BATCH" "$SSLYZE_TARGETS_FILE" >"$work/sslyze-subset.txt"
     say "batch: sslyze --targets_in, $SSLYZE_BATCH targets (1 run, extrapolated to $TARGETS)"
@@ -384,6 +463,7 @@ printf '%s\n' "${rows[@]}"
 echo
 echo "- mailtls --version start-up: $startup"
 echo "- round trips, IMAP STARTTLS check: $rtt"
+echo "- $per_store_note"
 echo "- batch: $TARGETS targets round-robin over $BATCH_HOSTS IMAPS servers on 127.0.1.1-127.0.1.$BATCH_HOSTS, --concurrency $CONCURRENCY --per-host $PER_HOST"
 echo "- wall time is process start to exit (the bench servers run in the same machine and share its CPUs); peak RSS is GNU time's maximum resident set size, the largest over the runs"
 for m in "${missing[@]}"; do echo "- not installed: $m"; done

@@ -235,6 +235,10 @@ pub struct ConnectArgs {
     #[arg(long)]
     pub implicit_tls: bool,
 
+    /// Check only part K of N (K from 1 to N) of the targets, split by host name, so that N runs with 1/N … N/N check each target exactly once
+    #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+    pub shard: Option<(u32, u32)>,
+
     #[command(flatten)]
     pub connection: ConnectionArgs,
 }
@@ -285,6 +289,10 @@ pub struct ConnectionArgs {
     /// Time allowed for each whole check, e.g. 10s, 2.5s, 500ms
     #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
     pub timeout: Duration,
+
+    /// Verify every chain afresh instead of reusing a verdict reached in this run (for benchmarks)
+    #[arg(long, hide = true)]
+    pub no_verify_cache: bool,
 }
 
 #[derive(Debug, Args)]
@@ -413,6 +421,18 @@ fn parse_platform_store(text: &str) -> Result<(String, PathBuf), String> {
         ));
     }
     Ok((name.to_owned(), PathBuf::from(path)))
+}
+
+/// `K/N` with 1 ≤ K ≤ N ≤ 10000.
+fn parse_shard(text: &str) -> Result<(u32, u32), String> {
+    let bad = || format!("{text:?}: write K/N with 1 <= K <= N <= 10000, e.g. 2/8");
+    let (k, n) = text.split_once('/').ok_or_else(bad)?;
+    let k: u32 = k.trim().parse().map_err(|_| bad())?;
+    let n: u32 = n.trim().parse().map_err(|_| bad())?;
+    if k == 0 || k > n || n > 10_000 {
+        return Err(bad());
+    }
+    Ok((k, n))
 }
 
 /// `10`, `10s`, `2.5s`, `500ms`.

@@ -29,7 +29,9 @@ use crate::facts::tls::StoreKind;
 use crate::facts::tls::TrustBase;
 use crate::gather::probe::ProbeOptions;
 use crate::gather::tls::platforms::{self, PlatformStores};
-use crate::gather::tls::trust::{read_roots, CaFiles, TrustComparison, TrustStore};
+use crate::gather::tls::trust::{
+    read_roots, CaFiles, TrustComparison, TrustStore, VerificationCache,
+};
 use crate::gather::tls::{ClientIdentity, TlsClient};
 use crate::gather::CheckSettings;
 use crate::output::clients::{render_clients, StoreDate};
@@ -191,6 +193,10 @@ fn connect(args: &ConnectArgs) -> Result<ConnectPlan, PlanError> {
     if jobs.is_empty() {
         return Err(PlanError::NoTargets);
     }
+    // After the check for targets: a shard that no host falls into is an empty run, not an error.
+    if let Some((k, n)) = args.shard {
+        jobs.retain(|job| super::shard::of(job, n) == k - 1);
+    }
     Ok(ConnectPlan {
         jobs,
         settings: Arc::new(settings(&args.connection)?),
@@ -250,8 +256,12 @@ fn settings(args: &ConnectionArgs) -> Result<CheckSettings, PlanError> {
     };
     let provider = TlsClient::default_provider();
     let ca_files = CaFiles::read(&args.ca_files)?;
-    let trust = TrustStore::load(base, &ca_files, &provider)?;
-    let compare = TrustComparison::load(&ca_files, &provider);
+    // One cache of chain verdicts for every store of the run (off only to
+    // measure what it saves: --no-verify-cache).
+    let cache = (!args.no_verify_cache)
+        .then(|| Arc::new(VerificationCache::new(VerificationCache::CAPACITY)));
+    let trust = TrustStore::load(base, &ca_files, &provider)?.with_cache(cache.clone());
+    let compare = TrustComparison::load(&ca_files, &provider).with_cache(cache.clone());
     let identity = match (&args.client_cert, &args.client_key) {
         (Some(cert), Some(key)) => Some(ClientIdentity::load(cert, key, &provider)?),
         _ => None,
@@ -262,7 +272,11 @@ fn settings(args: &ConnectionArgs) -> Result<CheckSettings, PlanError> {
         ehlo_name: args.ehlo_name.clone(),
         server_name: args.sni.clone(),
         compare,
-        platforms: PlatformStores::load(&provider, &replaced_platforms(&args.platform_stores)?),
+        platforms: PlatformStores::load(
+            &provider,
+            &replaced_platforms(&args.platform_stores)?,
+            cache,
+        ),
         fetch_missing: !args.offline,
         fetched: Default::default(),
         audit: false,
@@ -382,6 +396,7 @@ fn exporter_module(name: &str, config: &ModuleConfig) -> Result<ExporterModule, 
         client_key: config.client_key.clone(),
         offline: config.offline,
         platform_stores: Vec::new(),
+        no_verify_cache: false,
         timeout,
     };
     let judged = judgement(&JudgementArgs {

@@ -4,6 +4,7 @@
 
 pub mod build;
 pub mod exporter;
+pub mod shard;
 
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -6,14 +6,42 @@
 //! verified for real, so the peer did prove possession of the certificate's key.
 //! Callers must treat a recorded failure as "do not trust this session": after
 //! such a handshake mailtls exchanges nothing but the capability query and QUIT.
+//!
+//! One `ClientConfig`, and so one verifier, serves every handshake of a run
+//! (building a config per connection cost allocation and locking for nothing).
+//! Each handshake's observations still go to that connection alone: the
+//! handshake future runs inside [`RECORDING`]`.scope(..)`, a tokio task-local
+//! that is set only while that future is being polled, and rustls calls the
+//! verifier and the client-certificate resolver synchronously from within that
+//! poll. Two handshakes on one worker thread never see each other's recording,
+//! as each poll sets and restores its own. A call outside any scope (which
+//! mailtls never makes) records nothing and does not accept the certificate.
 
 use std::sync::{Arc, Mutex};
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::client::{ResolvesClientCert, WebPkiServerVerifier};
+use rustls::client::ResolvesClientCert;
 use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, SignatureScheme};
+
+use super::trust::TrustStore;
+use crate::facts::tls::VerifyError;
+
+tokio::task_local! {
+    /// The recording of the handshake being polled (see the module comment).
+    pub static RECORDING: Recording;
+}
+
+/// Runs `f` on the current handshake's recording; `None` outside a handshake.
+fn with_recording<R>(f: impl FnOnce(&mut Recorded) -> R) -> Option<R> {
+    RECORDING
+        .try_with(|recording| {
+            let mut recorded = recording.lock().unwrap_or_else(|e| e.into_inner());
+            f(&mut recorded)
+        })
+        .ok()
+}
 
 /// What the verifier saw, for one connection.
 #[derive(Debug, Clone, Default)]
@@ -23,7 +51,7 @@ pub struct Recorded {
     /// The stapled OCSP response (empty if none).
     pub ocsp_response: Vec<u8>,
     /// The verification outcome; `None` until verification ran.
-    pub outcome: Option<Result<(), rustls::Error>>,
+    pub outcome: Option<Result<(), VerifyError>>,
     /// Set when the server sent a CertificateRequest: the certificate authorities it
     /// names (DER-encoded distinguished names; may be empty).
     pub client_cert_request: Option<Vec<Vec<u8>>>,
@@ -34,26 +62,18 @@ pub struct Recorded {
 /// Shared between the verifier (written during the handshake) and the caller (read after).
 pub type Recording = Arc<Mutex<Recorded>>;
 
-/// Runs the real verification, records it, and accepts the certificate anyway.
+/// Runs the real verification (through the store's verification cache, if
+/// any), records it in the current [`RECORDING`], and accepts the certificate
+/// anyway.
 #[derive(Debug)]
 pub struct RecordingVerifier {
-    /// `None` when the trust store is empty: every chain is then "unknown issuer".
-    inner: Option<Arc<WebPkiServerVerifier>>,
+    store: TrustStore,
     provider: Arc<CryptoProvider>,
-    recording: Recording,
 }
 
 impl RecordingVerifier {
-    pub fn new(
-        inner: Option<Arc<WebPkiServerVerifier>>,
-        provider: Arc<CryptoProvider>,
-        recording: Recording,
-    ) -> Self {
-        Self {
-            inner,
-            provider,
-            recording,
-        }
+    pub fn new(store: TrustStore, provider: Arc<CryptoProvider>) -> Self {
+        Self { store, provider }
     }
 }
 
@@ -66,22 +86,23 @@ impl ServerCertVerifier for RecordingVerifier {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        let outcome = match &self.inner {
-            Some(inner) => inner
-                .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
-                .map(|_| ()),
-            None => Err(rustls::Error::InvalidCertificate(
-                rustls::CertificateError::UnknownIssuer,
-            )),
-        };
-        let mut recorded = self.recording.lock().unwrap_or_else(|e| e.into_inner());
-        recorded.chain = std::iter::once(end_entity)
+        let chain: Vec<CertificateDer<'static>> = std::iter::once(end_entity)
             .chain(intermediates)
             .map(|c| c.clone().into_owned())
             .collect();
-        recorded.ocsp_response = ocsp_response.to_vec();
-        recorded.outcome = Some(outcome);
-        Ok(ServerCertVerified::assertion())
+        let outcome = self.store.verify(&chain, server_name, now);
+        let recorded = with_recording(|recorded| {
+            recorded.chain = chain;
+            recorded.ocsp_response = ocsp_response.to_vec();
+            recorded.outcome = Some(outcome);
+        });
+        match recorded {
+            Some(()) => Ok(ServerCertVerified::assertion()),
+            // Nobody is recording: nobody could learn that the chain is bad.
+            None => Err(rustls::Error::General(
+                "certificate verified outside a recorded handshake".to_owned(),
+            )),
+        }
     }
 
     fn verify_tls12_signature(
@@ -120,10 +141,10 @@ impl ServerCertVerifier for RecordingVerifier {
 }
 
 /// Notes that the server asked for a client certificate, and answers with the
-/// `--client-cert` identity if there is one, else with none.
+/// `--client-cert` identity if there is one, else with none. Records into the
+/// current [`RECORDING`].
 #[derive(Debug)]
 pub struct ClientCertRequestRecorder {
-    pub recording: Recording,
     pub identity: Option<Arc<rustls::sign::CertifiedKey>>,
 }
 
@@ -133,10 +154,11 @@ impl ResolvesClientCert for ClientCertRequestRecorder {
         root_hint_subjects: &[&[u8]],
         _sigschemes: &[SignatureScheme],
     ) -> Option<Arc<rustls::sign::CertifiedKey>> {
-        let mut recorded = self.recording.lock().unwrap_or_else(|e| e.into_inner());
-        recorded.client_cert_request =
-            Some(root_hint_subjects.iter().map(|s| s.to_vec()).collect());
-        recorded.client_cert_sent = self.identity.is_some();
+        with_recording(|recorded| {
+            recorded.client_cert_request =
+                Some(root_hint_subjects.iter().map(|s| s.to_vec()).collect());
+            recorded.client_cert_sent = self.identity.is_some();
+        })?;
         self.identity.clone()
     }
 

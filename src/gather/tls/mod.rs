@@ -39,6 +39,9 @@ pub struct TlsClient {
     trust: TrustStore,
     send_sni: bool,
     identity: Option<ClientIdentity>,
+    /// Built once from the fields above and shared by every handshake; each
+    /// handshake records into its own [`danger::RECORDING`] scope.
+    config: Arc<ClientConfig>,
 }
 
 /// A client certificate and key to present when a server asks for one.
@@ -155,17 +158,29 @@ impl ClientIdentity {
 
 impl TlsClient {
     pub fn new(provider: Arc<CryptoProvider>, trust: TrustStore, send_sni: bool) -> Self {
+        let config = Self::config(&provider, &trust, send_sni, None);
         Self {
             provider,
             trust,
             send_sni,
             identity: None,
+            config,
         }
     }
 
     /// Presents `identity` to servers that ask for a client certificate.
     pub fn with_identity(self, identity: Option<ClientIdentity>) -> Self {
-        Self { identity, ..self }
+        let config = Self::config(
+            &self.provider,
+            &self.trust,
+            self.send_sni,
+            identity.as_ref(),
+        );
+        Self {
+            identity,
+            config,
+            ..self
+        }
     }
 
     /// rustls's default provider (aws-lc-rs), which offers the X25519MLKEM768
@@ -198,14 +213,16 @@ impl TlsClient {
         S: AsyncRead + AsyncWrite + Unpin,
     {
         let recording = Arc::new(Mutex::new(Recorded::default()));
-        let config = self.config_for(recording.clone());
         let sni = match &name {
             ServerName::DnsName(dns) if self.send_sni => Some(dns.as_ref().to_owned()),
             _ => None,
         };
         let verified_name = server_name_text(&name);
         let started = Instant::now();
-        let connect = TlsConnector::from(config).connect(name, Sniffed::new(stream));
+        let connect = danger::RECORDING.scope(
+            recording.clone(),
+            TlsConnector::from(self.config.clone()).connect(name, Sniffed::new(stream)),
+        );
         let result = match tokio::time::timeout_at(deadline, connect).await {
             Ok(Ok(stream)) => Ok(stream),
             Ok(Err(e)) => Err(e),
@@ -216,7 +233,7 @@ impl TlsClient {
             trust_store: self.trust.description.clone(),
             name: verified_name,
             trusted: outcome.is_ok(),
-            error: outcome.err().map(|e| verify_error(e, &recorded.chain)),
+            error: outcome.err(),
         });
         let mut facts = TlsFacts {
             sni,
@@ -257,22 +274,24 @@ impl TlsClient {
         }
     }
 
-    fn config_for(&self, recording: danger::Recording) -> Arc<ClientConfig> {
-        let verifier = RecordingVerifier::new(
-            self.trust.verifier(),
-            self.provider.clone(),
-            recording.clone(),
-        );
-        let mut config = ClientConfig::builder_with_provider(self.provider.clone())
+    /// The one configuration of a run's handshakes (see [`danger`] for how
+    /// each handshake still records its own observations).
+    fn config(
+        provider: &Arc<CryptoProvider>,
+        trust: &TrustStore,
+        send_sni: bool,
+        identity: Option<&ClientIdentity>,
+    ) -> Arc<ClientConfig> {
+        let verifier = RecordingVerifier::new(trust.clone(), provider.clone());
+        let mut config = ClientConfig::builder_with_provider(provider.clone())
             .with_safe_default_protocol_versions()
             .expect("the default provider supports the default versions")
             .dangerous()
             .with_custom_certificate_verifier(Arc::new(verifier))
             .with_client_cert_resolver(Arc::new(ClientCertRequestRecorder {
-                recording,
-                identity: self.identity.as_ref().map(|i| i.key.clone()),
+                identity: identity.map(|i| i.key.clone()),
             }));
-        config.enable_sni = self.send_sni;
+        config.enable_sni = send_sni;
         // Each check is a fresh look at the server, never a resumed session.
         config.resumption = Resumption::disabled();
         Arc::new(config)

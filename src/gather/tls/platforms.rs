@@ -16,7 +16,7 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use serde::Deserialize;
 
-use super::trust::{LoadingStore, TrustStore};
+use super::trust::{LoadingStore, TrustStore, VerificationCache};
 use crate::facts::tls::{StoreKind, StoreVerdict};
 
 /// One embedded bundle: the store it belongs to, trusted or distrusted, its PEM.
@@ -156,6 +156,7 @@ impl PlatformStores {
     pub fn load(
         provider: &Arc<CryptoProvider>,
         replaced: &[(StoreKind, Vec<CertificateDer<'static>>)],
+        cache: Option<Arc<VerificationCache>>,
     ) -> PlatformStores {
         let stores = PLATFORMS
             .iter()
@@ -165,8 +166,10 @@ impl PlatformStores {
                     .iter()
                     .find(|(k, _)| *k == kind)
                     .map(|(_, roots)| roots.clone());
+                let cache = cache.clone();
                 let store = LoadingStore::in_background(move || {
                     TrustStore::from_roots(given.unwrap_or_else(|| roots(kind)), &provider)
+                        .map(|store| store.with_cache(cache))
                 });
                 (kind, store)
             })

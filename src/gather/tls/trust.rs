@@ -1,6 +1,8 @@
 //! Which certificate authorities a check trusts: Mozilla's, this machine's, and files.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::thread::JoinHandle;
 
@@ -17,7 +19,17 @@ use rustls::RootCertStore;
 pub struct TrustStore {
     pub description: TrustDescription,
     verifier: Option<Arc<WebPkiServerVerifier>>,
+    /// This store's identity in a [`VerificationCache`]: unique per loaded store
+    /// in this process (two loads of the same roots are two identities, which
+    /// costs a verification, never a wrong answer).
+    id: u64,
+    /// Verdicts already reached, shared by every store of the run; `None`
+    /// verifies every time.
+    cache: Option<Arc<VerificationCache>>,
 }
+
+/// Hands out [`TrustStore`] identities.
+static NEXT_STORE_ID: AtomicU64 = AtomicU64::new(1);
 
 /// Why a trust store could not be loaded. Each message is a whole sentence on
 /// its own (no error source behind it).
@@ -70,6 +82,8 @@ impl TrustStore {
                 roots: added,
             },
             verifier,
+            id: NEXT_STORE_ID.fetch_add(1, Ordering::Relaxed),
+            cache: None,
         })
     }
 
@@ -131,30 +145,188 @@ impl TrustStore {
         Ok(TrustStore {
             description,
             verifier,
+            id: NEXT_STORE_ID.fetch_add(1, Ordering::Relaxed),
+            cache: None,
         })
     }
 
-    pub fn verifier(&self) -> Option<Arc<WebPkiServerVerifier>> {
-        self.verifier.clone()
+    /// Remembers this store's verdicts in `cache` (shared with other stores).
+    pub fn with_cache(self, cache: Option<Arc<VerificationCache>>) -> TrustStore {
+        TrustStore { cache, ..self }
     }
 
     /// Verifies a chain as sent (leaf first) for `name` at `now`, offline: the
     /// same WebPKI verification as in the handshake, against this store.
+    ///
+    /// The verification time is `now` to the second
+    /// ([`verification_time`]), with or without a cache, so that a verdict
+    /// taken from the cache is exactly the one a fresh verification would give.
     pub fn verify(
         &self,
         chain: &[CertificateDer<'_>],
         name: &ServerName<'_>,
         now: UnixTime,
     ) -> Result<(), VerifyError> {
+        self.verify_in(self.cache.as_deref(), chain, name, now)
+    }
+
+    /// [`TrustStore::verify`], remembering verdicts in `cache` instead of this
+    /// store's own.
+    pub fn verify_in(
+        &self,
+        cache: Option<&VerificationCache>,
+        chain: &[CertificateDer<'_>],
+        name: &ServerName<'_>,
+        now: UnixTime,
+    ) -> Result<(), VerifyError> {
+        let at = verification_time(now);
+        match cache {
+            Some(cache) => cache.get_or_verify(self.id, chain, name, at, || {
+                self.verify_uncached(chain, name, at)
+            }),
+            None => self.verify_uncached(chain, name, at),
+        }
+    }
+
+    fn verify_uncached(
+        &self,
+        chain: &[CertificateDer<'_>],
+        name: &ServerName<'_>,
+        at: UnixTime,
+    ) -> Result<(), VerifyError> {
         let (Some(verifier), Some((leaf, intermediates))) = (&self.verifier, chain.split_first())
         else {
             return Err(VerifyError::UnknownIssuer);
         };
         verifier
-            .verify_server_cert(leaf, intermediates, name, &[], now)
+            .verify_server_cert(leaf, intermediates, name, &[], at)
             .map(|_| ())
             .map_err(|e| super::verify_error(e, chain))
     }
+}
+
+/// The time chains are verified at: the check's own time, to the second.
+///
+/// A check's facts carry its start time in whole seconds, so every check of one
+/// chain for one name that starts in the same second shares one verification,
+/// and the cache cannot change a verdict: the key holds everything the
+/// verification depends on (store, chain bytes, name, time). (Rounding to the
+/// minute would share more, but judged a certificate issued seconds ago as not
+/// yet valid, which a real client would not.)
+pub fn verification_time(now: UnixTime) -> UnixTime {
+    let secs = now.as_secs();
+    UnixTime::since_unix_epoch(std::time::Duration::from_secs(
+        secs - secs % VERIFICATION_GRANULARITY_SECS,
+    ))
+}
+
+/// See [`verification_time`].
+pub const VERIFICATION_GRANULARITY_SECS: u64 = 1;
+
+/// What a verification depends on: the store, the chain as sent, the name, the time.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct CacheKey {
+    store: u64,
+    /// SHA-256 over each certificate's length and DER, in order.
+    chain: [u8; 32],
+    name: String,
+    /// [`verification_time`], in seconds.
+    at: u64,
+}
+
+/// Chain verdicts already reached in this run, for every store: a batch that
+/// meets the same chain for the same name again (the same host on several
+/// ports, several names served by one machine, `--all-addresses`, the
+/// per-store comparison) verifies it once per store and second.
+///
+/// Bounded: when full it is cleared and refills (the simplest bound; a batch's
+/// working set is its recent chains). One mutex: a lookup holds it for a hash
+/// and a map probe, far less than one signature check, never during a
+/// verification (two checks of a new chain at once may both verify it; both
+/// reach the same verdict).
+#[derive(Debug)]
+pub struct VerificationCache {
+    entries: Mutex<HashMap<CacheKey, Result<(), VerifyError>>>,
+    capacity: usize,
+    hits: AtomicU64,
+    misses: AtomicU64,
+}
+
+impl VerificationCache {
+    /// The default bound on entries.
+    pub const CAPACITY: usize = 4096;
+
+    pub fn new(capacity: usize) -> VerificationCache {
+        VerificationCache {
+            entries: Mutex::new(HashMap::new()),
+            capacity: capacity.max(1),
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
+        }
+    }
+
+    /// The verdict of store `store` on `chain` for `name` at `at`: from the
+    /// cache, or from `verify`, which is then remembered.
+    pub fn get_or_verify(
+        &self,
+        store: u64,
+        chain: &[CertificateDer<'_>],
+        name: &ServerName<'_>,
+        at: UnixTime,
+        verify: impl FnOnce() -> Result<(), VerifyError>,
+    ) -> Result<(), VerifyError> {
+        let key = CacheKey {
+            store,
+            chain: chain_fingerprint(chain),
+            name: super::server_name_text(name),
+            at: at.as_secs(),
+        };
+        if let Some(found) = self.lock().get(&key) {
+            self.hits.fetch_add(1, Ordering::Relaxed);
+            return found.clone();
+        }
+        self.misses.fetch_add(1, Ordering::Relaxed);
+        let outcome = verify();
+        let mut entries = self.lock();
+        if entries.len() >= self.capacity {
+            entries.clear();
+        }
+        entries.insert(key, outcome.clone());
+        outcome
+    }
+
+    /// (hits, misses) so far.
+    pub fn stats(&self) -> (u64, u64) {
+        (
+            self.hits.load(Ordering::Relaxed),
+            self.misses.load(Ordering::Relaxed),
+        )
+    }
+
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<CacheKey, Result<(), VerifyError>>> {
+        self.entries.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// SHA-256 over the chain: each certificate's length (8 bytes, big-endian),
+/// then its DER, so that no two different chains hash the same input.
+fn chain_fingerprint(chain: &[CertificateDer<'_>]) -> [u8; 32] {
+    let mut context = aws_lc_rs::digest::Context::new(&aws_lc_rs::digest::SHA256);
+    for cert in chain {
+        context.update(&(cert.len() as u64).to_be_bytes());
+        context.update(cert.as_ref());
+    }
+    let mut out = [0u8; 32];
+    out.copy_from_slice(context.finish().as_ref());
+    out
 }
 
 /// The stores every chain is also judged by, side by side: Mozilla's, this
@@ -162,6 +334,7 @@ impl TrustStore {
 #[derive(Debug, Clone)]
 pub struct TrustComparison {
     stores: Vec<(StoreKind, Arc<LoadingStore>)>,
+    cache: Option<Arc<VerificationCache>>,
 }
 
 /// A store that may still be loading on another thread. Reading this machine's
@@ -247,12 +420,23 @@ impl TrustComparison {
                 ),
             ));
         }
-        TrustComparison { stores }
+        TrustComparison {
+            stores,
+            cache: None,
+        }
     }
 
     /// No comparison (for callers that only want the handshake's own verdict).
     pub fn none() -> TrustComparison {
-        TrustComparison { stores: Vec::new() }
+        TrustComparison {
+            stores: Vec::new(),
+            cache: None,
+        }
+    }
+
+    /// Remembers every store's verdicts in `cache` (shared with the handshake's store).
+    pub fn with_cache(self, cache: Option<Arc<VerificationCache>>) -> TrustComparison {
+        TrustComparison { cache, ..self }
     }
 
     /// Judges the chain with every store. `primary` is the handshake's own
@@ -288,7 +472,7 @@ impl TrustComparison {
                     unavailable: None,
                 },
                 Ok(store) => {
-                    let outcome = store.verify(chain, name, now);
+                    let outcome = store.verify_in(self.cache.as_deref(), chain, name, now);
                     StoreVerdict {
                         store: *kind,
                         trusted: Some(outcome.is_ok()),
@@ -396,5 +580,57 @@ mod tests {
             store.verify(&chain, &name, UnixTime::now()),
             Err(VerifyError::BadEncoding)
         );
+    }
+
+    fn chain(bytes: &[&[u8]]) -> Vec<CertificateDer<'static>> {
+        bytes
+            .iter()
+            .map(|b| CertificateDer::from(b.to_vec()))
+            .collect()
+    }
+
+    #[test]
+    fn the_cache_verifies_each_key_once_and_stays_bounded() {
+        let cache = VerificationCache::new(2);
+        let name = ServerName::try_from("mail.example.org").unwrap();
+        let at = UnixTime::since_unix_epoch(std::time::Duration::from_secs(600));
+        let a = chain(&[b"leaf", b"ca"]);
+        let mut calls = 0;
+        for _ in 0..3 {
+            let outcome = cache.get_or_verify(1, &a, &name, at, || {
+                calls += 1;
+                Err(VerifyError::UnknownIssuer)
+            });
+            assert_eq!(outcome, Err(VerifyError::UnknownIssuer));
+        }
+        assert_eq!(calls, 1);
+        assert_eq!(cache.stats(), (2, 1));
+        // Another store, another name, another second, or another split of the
+        // same bytes into certificates: each a key of its own.
+        let other = ServerName::try_from("imap.example.org").unwrap();
+        let later = UnixTime::since_unix_epoch(std::time::Duration::from_secs(601));
+        let split = chain(&[b"lea", b"fca"]);
+        let mut fresh = 0;
+        for (store, chain, name, at) in [
+            (2, &a, &name, at),
+            (1, &a, &other, at),
+            (1, &a, &name, later),
+            (1, &split, &name, at),
+        ] {
+            let _ = cache.get_or_verify(store, chain, name, at, || {
+                fresh += 1;
+                Ok(())
+            });
+            assert!(cache.len() <= 2);
+        }
+        assert_eq!(fresh, 4);
+    }
+
+    #[test]
+    fn verification_time_is_the_checks_second() {
+        let t = |s| UnixTime::since_unix_epoch(std::time::Duration::from_secs(s));
+        let fraction = UnixTime::since_unix_epoch(std::time::Duration::from_millis(119_750));
+        assert_eq!(verification_time(fraction), t(119));
+        assert_eq!(verification_time(t(120)), t(120));
     }
 }
