@@ -214,14 +214,8 @@ impl TrustStore {
 /// minute would share more, but judged a certificate issued seconds ago as not
 /// yet valid, which a real client would not.)
 pub fn verification_time(now: UnixTime) -> UnixTime {
-    let secs = now.as_secs();
-    UnixTime::since_unix_epoch(std::time::Duration::from_secs(
-        secs - secs % VERIFICATION_GRANULARITY_SECS,
-    ))
+    UnixTime::since_unix_epoch(std::time::Duration::from_secs(now.as_secs()))
 }
-
-/// See [`verification_time`].
-pub const VERIFICATION_GRANULARITY_SECS: u64 = 1;
 
 /// What a verification depends on: the store, the chain as sent, the name, the time.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
