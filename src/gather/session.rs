@@ -62,7 +62,7 @@ where
                 transcript.push_sent(tls, &bytes);
                 match timeout_at(deadlines.end, reader.write_all(&bytes)).await {
                     Ok(Ok(())) => {}
-                    Ok(Err(e)) => return Err(CheckError::from_io(phase, &e)),
+                    Ok(Err(e)) => return Err(io_error(phase, &e)),
                     Err(_) => return Err(CheckError::Timeout { phase }),
                 }
             }
@@ -79,7 +79,7 @@ where
                     {
                         return Err(CheckError::ResetAtOnce)
                     }
-                    Ok(Err(ReadLineError::Io(e))) => return Err(CheckError::from_io(phase, &e)),
+                    Ok(Err(ReadLineError::Io(e))) => return Err(io_error(phase, &e)),
                     Err(_) => {
                         return Err(match (awaiting_greeting, reader.buffered().is_empty()) {
                             (true, true) => CheckError::NoGreeting,
@@ -97,5 +97,20 @@ where
             Action::StartTls => return Ok(Pause::StartTls),
             Action::Done => return Ok(Pause::Done),
         }
+    }
+}
+
+/// An I/O error of a dialogue, in words: one from the TLS layer (an alert
+/// inside TLS, a damaged record) says what TLS said, not the library's names.
+fn io_error(phase: Phase, error: &std::io::Error) -> CheckError {
+    match error
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+    {
+        Some(tls) => CheckError::Io {
+            phase,
+            detail: super::tls::words::tls_error(tls),
+        },
+        None => CheckError::from_io(phase, error),
     }
 }

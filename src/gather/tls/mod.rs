@@ -7,7 +7,7 @@
 pub mod danger;
 pub mod platforms;
 pub mod trust;
-mod words;
+pub(crate) mod words;
 
 use std::io;
 use std::path::{Path, PathBuf};
