@@ -40,15 +40,17 @@ pub const PROBE_USER: &str = "mailtls-probe-no-such-user";
 pub async fn run_audit(
     target: &Target,
     settings: &CheckSettings,
+    addresses: &[std::net::SocketAddr],
     deadline: Instant,
 ) -> Option<AuditFacts> {
     if target.mode != TlsMode::Starttls {
         return None;
     }
-    let injection = Some(on_own_connection(target, settings, deadline, injection_exchange).await);
+    let injection =
+        Some(on_own_connection(target, settings, addresses, deadline, injection_exchange).await);
     let pop3_user_before_tls = match target.protocol {
         Protocol::Pop3 => {
-            Some(on_own_connection(target, settings, deadline, pop3_user_exchange).await)
+            Some(on_own_connection(target, settings, addresses, deadline, pop3_user_exchange).await)
         }
         _ => None,
     };
@@ -104,6 +106,7 @@ impl Dialogue for Injecting {
 async fn on_own_connection<'a, F, Fut>(
     target: &'a Target,
     settings: &'a CheckSettings,
+    addresses: &[std::net::SocketAddr],
     deadline: Instant,
     exchange: F,
 ) -> AuditTest
@@ -111,11 +114,7 @@ where
     F: FnOnce(&'a Target, &'a CheckSettings, TcpStream, Instant) -> Fut,
     Fut: std::future::Future<Output = Result<AuditTest, CheckError>>,
 {
-    let connected = async {
-        let addresses = net::resolve(target, settings, deadline).await?;
-        Ok::<_, CheckError>(net::connect(&addresses, deadline).await?.0)
-    };
-    let result = match connected.await {
+    let result = match net::connect(addresses, deadline).await.map(|(tcp, _)| tcp) {
         Ok(tcp) => exchange(target, settings, tcp, deadline).await,
         Err(e) => Err(e),
     };

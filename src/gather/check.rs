@@ -45,19 +45,28 @@ pub async fn run_check_at(
     if let Some(address) = address {
         facts.addresses = vec![address];
     }
-    // The audit's connections run alongside the check, within the same timeout.
-    let audit_target = facts.target.clone();
-    let audit = async {
-        match settings.audit {
-            true => audit::run_audit(&audit_target, settings, deadline).await,
-            false => None,
+    // The audit's connections run alongside the check, within the same
+    // timeout, to the addresses the check resolved (one lookup for both).
+    if settings.audit && facts.addresses.is_empty() {
+        match resolve(&facts.target, settings, deadline).await {
+            Ok(addresses) => facts.addresses = addresses,
+            Err(error) => facts.stopped = Some(Stop::from(error)),
         }
-    };
-    let (result, audit) = tokio::join!(check(&mut facts, settings, deadline), audit);
-    if let Err(error) = result {
-        facts.stopped = Some(Stop::from(error));
     }
-    facts.audit = audit;
+    if facts.stopped.is_none() {
+        let (audit_target, addresses) = (facts.target.clone(), facts.addresses.clone());
+        let audit = async {
+            match settings.audit {
+                true => audit::run_audit(&audit_target, settings, &addresses, deadline).await,
+                false => None,
+            }
+        };
+        let (result, audit) = tokio::join!(check(&mut facts, settings, deadline), audit);
+        if let Err(error) = result {
+            facts.stopped = Some(Stop::from(error));
+        }
+        facts.audit = audit;
+    }
     if let Some(tls) = &facts.tls {
         facts.certificates = cert::parse_chain(&tls.chain, facts.started_unix);
         if let Some(name) = tls
