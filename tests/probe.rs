@@ -738,3 +738,87 @@ fn findings_follow_the_probe_results() {
         [("tls.probe_inconclusive".to_owned(), Severity::Unknown)]
     );
 }
+
+/// In front of a server: closes the connection without a word on a TLS 1.3
+/// hello (the only one with a session id) and passes every other one through,
+/// like old mail servers that drop hellos they cannot parse.
+struct ClosesTls13(SocketAddr);
+
+impl Connector for ClosesTls13 {
+    type Stream = tokio::io::DuplexStream;
+
+    async fn connect(&self, _deadline: Instant) -> Result<Self::Stream, CheckError> {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let (client, mut near) = tokio::io::duplex(64 * 1024);
+        let address = self.0;
+        tokio::spawn(async move {
+            let mut hello = vec![0u8; 5];
+            if near.read_exact(&mut hello).await.is_err() {
+                return;
+            }
+            let len = usize::from(u16::from_be_bytes([hello[3], hello[4]]));
+            hello.resize(5 + len, 0);
+            if near.read_exact(&mut hello[5..]).await.is_err() || hello.get(43) == Some(&32) {
+                return;
+            }
+            let Ok(mut far) = TcpStream::connect(address).await else {
+                return;
+            };
+            if far.write_all(&hello).await.is_ok() {
+                let _ = tokio::io::copy_bidirectional(&mut near, &mut far).await;
+            }
+        });
+        Ok(client)
+    }
+}
+
+/// A TLS 1.0-only server that closes on a TLS 1.3 hello: the close is "no"
+/// once asked again, so the server is found legacy-only.
+#[test]
+fn a_close_on_a_tls13_hello_is_no_when_other_hellos_are_answered() {
+    let server = OpensslServer::start(&["-tls1", "-cipher", "AES128-SHA:@SECLEVEL=0"]);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let options = ProbeOptions {
+        server_name: Some("mail.test".to_owned()),
+        ..ProbeOptions::default()
+    };
+    let facts = runtime.block_on(probe(
+        ClosesTls13(server.addr),
+        options,
+        mailtls::gather::probe::now_unix(),
+    ));
+    assert_eq!(facts.stopped, None, "{facts:#?}");
+    assert_eq!(
+        accepted(&facts),
+        [
+            (Ssl3, No),
+            (Tls10, Yes),
+            (Tls11, No),
+            (Tls12, No),
+            (Tls13, No)
+        ],
+        "{facts:#?}"
+    );
+    assert!(version(&facts, Tls13)
+        .detail
+        .as_deref()
+        .is_some_and(|d| d.contains("closed the connection in answer to a TLS 1.3 hello")));
+    let mut check = mailtls::facts::CheckFacts::new(
+        mailtls::facts::target::TargetSpec::parse("imaps://127.0.0.1")
+            .and_then(|s| s.resolve(None, None))
+            .expect("target"),
+    );
+    check.probe = Some(facts);
+    let codes: Vec<String> = diagnose(&check, &Policy::default())
+        .into_iter()
+        .map(|f| f.code.to_string())
+        .collect();
+    assert!(codes.contains(&"tls.legacy_only".to_owned()), "{codes:?}");
+    assert!(
+        !codes.contains(&"tls.probe_inconclusive".to_owned()),
+        "{codes:?}"
+    );
+}

@@ -144,7 +144,7 @@ codes! {
     TlsCbcOnly = "tls.cbc_only", Tls, Warning, "warning",
         "TLS 1.2 with only CBC-mode suites (no AES-GCM or ChaCha20) and no TLS 1.3.";
     TlsProbeInconclusive = "tls.probe_inconclusive", Tls, Info, "info / unknown",
-        "Some probe questions stayed open (connection closed or reset, timeout, 421/BYE on a probe connection). Unknown when probing stopped early or no version could be tested; info otherwise. An open question is never reported as \"not supported\".";
+        "Some probe questions stayed open (timeout, 421/BYE on a probe connection, a connection closed or reset where no other hello was answered, or where the server also closed a hello it had answered: a server limiting connections). Unknown when probing stopped early or no version could be tested; info otherwise. An open question is never reported as \"not supported\"; a close in answer to one version's hello, asked again once while the server answers another version's hello, is.";
     StarttlsNotOffered = "starttls.not_offered", Starttls, Critical, "critical",
         "The server does not advertise STARTTLS: passwords and mail would go in the clear.";
     StarttlsRefused = "starttls.refused", Starttls, Critical, "critical",
