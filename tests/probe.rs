@@ -822,3 +822,67 @@ fn a_close_on_a_tls13_hello_is_no_when_other_hellos_are_answered() {
         "{codes:?}"
     );
 }
+
+/// `--profile`: a rustls server (TLS 1.2 with ECDHE AES-GCM and ChaCha20, and
+/// TLS 1.3) is within Mozilla's intermediate configuration and outside modern;
+/// `explain --profile` judges saved facts the same way.
+#[test]
+fn a_profile_judges_the_probe_results_and_the_exit_code() {
+    let pki = Pki::new();
+    let server = pki.start(ServerSpec::new(Proto::Imap, Transport::ImplicitTls));
+    let url = url_for(&server, Proto::Imap, Transport::ImplicitTls);
+    let within = check_json(
+        &pki,
+        &url,
+        "5s",
+        &["--probe", "--profile", "mozilla-intermediate"],
+    );
+    assert_eq!(within.code, 0, "{:#}", within.report()["findings"]);
+    assert!(!codes(&within.report()).contains(&"tls.profile_deviation".to_owned()));
+
+    let outside = check_json(&pki, &url, "5s", &["--probe", "--profile", "modern"]);
+    assert_eq!(outside.code, 1, "{:#}", outside.report()["findings"]);
+    let message = finding(&outside.report(), "tls.profile_deviation")["message"]
+        .as_str()
+        .expect("message")
+        .to_owned();
+    assert!(
+        message.contains("\"modern\"") && message.contains("it accepts TLSv1.2"),
+        "{message}"
+    );
+
+    // The facts of a check without a profile, judged again with one.
+    let plain = check_json(&pki, &url, "5s", &["--probe"]);
+    assert_eq!(plain.code, 0);
+    let explained = common::mailtls_with_input(
+        &["explain", "-", "-f", "json", "--profile", "mozilla-modern"],
+        Some(&plain.stdout),
+    );
+    assert_eq!(explained.code, 1, "{}", explained.stderr);
+    assert!(explained.stdout.contains("tls.profile_deviation"));
+
+    let refused = mailtls(&["check", &url, "--profile", "mozilla-modern"]);
+    assert_ne!(refused.code, 0);
+    assert!(refused.stderr.contains("add --probe"), "{}", refused.stderr);
+}
+
+/// The profiles' IANA and OpenSSL lists name the same suites, all known to the probe.
+#[test]
+fn the_profiles_lists_agree_and_are_known() {
+    use mailtls::diagnose::profiles::MozillaProfile;
+    for profile in MozillaProfile::ALL {
+        let p = profile.profile();
+        let mut from_openssl: Vec<&str> = p
+            .ciphers
+            .iter()
+            .map(|n| by_name(n).unwrap_or_else(|| panic!("{n} unknown")).iana)
+            .collect();
+        let mut iana = p.ciphers_iana.to_vec();
+        from_openssl.sort_unstable();
+        iana.sort_unstable();
+        assert_eq!(from_openssl, iana, "{}", p.name);
+        for n in p.ciphersuites {
+            assert!(by_name(n).is_some_and(|s| s.tls13()), "{n}");
+        }
+    }
+}

@@ -145,6 +145,8 @@ codes! {
         "TLS 1.2 with only CBC-mode suites (no AES-GCM or ChaCha20) and no TLS 1.3.";
     TlsProbeInconclusive = "tls.probe_inconclusive", Tls, Info, "info / unknown",
         "Some probe questions stayed open (timeout, 421/BYE on a probe connection, a connection closed or reset where no other hello was answered, or where the server also closed a hello it had answered: a server limiting connections). Unknown when probing stopped early or no version could be tested; info otherwise. An open question is never reported as \"not supported\"; a close in answer to one version's hello, asked again once while the server answers another version's hello, is.";
+    TlsProfileDeviation = "tls.profile_deviation", Tls, Warning, "warning",
+        "`--profile`: the probe found the server outside Mozilla's chosen TLS configuration (guidelines 5.7, https://ssl-config.mozilla.org/guidelines/5.7.json): a version it should not accept (or, for modern, TLS 1.3 missing), or suites not on the configuration's list. One finding lists every deviation.";
     StarttlsNotOffered = "starttls.not_offered", Starttls, Critical, "critical",
         "The server does not advertise STARTTLS: passwords and mail would go in the clear.";
     StarttlsRefused = "starttls.refused", Starttls, Critical, "critical",

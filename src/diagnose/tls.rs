@@ -3,6 +3,7 @@
 
 use super::clients;
 use super::codes::Code;
+use super::profiles::MozillaProfile;
 use super::{finding, short_name, stop, Finding, Severity};
 use crate::facts::probe::{Acceptance, ProbeFacts, SuiteFacts, TlsVersion, Weakness};
 use crate::facts::CheckFacts;
@@ -214,6 +215,71 @@ pub(super) fn probe_findings(probe: &ProbeFacts, out: &mut Vec<Finding>) {
             Some("Retry later or with --probe-concurrency 1 and a longer --timeout: the server may limit connections per client.".to_owned()),
         ));
     }
+}
+
+/// Where the probe found the server outside a Mozilla configuration
+/// (`--profile`): versions it should not accept or must accept, suites not on
+/// the configuration's list. One finding naming every deviation.
+pub(super) fn profile_findings(
+    probe: &ProbeFacts,
+    profile: MozillaProfile,
+    out: &mut Vec<Finding>,
+) {
+    let spec = profile.profile();
+    let accepted = |v: TlsVersion| probe.version(v).map(|p| p.accepted);
+    let mut deviations = Vec::new();
+    let extra: Vec<&str> = TlsVersion::ALL
+        .into_iter()
+        .filter(|v| !spec.versions.contains(v) && accepted(*v) == Some(Acceptance::Yes))
+        .map(TlsVersion::name)
+        .collect();
+    if !extra.is_empty() {
+        deviations.push(format!(
+            "it accepts {}, which the configuration does not allow",
+            extra.join(", ")
+        ));
+    }
+    for &required in spec.required {
+        if accepted(required) == Some(Acceptance::No) {
+            deviations.push(format!(
+                "it does not accept {}, which the configuration requires",
+                required.name()
+            ));
+        }
+    }
+    for version in probe
+        .versions
+        .iter()
+        .filter(|v| spec.versions.contains(&v.version))
+    {
+        let outside: Vec<&str> = version
+            .suites
+            .iter()
+            .filter(|s| !spec.allows(version.version, &s.name))
+            .map(|s| s.openssl_name.as_str())
+            .collect();
+        if !outside.is_empty() {
+            deviations.push(format!(
+                "at {} it accepts {}, not on the configuration's list",
+                version.version.name(),
+                outside.join(", ")
+            ));
+        }
+    }
+    if deviations.is_empty() {
+        return;
+    }
+    out.push(finding(
+        Code::TlsProfileDeviation,
+        Severity::Warning,
+        format!(
+            "The server deviates from Mozilla's \"{}\" TLS configuration (guidelines {}): {}.",
+            spec.name,
+            super::profiles::GUIDELINES,
+            deviations.join("; ")
+        ),
+        Some(spec.fix()),
+    ));
 }
 
 fn weakness_text(weakness: Weakness) -> &'static str {
