@@ -662,6 +662,8 @@ fn probe_codes(versions: Vec<VersionProbe>, stopped: Option<&str>) -> Vec<(Strin
         sslv2: "not_tested".to_owned(),
         legacy_certificates: Vec::new(),
         legacy_chain: Vec::new(),
+        fallback_scsv: None,
+        secure_renegotiation: None,
         stopped: stopped.map(str::to_owned),
         connections: 1,
         duration_ms: 1,
@@ -885,4 +887,29 @@ fn the_profiles_lists_agree_and_are_known() {
             assert!(by_name(n).is_some_and(|s| s.tls13()), "{n}");
         }
     }
+}
+
+/// OpenSSL knows TLS_FALLBACK_SCSV (a TLS 1.2 hello carrying it is refused
+/// when TLS 1.3 is there) and answers the renegotiation SCSV with renegotiation_info.
+#[test]
+fn openssl_refuses_a_marked_fallback_and_renegotiates_securely() {
+    let server = OpensslServer::start(&["-no_ssl3", "-no_tls1", "-no_tls1_1"]);
+    let facts = run_probe(&server);
+    assert_eq!(
+        accepted(&facts),
+        [
+            (Ssl3, No),
+            (Tls10, No),
+            (Tls11, No),
+            (Tls12, Yes),
+            (Tls13, Yes)
+        ]
+    );
+    assert_eq!(facts.fallback_scsv, Some(true), "{facts:#?}");
+    assert_eq!(facts.secure_renegotiation, Some(true), "{facts:#?}");
+    // A TLS 1.0-only server: one version, nothing to fall back to.
+    let old = OpensslServer::start(&["-tls1", "-cipher", "AES128-SHA:@SECLEVEL=0"]);
+    let facts = run_probe(&old);
+    assert_eq!(facts.fallback_scsv, None);
+    assert_eq!(facts.secure_renegotiation, Some(true));
 }

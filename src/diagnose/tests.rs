@@ -175,6 +175,9 @@ const PROBE_CODES: &[Code] = &[
     Code::TlsNoForwardSecrecy,
     Code::TlsCbcOnly,
     Code::TlsProbeInconclusive,
+    Code::TlsNoFallbackScsv,
+    Code::TlsInsecureRenegotiation,
+    Code::TlsProfileDeviation,
 ];
 
 const AIA: &str = "http://ca.test/intermediate.der";
@@ -1150,6 +1153,48 @@ fn tls_cases() -> Vec<Case> {
             &[],
         )
         .without(PROBE_CODES),
+        case(
+            "no fallback SCSV",
+            FactsBuilder::good().probe(
+                ProbeBuilder::modern()
+                    .suites(TlsVersion::Tls11, vec![tls10_cbc()])
+                    .fallback_scsv(false),
+            ),
+            Code::TlsNoFallbackScsv,
+            Info,
+            &[
+                "accepts TLSv1.1, TLSv1.2, TLSv1.3 and ignores TLS_FALLBACK_SCSV",
+                "OpenSSL",
+                "Dovecot",
+            ],
+        ),
+        case(
+            "no fallback SCSV: TLS 1.2 and 1.3 only, the downgrade sentinel covers it",
+            FactsBuilder::good().probe(ProbeBuilder::modern().fallback_scsv(false)),
+            Code::CertTrusted,
+            Ok,
+            &[],
+        )
+        .without(&[Code::TlsNoFallbackScsv]),
+        case(
+            "fallback SCSV and secure renegotiation supported",
+            FactsBuilder::good().probe(
+                ProbeBuilder::modern()
+                    .fallback_scsv(true)
+                    .secure_renegotiation(true),
+            ),
+            Code::CertTrusted,
+            Ok,
+            &[],
+        )
+        .without(&[Code::TlsNoFallbackScsv, Code::TlsInsecureRenegotiation]),
+        case(
+            "insecure renegotiation",
+            FactsBuilder::good().probe(ProbeBuilder::modern().secure_renegotiation(false)),
+            Code::TlsInsecureRenegotiation,
+            Warning,
+            &["RFC 5746", "CVE-2009-3555", "Dovecot and Postfix", "ssl_min_protocol = TLSv1.3"],
+        ),
         case(
             "profile: a modern probe is within intermediate",
             FactsBuilder::good().probe(ProbeBuilder::modern()),

@@ -38,7 +38,10 @@ use tokio::time::{timeout_at, Instant};
 use crate::facts::cert;
 use crate::facts::probe::{Acceptance, ProbeFacts, SuiteFacts, TlsVersion, VersionProbe};
 use crate::facts::stop::CheckError;
-use hello::{client_hello, group_name, x25519_share, HelloSpec, KeyShare, GROUPS};
+use hello::{
+    client_hello, group_name, x25519_share, HelloSpec, KeyShare, FALLBACK_SCSV, GROUPS,
+    RENEGOTIATION_INFO,
+};
 use parse::{Alert, Event, FlightReader, Message, ServerHello};
 use suites::{Kx, Suite, SUITES};
 
@@ -355,6 +358,13 @@ pub async fn probe<C: Connector>(connector: C, options: ProbeOptions, now_unix: 
             results.extend(again);
         }
     }
+    // RFC 5746: every accepted version up to TLS 1.2 must answer the
+    // renegotiation SCSV every hello carries with renegotiation_info.
+    let infos: Vec<bool> = results
+        .iter()
+        .filter_map(|r| r.renegotiation_info)
+        .collect();
+    let secure_renegotiation = (!infos.is_empty()).then(|| infos.iter().all(|&i| i));
     let mut versions = Vec::new();
     let mut chains = Vec::new();
     for version in TlsVersion::ALL {
@@ -385,16 +395,44 @@ pub async fn probe<C: Connector>(connector: C, options: ProbeOptions, now_unix: 
             .unwrap_or_default()
     };
     let legacy_certificates = cert::parse_chain(&legacy_chain, now_unix);
+    let fallback_scsv = fallback_scsv(&shared, &versions).await;
     ProbeFacts {
         versions,
         sslv2: "not_tested".to_owned(),
         legacy_certificates,
         legacy_chain,
+        fallback_scsv,
+        secure_renegotiation,
         stopped: shared.stopped(),
         connections: shared.connections.load(Ordering::Relaxed),
         duration_ms: started.elapsed().as_millis() as u64,
     }
 }
+
+/// RFC 7507: a hello for the second-highest accepted version with
+/// TLS_FALLBACK_SCSV must be refused with inappropriate_fallback. `None` when
+/// fewer than two versions are accepted or the answer says neither.
+async fn fallback_scsv<C: Connector>(
+    shared: &Arc<Shared<C>>,
+    versions: &[VersionProbe],
+) -> Option<bool> {
+    let mut accepted = versions
+        .iter()
+        .rev()
+        .filter(|v| v.accepted == Acceptance::Yes)
+        .map(|v| v.version);
+    let (_highest, lower) = (accepted.next()?, accepted.next()?);
+    let mut suites = candidates(lower);
+    suites.push(FALLBACK_SCSV);
+    match shared.ask(&shared.spec(lower, suites), false).await {
+        Answer::Refused(alert) if alert.description == INAPPROPRIATE_FALLBACK => Some(true),
+        Answer::Hello { hello, .. } if hello.version() == lower.wire() => Some(false),
+        _ => None,
+    }
+}
+
+/// The alert a server that knows TLS_FALLBACK_SCSV sends (RFC 7507).
+const INAPPROPRIATE_FALLBACK: u8 = 86;
 
 /// Unix seconds now, for [`probe`]'s certificate dates.
 pub fn now_unix() -> i64 {
@@ -410,6 +448,8 @@ struct VersionResult {
     chain: Vec<Vec<u8>>,
     /// The first hello was answered by a close (or reset) without a word.
     closed: bool,
+    /// TLS ≤ 1.2, accepted: whether the ServerHello carried renegotiation_info.
+    renegotiation_info: Option<bool>,
 }
 
 /// Probes `versions` at once; a panicking task loses its version's answer
@@ -466,11 +506,12 @@ async fn probe_version<C: Connector>(
         probe,
         chain: Vec::new(),
         closed: false,
+        renegotiation_info: None,
     };
     let candidates = candidates(version);
     let spec = shared.spec(version, candidates.clone());
     let first = shared.ask(&spec, version != TlsVersion::Tls13).await;
-    let (first_suite, chain) = match first {
+    let (first_suite, chain, renegotiation_info) = match first {
         Answer::Hello {
             hello,
             certificates,
@@ -478,7 +519,9 @@ async fn probe_version<C: Connector>(
         } => {
             let got = hello.version();
             if got == version.wire() && candidates.contains(&hello.cipher_suite) {
-                (hello.cipher_suite, certificates)
+                let info = (version != TlsVersion::Tls13)
+                    .then(|| hello.extensions.contains(&RENEGOTIATION_INFO));
+                (hello.cipher_suite, certificates, info)
             } else if got == version.wire() {
                 result.detail = Some(format!(
                     "the server chose cipher suite 0x{:04X}, which was not offered",
@@ -522,6 +565,7 @@ async fn probe_version<C: Connector>(
                     },
                     chain: Vec::new(),
                     closed: true,
+                    renegotiation_info: None,
                 }
             }
             Some(control) => {
@@ -630,6 +674,7 @@ async fn probe_version<C: Connector>(
         probe: result,
         chain,
         closed: false,
+        renegotiation_info,
     }
 }
 

@@ -565,3 +565,75 @@ async fn a_close_of_the_control_too_leaves_the_question_open() {
         );
     }
 }
+
+/// A server of TLS 1.0 and 1.1 (AES128-SHA only; a protocol_version alert to
+/// anything newer), with or without TLS_FALLBACK_SCSV and renegotiation_info.
+struct OldServer {
+    honours_fallback_scsv: bool,
+    renegotiation_info: bool,
+}
+
+impl Connector for OldServer {
+    type Stream = tokio::io::DuplexStream;
+
+    async fn connect(&self, _deadline: Instant) -> Result<Self::Stream, CheckError> {
+        let (client, mut server) = tokio::io::duplex(64 * 1024);
+        let (scsv, info) = (self.honours_fallback_scsv, self.renegotiation_info);
+        tokio::spawn(async move {
+            let mut header = vec![0u8; 5];
+            if server.read_exact(&mut header).await.is_err() {
+                return;
+            }
+            let len = usize::from(u16::from_be_bytes([header[3], header[4]]));
+            let mut rest = vec![0u8; len];
+            if server.read_exact(&mut rest).await.is_err() {
+                return;
+            }
+            let hello = parse_client_hello(&[header, rest].concat());
+            let version = hello.client_version;
+            let answer = if !(0x0301..=0x0302).contains(&version) {
+                record(21, &[2, 70])
+            } else if scsv && version < 0x0302 && hello.suites.contains(&FALLBACK_SCSV) {
+                record(21, &[2, 86])
+            } else if hello.suites.contains(&0x002F) {
+                let extensions = match info {
+                    true => vec![(RENEGOTIATION_INFO, vec![0])],
+                    false => Vec::new(),
+                };
+                let mut messages =
+                    handshake(2, &server_hello_body(version, [5; 32], 0x002F, &extensions));
+                messages.extend(handshake(14, &[]));
+                record(22, &messages)
+            } else {
+                record(21, &[2, 40])
+            };
+            let _ = server.write_all(&answer).await;
+            let _ = server.shutdown().await;
+        });
+        Ok(client)
+    }
+}
+
+#[tokio::test]
+async fn fallback_scsv_and_secure_renegotiation_are_read_from_the_answers() {
+    for (scsv, info) in [(true, true), (false, false), (true, false)] {
+        let server = OldServer {
+            honours_fallback_scsv: scsv,
+            renegotiation_info: info,
+        };
+        let facts = probe(server, ProbeOptions::default(), 0).await;
+        let yes: Vec<TlsVersion> = facts
+            .versions
+            .iter()
+            .filter(|v| v.accepted == Acceptance::Yes)
+            .map(|v| v.version)
+            .collect();
+        assert_eq!(yes, [TlsVersion::Tls10, TlsVersion::Tls11], "{facts:#?}");
+        assert_eq!(facts.fallback_scsv, Some(scsv), "{facts:#?}");
+        assert_eq!(facts.secure_renegotiation, Some(info), "{facts:#?}");
+    }
+    // One version accepted: nothing to fall back to.
+    let facts = probe(OnlyTls10::new(u32::MAX), ProbeOptions::default(), 0).await;
+    assert_eq!(facts.fallback_scsv, None);
+    assert_eq!(facts.secure_renegotiation, Some(false));
+}
