@@ -355,6 +355,20 @@ pub struct JudgementArgs {
     /// Judge the verdict and exit code for these clients only (repeatable), e.g. outlook, apple; `mailtls clients` lists them
     #[arg(long = "client", value_name = "ID")]
     pub clients: Vec<String>,
+
+    /// Hold the probe's results (check: needs --probe) against one of Mozilla's server-side TLS configurations (guidelines 5.7): a warning for every version or cipher suite outside it
+    #[arg(long, value_enum, value_name = "PROFILE")]
+    pub profile: Option<ProfileArg>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProfileArg {
+    #[value(name = "mozilla-old", alias = "old")]
+    MozillaOld,
+    #[value(name = "mozilla-intermediate", alias = "intermediate")]
+    MozillaIntermediate,
+    #[value(name = "mozilla-modern", alias = "modern")]
+    MozillaModern,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

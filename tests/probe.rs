@@ -662,6 +662,8 @@ fn probe_codes(versions: Vec<VersionProbe>, stopped: Option<&str>) -> Vec<(Strin
         sslv2: "not_tested".to_owned(),
         legacy_certificates: Vec::new(),
         legacy_chain: Vec::new(),
+        fallback_scsv: None,
+        secure_renegotiation: None,
         stopped: stopped.map(str::to_owned),
         connections: 1,
         duration_ms: 1,
@@ -737,4 +739,177 @@ fn findings_follow_the_probe_results() {
         codes,
         [("tls.probe_inconclusive".to_owned(), Severity::Unknown)]
     );
+}
+
+/// In front of a server: closes the connection without a word on a TLS 1.3
+/// hello (the only one with a session id) and passes every other one through,
+/// like old mail servers that drop hellos they cannot parse.
+struct ClosesTls13(SocketAddr);
+
+impl Connector for ClosesTls13 {
+    type Stream = tokio::io::DuplexStream;
+
+    async fn connect(&self, _deadline: Instant) -> Result<Self::Stream, CheckError> {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let (client, mut near) = tokio::io::duplex(64 * 1024);
+        let address = self.0;
+        tokio::spawn(async move {
+            let mut hello = vec![0u8; 5];
+            if near.read_exact(&mut hello).await.is_err() {
+                return;
+            }
+            let len = usize::from(u16::from_be_bytes([hello[3], hello[4]]));
+            hello.resize(5 + len, 0);
+            if near.read_exact(&mut hello[5..]).await.is_err() || hello.get(43) == Some(&32) {
+                return;
+            }
+            let Ok(mut far) = TcpStream::connect(address).await else {
+                return;
+            };
+            if far.write_all(&hello).await.is_ok() {
+                let _ = tokio::io::copy_bidirectional(&mut near, &mut far).await;
+            }
+        });
+        Ok(client)
+    }
+}
+
+/// A TLS 1.0-only server that closes on a TLS 1.3 hello: the close is "no"
+/// once asked again, so the server is found legacy-only.
+#[test]
+fn a_close_on_a_tls13_hello_is_no_when_other_hellos_are_answered() {
+    let server = OpensslServer::start(&["-tls1", "-cipher", "AES128-SHA:@SECLEVEL=0"]);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let options = ProbeOptions {
+        server_name: Some("mail.test".to_owned()),
+        ..ProbeOptions::default()
+    };
+    let facts = runtime.block_on(probe(
+        ClosesTls13(server.addr),
+        options,
+        mailtls::gather::probe::now_unix(),
+    ));
+    assert_eq!(facts.stopped, None, "{facts:#?}");
+    assert_eq!(
+        accepted(&facts),
+        [
+            (Ssl3, No),
+            (Tls10, Yes),
+            (Tls11, No),
+            (Tls12, No),
+            (Tls13, No)
+        ],
+        "{facts:#?}"
+    );
+    assert!(version(&facts, Tls13)
+        .detail
+        .as_deref()
+        .is_some_and(|d| d.contains("closed the connection in answer to a TLS 1.3 hello")));
+    let mut check = mailtls::facts::CheckFacts::new(
+        mailtls::facts::target::TargetSpec::parse("imaps://127.0.0.1")
+            .and_then(|s| s.resolve(None, None))
+            .expect("target"),
+    );
+    check.probe = Some(facts);
+    let codes: Vec<String> = diagnose(&check, &Policy::default())
+        .into_iter()
+        .map(|f| f.code.to_string())
+        .collect();
+    assert!(codes.contains(&"tls.legacy_only".to_owned()), "{codes:?}");
+    assert!(
+        !codes.contains(&"tls.probe_inconclusive".to_owned()),
+        "{codes:?}"
+    );
+}
+
+/// `--profile`: a rustls server (TLS 1.2 with ECDHE AES-GCM and ChaCha20, and
+/// TLS 1.3) is within Mozilla's intermediate configuration and outside modern;
+/// `explain --profile` judges saved facts the same way.
+#[test]
+fn a_profile_judges_the_probe_results_and_the_exit_code() {
+    let pki = Pki::new();
+    let server = pki.start(ServerSpec::new(Proto::Imap, Transport::ImplicitTls));
+    let url = url_for(&server, Proto::Imap, Transport::ImplicitTls);
+    let within = check_json(
+        &pki,
+        &url,
+        "5s",
+        &["--probe", "--profile", "mozilla-intermediate"],
+    );
+    assert_eq!(within.code, 0, "{:#}", within.report()["findings"]);
+    assert!(!codes(&within.report()).contains(&"tls.profile_deviation".to_owned()));
+
+    let outside = check_json(&pki, &url, "5s", &["--probe", "--profile", "modern"]);
+    assert_eq!(outside.code, 1, "{:#}", outside.report()["findings"]);
+    let message = finding(&outside.report(), "tls.profile_deviation")["message"]
+        .as_str()
+        .expect("message")
+        .to_owned();
+    assert!(
+        message.contains("\"modern\"") && message.contains("it accepts TLSv1.2"),
+        "{message}"
+    );
+
+    // The facts of a check without a profile, judged again with one.
+    let plain = check_json(&pki, &url, "5s", &["--probe"]);
+    assert_eq!(plain.code, 0);
+    let explained = common::mailtls_with_input(
+        &["explain", "-", "-f", "json", "--profile", "mozilla-modern"],
+        Some(&plain.stdout),
+    );
+    assert_eq!(explained.code, 1, "{}", explained.stderr);
+    assert!(explained.stdout.contains("tls.profile_deviation"));
+
+    let refused = mailtls(&["check", &url, "--profile", "mozilla-modern"]);
+    assert_ne!(refused.code, 0);
+    assert!(refused.stderr.contains("add --probe"), "{}", refused.stderr);
+}
+
+/// The profiles' IANA and OpenSSL lists name the same suites, all known to the probe.
+#[test]
+fn the_profiles_lists_agree_and_are_known() {
+    use mailtls::diagnose::profiles::MozillaProfile;
+    for profile in MozillaProfile::ALL {
+        let p = profile.profile();
+        let mut from_openssl: Vec<&str> = p
+            .ciphers
+            .iter()
+            .map(|n| by_name(n).unwrap_or_else(|| panic!("{n} unknown")).iana)
+            .collect();
+        let mut iana = p.ciphers_iana.to_vec();
+        from_openssl.sort_unstable();
+        iana.sort_unstable();
+        assert_eq!(from_openssl, iana, "{}", p.name);
+        for n in p.ciphersuites {
+            assert!(by_name(n).is_some_and(|s| s.tls13()), "{n}");
+        }
+    }
+}
+
+/// OpenSSL knows TLS_FALLBACK_SCSV (a TLS 1.2 hello carrying it is refused
+/// when TLS 1.3 is there) and answers the renegotiation SCSV with renegotiation_info.
+#[test]
+fn openssl_refuses_a_marked_fallback_and_renegotiates_securely() {
+    let server = OpensslServer::start(&["-no_ssl3", "-no_tls1", "-no_tls1_1"]);
+    let facts = run_probe(&server);
+    assert_eq!(
+        accepted(&facts),
+        [
+            (Ssl3, No),
+            (Tls10, No),
+            (Tls11, No),
+            (Tls12, Yes),
+            (Tls13, Yes)
+        ]
+    );
+    assert_eq!(facts.fallback_scsv, Some(true), "{facts:#?}");
+    assert_eq!(facts.secure_renegotiation, Some(true), "{facts:#?}");
+    // A TLS 1.0-only server: one version, nothing to fall back to.
+    let old = OpensslServer::start(&["-tls1", "-cipher", "AES128-SHA:@SECLEVEL=0"]);
+    let facts = run_probe(&old);
+    assert_eq!(facts.fallback_scsv, None);
+    assert_eq!(facts.secure_renegotiation, Some(true));
 }

@@ -144,7 +144,13 @@ codes! {
     TlsCbcOnly = "tls.cbc_only", Tls, Warning, "warning",
         "TLS 1.2 with only CBC-mode suites (no AES-GCM or ChaCha20) and no TLS 1.3.";
     TlsProbeInconclusive = "tls.probe_inconclusive", Tls, Info, "info / unknown",
-        "Some probe questions stayed open (connection closed or reset, timeout, 421/BYE on a probe connection). Unknown when probing stopped early or no version could be tested; info otherwise. An open question is never reported as \"not supported\".";
+        "Some probe questions stayed open (timeout, 421/BYE on a probe connection, a connection closed or reset where no other hello was answered, or where the server also closed a hello it had answered: a server limiting connections). Unknown when probing stopped early or no version could be tested; info otherwise. An open question is never reported as \"not supported\"; a close in answer to one version's hello, asked again once while the server answers another version's hello, is.";
+    TlsNoFallbackScsv = "tls.no_fallback_scsv", Tls, Info, "info",
+        "The server accepts two or more versions and answers a hello for a lower one that carries TLS_FALLBACK_SCSV (RFC 7507) instead of refusing it with inappropriate_fallback: clients that retry at a lower version can be downgraded. Not reported when the server accepts only TLS 1.2 and 1.3, where TLS 1.3 clients detect the downgrade by the ServerHello's sentinel (RFC 8446 4.1.3); the fact (`facts.probe.fallback_scsv`) is still false.";
+    TlsInsecureRenegotiation = "tls.insecure_renegotiation", Tls, Warning, "warning",
+        "The server's ServerHello for TLS 1.2 or older carries no renegotiation_info although the hello offered the renegotiation SCSV: no secure renegotiation (RFC 5746, CVE-2009-3555).";
+    TlsProfileDeviation = "tls.profile_deviation", Tls, Warning, "warning",
+        "`--profile`: the probe found the server outside Mozilla's chosen TLS configuration (guidelines 5.7, https://ssl-config.mozilla.org/guidelines/5.7.json): a version it should not accept (or, for modern, TLS 1.3 missing), or suites not on the configuration's list. One finding lists every deviation.";
     StarttlsNotOffered = "starttls.not_offered", Starttls, Critical, "critical",
         "The server does not advertise STARTTLS: passwords and mail would go in the clear.";
     StarttlsRefused = "starttls.refused", Starttls, Critical, "critical",

@@ -11,6 +11,7 @@ mod certificate;
 pub mod clients;
 pub mod codes;
 mod plaintext;
+pub mod profiles;
 mod stop;
 #[cfg(test)]
 mod tests;
@@ -74,6 +75,8 @@ pub struct Policy {
     pub crit_days: i64,
     /// The clients the verdict speaks for (`--client`); all by default.
     pub clients: clients::ClientSet,
+    /// The Mozilla configuration the probe's results are held against (`--profile`).
+    pub profile: Option<profiles::MozillaProfile>,
 }
 
 impl Default for Policy {
@@ -82,6 +85,7 @@ impl Default for Policy {
             warn_days: 30,
             crit_days: 7,
             clients: clients::ClientSet::ALL,
+            profile: None,
         }
     }
 }
@@ -109,6 +113,9 @@ pub fn diagnose(facts: &CheckFacts, policy: &Policy) -> Vec<Finding> {
     tls::client_certificate(facts, &mut findings);
     if let Some(probe) = &facts.probe {
         tls::probe_findings(probe, &mut findings);
+        if let Some(profile) = policy.profile {
+            tls::profile_findings(probe, profile, &mut findings);
+        }
     }
     findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
     findings

@@ -6,6 +6,7 @@
 //! interplay between rules). One test runs the table; others hold it to
 //! covering every code `diagnose` can make, with the severities the docs name.
 
+use super::profiles::MozillaProfile;
 use super::{diagnose, verdict, Code, Finding, Policy, Severity};
 use crate::facts::audit::AuditTest;
 use crate::facts::probe::{TlsVersion, Weakness};
@@ -67,6 +68,11 @@ impl Case {
             crit_days,
             ..Policy::default()
         };
+        self
+    }
+
+    fn profile(mut self, profile: MozillaProfile) -> Case {
+        self.policy.profile = Some(profile);
         self
     }
 
@@ -169,6 +175,9 @@ const PROBE_CODES: &[Code] = &[
     Code::TlsNoForwardSecrecy,
     Code::TlsCbcOnly,
     Code::TlsProbeInconclusive,
+    Code::TlsNoFallbackScsv,
+    Code::TlsInsecureRenegotiation,
+    Code::TlsProfileDeviation,
 ];
 
 const AIA: &str = "http://ca.test/intermediate.der";
@@ -1144,6 +1153,109 @@ fn tls_cases() -> Vec<Case> {
             &[],
         )
         .without(PROBE_CODES),
+        case(
+            "no fallback SCSV",
+            FactsBuilder::good().probe(
+                ProbeBuilder::modern()
+                    .suites(TlsVersion::Tls11, vec![tls10_cbc()])
+                    .fallback_scsv(false),
+            ),
+            Code::TlsNoFallbackScsv,
+            Info,
+            &[
+                "accepts TLSv1.1, TLSv1.2, TLSv1.3 and ignores TLS_FALLBACK_SCSV",
+                "OpenSSL",
+                "Dovecot",
+            ],
+        ),
+        case(
+            "no fallback SCSV: TLS 1.2 and 1.3 only, the downgrade sentinel covers it",
+            FactsBuilder::good().probe(ProbeBuilder::modern().fallback_scsv(false)),
+            Code::CertTrusted,
+            Ok,
+            &[],
+        )
+        .without(&[Code::TlsNoFallbackScsv]),
+        case(
+            "fallback SCSV and secure renegotiation supported",
+            FactsBuilder::good().probe(
+                ProbeBuilder::modern()
+                    .fallback_scsv(true)
+                    .secure_renegotiation(true),
+            ),
+            Code::CertTrusted,
+            Ok,
+            &[],
+        )
+        .without(&[Code::TlsNoFallbackScsv, Code::TlsInsecureRenegotiation]),
+        case(
+            "insecure renegotiation",
+            FactsBuilder::good().probe(ProbeBuilder::modern().secure_renegotiation(false)),
+            Code::TlsInsecureRenegotiation,
+            Warning,
+            &["RFC 5746", "CVE-2009-3555", "Dovecot and Postfix", "ssl_min_protocol = TLSv1.3"],
+        ),
+        case(
+            "profile: a modern probe is within intermediate",
+            FactsBuilder::good().probe(ProbeBuilder::modern()),
+            Code::CertTrusted,
+            Ok,
+            &[],
+        )
+        .profile(MozillaProfile::Intermediate)
+        .without(&[Code::TlsProfileDeviation]),
+        case(
+            "profile: TLS 1.0 and a CBC suite are outside intermediate",
+            FactsBuilder::good().probe(
+                ProbeBuilder::modern()
+                    .suites(TlsVersion::Tls10, vec![tls10_cbc()])
+                    .suites(
+                        TlsVersion::Tls12,
+                        vec![
+                            suite("TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"),
+                            tls10_cbc(),
+                        ],
+                    ),
+            ),
+            Code::TlsProfileDeviation,
+            Warning,
+            &[
+                "Mozilla's \"intermediate\" TLS configuration (guidelines 5.7)",
+                "it accepts TLSv1.0, which the configuration does not allow",
+                "at TLSv1.2 it accepts TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA, not on",
+                "Dovecot: ssl_min_protocol = TLSv1.2, ssl_cipher_list = ECDHE-ECDSA-AES128-GCM-SHA256:",
+                "Postfix: smtpd_tls_protocols = >=TLSv1.2",
+                "tls_medium_cipherlist",
+            ],
+        )
+        .profile(MozillaProfile::Intermediate),
+        case(
+            "profile: modern needs TLS 1.3 and only TLS 1.3",
+            FactsBuilder::good().probe(ProbeBuilder::modern().refuses(TlsVersion::Tls13)),
+            Code::TlsProfileDeviation,
+            Warning,
+            &[
+                "\"modern\"",
+                "it accepts TLSv1.2, which the configuration does not allow; it does not accept TLSv1.3, which the configuration requires",
+                "ssl_min_protocol = TLSv1.3",
+            ],
+        )
+        .profile(MozillaProfile::Modern),
+        case(
+            "profile: old allows TLS 1.0 with CBC and 3DES",
+            FactsBuilder::good().probe(ProbeBuilder::modern().suites(
+                TlsVersion::Tls10,
+                vec![
+                    tls10_cbc(),
+                    weak_suite("TLS_RSA_WITH_3DES_EDE_CBC_SHA", Weakness::TripleDes),
+                ],
+            )),
+            Code::TlsTls10Enabled,
+            Warning,
+            &[],
+        )
+        .profile(MozillaProfile::Old)
+        .without(&[Code::TlsProfileDeviation]),
         case(
             "SSL 3.0 accepted",
             FactsBuilder::good().probe(

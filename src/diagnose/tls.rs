@@ -3,6 +3,7 @@
 
 use super::clients;
 use super::codes::Code;
+use super::profiles::MozillaProfile;
 use super::{finding, short_name, stop, Finding, Severity};
 use crate::facts::probe::{Acceptance, ProbeFacts, SuiteFacts, TlsVersion, Weakness};
 use crate::facts::CheckFacts;
@@ -59,6 +60,11 @@ pub(super) fn client_certificate(facts: &CheckFacts, out: &mut Vec<Finding>) {
 const DOVECOT_MIN_PROTOCOL: &str = "Dovecot: ssl_min_protocol = TLSv1.2";
 
 const POSTFIX_PROTOCOLS: &str = "Postfix: smtpd_tls_protocols = >=TLSv1.2 and smtpd_tls_mandatory_protocols = >=TLSv1.2 (before Postfix 3.6: !SSLv2, !SSLv3, !TLSv1, !TLSv1.1)";
+
+const DOVECOT_MIN_PROTOCOL3: &str = "Dovecot: ssl_min_protocol = TLSv1.3";
+
+const POSTFIX_PROTOCOLS3: &str =
+    "Postfix: smtpd_tls_protocols = >=TLSv1.3 and smtpd_tls_mandatory_protocols = >=TLSv1.3";
 
 const CIPHER_FIX: &str = "Dovecot: set ssl_cipher_list to Mozilla's \"intermediate\" list (ECDHE and DHE with AES-GCM or ChaCha20); Postfix: smtpd_tls_mandatory_ciphers = high and smtpd_tls_ciphers = high, with tls_high_cipherlist set to that list (or smtpd_tls_exclude_ciphers naming what to drop)";
 
@@ -177,6 +183,37 @@ pub(super) fn probe_findings(probe: &ProbeFacts, out: &mut Vec<Finding>) {
         }
     }
 
+    if probe.secure_renegotiation == Some(false) {
+        out.push(finding(
+            Code::TlsInsecureRenegotiation,
+            Warning,
+            "The server's answer to a TLS 1.2 (or older) hello carries no renegotiation_info, so it does not support secure renegotiation (RFC 5746): if it allows renegotiation at all, an attacker in the middle can splice their own commands in front of a client's session (CVE-2009-3555).".to_owned(),
+            Some(format!("Update the TLS library the mail server uses: OpenSSL has supported RFC 5746 since 0.9.8m, and Dovecot and Postfix use OpenSSL's, so current packages need no setting; an old appliance or proxy in front of the server is the usual cause. Or allow only TLS 1.3, which has no renegotiation: {DOVECOT_MIN_PROTOCOL3}; {POSTFIX_PROTOCOLS3}.")),
+        ));
+    }
+    let accepted: Vec<TlsVersion> = probe
+        .versions
+        .iter()
+        .filter(|v| v.accepted == Acceptance::Yes)
+        .map(|v| v.version)
+        .collect();
+    // TLS 1.2 and 1.3 only: a fall from 1.3 to 1.2 is caught by TLS 1.3
+    // clients through the ServerHello's downgrade sentinel (RFC 8446 4.1.3),
+    // which is why rustls, for one, has no TLS_FALLBACK_SCSV.
+    let sentinel_covers = accepted == [TlsVersion::Tls12, TlsVersion::Tls13];
+    if probe.fallback_scsv == Some(false) && !sentinel_covers {
+        let accepted: Vec<&str> = accepted.iter().map(|v| v.name()).collect();
+        out.push(finding(
+            Code::TlsNoFallbackScsv,
+            Info,
+            format!(
+                "The server accepts {} and ignores TLS_FALLBACK_SCSV (RFC 7507): a hello for a lower version marked as a fallback retry was answered instead of refused, so a client that retries at a lower version after a failed connection can be pushed down to it by an attacker who breaks the first attempt.",
+                accepted.join(", ")
+            ),
+            Some(format!("Update the TLS library the mail server uses (OpenSSL supports TLS_FALLBACK_SCSV since 1.0.1j, with no setting in Dovecot or Postfix), or accept only one version: {DOVECOT_MIN_PROTOCOL}; {POSTFIX_PROTOCOLS}.")),
+        ));
+    }
+
     let open: Vec<&str> = probe
         .versions
         .iter()
@@ -214,6 +251,71 @@ pub(super) fn probe_findings(probe: &ProbeFacts, out: &mut Vec<Finding>) {
             Some("Retry later or with --probe-concurrency 1 and a longer --timeout: the server may limit connections per client.".to_owned()),
         ));
     }
+}
+
+/// Where the probe found the server outside a Mozilla configuration
+/// (`--profile`): versions it should not accept or must accept, suites not on
+/// the configuration's list. One finding naming every deviation.
+pub(super) fn profile_findings(
+    probe: &ProbeFacts,
+    profile: MozillaProfile,
+    out: &mut Vec<Finding>,
+) {
+    let spec = profile.profile();
+    let accepted = |v: TlsVersion| probe.version(v).map(|p| p.accepted);
+    let mut deviations = Vec::new();
+    let extra: Vec<&str> = TlsVersion::ALL
+        .into_iter()
+        .filter(|v| !spec.versions.contains(v) && accepted(*v) == Some(Acceptance::Yes))
+        .map(TlsVersion::name)
+        .collect();
+    if !extra.is_empty() {
+        deviations.push(format!(
+            "it accepts {}, which the configuration does not allow",
+            extra.join(", ")
+        ));
+    }
+    for &required in spec.required {
+        if accepted(required) == Some(Acceptance::No) {
+            deviations.push(format!(
+                "it does not accept {}, which the configuration requires",
+                required.name()
+            ));
+        }
+    }
+    for version in probe
+        .versions
+        .iter()
+        .filter(|v| spec.versions.contains(&v.version))
+    {
+        let outside: Vec<&str> = version
+            .suites
+            .iter()
+            .filter(|s| !spec.allows(version.version, &s.name))
+            .map(|s| s.openssl_name.as_str())
+            .collect();
+        if !outside.is_empty() {
+            deviations.push(format!(
+                "at {} it accepts {}, not on the configuration's list",
+                version.version.name(),
+                outside.join(", ")
+            ));
+        }
+    }
+    if deviations.is_empty() {
+        return;
+    }
+    out.push(finding(
+        Code::TlsProfileDeviation,
+        Severity::Warning,
+        format!(
+            "The server deviates from Mozilla's \"{}\" TLS configuration (guidelines {}): {}.",
+            spec.name,
+            super::profiles::GUIDELINES,
+            deviations.join("; ")
+        ),
+        Some(spec.fix()),
+    ));
 }
 
 fn weakness_text(weakness: Weakness) -> &'static str {

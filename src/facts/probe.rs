@@ -83,6 +83,16 @@ pub struct ProbeFacts {
     /// The same chain as sent (DER, base64), so the check can verify it like any other.
     #[serde(default, with = "der::certificates")]
     pub legacy_chain: Vec<CertificateDer<'static>>,
+    /// TLS_FALLBACK_SCSV (RFC 7507): whether a hello for the second-highest
+    /// accepted version carrying it was refused (inappropriate_fallback);
+    /// `null` when fewer than two versions are accepted or it could not be told.
+    #[serde(default)]
+    pub fallback_scsv: Option<bool>,
+    /// RFC 5746: whether every ServerHello of an accepted version up to TLS 1.2
+    /// carried renegotiation_info (every probe hello offers the renegotiation
+    /// SCSV); `null` when no such version is accepted.
+    #[serde(default)]
+    pub secure_renegotiation: Option<bool>,
     /// Why probing stopped before it finished, if it did.
     pub stopped: Option<String>,
     pub connections: u32,

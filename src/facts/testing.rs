@@ -668,6 +668,8 @@ impl ProbeBuilder {
                 sslv2: "not_tested".to_owned(),
                 legacy_certificates: Vec::new(),
                 legacy_chain: Vec::new(),
+                fallback_scsv: None,
+                secure_renegotiation: None,
                 stopped: None,
                 connections: 12,
                 duration_ms: 300,
@@ -751,6 +753,18 @@ impl ProbeBuilder {
         v.server_order = (suites.len() > 1).then_some(true);
         v.suites = suites;
         v.suites_complete = true;
+        self
+    }
+
+    /// What the TLS_FALLBACK_SCSV hello found.
+    pub fn fallback_scsv(mut self, supported: bool) -> ProbeBuilder {
+        self.probe.fallback_scsv = Some(supported);
+        self
+    }
+
+    /// Whether the ServerHellos carried renegotiation_info.
+    pub fn secure_renegotiation(mut self, supported: bool) -> ProbeBuilder {
+        self.probe.secure_renegotiation = Some(supported);
         self
     }
 

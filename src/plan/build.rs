@@ -19,9 +19,10 @@ use super::{
 };
 use crate::cli::{
     CheckArgs, Cli, ColorArg, Command, ConnectArgs, ConnectionArgs, ExporterArgs, FailOnArg,
-    FormatArg, JudgementArgs, ProtocolArg, ScanArgs, ScanFormatArg, TrustArg,
+    FormatArg, JudgementArgs, ProfileArg, ProtocolArg, ScanArgs, ScanFormatArg, TrustArg,
 };
 use crate::diagnose::clients::ClientSet;
+use crate::diagnose::profiles::MozillaProfile;
 use crate::diagnose::{Policy, Severity};
 use crate::facts::protocol::{mail_ports, Protocol, TlsMode};
 use crate::facts::target::{Target, TargetSpec};
@@ -99,6 +100,9 @@ fn clients_listing() -> String {
 }
 
 fn check(args: &CheckArgs) -> Result<CheckPlan, PlanError> {
+    if args.judgement.profile.is_some() && !args.probe {
+        return Err(PlanError::ProfileWithoutProbe);
+    }
     let judgement = judgement(&args.judgement)?;
     let mut connect = connect(&args.connect)?;
     let settings = Arc::make_mut(&mut connect.settings);
@@ -128,6 +132,11 @@ fn judgement(args: &JudgementArgs) -> Result<Judgement, PlanError> {
             crit_days: args.crit_days,
             clients: ClientSet::of(args.clients.iter().map(String::as_str))
                 .map_err(PlanError::UnknownClient)?,
+            profile: args.profile.map(|p| match p {
+                ProfileArg::MozillaOld => MozillaProfile::Old,
+                ProfileArg::MozillaIntermediate => MozillaProfile::Intermediate,
+                ProfileArg::MozillaModern => MozillaProfile::Modern,
+            }),
         },
         format: match args.format {
             FormatArg::Human => Format::Human,
@@ -408,6 +417,7 @@ fn exporter_module(name: &str, config: &ModuleConfig) -> Result<ExporterModule, 
         transcript: false,
         color: ColorArg::Never,
         clients: config.clients.clone(),
+        profile: None,
     })?;
     let mut settings = settings(&connection)?;
     settings.audit = config.audit;

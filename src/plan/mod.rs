@@ -177,6 +177,8 @@ pub enum PlanError {
     Days { warn: i64, crit: i64 },
     #[error("--client {0:?} is not a client profile; `mailtls clients` lists them")]
     UnknownClient(String),
+    #[error("--profile judges the probe's results: add --probe")]
+    ProfileWithoutProbe,
     #[error("no targets given (the targets file or standard input was empty)")]
     NoTargets,
     #[error("cannot read targets from {from}: {error}")]

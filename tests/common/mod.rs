@@ -152,6 +152,7 @@ fn assert_rejudged_alike(args: &[&str], run: &Run) {
         "-f",
         "--format",
         "--client",
+        "--profile",
     ];
     let mut again = vec!["explain", "-", "--quiet"];
     for (i, arg) in args.iter().enumerate() {

@@ -66,6 +66,12 @@ const SIGNATURE_ALGORITHMS: &[u16] = &[
 /// TLS_EMPTY_RENEGOTIATION_INFO_SCSV (RFC 5746).
 pub const RENEGOTIATION_SCSV: u16 = 0x00FF;
 
+/// The renegotiation_info extension (RFC 5746).
+pub const RENEGOTIATION_INFO: u16 = 0xFF01;
+
+/// TLS_FALLBACK_SCSV (RFC 7507): "this hello is a retry at a lower version".
+pub const FALLBACK_SCSV: u16 = 0x5600;
+
 /// What the key_share extension of a TLS 1.3 ClientHello carries.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KeyShare {

@@ -13,7 +13,12 @@
 //! (the accepted list offered in two orders)? Which key-exchange groups (one
 //! offered at a time)? A connection that fails, times out or is refused by the
 //! mail server (e.g. a 421 greeting) makes the question `inconclusive`, never
-//! "not supported", and stops further probing of that server.
+//! "not supported", and stops further probing of that server. A close without
+//! a word in answer to one version's hello, on a port that answered other
+//! versions' hellos, is asked again once, together with a hello the server
+//! answered: a second close while the control is answered means "not
+//! offered"; a close of the control too (a server limiting connections)
+//! leaves the question open.
 
 pub mod hello;
 pub mod parse;
@@ -33,7 +38,10 @@ use tokio::time::{timeout_at, Instant};
 use crate::facts::cert;
 use crate::facts::probe::{Acceptance, ProbeFacts, SuiteFacts, TlsVersion, VersionProbe};
 use crate::facts::stop::CheckError;
-use hello::{client_hello, group_name, x25519_share, HelloSpec, KeyShare, GROUPS};
+use hello::{
+    client_hello, group_name, x25519_share, HelloSpec, KeyShare, FALLBACK_SCSV, GROUPS,
+    RENEGOTIATION_INFO,
+};
 use parse::{Alert, Event, FlightReader, Message, ServerHello};
 use suites::{Kx, Suite, SUITES};
 
@@ -329,24 +337,40 @@ pub async fn probe<C: Connector>(connector: C, options: ProbeOptions, now_unix: 
         stopped: Mutex::new(None),
         connections: AtomicU32::new(0),
     });
-    let mut tasks = JoinSet::new();
-    for version in TlsVersion::ALL {
-        let shared = shared.clone();
-        tasks.spawn(async move { probe_version(shared, version).await });
-    }
-    let mut results = Vec::new();
-    while let Some(joined) = tasks.join_next().await {
-        // A panicking task loses its version's answer; it stays inconclusive below.
-        if let Ok(result) = joined {
-            results.push(result);
+    let mut results = ask_versions(&shared, &TlsVersion::ALL, None).await;
+    // A close in answer to one version's hello, on a port that answered others
+    // (a ServerHello or an alert): asked again, with a hello it answered as the
+    // control, a second close means "not offered".
+    let control = results
+        .iter()
+        .filter(|r| !r.closed && r.probe.accepted != Acceptance::Inconclusive)
+        .max_by_key(|r| (r.probe.accepted == Acceptance::Yes, r.probe.version))
+        .map(|r| r.probe.version);
+    let closed: Vec<TlsVersion> = results
+        .iter()
+        .filter(|r| r.closed)
+        .map(|r| r.probe.version)
+        .collect();
+    if let (Some(control), false) = (control, closed.is_empty()) {
+        if shared.stopped().is_none() {
+            let again = ask_versions(&shared, &closed, Some(control)).await;
+            results.retain(|r| !again.iter().any(|a| a.probe.version == r.probe.version));
+            results.extend(again);
         }
     }
+    // RFC 5746: every accepted version up to TLS 1.2 must answer the
+    // renegotiation SCSV every hello carries with renegotiation_info.
+    let infos: Vec<bool> = results
+        .iter()
+        .filter_map(|r| r.renegotiation_info)
+        .collect();
+    let secure_renegotiation = (!infos.is_empty()).then(|| infos.iter().all(|&i| i));
     let mut versions = Vec::new();
     let mut chains = Vec::new();
     for version in TlsVersion::ALL {
-        match results.iter().position(|(v, _)| v.version == version) {
+        match results.iter().position(|r| r.probe.version == version) {
             Some(i) => {
-                let (probe, chain) = results.swap_remove(i);
+                let VersionResult { probe, chain, .. } = results.swap_remove(i);
                 versions.push(probe);
                 chains.push((version, chain));
             }
@@ -371,16 +395,44 @@ pub async fn probe<C: Connector>(connector: C, options: ProbeOptions, now_unix: 
             .unwrap_or_default()
     };
     let legacy_certificates = cert::parse_chain(&legacy_chain, now_unix);
+    let fallback_scsv = fallback_scsv(&shared, &versions).await;
     ProbeFacts {
         versions,
         sslv2: "not_tested".to_owned(),
         legacy_certificates,
         legacy_chain,
+        fallback_scsv,
+        secure_renegotiation,
         stopped: shared.stopped(),
         connections: shared.connections.load(Ordering::Relaxed),
         duration_ms: started.elapsed().as_millis() as u64,
     }
 }
+
+/// RFC 7507: a hello for the second-highest accepted version with
+/// TLS_FALLBACK_SCSV must be refused with inappropriate_fallback. `None` when
+/// fewer than two versions are accepted or the answer says neither.
+async fn fallback_scsv<C: Connector>(
+    shared: &Arc<Shared<C>>,
+    versions: &[VersionProbe],
+) -> Option<bool> {
+    let mut accepted = versions
+        .iter()
+        .rev()
+        .filter(|v| v.accepted == Acceptance::Yes)
+        .map(|v| v.version);
+    let (_highest, lower) = (accepted.next()?, accepted.next()?);
+    let mut suites = candidates(lower);
+    suites.push(FALLBACK_SCSV);
+    match shared.ask(&shared.spec(lower, suites), false).await {
+        Answer::Refused(alert) if alert.description == INAPPROPRIATE_FALLBACK => Some(true),
+        Answer::Hello { hello, .. } if hello.version() == lower.wire() => Some(false),
+        _ => None,
+    }
+}
+
+/// The alert a server that knows TLS_FALLBACK_SCSV sends (RFC 7507).
+const INAPPROPRIATE_FALLBACK: u8 = 86;
 
 /// Unix seconds now, for [`probe`]'s certificate dates.
 pub fn now_unix() -> i64 {
@@ -389,16 +441,77 @@ pub fn now_unix() -> i64 {
         .map_or(0, |d| d.as_secs() as i64)
 }
 
-/// All questions about one version. Returns the certificate chain seen (TLS ≤ 1.2).
+/// What the probe of one version found.
+struct VersionResult {
+    probe: VersionProbe,
+    /// The certificate chain seen (TLS ≤ 1.2).
+    chain: Vec<Vec<u8>>,
+    /// The first hello was answered by a close (or reset) without a word.
+    closed: bool,
+    /// TLS ≤ 1.2, accepted: whether the ServerHello carried renegotiation_info.
+    renegotiation_info: Option<bool>,
+}
+
+/// Probes `versions` at once; a panicking task loses its version's answer
+/// (it stays inconclusive).
+async fn ask_versions<C: Connector>(
+    shared: &Arc<Shared<C>>,
+    versions: &[TlsVersion],
+    control: Option<TlsVersion>,
+) -> Vec<VersionResult> {
+    let mut tasks = JoinSet::new();
+    for &version in versions {
+        let shared = shared.clone();
+        tasks.spawn(async move { probe_version(shared, version, control).await });
+    }
+    let mut results = Vec::new();
+    while let Some(joined) = tasks.join_next().await {
+        if let Ok(result) = joined {
+            results.push(result);
+        }
+    }
+    results
+}
+
+/// "TLS 1.2", "SSL 3.0": the version in a sentence.
+fn spoken(version: TlsVersion) -> &'static str {
+    match version {
+        TlsVersion::Ssl3 => "SSL 3.0",
+        TlsVersion::Tls10 => "TLS 1.0",
+        TlsVersion::Tls11 => "TLS 1.1",
+        TlsVersion::Tls12 => "TLS 1.2",
+        TlsVersion::Tls13 => "TLS 1.3",
+    }
+}
+
+/// Whether an answer is the server's own word (a hello, an alert, SSL 2.0).
+fn is_real(answer: &Answer) -> bool {
+    matches!(
+        answer,
+        Answer::Hello { .. } | Answer::Refused(_) | Answer::Sslv2
+    )
+}
+
+/// All questions about one version. With `control` (a version whose hello
+/// this server answered), a close in answer to the first hello is "not
+/// offered" when the control hello, asked next, is answered; a close of both
+/// (a server limiting connections) leaves the question open.
 async fn probe_version<C: Connector>(
     shared: Arc<Shared<C>>,
     version: TlsVersion,
-) -> (VersionProbe, Vec<Vec<u8>>) {
+    control: Option<TlsVersion>,
+) -> VersionResult {
     let mut result = VersionProbe::new(version);
+    let done = |probe: VersionProbe| VersionResult {
+        probe,
+        chain: Vec::new(),
+        closed: false,
+        renegotiation_info: None,
+    };
     let candidates = candidates(version);
     let spec = shared.spec(version, candidates.clone());
     let first = shared.ask(&spec, version != TlsVersion::Tls13).await;
-    let (first_suite, chain) = match first {
+    let (first_suite, chain, renegotiation_info) = match first {
         Answer::Hello {
             hello,
             certificates,
@@ -406,13 +519,15 @@ async fn probe_version<C: Connector>(
         } => {
             let got = hello.version();
             if got == version.wire() && candidates.contains(&hello.cipher_suite) {
-                (hello.cipher_suite, certificates)
+                let info = (version != TlsVersion::Tls13)
+                    .then(|| hello.extensions.contains(&RENEGOTIATION_INFO));
+                (hello.cipher_suite, certificates, info)
             } else if got == version.wire() {
                 result.detail = Some(format!(
                     "the server chose cipher suite 0x{:04X}, which was not offered",
                     hello.cipher_suite
                 ));
-                return (result, Vec::new());
+                return done(result);
             } else if got < version.wire() {
                 result.accepted = Acceptance::No;
                 result.detail = Some(format!(
@@ -421,29 +536,57 @@ async fn probe_version<C: Connector>(
                         .map_or_else(|| format!("0x{got:04X}"), |v| v.name().to_owned())
                 ));
                 result.suites_complete = true;
-                return (result, Vec::new());
+                return done(result);
             } else {
                 result.detail = Some(format!(
                     "the server answered with version 0x{got:04X}, newer than offered"
                 ));
-                return (result, Vec::new());
+                return done(result);
             }
         }
         Answer::Refused(alert) => {
             result.accepted = Acceptance::No;
             result.detail = Some(format!("refused with the alert {}", alert.name()));
             result.suites_complete = true;
-            return (result, Vec::new());
+            return done(result);
         }
         Answer::Sslv2 => {
             result.accepted = Acceptance::No;
             result.detail = Some("the server answered in SSL 2.0".to_owned());
             result.suites_complete = true;
-            return (result, Vec::new());
+            return done(result);
         }
+        Answer::Closed => match control {
+            None => {
+                return VersionResult {
+                    probe: VersionProbe {
+                        detail: Answer::Closed.open_reason(),
+                        ..result
+                    },
+                    chain: Vec::new(),
+                    closed: true,
+                    renegotiation_info: None,
+                }
+            }
+            Some(control) => {
+                let spec = shared.spec(control, self::candidates(control));
+                let answer = shared.ask(&spec, false).await;
+                let label = spoken(version);
+                if is_real(&answer) {
+                    result.accepted = Acceptance::No;
+                    result.suites_complete = true;
+                    result.detail = Some(format!("the server closed the connection in answer to a {label} hello, which it answers for other versions"));
+                } else if matches!(answer, Answer::Closed) {
+                    result.detail = Some(format!("the server closed the connection in answer to a {label} hello twice, and then also to a {} hello it had answered: it may be limiting connections", spoken(control)));
+                } else {
+                    result.detail = answer.open_reason();
+                }
+                return done(result);
+            }
+        },
         other => {
             result.detail = other.open_reason();
-            return (result, Vec::new());
+            return done(result);
         }
     };
     result.accepted = Acceptance::Yes;
@@ -527,7 +670,12 @@ async fn probe_version<C: Connector>(
         TlsVersion::Tls13 => probe_groups(&shared, &mut result, version, &accepted).await,
         _ => {}
     }
-    (result, chain)
+    VersionResult {
+        probe: result,
+        chain,
+        closed: false,
+        renegotiation_info,
+    }
 }
 
 /// Offers one group at a time with suites the server accepts.

@@ -455,3 +455,185 @@ async fn a_closed_connection_is_inconclusive_not_unsupported() {
     }
     assert_eq!(facts.stopped, None);
 }
+
+/// A server that answers TLS 1.0 hellos (a ServerHello for AES128-SHA, or a
+/// handshake_failure alert when it is not offered) and closes the connection
+/// on every other hello without a word, like some old mail servers. After
+/// `budget` TLS 1.0 answers it closes everything (a server limiting connections).
+struct OnlyTls10 {
+    budget: Arc<AtomicU32>,
+}
+
+impl OnlyTls10 {
+    fn new(budget: u32) -> OnlyTls10 {
+        OnlyTls10 {
+            budget: Arc::new(AtomicU32::new(budget)),
+        }
+    }
+}
+
+impl Connector for OnlyTls10 {
+    type Stream = tokio::io::DuplexStream;
+
+    async fn connect(&self, _deadline: Instant) -> Result<Self::Stream, CheckError> {
+        let (client, mut server) = tokio::io::duplex(64 * 1024);
+        let budget = self.budget.clone();
+        tokio::spawn(async move {
+            let mut header = vec![0u8; 5];
+            if server.read_exact(&mut header).await.is_err() {
+                return;
+            }
+            let len = usize::from(u16::from_be_bytes([header[3], header[4]]));
+            let mut rest = vec![0u8; len];
+            if server.read_exact(&mut rest).await.is_err() {
+                return;
+            }
+            let parsed = parse_client_hello(&[header, rest].concat());
+            let tls13 = parsed.extensions.iter().any(|e| e.0 == 43);
+            if parsed.client_version != 0x0301 || tls13 {
+                return; // dropped: closed without a word
+            }
+            let allowed = budget
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                .is_ok();
+            if !allowed {
+                return;
+            }
+            let answer = if parsed.suites.contains(&0x002F) {
+                let mut messages = handshake(2, &server_hello_body(0x0301, [5; 32], 0x002F, &[]));
+                messages.extend(handshake(14, &[]));
+                let mut out = record(22, &messages);
+                out[1..3].copy_from_slice(&[3, 1]);
+                out
+            } else {
+                record(21, &[2, 40])
+            };
+            let _ = server.write_all(&answer).await;
+            let _ = server.shutdown().await;
+        });
+        Ok(client)
+    }
+}
+
+#[tokio::test]
+async fn a_close_where_other_versions_are_answered_is_no_after_one_retry() {
+    let facts = probe(OnlyTls10::new(u32::MAX), ProbeOptions::default(), 0).await;
+    let accepted: Vec<(TlsVersion, Acceptance)> = facts
+        .versions
+        .iter()
+        .map(|v| (v.version, v.accepted))
+        .collect();
+    use Acceptance::{No, Yes};
+    assert_eq!(
+        accepted,
+        [
+            (TlsVersion::Ssl3, No),
+            (TlsVersion::Tls10, Yes),
+            (TlsVersion::Tls11, No),
+            (TlsVersion::Tls12, No),
+            (TlsVersion::Tls13, No)
+        ],
+        "{facts:#?}"
+    );
+    assert_eq!(
+        facts.version(TlsVersion::Tls13).and_then(|v| v.detail.as_deref()),
+        Some("the server closed the connection in answer to a TLS 1.3 hello, which it answers for other versions")
+    );
+    assert_eq!(facts.stopped, None);
+    // TLS 1.0: the hello and one enumeration; four first hellos closed, each
+    // asked again with a control hello.
+    assert_eq!(facts.connections, 2 + 4 + 4 * 2, "{facts:#?}");
+}
+
+#[tokio::test]
+async fn a_close_of_the_control_too_leaves_the_question_open() {
+    // Two TLS 1.0 answers (the hello, the enumeration's alert), then nothing.
+    let facts = probe(OnlyTls10::new(2), ProbeOptions::default(), 0).await;
+    let tls10 = facts.version(TlsVersion::Tls10).expect("TLS 1.0");
+    assert_eq!(tls10.accepted, Acceptance::Yes);
+    for v in facts
+        .versions
+        .iter()
+        .filter(|v| v.version != TlsVersion::Tls10)
+    {
+        assert_eq!(v.accepted, Acceptance::Inconclusive, "{v:?}");
+        assert!(
+            v.detail
+                .as_deref()
+                .is_some_and(|d| d.contains("may be limiting connections")),
+            "{v:?}"
+        );
+    }
+}
+
+/// A server of TLS 1.0 and 1.1 (AES128-SHA only; a protocol_version alert to
+/// anything newer), with or without TLS_FALLBACK_SCSV and renegotiation_info.
+struct OldServer {
+    honours_fallback_scsv: bool,
+    renegotiation_info: bool,
+}
+
+impl Connector for OldServer {
+    type Stream = tokio::io::DuplexStream;
+
+    async fn connect(&self, _deadline: Instant) -> Result<Self::Stream, CheckError> {
+        let (client, mut server) = tokio::io::duplex(64 * 1024);
+        let (scsv, info) = (self.honours_fallback_scsv, self.renegotiation_info);
+        tokio::spawn(async move {
+            let mut header = vec![0u8; 5];
+            if server.read_exact(&mut header).await.is_err() {
+                return;
+            }
+            let len = usize::from(u16::from_be_bytes([header[3], header[4]]));
+            let mut rest = vec![0u8; len];
+            if server.read_exact(&mut rest).await.is_err() {
+                return;
+            }
+            let hello = parse_client_hello(&[header, rest].concat());
+            let version = hello.client_version;
+            let answer = if !(0x0301..=0x0302).contains(&version) {
+                record(21, &[2, 70])
+            } else if scsv && version < 0x0302 && hello.suites.contains(&FALLBACK_SCSV) {
+                record(21, &[2, 86])
+            } else if hello.suites.contains(&0x002F) {
+                let extensions = match info {
+                    true => vec![(RENEGOTIATION_INFO, vec![0])],
+                    false => Vec::new(),
+                };
+                let mut messages =
+                    handshake(2, &server_hello_body(version, [5; 32], 0x002F, &extensions));
+                messages.extend(handshake(14, &[]));
+                record(22, &messages)
+            } else {
+                record(21, &[2, 40])
+            };
+            let _ = server.write_all(&answer).await;
+            let _ = server.shutdown().await;
+        });
+        Ok(client)
+    }
+}
+
+#[tokio::test]
+async fn fallback_scsv_and_secure_renegotiation_are_read_from_the_answers() {
+    for (scsv, info) in [(true, true), (false, false), (true, false)] {
+        let server = OldServer {
+            honours_fallback_scsv: scsv,
+            renegotiation_info: info,
+        };
+        let facts = probe(server, ProbeOptions::default(), 0).await;
+        let yes: Vec<TlsVersion> = facts
+            .versions
+            .iter()
+            .filter(|v| v.accepted == Acceptance::Yes)
+            .map(|v| v.version)
+            .collect();
+        assert_eq!(yes, [TlsVersion::Tls10, TlsVersion::Tls11], "{facts:#?}");
+        assert_eq!(facts.fallback_scsv, Some(scsv), "{facts:#?}");
+        assert_eq!(facts.secure_renegotiation, Some(info), "{facts:#?}");
+    }
+    // One version accepted: nothing to fall back to.
+    let facts = probe(OnlyTls10::new(u32::MAX), ProbeOptions::default(), 0).await;
+    assert_eq!(facts.fallback_scsv, None);
+    assert_eq!(facts.secure_renegotiation, Some(false));
+}
