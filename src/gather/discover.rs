@@ -11,6 +11,8 @@ use std::time::Duration;
 
 use hickory_resolver::config::{NameServerConfigGroup, ResolveHosts, ResolverConfig};
 use hickory_resolver::name_server::TokioConnectionProvider;
+use hickory_resolver::proto::op::ResponseCode;
+use hickory_resolver::proto::ProtoErrorKind;
 use hickory_resolver::{Name, ResolveError, TokioResolver};
 use tokio::task::JoinSet;
 use tokio::time::{timeout_at, Instant};
@@ -97,11 +99,17 @@ fn absolute(name: &str) -> Result<Name, String> {
     Name::from_ascii(format!("{}.", name.trim_end_matches('.'))).map_err(|e| e.to_string())
 }
 
+/// An error as an answer: "no records" only for NXDOMAIN or an empty NOERROR
+/// answer; a refusal or a server failure is a failed question, not an absence.
 fn failed(error: &ResolveError) -> Answer {
-    if error.is_no_records_found() || error.is_nx_domain() {
-        Answer::NoRecords
-    } else {
-        Answer::Failed(error.to_string())
+    let code = error.proto().and_then(|proto| match proto.kind() {
+        ProtoErrorKind::NoRecordsFound { response_code, .. } => Some(*response_code),
+        _ => None,
+    });
+    match code {
+        Some(ResponseCode::NoError | ResponseCode::NXDomain) => Answer::NoRecords,
+        Some(code) => Answer::Failed(format!("the name server answered {code}")),
+        None => Answer::Failed(error.to_string()),
     }
 }
 
