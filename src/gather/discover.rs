@@ -241,6 +241,21 @@ async fn resolve_all(
     (lookups, found)
 }
 
+/// The endpoints without repeats of one host, port and mode (the first kept):
+/// an SRV answer may name the same target twice.
+fn unique(endpoints: Vec<Endpoint>) -> Vec<Endpoint> {
+    let mut kept: Vec<Endpoint> = Vec::with_capacity(endpoints.len());
+    for e in endpoints {
+        let seen = kept.iter().any(|k| {
+            k.host == e.host && k.port == e.port && k.protocol == e.protocol && k.mode == e.mode
+        });
+        if !seen {
+            kept.push(e);
+        }
+    }
+    kept
+}
+
 /// Discovers the servers of `domain` (`address` is the e-mail address it
 /// came from, if any).
 pub async fn discover(
@@ -346,8 +361,53 @@ pub async fn discover(
         discovery.lookups.extend(lookups);
         discovery.addresses = found;
     }
+    let mut endpoints = unique(endpoints);
     discovery.truncated = endpoints.len() > MAX_ENDPOINTS;
     endpoints.truncate(MAX_ENDPOINTS);
     discovery.endpoints = endpoints;
     discovery
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn endpoint(host: &str, port: u16, source: Source) -> Endpoint {
+        Endpoint {
+            host: host.to_owned(),
+            port,
+            protocol: Protocol::Imap,
+            mode: TlsMode::Implicit,
+            source,
+            priority: Some(0),
+            weight: Some(1),
+        }
+    }
+
+    #[test]
+    fn repeated_targets_are_kept_once() {
+        let srv = Source::Srv(SrvService::Imaps);
+        let kept = unique(vec![
+            endpoint("a.example", 993, srv),
+            endpoint("a.example", 993, srv),
+            endpoint("b.example", 993, srv),
+            endpoint("a.example", 10993, srv),
+        ]);
+        let hosts: Vec<(&str, u16)> = kept.iter().map(|e| (e.host.as_str(), e.port)).collect();
+        assert_eq!(
+            hosts,
+            [("a.example", 993), ("b.example", 993), ("a.example", 10993)]
+        );
+    }
+
+    #[test]
+    fn names_are_asked_as_absolute_names() {
+        assert_eq!(
+            absolute("_imaps._tcp.example.edu")
+                .expect("name")
+                .to_ascii(),
+            "_imaps._tcp.example.edu."
+        );
+        assert!(absolute("example.edu.").expect("name").is_fqdn());
+    }
 }
