@@ -380,3 +380,31 @@ fn a_word_that_is_no_address_is_a_usage_error() {
         run.stderr
     );
 }
+
+#[test]
+fn a_silent_name_server_costs_no_more_than_the_timeout() {
+    // Bound but never read: every question goes unanswered.
+    let silent = UdpSocket::bind("127.0.0.1:0").expect("udp socket");
+    let server = silent.local_addr().expect("address").to_string();
+    let started = Instant::now();
+    let run = mailtls(&[
+        "account",
+        "alice@example.test",
+        "--dns-server",
+        &server,
+        "--timeout",
+        "2s",
+        "-f",
+        "json",
+    ]);
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(5), "took {took:?}");
+    let doc = run.json();
+    assert_eq!(doc["discovery"]["timed_out"], true, "{}", run.stdout);
+    assert!(endpoints(&doc).is_empty());
+    assert!(
+        finding_codes(&doc).is_empty(),
+        "failed questions are not \"nothing published\""
+    );
+    assert_eq!(run.code, 3);
+}
