@@ -155,7 +155,8 @@ pub struct ScanArgs {
 
 const ACCOUNT_HELP: &str = "\
 Discovery: the SRV records of RFC 6186 and RFC 8314 (_imaps._tcp, _imap._tcp,
-_pop3s._tcp, _pop3._tcp, _submissions._tcp, _submission._tcp); when there are
+_pop3s._tcp, _pop3._tcp, _submissions._tcp, _submission._tcp), and the
+standard SSL/TLS port of a host published only for STARTTLS; when there are
 none, Thunderbird's guesses (imap., pop., smtp., mail. at the standard ports),
 only names that resolve. Every endpoint found is checked; --timeout bounds the
 whole run. Autoconfig, Autodiscover, ISPDB and MX are not looked at.

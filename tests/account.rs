@@ -70,6 +70,7 @@ impl Dns {
                     // Names of the test zones that are not configured: NXDOMAIN, never asked upstream.
                     "--local=/example.test/",
                     "--local=/guess.test/",
+                    "--local=/alone.test/",
                 ])
                 .args(records)
                 .stdin(Stdio::null())
@@ -368,6 +369,62 @@ fn without_srv_records_thunderbirds_guesses_that_resolve_are_used() {
     assert!(endpoints(&doc).is_empty());
     assert_eq!(finding_codes(&doc), ["account.nothing_published"]);
     assert_eq!(run.code, 3);
+}
+
+#[test]
+fn a_protocol_published_only_for_starttls_is_also_tried_at_its_tls_port() {
+    let pki = Pki::new();
+    let imap = pki.start(ServerSpec::new(Proto::Imap, Transport::Starttls).name("mail.alone.test"));
+    let records = [
+        srv(
+            "_imap._tcp",
+            "alone.test",
+            "mail.alone.test",
+            imap.port(),
+            0,
+        ),
+        "--host-record=mail.alone.test,127.0.0.1".to_owned(),
+    ];
+    let Some(dns) = Dns::start(&records) else {
+        return;
+    };
+    let server = dns.server();
+    let root = pki.root.to_str().expect("path");
+    let run = mailtls(&[
+        "account",
+        "bob@alone.test",
+        "--dns-server",
+        &server,
+        "--ca-file",
+        root,
+        "--timeout",
+        "3s",
+        "-f",
+        "json",
+    ]);
+    let doc = run.json();
+    let found: Vec<(String, u64)> = endpoints(&doc)
+        .into_iter()
+        .map(|(who, port, _, _)| (who, port))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                "mail.alone.test:srv:_imap._tcp".to_owned(),
+                u64::from(imap.port())
+            ),
+            ("mail.alone.test:alongside:_imap._tcp".to_owned(), 993),
+        ],
+        "{}",
+        run.stdout
+    );
+    // Whatever 127.0.0.1:993 is on this machine, the published STARTTLS endpoint works.
+    assert_eq!(doc["endpoints"][0]["answer"], "starttls");
+    assert_eq!(doc["settings"][0]["protocol"], "imap");
+    assert!(finding_codes(&doc)
+        .iter()
+        .all(|c| c != "account.endpoint_unreachable" && c != "account.nothing_published"));
 }
 
 #[test]

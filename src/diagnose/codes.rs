@@ -204,7 +204,7 @@ codes! {
     InputInvalidTarget = "input.invalid_target", Input, Unknown, "unknown",
         "A line of a targets file (or standard input) is not a target; its result says why, and the other lines are still checked.";
     AccountStarttlsWhereTlsWorks = "account.starttls_where_tls_works", Account, Warning, "warning",
-        "`mailtls account`: an SRV record for STARTTLS (or a plaintext-only port) ranks as high as or higher than the SSL/TLS record of the same protocol, which works; RFC 8314 prefers SSL/TLS, so its record should have the lower priority number.";
+        "`mailtls account`: an SRV record for STARTTLS (or a plaintext-only port) ranks as high as or higher than the SSL/TLS record of the same protocol, which works, or is the only record while the standard SSL/TLS port of its host works; RFC 8314 prefers SSL/TLS, so it should be published with the lower priority number.";
     AccountSrvTargetNameMismatch = "account.srv_target_name_mismatch", Account, Warning, "warning",
         "`mailtls account`: the certificate at an SRV record's target does not cover the target's name, so clients that follow the record warn or refuse.";
     AccountNothingPublished = "account.nothing_published", Account, Info, "info",

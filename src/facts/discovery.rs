@@ -63,16 +63,41 @@ impl SrvService {
         }
     }
 
+    /// The SSL/TLS service of the same protocol (`_imap._tcp` → `_imaps._tcp`).
+    pub fn implicit_twin(self) -> SrvService {
+        match self.protocol() {
+            Protocol::Imap => SrvService::Imaps,
+            Protocol::Pop3 => SrvService::Pop3s,
+            _ => SrvService::Submissions,
+        }
+    }
+
+    /// The standard port of the service (RFC 8314, RFC 6409).
+    pub fn standard_port(self) -> u16 {
+        match self {
+            SrvService::Imaps => 993,
+            SrvService::Imap => 143,
+            SrvService::Pop3s => 995,
+            SrvService::Pop3 => 110,
+            SrvService::Submissions => 465,
+            SrvService::Submission => 587,
+        }
+    }
+
     pub fn parse(label: &str) -> Option<SrvService> {
         SrvService::ALL.into_iter().find(|s| s.label() == label)
     }
 }
 
-/// Where an endpoint came from: `srv:_imaps._tcp` or `guess`.
+/// Where an endpoint came from: `srv:_imaps._tcp`, `alongside:_imap._tcp` or `guess`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Source {
     /// Published in an SRV record.
     Srv(SrvService),
+    /// The standard SSL/TLS port of a host that SRV publishes for this
+    /// STARTTLS service only (no SSL/TLS record for the protocol): tried to
+    /// see whether SSL/TLS works there too.
+    Alongside(SrvService),
     /// Guessed from the domain, as Thunderbird does (imap., pop., smtp., mail.).
     Guess,
 }
@@ -87,6 +112,7 @@ impl fmt::Display for Source {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Source::Srv(service) => write!(f, "srv:{}", service.label()),
+            Source::Alongside(service) => write!(f, "alongside:{}", service.label()),
             Source::Guess => f.write_str("guess"),
         }
     }
@@ -104,10 +130,12 @@ impl<'de> Deserialize<'de> for Source {
         if text == "guess" {
             return Ok(Source::Guess);
         }
-        text.strip_prefix("srv:")
-            .and_then(SrvService::parse)
-            .map(Source::Srv)
-            .ok_or_else(|| serde::de::Error::custom(format!("unknown source {text:?}")))
+        let parsed = match text.split_once(':') {
+            Some(("srv", label)) => SrvService::parse(label).map(Source::Srv),
+            Some(("alongside", label)) => SrvService::parse(label).map(Source::Alongside),
+            _ => None,
+        };
+        parsed.ok_or_else(|| serde::de::Error::custom(format!("unknown source {text:?}")))
     }
 }
 
@@ -214,6 +242,7 @@ mod tests {
         for source in SrvService::ALL
             .into_iter()
             .map(Source::Srv)
+            .chain(SrvService::ALL.into_iter().map(Source::Alongside))
             .chain([Source::Guess])
         {
             let json = serde_json::to_string(&source).expect("serializes");

@@ -241,6 +241,37 @@ async fn resolve_all(
     (lookups, found)
 }
 
+/// For each protocol SRV publishes only for STARTTLS, the standard SSL/TLS
+/// port of each host it names, to see whether SSL/TLS works there too.
+fn alongside(published: &[Endpoint]) -> Vec<Endpoint> {
+    let mut tried: Vec<Endpoint> = Vec::new();
+    for e in published {
+        let Source::Srv(service) = e.source else {
+            continue;
+        };
+        let twin = service.implicit_twin();
+        let tls_published = published.iter().any(|p| p.source == Source::Srv(twin));
+        if service == twin
+            || tls_published
+            || tried
+                .iter()
+                .any(|t| t.host == e.host && t.protocol == e.protocol)
+        {
+            continue;
+        }
+        tried.push(Endpoint {
+            host: e.host.clone(),
+            port: twin.standard_port(),
+            protocol: e.protocol,
+            mode: TlsMode::Implicit,
+            source: Source::Alongside(service),
+            priority: None,
+            weight: None,
+        });
+    }
+    tried
+}
+
 /// The endpoints without repeats of one host, port and mode (the first kept):
 /// an SRV answer may name the same target twice.
 fn unique(endpoints: Vec<Endpoint>) -> Vec<Endpoint> {
@@ -349,6 +380,7 @@ pub async fn discover(
         }
         discovery.addresses = found;
     } else {
+        endpoints.extend(alongside(&endpoints));
         let mut hosts: Vec<String> = Vec::new();
         for e in endpoints.iter().take(MAX_ENDPOINTS) {
             if !hosts.contains(&e.host) {
@@ -382,6 +414,38 @@ mod tests {
             priority: Some(0),
             weight: Some(1),
         }
+    }
+
+    #[test]
+    fn a_protocol_published_only_for_starttls_is_tried_at_its_tls_port() {
+        let starttls = |service: SrvService, host: &str, port: u16| Endpoint {
+            host: host.to_owned(),
+            port,
+            protocol: service.protocol(),
+            mode: service.mode(),
+            source: Source::Srv(service),
+            priority: Some(0),
+            weight: Some(1),
+        };
+        let published = [
+            starttls(SrvService::Imap, "mail.example", 143),
+            starttls(SrvService::Imap, "mail.example", 10143),
+            starttls(SrvService::Submission, "smtp.example", 587),
+            starttls(SrvService::Submissions, "smtp.example", 465),
+            starttls(SrvService::Pop3s, "mail.example", 995),
+        ];
+        let tried: Vec<(String, u16, Source)> = alongside(&published)
+            .into_iter()
+            .map(|e| (e.host, e.port, e.source))
+            .collect();
+        assert_eq!(
+            tried,
+            [(
+                "mail.example".to_owned(),
+                993,
+                Source::Alongside(SrvService::Imap)
+            )]
+        );
     }
 
     #[test]

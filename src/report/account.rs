@@ -113,7 +113,7 @@ pub fn settings(endpoints: &[EndpointResult]) -> Vec<AccountSetting> {
 fn published_name(endpoint: &Endpoint, domain: &str) -> String {
     match endpoint.source {
         Source::Srv(service) => format!("{}.{domain}", service.label()),
-        Source::Guess => endpoint.host.clone(),
+        Source::Alongside(_) | Source::Guess => format!("{}:{}", endpoint.host, endpoint.port),
     }
 }
 
@@ -188,45 +188,70 @@ pub fn findings(discovery: &Discovery, endpoints: &[EndpointResult]) -> Vec<Find
     }
 
     for protocol in [Protocol::Imap, Protocol::Pop3, Protocol::Smtp] {
-        let of = |mode: TlsMode| {
-            endpoints.iter().filter(move |e| {
-                e.endpoint.protocol == protocol
-                    && e.endpoint.mode == mode
-                    && e.endpoint.source.is_published()
-            })
-        };
-        let Some(best_tls) = of(TlsMode::Implicit)
+        let of_protocol = |e: &&EndpointResult| e.endpoint.protocol == protocol;
+        // A working SSL/TLS endpoint: published, or tried alongside a STARTTLS-only record.
+        let Some(best_tls) = endpoints
+            .iter()
+            .filter(of_protocol)
+            .filter(|e| matches!(e.endpoint.source, Source::Srv(_) | Source::Alongside(_)))
+            .filter(|e| e.endpoint.mode == TlsMode::Implicit)
             .filter(|e| e.answer == Answer::ImplicitTls && clean(e.verdict))
             .min_by_key(|e| e.endpoint.priority)
         else {
             continue;
         };
-        let ahead = of(TlsMode::Starttls)
+        let unpublished = !best_tls.endpoint.source.is_published();
+        let ahead = endpoints
+            .iter()
+            .filter(of_protocol)
+            .filter(|e| e.endpoint.source.is_published() && e.endpoint.mode == TlsMode::Starttls)
             .filter(|e| matches!(e.answer, Answer::Starttls | Answer::PlaintextOnly))
-            .filter(|e| e.endpoint.priority <= best_tls.endpoint.priority)
+            .filter(|e| unpublished || e.endpoint.priority <= best_tls.endpoint.priority)
             .min_by_key(|e| e.endpoint.priority);
         let Some(ahead) = ahead else { continue };
         let priority = |e: &EndpointResult| e.endpoint.priority.unwrap_or_default();
-        let tls_name = published_name(&best_tls.endpoint, domain);
+        let ahead_name = published_name(&ahead.endpoint, domain);
+        let ahead_at = format!(
+            "{}:{}, {}",
+            ahead.endpoint.host,
+            ahead.endpoint.port,
+            ahead.answer.describe()
+        );
+        let tls_at = format!("{}:{}", best_tls.endpoint.host, best_tls.endpoint.port);
+        let (message, fix) = match best_tls.endpoint.source {
+            Source::Alongside(service) => {
+                let tls_name = format!("{}.{domain}", service.implicit_twin().label());
+                (
+                    format!(
+                        "For {}, SRV publishes only {ahead_name} ({ahead_at}), but {tls_at} answers SSL/TLS; clients that follow SRV records never use it.",
+                        protocol.display_name()
+                    ),
+                    format!(
+                        "RFC 8314 prefers SSL/TLS: publish {tls_name}. SRV 0 1 {} {}. and give {ahead_name} a higher priority number, or remove it.",
+                        best_tls.endpoint.port, best_tls.endpoint.host
+                    ),
+                )
+            }
+            _ => {
+                let tls_name = published_name(&best_tls.endpoint, domain);
+                (
+                    format!(
+                        "For {}, {ahead_name} ({ahead_at}, priority {}) ranks as high as or higher than {tls_name} ({tls_at}, SSL/TLS, priority {}), which works; clients that weigh both by priority may choose the weaker one.",
+                        protocol.display_name(),
+                        priority(ahead),
+                        priority(best_tls),
+                    ),
+                    format!(
+                        "RFC 8314 prefers SSL/TLS: give {tls_name} a lower priority number than {ahead_name}, or remove the latter."
+                    ),
+                )
+            }
+        };
         findings.push(Finding {
             code: Code::AccountStarttlsWhereTlsWorks,
             severity: Severity::Warning,
-            message: format!(
-                "For {}, {} ({}:{}, {}, priority {}) ranks as high as or higher than {tls_name} ({}:{}, SSL/TLS, priority {}), which works; clients that weigh both by priority may choose the weaker one.",
-                protocol.display_name(),
-                published_name(&ahead.endpoint, domain),
-                ahead.endpoint.host,
-                ahead.endpoint.port,
-                ahead.answer.describe(),
-                priority(ahead),
-                best_tls.endpoint.host,
-                best_tls.endpoint.port,
-                priority(best_tls),
-            ),
-            fix: Some(format!(
-                "RFC 8314 prefers SSL/TLS: give {tls_name} a lower priority number than {}, or remove the latter.",
-                published_name(&ahead.endpoint, domain)
-            )),
+            message,
+            fix: Some(fix),
         });
     }
     findings.sort_by_key(|f| std::cmp::Reverse(severity_rank(f.severity)));
@@ -314,7 +339,7 @@ mod tests {
         verdict: Severity,
     ) -> EndpointResult {
         let protocol = match source {
-            Source::Srv(service) => service.protocol(),
+            Source::Srv(service) | Source::Alongside(service) => service.protocol(),
             Source::Guess => Protocol::Imap,
         };
         EndpointResult {
@@ -365,6 +390,66 @@ mod tests {
         assert_eq!(doc.settings[0].port, 993);
         assert_eq!(doc.settings[0].security, "SSL/TLS");
         assert_eq!(doc.exit_code, 1);
+    }
+
+    #[test]
+    fn starttls_published_alone_where_tls_works_alongside_is_flagged() {
+        let endpoints = vec![
+            result(
+                Source::Srv(SrvService::Imap),
+                143,
+                TlsMode::Starttls,
+                0,
+                Answer::Starttls,
+                Severity::Ok,
+            ),
+            result(
+                Source::Alongside(SrvService::Imap),
+                993,
+                TlsMode::Implicit,
+                0,
+                Answer::ImplicitTls,
+                Severity::Ok,
+            ),
+        ];
+        let doc = AccountDocument::new(discovery(false), endpoints);
+        assert_eq!(codes(&doc.findings), [Code::AccountStarttlsWhereTlsWorks]);
+        assert!(doc.findings[0]
+            .message
+            .contains("publishes only _imap._tcp.example.edu"));
+        let fix = doc.findings[0].fix.as_deref().unwrap_or_default();
+        assert!(
+            fix.contains("_imaps._tcp.example.edu. SRV 0 1 993 mail.example.edu."),
+            "{fix}"
+        );
+        assert_eq!(doc.settings[0].port, 993);
+        assert_eq!(doc.settings[0].source, Source::Alongside(SrvService::Imap));
+    }
+
+    #[test]
+    fn nothing_at_the_tls_port_alongside_is_no_finding() {
+        let endpoints = vec![
+            result(
+                Source::Srv(SrvService::Imap),
+                143,
+                TlsMode::Starttls,
+                0,
+                Answer::Starttls,
+                Severity::Ok,
+            ),
+            result(
+                Source::Alongside(SrvService::Imap),
+                993,
+                TlsMode::Implicit,
+                0,
+                Answer::Nothing,
+                Severity::Unknown,
+            ),
+        ];
+        let doc = AccountDocument::new(discovery(false), endpoints);
+        assert!(doc.findings.is_empty(), "{:?}", doc.findings);
+        assert_eq!(doc.settings[0].security, "STARTTLS");
+        assert_eq!(doc.exit_code, 0);
     }
 
     #[test]
