@@ -207,6 +207,10 @@ fn srv_records_are_followed_checked_and_their_disagreements_flagged() {
     ];
     let run = mailtls(&args);
     let doc = run.json();
+    // The document reads back into its own type: every field is serialized.
+    let typed: mailtls::report::account::AccountDocument =
+        serde_json::from_str(&run.stdout).expect("an account document");
+    assert_eq!(typed.endpoints.len(), 5);
     let mail = |source: &str| format!("mail.example.test:srv:{source}");
     let row = |who: String, port: u16, answer: &str, verdict: &str| {
         (who, u64::from(port), answer.to_owned(), verdict.to_owned())
