@@ -4,8 +4,10 @@
 # ManageSieve), Postfix, HAProxy and the openssl command-line tool; the
 # client libraries tests/clients_interop.rs runs against test servers: GnuTLS
 # (gnutls-cli), NSS (tstclnt, certutil), Java (javac, java) and Python's ssl;
-# and Prometheus, which tests/exporter_prometheus.rs runs on 127.0.0.1 to
-# scrape `mailtls exporter`.
+# Prometheus, which tests/exporter_prometheus.rs runs on 127.0.0.1 to
+# scrape `mailtls exporter`; and dnsmasq (the binary only, dnsmasq-base: no
+# service on port 53), the DNS server tests/account.rs runs on a 127.0.0.1 high
+# port to serve SRV and A records to `mailtls account`.
 #
 # Run as root on Debian (12 or later): sudo bash .ci/install-servers.sh
 # Idempotent: with everything installed it changes nothing and needs no network.
@@ -14,7 +16,7 @@
 set -euo pipefail
 
 packages=(dovecot-imapd dovecot-pop3d dovecot-managesieved postfix haproxy openssl prometheus
-    gnutls-bin libnss3-tools openjdk-17-jdk-headless python3)
+    gnutls-bin libnss3-tools openjdk-17-jdk-headless python3 dnsmasq-base)
 
 if [ "$(id -u)" -ne 0 ]; then
     echo "install-servers.sh: run as root (sudo bash $0)" >&2
@@ -81,3 +83,4 @@ gnutls-cli --version | head -n 1
 java -version 2>&1 | head -n 1
 python3 -c 'import ssl; print("python3", ssl.OPENSSL_VERSION)'
 command -v tstclnt
+dnsmasq --version | head -n 1

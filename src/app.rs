@@ -13,7 +13,7 @@ use crate::facts::target::Target;
 use crate::output::pem::Listing;
 use crate::output::{self, Format};
 use crate::plan::{
-    CertsPlan, CheckPlan, Color, ConnectPlan, ExplainPlan, Judgement, Plan, PlanError,
+    AccountPlan, CertsPlan, CheckPlan, Color, ConnectPlan, ExplainPlan, Judgement, Plan, PlanError,
     ReportSource, ScanFormat, ScanPlan,
 };
 use crate::report::scan::{self, ScanDocument};
@@ -49,6 +49,7 @@ pub fn run(plan: Plan, out: &mut dyn Write) -> Result<u8, AppError> {
         Plan::Check(plan) => run_check(&plan, out),
         Plan::Certs(plan) => run_certs(&plan, out),
         Plan::Scan(plan) => run_scan(&plan, out),
+        Plan::Account(plan) => run_account(&plan, out),
         Plan::Explain(plan) => run_explain(&plan, out),
         // Serves until the process is stopped.
         Plan::Exporter(plan) => {
@@ -284,6 +285,89 @@ fn run_scan(plan: &ScanPlan, out: &mut dyn Write) -> Result<u8, AppError> {
     let doc = ScanDocument::new(&plan.host, ports);
     let text = match plan.format {
         ScanFormat::Human => output::render_scan(&doc),
+        ScanFormat::Json => {
+            let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+            text.push('\n');
+            text
+        }
+    };
+    out.write_all(text.as_bytes()).map_err(AppError::Output)?;
+    out.flush().map_err(AppError::Output)?;
+    Ok(doc.exit_code)
+}
+
+/// `mailtls account`: discovery, then every endpoint found checked at once,
+/// all within `--timeout`; the names resolve as discovery resolved them.
+fn run_account(plan: &AccountPlan, out: &mut dyn Write) -> Result<u8, AppError> {
+    use crate::facts::target::Host;
+    use crate::report::account::{AccountDocument, EndpointResult};
+
+    let started = std::time::Instant::now();
+    let runtime = runtime(crate::facts::discovery::MAX_ENDPOINTS)?;
+    let discovery = runtime.block_on(crate::gather::discover::discover(
+        plan.address.clone(),
+        &plan.domain,
+        &plan.discover,
+    ));
+    let mut settings = (*plan.settings).clone();
+    for (host, ips) in &discovery.addresses {
+        settings
+            .resolve
+            .entry(host.clone())
+            .or_insert_with(|| ips.clone());
+    }
+    let left = plan.discover.timeout.saturating_sub(started.elapsed());
+    settings.timeout = left.max(std::time::Duration::from_millis(100));
+    let checked: Vec<&crate::facts::discovery::Endpoint> = discovery
+        .endpoints
+        .iter()
+        .filter(|e| settings.resolve.contains_key(&e.host.to_ascii_lowercase()))
+        .collect();
+    let connect = ConnectPlan {
+        jobs: checked
+            .iter()
+            .map(|e| {
+                crate::plan::Job::Check(Target::at(
+                    Host::Name(e.host.clone()),
+                    e.port,
+                    e.protocol,
+                    e.mode,
+                ))
+            })
+            .collect(),
+        settings: std::sync::Arc::new(settings),
+        limits: crate::plan::Limits {
+            concurrency: crate::facts::discovery::MAX_ENDPOINTS,
+            per_host: crate::facts::discovery::MAX_ENDPOINTS,
+            all_addresses: false,
+        },
+    };
+    let mut reports = gather_reports(&connect, &runtime).into_iter();
+    let endpoints = discovery
+        .endpoints
+        .iter()
+        .map(|endpoint| {
+            let addresses = discovery.addresses_of(&endpoint.host).to_vec();
+            let report = checked
+                .contains(&endpoint)
+                .then(|| reports.next())
+                .flatten();
+            let (answer, verdict) = match &report {
+                None => (scan::Answer::Nothing, crate::diagnose::Severity::Unknown),
+                Some(r) => (scan::classify(r).unwrap_or(scan::Answer::Broken), r.verdict),
+            };
+            EndpointResult {
+                endpoint: endpoint.clone(),
+                addresses,
+                answer,
+                verdict,
+                report,
+            }
+        })
+        .collect();
+    let doc = AccountDocument::new(discovery, endpoints);
+    let text = match plan.format {
+        ScanFormat::Human => output::render_account(&doc),
         ScanFormat::Json => {
             let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
             text.push('\n');

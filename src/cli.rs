@@ -48,6 +48,9 @@ pub enum Command {
     /// Check every mail port of a host and print the settings to give mail users.
     #[command(after_help = SCAN_HELP)]
     Scan(ScanArgs),
+    /// Find an address's mail servers as clients do (SRV records, else guesses), check each and print the settings to give users.
+    #[command(after_help = ACCOUNT_HELP)]
+    Account(AccountArgs),
     /// Judge saved reports (JSON or NDJSON from check) again with today's rules and thresholds.
     #[command(after_help = EXPLAIN_HELP)]
     Explain(ExplainArgs),
@@ -140,6 +143,44 @@ pub struct ScanArgs {
     /// At most N connections to the host at once
     #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=8))]
     pub per_host: u32,
+
+    /// Output format
+    #[arg(short, long, value_enum, default_value_t = ScanFormatArg::Human)]
+    pub format: ScanFormatArg,
+
+    /// Colour in the human report
+    #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
+    pub color: ColorArg,
+}
+
+const ACCOUNT_HELP: &str = "\
+Discovery: the SRV records of RFC 6186 and RFC 8314 (_imaps._tcp, _imap._tcp,
+_pop3s._tcp, _pop3._tcp, _submissions._tcp, _submission._tcp), and the
+standard SSL/TLS port of a host published only for STARTTLS; when there are
+none, Thunderbird's guesses (imap., pop., smtp., mail. at the standard ports),
+only names that resolve. Every endpoint found is checked; --timeout bounds the
+whole run. Autoconfig, Autodiscover, ISPDB and MX are not looked at.
+
+Exit codes: the worst verdict among the endpoints that answer and the account's
+findings (0 ok, 1 warning, 2 critical); 3 when no endpoint answers.";
+
+/// `mailtls account`: discover an address's servers and check them.
+#[derive(Debug, Args)]
+pub struct AccountArgs {
+    /// An e-mail address (alice@example.edu) or a bare domain (example.edu)
+    #[arg(value_name = "ADDRESS|DOMAIN")]
+    pub address: String,
+
+    /// Ask this DNS server (UDP and TCP) instead of the system's, e.g. 127.0.0.1:5353 or [::1]:53
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub dns_server: Option<std::net::SocketAddr>,
+
+    /// Do not guess host names when the domain publishes no SRV records
+    #[arg(long)]
+    pub no_guess: bool,
+
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
 
     /// Output format
     #[arg(short, long, value_enum, default_value_t = ScanFormatArg::Human)]

@@ -31,6 +31,8 @@ pub enum Area {
     Dns,
     /// `input.*`: what the user gave.
     Input,
+    /// `account.*`: what DNS publishes for an address, against what answers (`mailtls account`).
+    Account,
     /// `limits.*`: what mailtls keeps of a flood.
     Limits,
     /// `mailtls.*`: mailtls itself.
@@ -207,6 +209,14 @@ codes! {
         "With `--all-addresses`: the addresses of one name serve different certificates, TLS versions, cipher suites or verdicts, so some users see a problem and others do not.";
     InputInvalidTarget = "input.invalid_target", Input, Unknown, "unknown",
         "A line of a targets file (or standard input) is not a target; its result says why, and the other lines are still checked.";
+    AccountStarttlsWhereTlsWorks = "account.starttls_where_tls_works", Account, Warning, "warning",
+        "`mailtls account`: an SRV record for STARTTLS (or a plaintext-only port) ranks as high as or higher than the SSL/TLS record of the same protocol, which works, or is the only record while the standard SSL/TLS port of its host works; RFC 8314 prefers SSL/TLS, so it should be published with the lower priority number.";
+    AccountSrvTargetNameMismatch = "account.srv_target_name_mismatch", Account, Warning, "warning",
+        "`mailtls account`: the certificate at an SRV record's target does not cover the target's name, so clients that follow the record warn or refuse.";
+    AccountNothingPublished = "account.nothing_published", Account, Info, "info",
+        "`mailtls account`: the domain publishes no SRV records for mail clients (RFC 6186, RFC 8314); the settings come from guessed host names (imap., pop., smtp., mail.), as Thunderbird guesses them.";
+    AccountEndpointUnreachable = "account.endpoint_unreachable", Account, Warning, "warning",
+        "`mailtls account`: an SRV record names a host that does not resolve, or a port where nothing answers.";
     LimitsTruncated = "limits.truncated", Limits, Warning, "warning",
         "A server sent more than mailtls keeps of one check (more than 512 capabilities, a capability longer than 1 KiB, more than 400 transcript lines); the report holds the first part and says what was cut. Real servers stay far below these limits.";
     MailtlsInternalError = "mailtls.internal_error", Mailtls, Unknown, "unknown",

@@ -22,7 +22,15 @@ use crate::facts::{CheckFacts, FetchedIssuer};
 use Severity::{Critical, Info, Ok, Unknown, Warning};
 
 /// The codes only `report` makes, from several checks or from no check at all.
-const REPORT_CODES: &[Code] = &[Code::DnsAddressesDiffer, Code::InputInvalidTarget];
+const REPORT_CODES: &[Code] = &[
+    Code::DnsAddressesDiffer,
+    Code::InputInvalidTarget,
+    // `mailtls account`'s, from discovery and several endpoints (report/account.rs).
+    Code::AccountStarttlsWhereTlsWorks,
+    Code::AccountSrvTargetNameMismatch,
+    Code::AccountNothingPublished,
+    Code::AccountEndpointUnreachable,
+];
 
 /// One row of the table.
 struct Case {

@@ -10,6 +10,7 @@ pub mod cert;
 pub mod chain;
 pub mod der;
 pub mod dialogue;
+pub mod discovery;
 pub mod probe;
 pub mod protocol;
 pub mod stop;

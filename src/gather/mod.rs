@@ -10,6 +10,7 @@
 pub mod audit;
 pub mod check;
 pub mod connector;
+pub mod discover;
 pub mod fetch;
 pub mod lines;
 pub mod net;

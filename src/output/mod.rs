@@ -1,5 +1,6 @@
 //! Renderers: turn a [`Document`] into text. They never touch the network.
 
+mod account;
 pub mod clients;
 pub mod escape;
 mod human;
@@ -9,6 +10,7 @@ mod nagios;
 pub mod pem;
 mod scan;
 
+pub use account::render_account;
 pub use human::{render_report, render_summary};
 pub use junit::render_junit;
 pub use nagios::render_nagios;

@@ -14,12 +14,13 @@ use super::exporter::{
     ConfigFile, ExporterModule, ExporterPlan, ModuleConfig, DEFAULT_MODULE, DEFAULT_TIMEOUT,
 };
 use super::{
-    CertsPlan, CheckPlan, Color, ConnectPlan, ExplainPlan, Job, Judgement, Limits, Plan, PlanError,
-    ReportSource, ScanFormat, ScanPlan, ScanPort, TargetLine,
+    AccountPlan, CertsPlan, CheckPlan, Color, ConnectPlan, ExplainPlan, Job, Judgement, Limits,
+    Plan, PlanError, ReportSource, ScanFormat, ScanPlan, ScanPort, TargetLine,
 };
 use crate::cli::{
-    CheckArgs, Cli, ColorArg, Command, ConnectArgs, ConnectionArgs, ExporterArgs, FailOnArg,
-    FormatArg, JudgementArgs, ProfileArg, ProtocolArg, ScanArgs, ScanFormatArg, TrustArg,
+    AccountArgs, CheckArgs, Cli, ColorArg, Command, ConnectArgs, ConnectionArgs, ExporterArgs,
+    FailOnArg, FormatArg, JudgementArgs, ProfileArg, ProtocolArg, ScanArgs, ScanFormatArg,
+    TrustArg,
 };
 use crate::diagnose::clients::ClientSet;
 use crate::diagnose::profiles::MozillaProfile;
@@ -52,6 +53,7 @@ pub fn build(command: Command) -> Result<Plan, PlanError> {
             out: args.out,
         })),
         Command::Scan(args) => scan(&args).map(Plan::Scan),
+        Command::Account(args) => account(&args).map(Plan::Account),
         Command::Explain(args) => Ok(Plan::Explain(ExplainPlan {
             source: match args.report.as_os_str() == "-" {
                 true => ReportSource::Stdin,
@@ -334,6 +336,28 @@ fn scan(args: &ScanArgs) -> Result<ScanPlan, PlanError> {
             per_host: args.per_host as usize,
             all_addresses: false,
         },
+        format: match args.format {
+            ScanFormatArg::Human => ScanFormat::Human,
+            ScanFormatArg::Json => ScanFormat::Json,
+        },
+        color: color(args.color),
+    })
+}
+
+/// `mailtls account`: the address or domain, and discovery's options; the
+/// checks' settings come from [`settings`] as every command's do.
+fn account(args: &AccountArgs) -> Result<AccountPlan, PlanError> {
+    let (address, domain) = crate::facts::discovery::domain_of(&args.address)
+        .ok_or_else(|| PlanError::NotAnAddress(args.address.clone()))?;
+    Ok(AccountPlan {
+        address,
+        domain,
+        discover: crate::gather::discover::DiscoverOptions {
+            name_server: args.dns_server,
+            guess: !args.no_guess,
+            timeout: args.connection.timeout,
+        },
+        settings: Arc::new(settings(&args.connection)?),
         format: match args.format {
             ScanFormatArg::Human => ScanFormat::Human,
             ScanFormatArg::Json => ScanFormat::Json,

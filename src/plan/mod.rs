@@ -119,6 +119,19 @@ pub struct ScanPlan {
     pub color: Color,
 }
 
+/// `mailtls account`.
+#[derive(Debug, Clone)]
+pub struct AccountPlan {
+    /// The e-mail address as given, if one was (not a bare domain).
+    pub address: Option<String>,
+    pub domain: String,
+    pub discover: crate::gather::discover::DiscoverOptions,
+    /// For every endpoint's check; `timeout` is the whole run's.
+    pub settings: Arc<CheckSettings>,
+    pub format: ScanFormat,
+    pub color: Color,
+}
+
 /// Where `mailtls explain` reads saved reports from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ReportSource {
@@ -139,6 +152,7 @@ pub enum Plan {
     Check(CheckPlan),
     Certs(CertsPlan),
     Scan(ScanPlan),
+    Account(AccountPlan),
     Explain(ExplainPlan),
     Exporter(exporter::ExporterPlan),
     /// Text to print as it is (completions, the manual page).
@@ -155,6 +169,7 @@ impl Plan {
             Plan::Check(plan) => human(&plan.judgement),
             Plan::Explain(plan) => human(&plan.judgement),
             Plan::Scan(plan) => (plan.format == ScanFormat::Human).then_some(plan.color),
+            Plan::Account(plan) => (plan.format == ScanFormat::Human).then_some(plan.color),
             Plan::Certs(_) | Plan::Print(_) | Plan::Exporter(_) => None,
         }
     }
@@ -189,6 +204,8 @@ pub enum PlanError {
     BadConfig { path: String, detail: String },
     #[error("module {module:?} of the exporter configuration: {detail}")]
     Module { module: String, detail: String },
+    #[error("{0:?} is neither an e-mail address nor a domain name; write e.g. alice@example.edu or example.edu")]
+    NotAnAddress(String),
     #[error("cannot write the manual page: {0}")]
     Manual(std::io::Error),
 }

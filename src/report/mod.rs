@@ -7,6 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod account;
 pub mod compare;
 pub mod exit;
 pub mod saved;

@@ -1,0 +1,471 @@
+//! `mailtls account`: discovery through a real DNS server (Debian's dnsmasq on
+//! a loopback high port, serving a test zone), every endpoint checked against
+//! test servers, the settings and the disagreements. Only 127.0.0.1 is asked
+//! or contacted: every run passes `--dns-server`.
+//!
+//! Without dnsmasq the tests are skipped with a printed reason, unless `CI` is
+//! set: then they fail (`.ci/install-servers.sh` installs it).
+
+mod common;
+
+use std::net::{TcpListener, TcpStream, UdpSocket};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{mailtls, Pki};
+use mailtls_testkit::{Proto, ServerSpec, Transport};
+use serde_json::Value;
+
+fn under_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
+}
+
+fn dnsmasq_path() -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .chain([PathBuf::from("/usr/sbin"), PathBuf::from("/sbin")])
+        .map(|dir| dir.join("dnsmasq"))
+        .find(|p| p.is_file())
+}
+
+/// A dnsmasq answering for the test zone only, on 127.0.0.1 at a free port.
+struct Dns {
+    child: Child,
+    port: u16,
+}
+
+impl Dns {
+    /// `None` (with the reason printed) when dnsmasq is missing and CI is unset.
+    fn start(records: &[String]) -> Option<Dns> {
+        let Some(program) = dnsmasq_path() else {
+            assert!(
+                !under_ci(),
+                "dnsmasq is not installed (CI is set; .ci/install-servers.sh installs it)"
+            );
+            println!("SKIP: dnsmasq is not installed (set CI=true to make this a failure)");
+            return None;
+        };
+        for _ in 0..5 {
+            // A port free for both UDP and TCP.
+            let port = UdpSocket::bind("127.0.0.1:0")
+                .and_then(|s| s.local_addr())
+                .expect("free port")
+                .port();
+            if TcpListener::bind(("127.0.0.1", port)).is_err() {
+                continue;
+            }
+            let mut child = Command::new(&program)
+                .args([
+                    "--no-daemon",
+                    "--keep-in-foreground",
+                    &format!("--port={port}"),
+                    "--listen-address=127.0.0.1",
+                    "--bind-interfaces",
+                    "--no-resolv",
+                    "--no-hosts",
+                    "--conf-file=/dev/null",
+                    "--user=root",
+                    "--pid-file=",
+                    // Names of the test zones that are not configured: NXDOMAIN, never asked upstream.
+                    "--local=/example.test/",
+                    "--local=/guess.test/",
+                    "--local=/alone.test/",
+                ])
+                .args(records)
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("dnsmasq starts");
+            let start = Instant::now();
+            while start.elapsed() < Duration::from_secs(5) {
+                if let Ok(Some(status)) = child.try_wait() {
+                    let mut text = String::new();
+                    if let Some(mut err) = child.stderr.take() {
+                        let _ = std::io::Read::read_to_string(&mut err, &mut text);
+                    }
+                    if text.contains("Address already in use") {
+                        break;
+                    }
+                    panic!("dnsmasq exited ({status}): {text}");
+                }
+                if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                    return Some(Dns { child, port });
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        panic!("dnsmasq did not start");
+    }
+
+    fn server(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for Dns {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port()
+}
+
+fn srv(service: &str, domain: &str, target: &str, port: u16, priority: u16) -> String {
+    format!("--srv-host={service}.{domain},{target},{port},{priority},1")
+}
+
+fn endpoints(doc: &Value) -> Vec<(String, u64, String, String)> {
+    doc["endpoints"]
+        .as_array()
+        .expect("endpoints")
+        .iter()
+        .map(|e| {
+            (
+                format!(
+                    "{}:{}",
+                    e["endpoint"]["host"].as_str().expect("host"),
+                    e["endpoint"]["source"].as_str().expect("source")
+                ),
+                e["endpoint"]["port"].as_u64().expect("port"),
+                e["answer"].as_str().expect("answer").to_owned(),
+                e["verdict"].as_str().expect("verdict").to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn finding_codes(doc: &Value) -> Vec<String> {
+    doc["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| f["code"].as_str().expect("code").to_owned())
+        .collect()
+}
+
+#[test]
+fn srv_records_are_followed_checked_and_their_disagreements_flagged() {
+    let pki = Pki::new();
+    let named = |proto, transport| ServerSpec::new(proto, transport).name("mail.example.test");
+    let imaps = pki.start(named(Proto::Imap, Transport::ImplicitTls));
+    let imap = pki.start(named(Proto::Imap, Transport::Starttls));
+    let submission = pki.start(named(Proto::Smtp, Transport::Starttls));
+    // The SRV record names smtp.example.test, whose certificate is for another name.
+    let submissions = pki
+        .start(ServerSpec::new(Proto::Smtp, Transport::ImplicitTls).name("elsewhere.example.net"));
+    let nothing = free_port();
+    let domain = "example.test";
+    let records = [
+        // STARTTLS ranks ahead of a working SSL/TLS endpoint.
+        srv("_imaps._tcp", domain, "mail.example.test", imaps.port(), 10),
+        srv("_imap._tcp", domain, "mail.example.test", imap.port(), 0),
+        // Published, but nothing answers there.
+        srv("_pop3s._tcp", domain, "mail.example.test", nothing, 0),
+        srv(
+            "_submissions._tcp",
+            domain,
+            "smtp.example.test",
+            submissions.port(),
+            0,
+        ),
+        srv(
+            "_submission._tcp",
+            domain,
+            "mail.example.test",
+            submission.port(),
+            10,
+        ),
+        "--host-record=mail.example.test,127.0.0.1".to_owned(),
+        "--host-record=smtp.example.test,127.0.0.1".to_owned(),
+    ];
+    let Some(dns) = Dns::start(&records) else {
+        return;
+    };
+    let server = dns.server();
+    let root = pki.root.to_str().expect("path");
+    let args = [
+        "account",
+        "alice@example.test",
+        "--dns-server",
+        &server,
+        "--ca-file",
+        root,
+        "--timeout",
+        "5s",
+        "-f",
+        "json",
+    ];
+    let run = mailtls(&args);
+    let doc = run.json();
+    // The document reads back into its own type: every field is serialized.
+    let typed: mailtls::report::account::AccountDocument =
+        serde_json::from_str(&run.stdout).expect("an account document");
+    assert_eq!(typed.endpoints.len(), 5);
+    let mail = |source: &str| format!("mail.example.test:srv:{source}");
+    let row = |who: String, port: u16, answer: &str, verdict: &str| {
+        (who, u64::from(port), answer.to_owned(), verdict.to_owned())
+    };
+    assert_eq!(
+        endpoints(&doc),
+        [
+            row(mail("_imaps._tcp"), imaps.port(), "implicit_tls", "ok"),
+            row(mail("_imap._tcp"), imap.port(), "starttls", "ok"),
+            row(mail("_pop3s._tcp"), nothing, "nothing", "unknown"),
+            row(
+                "smtp.example.test:srv:_submissions._tcp".to_owned(),
+                submissions.port(),
+                "implicit_tls",
+                "critical"
+            ),
+            row(
+                mail("_submission._tcp"),
+                submission.port(),
+                "starttls",
+                "ok"
+            ),
+        ],
+        "{}",
+        run.stdout
+    );
+    let settings: Vec<(&str, &str, &str, u64, &str, &str)> = doc["settings"]
+        .as_array()
+        .expect("settings")
+        .iter()
+        .map(|s| {
+            (
+                s["role"].as_str().expect("role"),
+                s["protocol"].as_str().expect("protocol"),
+                s["server"].as_str().expect("server"),
+                s["port"].as_u64().expect("port"),
+                s["security"].as_str().expect("security"),
+                s["source"].as_str().expect("source"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        settings,
+        [
+            (
+                "incoming",
+                "imap",
+                "mail.example.test",
+                u64::from(imaps.port()),
+                "SSL/TLS",
+                "srv:_imaps._tcp"
+            ),
+            // SMTPS's certificate is for another name: submission with STARTTLS works.
+            (
+                "outgoing",
+                "smtp",
+                "mail.example.test",
+                u64::from(submission.port()),
+                "STARTTLS",
+                "srv:_submission._tcp"
+            ),
+        ]
+    );
+    let mut codes = finding_codes(&doc);
+    codes.sort();
+    assert_eq!(
+        codes,
+        [
+            "account.endpoint_unreachable",
+            "account.srv_target_name_mismatch",
+            "account.starttls_where_tls_works",
+        ]
+    );
+    assert_eq!(run.code, 2, "the SMTPS certificate's name is critical");
+    assert_eq!(doc["exit_code"], 2);
+
+    // The human form: where each setting came from, and the disagreements.
+    let human: Vec<&str> = args
+        .iter()
+        .copied()
+        .filter(|a| *a != "-f" && *a != "json")
+        .collect();
+    let run = mailtls(&human);
+    let out = &run.stdout;
+    assert!(out.contains("Settings for mail clients"), "{out}");
+    assert!(
+        out.contains(&format!(
+            "server mail.example.test  port {:<5} security SSL/TLS  from srv:_imaps._tcp",
+            imaps.port()
+        )),
+        "{out}"
+    );
+    assert!(out.contains("account.starttls_where_tls_works"), "{out}");
+    assert!(out.contains("_imap._tcp.example.test"), "{out}");
+    assert_eq!(run.code, 2);
+}
+
+#[test]
+fn without_srv_records_thunderbirds_guesses_that_resolve_are_used() {
+    // Only imap.guess.test resolves; nothing answers at its standard ports on 127.0.0.1.
+    let Some(dns) = Dns::start(&["--host-record=imap.guess.test,127.0.0.1".to_owned()]) else {
+        return;
+    };
+    let server = dns.server();
+    let run = mailtls(&[
+        "account",
+        "guess.test",
+        "--dns-server",
+        &server,
+        "--timeout",
+        "3s",
+        "-f",
+        "json",
+    ]);
+    let doc = run.json();
+    let found: Vec<(String, u64)> = endpoints(&doc)
+        .into_iter()
+        .map(|(who, port, _, _)| (who, port))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("imap.guess.test:guess".to_owned(), 993),
+            ("imap.guess.test:guess".to_owned(), 143)
+        ],
+        "{}",
+        run.stdout
+    );
+    assert_eq!(doc["discovery"]["guessed"], true);
+    let lookups: Vec<(&str, &str)> = doc["discovery"]["lookups"]
+        .as_array()
+        .expect("lookups")
+        .iter()
+        .map(|l| {
+            (
+                l["name"].as_str().expect("name"),
+                l["answer"]["outcome"].as_str().expect("outcome"),
+            )
+        })
+        .collect();
+    assert!(lookups.contains(&("_imaps._tcp.guess.test", "no_records")));
+    assert!(lookups.contains(&("imap.guess.test", "found")));
+    assert!(lookups.contains(&("mail.guess.test", "no_records")));
+    assert_eq!(finding_codes(&doc), ["account.nothing_published"]);
+    assert_eq!(run.code, 3, "nothing answers");
+
+    // --no-guess: no endpoint at all.
+    let run = mailtls(&[
+        "account",
+        "alice@guess.test",
+        "--dns-server",
+        &server,
+        "--no-guess",
+        "--timeout",
+        "3s",
+        "-f",
+        "json",
+    ]);
+    let doc = run.json();
+    assert!(endpoints(&doc).is_empty());
+    assert_eq!(finding_codes(&doc), ["account.nothing_published"]);
+    assert_eq!(run.code, 3);
+}
+
+#[test]
+fn a_protocol_published_only_for_starttls_is_also_tried_at_its_tls_port() {
+    let pki = Pki::new();
+    let imap = pki.start(ServerSpec::new(Proto::Imap, Transport::Starttls).name("mail.alone.test"));
+    let records = [
+        srv(
+            "_imap._tcp",
+            "alone.test",
+            "mail.alone.test",
+            imap.port(),
+            0,
+        ),
+        "--host-record=mail.alone.test,127.0.0.1".to_owned(),
+    ];
+    let Some(dns) = Dns::start(&records) else {
+        return;
+    };
+    let server = dns.server();
+    let root = pki.root.to_str().expect("path");
+    let run = mailtls(&[
+        "account",
+        "bob@alone.test",
+        "--dns-server",
+        &server,
+        "--ca-file",
+        root,
+        "--timeout",
+        "3s",
+        "-f",
+        "json",
+    ]);
+    let doc = run.json();
+    let found: Vec<(String, u64)> = endpoints(&doc)
+        .into_iter()
+        .map(|(who, port, _, _)| (who, port))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                "mail.alone.test:srv:_imap._tcp".to_owned(),
+                u64::from(imap.port())
+            ),
+            ("mail.alone.test:alongside:_imap._tcp".to_owned(), 993),
+        ],
+        "{}",
+        run.stdout
+    );
+    // Whatever 127.0.0.1:993 is on this machine, the published STARTTLS endpoint works.
+    assert_eq!(doc["endpoints"][0]["answer"], "starttls");
+    assert_eq!(doc["settings"][0]["protocol"], "imap");
+    assert!(finding_codes(&doc)
+        .iter()
+        .all(|c| c != "account.endpoint_unreachable" && c != "account.nothing_published"));
+}
+
+#[test]
+fn a_word_that_is_no_address_is_a_usage_error() {
+    let run = mailtls(&["account", "not an address", "--dns-server", "127.0.0.1:9"]);
+    assert_eq!(run.code, 3);
+    assert!(
+        run.stderr.contains("neither an e-mail address"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_silent_name_server_costs_no_more_than_the_timeout() {
+    // Bound but never read: every question goes unanswered.
+    let silent = UdpSocket::bind("127.0.0.1:0").expect("udp socket");
+    let server = silent.local_addr().expect("address").to_string();
+    let started = Instant::now();
+    let run = mailtls(&[
+        "account",
+        "alice@example.test",
+        "--dns-server",
+        &server,
+        "--timeout",
+        "2s",
+        "-f",
+        "json",
+    ]);
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(5), "took {took:?}");
+    let doc = run.json();
+    assert_eq!(doc["discovery"]["timed_out"], true, "{}", run.stdout);
+    assert!(endpoints(&doc).is_empty());
+    assert!(
+        finding_codes(&doc).is_empty(),
+        "failed questions are not \"nothing published\""
+    );
+    assert_eq!(run.code, 3);
+}
