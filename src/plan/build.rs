@@ -427,7 +427,7 @@ fn exporter_module(name: &str, config: &ModuleConfig) -> Result<ExporterModule, 
         ca_files: config.ca_files.clone(),
         client_cert: config.client_cert.clone(),
         client_key: config.client_key.clone(),
-        offline: config.offline,
+        offline: !config.download_missing_intermediates,
         platform_stores: Vec::new(),
         no_verify_cache: false,
         timeout,
@@ -461,4 +461,21 @@ fn exporter_module(name: &str, config: &ModuleConfig) -> Result<ExporterModule, 
         allow: config.allow_list().map_err(invalid)?,
         clients: config.clients.clone(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_exporter_module_downloads_nothing_the_server_names_unless_asked() {
+        let quiet = exporter_module("m", &ModuleConfig::default()).expect("module");
+        assert!(!quiet.settings.fetch_missing);
+        let asked = ModuleConfig {
+            download_missing_intermediates: true,
+            ..ModuleConfig::default()
+        };
+        let fetching = exporter_module("m", &asked).expect("module");
+        assert!(fetching.settings.fetch_missing);
+    }
 }

@@ -203,9 +203,12 @@ pub struct ModuleConfig {
     pub timeout: Option<String>,
     pub warn_days: Option<i64>,
     pub crit_days: Option<i64>,
-    /// Download nothing but what the servers send (no AIA downloads).
+    /// Download a missing intermediate from the URL the server's certificate
+    /// names (AIA), as Outlook and Apple Mail do. Off by default here: the URL
+    /// comes from the server, and an exporter sits inside a network it must
+    /// not be made to fetch from; without it, those clients are judged unknown.
     #[serde(default)]
-    pub offline: bool,
+    pub download_missing_intermediates: bool,
     /// Mail clients of interest, by profile id (`mailtls clients`): the
     /// verdict speaks for them, as `--client` does.
     #[serde(default)]
