@@ -53,6 +53,13 @@ pub struct CheckFacts {
     /// until the greeting's first line; `null` when none came.
     #[serde(default)]
     pub greeting_ms: Option<u64>,
+    /// Milliseconds the DNS lookup took; `null` for an address, a `--resolve`d
+    /// name, or a lookup that did not finish.
+    #[serde(default)]
+    pub dns_ms: Option<u64>,
+    /// Milliseconds from the first connection attempt to an accepted connection.
+    #[serde(default)]
+    pub connect_ms: Option<u64>,
     pub tls: Option<TlsFacts>,
     pub certificates: Vec<CertFacts>,
     /// The chain judged by each trust store: Mozilla's, this machine's, the CA files.
@@ -99,6 +106,8 @@ impl CheckFacts {
             connected_to: None,
             dialogue: DialogueFacts::default(),
             greeting_ms: None,
+            dns_ms: None,
+            connect_ms: None,
             tls: None,
             certificates: Vec::new(),
             trust_by_store: Vec::new(),

@@ -23,7 +23,7 @@ use crate::facts::chain;
 use crate::facts::protocol::TlsMode;
 use crate::facts::stop::HandshakeFailure;
 use crate::facts::stop::{CheckError, Stop};
-use crate::facts::target::Target;
+use crate::facts::target::{Host, Target};
 use crate::facts::tls::{TlsFacts, Verification, VerifyError};
 use crate::facts::{cert, CheckFacts, FetchedIssuer};
 
@@ -48,9 +48,8 @@ pub async fn run_check_at(
     // The audit's connections run alongside the check, within the same
     // timeout, to the addresses the check resolved (one lookup for both).
     if settings.audit && facts.addresses.is_empty() {
-        match resolve(&facts.target, settings, deadline).await {
-            Ok(addresses) => facts.addresses = addresses,
-            Err(error) => facts.stopped = Some(Stop::from(error)),
+        if let Err(error) = resolve_into(&mut facts, settings, deadline).await {
+            facts.stopped = Some(Stop::from(error));
         }
     }
     if facts.stopped.is_none() {
@@ -215,10 +214,12 @@ async fn check(
     deadline: Instant,
 ) -> Result<(), CheckError> {
     if facts.addresses.is_empty() {
-        facts.addresses = resolve(&facts.target, settings, deadline).await?;
+        resolve_into(facts, settings, deadline).await?;
     }
+    let connecting = Instant::now();
     let (tcp, address) = connect(&facts.addresses, deadline).await?;
     let connected = Instant::now();
+    facts.connect_ms = Some(millis(connected - connecting));
     facts.connected_to = Some(address);
     let name = server_name(&facts.target, settings)?;
     let mut dialogue = dialogue_for(&facts.target, settings, &tcp);
@@ -283,6 +284,24 @@ async fn check(
     result?;
     close_politely(reader.get_mut(), deadline).await;
     Ok(())
+}
+
+/// Looks the target's host up into `facts`, timing a real lookup.
+async fn resolve_into(
+    facts: &mut CheckFacts,
+    settings: &CheckSettings,
+    deadline: Instant,
+) -> Result<(), CheckError> {
+    let asked = Instant::now();
+    facts.addresses = resolve(&facts.target, settings, deadline).await?;
+    if matches!(facts.target.host, Host::Name(_)) {
+        facts.dns_ms = Some(millis(asked.elapsed()));
+    }
+    Ok(())
+}
+
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
 /// How long a STARTTLS port may stay silent before mailtls also tries TLS on

@@ -172,6 +172,8 @@ pub fn probe_registry(report: &Report) -> Registry {
         Some(Unit::Seconds),
     );
     let phase_times = [
+        ("dns", facts.dns_ms),
+        ("connect", facts.connect_ms),
         ("greeting", facts.greeting_ms),
         (
             "tls_handshake",
