@@ -26,11 +26,9 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::io::Read;
-use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Child, Command};
+use std::time::Duration;
 
 use common::mailtls;
 use mailtls_testkit::{CertCase, HttpFile, Proto, ServerSpec, TestServer, Transport};
@@ -212,14 +210,9 @@ impl OpensslServer {
              [system_default_sect]\nCipherString = ALL:@SECLEVEL=0\n",
         )
         .unwrap();
-        // A port chosen by the kernel, then handed to openssl: another process
-        // could take it in between, so a server that exits at once is retried.
-        for _ in 0..5 {
-            let port = TcpListener::bind("127.0.0.1:0")
-                .and_then(|l| l.local_addr())
-                .unwrap()
-                .port();
-            let mut child = Command::new("openssl")
+        let (child, addr) = common::openssl::start_s_server(|port| {
+            let mut command = Command::new("openssl");
+            command
                 .arg("s_server")
                 .args(["-accept", &format!("127.0.0.1:{port}")])
                 .arg("-cert")
@@ -230,36 +223,13 @@ impl OpensslServer {
                 .arg(pki.path("inter.pem"))
                 .args(["-www", "-quiet"])
                 .args(args)
-                .env("OPENSSL_CONF", &conf)
-                .stdin(Stdio::piped())
-                .stdout(Stdio::null())
-                .stderr(Stdio::piped())
-                .spawn()
-                .expect("start openssl s_server");
-            let addr = SocketAddr::from(([127, 0, 0, 1], port));
-            let deadline = Instant::now() + Duration::from_secs(20);
-            loop {
-                if let Ok(Some(status)) = child.try_wait() {
-                    let mut stderr = String::new();
-                    if let Some(mut pipe) = child.stderr.take() {
-                        let _ = pipe.read_to_string(&mut stderr);
-                    }
-                    if stderr.contains("Address already in use") {
-                        break;
-                    }
-                    panic!("openssl s_server {args:?} exited ({status}): {stderr}");
-                }
-                if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
-                    return OpensslServer { child, port };
-                }
-                assert!(
-                    Instant::now() < deadline,
-                    "openssl s_server did not listen in time"
-                );
-                std::thread::yield_now();
-            }
+                .env("OPENSSL_CONF", &conf);
+            command
+        });
+        OpensslServer {
+            child,
+            port: addr.port(),
         }
-        panic!("no free port for openssl s_server");
     }
 }
 

@@ -9,12 +9,10 @@
 
 mod common;
 
-use std::io::Read;
-use std::net::{SocketAddr, TcpListener, TcpStream as StdTcpStream};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
-use std::time::{Duration, Instant as StdInstant};
 
 use mailtls::facts::probe::{Acceptance, ProbeFacts, TlsVersion, VersionProbe};
 use mailtls::facts::stop::CheckError;
@@ -82,13 +80,6 @@ struct OpensslServer {
     addr: SocketAddr,
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
-        .port()
-}
-
 /// Runs `openssl ARGS` with the legacy configuration and returns (success, stderr).
 fn openssl_status(args: &[&str], conf: &Path) -> (bool, String) {
     let output = Command::new("openssl")
@@ -107,11 +98,9 @@ impl OpensslServer {
     /// Starts `openssl s_server -www` with `args`, and waits until it accepts connections.
     fn start(args: &[&str]) -> OpensslServer {
         let m = material();
-        // A port chosen by the kernel, then handed to openssl: another process
-        // could take it in between, so a server that exits at once is retried.
-        for _ in 0..5 {
-            let port = free_port();
-            let mut child = Command::new("openssl")
+        let (child, addr) = common::openssl::start_s_server(|port| {
+            let mut command = Command::new("openssl");
+            command
                 .arg("s_server")
                 .args(["-accept", &format!("127.0.0.1:{port}")])
                 .arg("-cert")
@@ -120,36 +109,10 @@ impl OpensslServer {
                 .arg(&m.key)
                 .args(["-www", "-quiet"])
                 .args(args)
-                .env("OPENSSL_CONF", &m.legacy_conf)
-                .stdin(Stdio::piped())
-                .stdout(Stdio::null())
-                .stderr(Stdio::piped())
-                .spawn()
-                .expect("start openssl s_server");
-            let addr = SocketAddr::from(([127, 0, 0, 1], port));
-            let deadline = StdInstant::now() + Duration::from_secs(20);
-            loop {
-                if let Ok(Some(status)) = child.try_wait() {
-                    let mut stderr = String::new();
-                    if let Some(mut pipe) = child.stderr.take() {
-                        let _ = pipe.read_to_string(&mut stderr);
-                    }
-                    if stderr.contains("Address already in use") {
-                        break;
-                    }
-                    panic!("openssl s_server {args:?} exited ({status}): {stderr}");
-                }
-                if StdTcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
-                    return OpensslServer { child, addr };
-                }
-                assert!(
-                    StdInstant::now() < deadline,
-                    "openssl s_server did not listen in time"
-                );
-                std::thread::yield_now();
-            }
-        }
-        panic!("no free port for openssl s_server");
+                .env("OPENSSL_CONF", &m.legacy_conf);
+            command
+        });
+        OpensslServer { child, addr }
     }
 }
 
