@@ -7,13 +7,14 @@ use std::path::Path;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
+use crate::diagnose::Policy;
 use crate::engine::{self, Outcome};
 use crate::facts::protocol::TlsMode;
 use crate::facts::target::Target;
 use crate::output::pem::Listing;
 use crate::output::{self, Format};
 use crate::plan::{
-    AccountPlan, CertsPlan, CheckPlan, Color, ConnectPlan, ExplainPlan, Judgement, Plan, PlanError,
+    AccountPlan, CertsPlan, CheckPlan, ConnectPlan, ExplainPlan, Judgement, Plan, PlanError,
     ReportSource, ScanFormat, ScanPlan,
 };
 use crate::report::scan::{self, ScanDocument};
@@ -75,26 +76,19 @@ fn runtime(jobs: usize) -> Result<tokio::runtime::Runtime, AppError> {
 }
 
 /// The reports of one job's outcome.
-fn judge(outcome: Outcome, judgement: &Judgement) -> Vec<Report> {
+fn judge(outcome: Outcome, policy: &Policy) -> Vec<Report> {
     match outcome {
-        Outcome::Checked(all_facts) => Report::judge_all(all_facts, &judgement.policy),
+        Outcome::Checked(all_facts) => Report::judge_all(all_facts, policy),
         Outcome::Invalid { input, error } => vec![Report::invalid_input(&input, &error)],
     }
 }
 
 /// Checks every job, without judging options (`certs`, `scan`): the reports in input order.
 fn gather_reports(connect: &ConnectPlan, runtime: &tokio::runtime::Runtime) -> Vec<Report> {
-    let judgement = Judgement {
-        policy: Default::default(),
-        format: Format::Human,
-        human: Default::default(),
-        fail_on: crate::diagnose::Severity::Warning,
-        quiet: true,
-        color: Color::Never,
-    };
+    let policy = Policy::default();
     let mut reports = Vec::new();
     runtime.block_on(engine::run_jobs(connect, None, |outcome| {
-        reports.extend(judge(outcome, &judgement));
+        reports.extend(judge(outcome, &policy));
     }));
     reports
 }
@@ -116,7 +110,7 @@ fn run_check(plan: &CheckPlan, out: &mut dyn Write) -> Result<u8, AppError> {
         &plan.connect,
         progress.clone(),
         |outcome| {
-            for report in judge(outcome, judgement) {
+            for report in judge(outcome, &judgement.policy) {
                 writer.add(report);
             }
         },

@@ -121,7 +121,8 @@ pub fn diagnose(facts: &CheckFacts, policy: &Policy) -> Vec<Finding> {
     findings
 }
 
-fn capitalise(text: &str) -> String {
+/// `text` with its first letter in upper case.
+pub fn capitalise(text: &str) -> String {
     let mut chars = text.chars();
     chars.next().map_or_else(String::new, |first| {
         first.to_uppercase().chain(chars).collect()

@@ -170,3 +170,25 @@ pub struct StoreVerdict {
     pub error: Option<VerifyError>,
     pub unavailable: Option<String>,
 }
+
+impl StoreVerdict {
+    /// The store's answer: trusted, or refused for `error`.
+    pub fn judged(store: StoreKind, outcome: Result<(), VerifyError>) -> StoreVerdict {
+        StoreVerdict {
+            store,
+            trusted: Some(outcome.is_ok()),
+            error: outcome.err(),
+            unavailable: None,
+        }
+    }
+
+    /// A store that could not be loaded, and why.
+    pub fn unavailable(store: StoreKind, why: &str) -> StoreVerdict {
+        StoreVerdict {
+            store,
+            trusted: None,
+            error: None,
+            unavailable: Some(why.to_owned()),
+        }
+    }
+}

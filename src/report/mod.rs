@@ -300,10 +300,10 @@ fn by_client(clients: &[ClientOutcome], worst: &str) -> String {
     );
     let mut affected = Vec::new();
     if !warn.is_empty() {
-        affected.push(format!("{} will warn", list(&warn)));
+        affected.push(format!("{} will warn", clients::list(&warn)));
     }
     if !refuse.is_empty() {
-        affected.push(format!("{} cannot connect", list(&refuse)));
+        affected.push(format!("{} cannot connect", clients::list(&refuse)));
     }
     let why = clients
         .iter()
@@ -325,27 +325,11 @@ fn by_client(clients: &[ClientOutcome], worst: &str) -> String {
     };
     format!(
         "{}: {} {} {verb}{}",
-        capitalise(&affected.join(" and ")),
+        diagnose::capitalise(&affected.join(" and ")),
         cause,
-        list(&fine),
+        clients::list(&fine),
         if why.is_empty() { ".".to_owned() } else { why }
     )
-}
-
-/// "A", "A and B", "A, B and C".
-fn list(names: &[&str]) -> String {
-    match names {
-        [] => String::new(),
-        [only] => (*only).to_owned(),
-        [init @ .., last] => format!("{} and {last}", init.join(", ")),
-    }
-}
-
-fn capitalise(text: &str) -> String {
-    let mut chars = text.chars();
-    chars.next().map_or_else(String::new, |first| {
-        first.to_uppercase().chain(chars).collect()
-    })
 }
 
 fn lowercase_first(text: &str) -> String {

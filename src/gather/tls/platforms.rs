@@ -204,21 +204,8 @@ impl PlatformStores {
         self.stores
             .iter()
             .map(|(kind, store)| match store.get() {
-                Ok(store) => {
-                    let outcome = store.verify(chain, name, now);
-                    StoreVerdict {
-                        store: *kind,
-                        trusted: Some(outcome.is_ok()),
-                        error: outcome.err(),
-                        unavailable: None,
-                    }
-                }
-                Err(why) => StoreVerdict {
-                    store: *kind,
-                    trusted: None,
-                    error: None,
-                    unavailable: Some(why.clone()),
-                },
+                Ok(store) => StoreVerdict::judged(*kind, store.verify(chain, name, now)),
+                Err(why) => StoreVerdict::unavailable(*kind, why),
             })
             .collect()
     }

@@ -459,27 +459,12 @@ impl TrustComparison {
             let implied = *kind == StoreKind::CaFiles
                 && matches!(primary, Some((base, true)) if base_refuses(base));
             let verdict = match store.get() {
-                Ok(_) if implied => StoreVerdict {
-                    store: *kind,
-                    trusted: Some(true),
-                    error: None,
-                    unavailable: None,
-                },
-                Ok(store) => {
-                    let outcome = store.verify_in(self.cache.as_deref(), chain, name, now);
-                    StoreVerdict {
-                        store: *kind,
-                        trusted: Some(outcome.is_ok()),
-                        error: outcome.err(),
-                        unavailable: None,
-                    }
-                }
-                Err(why) => StoreVerdict {
-                    store: *kind,
-                    trusted: None,
-                    error: None,
-                    unavailable: Some(why.clone()),
-                },
+                Ok(_) if implied => StoreVerdict::judged(*kind, Ok(())),
+                Ok(store) => StoreVerdict::judged(
+                    *kind,
+                    store.verify_in(self.cache.as_deref(), chain, name, now),
+                ),
+                Err(why) => StoreVerdict::unavailable(*kind, why),
             };
             verdicts.push(verdict);
         }
