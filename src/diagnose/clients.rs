@@ -281,15 +281,24 @@ pub fn profile(id: &str) -> Option<&'static Profile> {
 
 /// Every profile's outcome for one check.
 pub fn judge(facts: &CheckFacts) -> Vec<ClientOutcome> {
-    PROFILES.iter().map(|p| judge_one(p, facts)).collect()
+    let shape = chain::analyse(&facts.certificates);
+    PROFILES
+        .iter()
+        .map(|p| judge_with(p, facts, &shape))
+        .collect()
 }
 
 /// One profile's outcome: whether it gets to TLS with this server at all,
 /// then what it makes of the certificate.
 pub fn judge_one(profile: &Profile, facts: &CheckFacts) -> ClientOutcome {
+    judge_with(profile, facts, &chain::analyse(&facts.certificates))
+}
+
+/// [`judge_one`] with the chain's shape already analysed (once for all profiles).
+fn judge_with(profile: &Profile, facts: &CheckFacts, shape: &chain::ChainReport) -> ClientOutcome {
     let (outcome, causes) = match reach(profile, facts) {
         Err(refusal) => refusal,
-        Ok(()) => certificate(profile, facts),
+        Ok(()) => certificate(profile, facts, shape),
     };
     ClientOutcome {
         id: profile.id.to_owned(),
@@ -476,7 +485,7 @@ pub fn list(names: &[&str]) -> String {
 }
 
 /// What the client makes of the certificate chain.
-fn certificate(profile: &Profile, facts: &CheckFacts) -> Judged {
+fn certificate(profile: &Profile, facts: &CheckFacts, shape: &chain::ChainReport) -> Judged {
     let Some(verdict) = store_verdict(profile.store, facts) else {
         return (
             Outcome::Unknown,
@@ -489,7 +498,6 @@ fn certificate(profile: &Profile, facts: &CheckFacts) -> Judged {
         .find(|v| v.store == StoreKind::CaFiles);
     let private_ca_installed = installed.is_some_and(|v| v.trusted == Some(true));
     let certs = &facts.certificates;
-    let shape = chain::analyse(certs);
     let path: Vec<&CertFacts> = shape.path.iter().map(|&p| &certs[p]).collect();
     let signers: Vec<&CertFacts> = path
         .iter()
@@ -527,7 +535,7 @@ fn certificate(profile: &Profile, facts: &CheckFacts) -> Judged {
         );
     }
     if !trusted {
-        judged.push(untrusted(profile, facts, verdict, &shape, sha1.copied()));
+        judged.push(untrusted(profile, facts, verdict, shape, sha1.copied()));
     }
     for cert in &signers {
         let weak_rsa = cert.key.starts_with("RSA")
