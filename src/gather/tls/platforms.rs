@@ -1,6 +1,6 @@
 //! The root stores of the platforms mail clients run on (Apple, Windows,
-//! Android current and 8, Java), embedded from `data/trust-stores/`, loaded
-//! once per run on a background thread, and the chain judged by each.
+//! Android current and 8, Java), embedded from `data/trust-stores/` as trust
+//! anchors parsed at build time (`build.rs`), and the chain judged by each.
 //! (Mozilla's dated bundle is embedded for the record; the checks themselves
 //! use webpki-roots, the same Mozilla program, as the `Mozilla` store.)
 //!
@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::pki_types::{CertificateDer, ServerName, TrustAnchor, UnixTime};
 use serde::Deserialize;
 
 use super::trust::{LoadingStore, TrustStore, VerificationCache};
@@ -126,6 +126,24 @@ pub fn bundle_file(store: StoreKind) -> Option<&'static str> {
         .map(|b| b.file)
 }
 
+/// The trust anchors `build.rs` made of each platform's bundle less its
+/// distrusted list: the same anchors [`roots`] gives, parsed before the run.
+mod anchors {
+    include!(concat!(env!("OUT_DIR"), "/anchors.rs"));
+}
+
+/// A platform's pre-parsed trust anchors.
+fn anchors(store: StoreKind) -> &'static [TrustAnchor<'static>] {
+    match store {
+        StoreKind::Apple => anchors::APPLE,
+        StoreKind::Microsoft => anchors::MICROSOFT,
+        StoreKind::Android => anchors::ANDROID,
+        StoreKind::Android8 => anchors::ANDROID_8,
+        StoreKind::Java => anchors::JAVA,
+        StoreKind::Mozilla | StoreKind::System | StoreKind::CaFiles => &[],
+    }
+}
+
 /// The roots a platform trusts: its bundle less its distrusted list.
 pub fn roots(store: StoreKind) -> Vec<CertificateDer<'static>> {
     let distrusted: HashSet<Vec<u8>> = BUNDLES
@@ -149,7 +167,8 @@ pub struct PlatformStores {
 }
 
 impl PlatformStores {
-    /// Starts loading every platform store on a thread of its own; the first
+    /// Every platform store: the embedded ones at once from their pre-parsed
+    /// anchors; a replaced one is parsed on a thread of its own, and the first
     /// chain to judge waits for it.
     /// `replaced` gives a platform other roots than its embedded bundle
     /// (`--platform-store`: a newer store, or a test's own root).
@@ -167,10 +186,15 @@ impl PlatformStores {
                     .find(|(k, _)| *k == kind)
                     .map(|(_, roots)| roots.clone());
                 let cache = cache.clone();
-                let store = LoadingStore::in_background(move || {
-                    TrustStore::from_roots(given.unwrap_or_else(|| roots(kind)), &provider)
-                        .map(|store| store.with_cache(cache))
-                });
+                let store = match given {
+                    Some(given) => LoadingStore::in_background(move || {
+                        TrustStore::from_roots(given, &provider).map(|s| s.with_cache(cache))
+                    }),
+                    None => LoadingStore::ready(
+                        TrustStore::from_anchors(anchors(kind).to_vec(), &provider)
+                            .map(|s| s.with_cache(cache)),
+                    ),
+                };
                 (kind, store)
             })
             .collect();
@@ -248,6 +272,16 @@ mod tests {
         assert!(kept.iter().all(|c| !distrusted.contains(c)));
         for kind in PLATFORMS {
             assert!(roots(kind).len() > 50, "{kind:?}");
+        }
+    }
+
+    #[test]
+    fn the_build_time_anchors_are_the_roots_parsed_at_run_time() {
+        for kind in PLATFORMS {
+            let mut parsed = rustls::RootCertStore::empty();
+            parsed.add_parsable_certificates(roots(kind));
+            assert!(!anchors(kind).is_empty(), "{kind:?}");
+            assert_eq!(parsed.roots.as_slice(), anchors(kind), "{kind:?}");
         }
     }
 }

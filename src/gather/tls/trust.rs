@@ -11,7 +11,7 @@ use rustls::client::danger::ServerCertVerifier;
 use rustls::client::WebPkiServerVerifier;
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::pki_types::{CertificateDer, ServerName, TrustAnchor, UnixTime};
 use rustls::RootCertStore;
 
 /// A loaded trust store, ready to verify with.
@@ -66,7 +66,17 @@ impl TrustStore {
         provider: &Arc<CryptoProvider>,
     ) -> Result<TrustStore, String> {
         let mut store = RootCertStore::empty();
-        let (added, _unusable) = store.add_parsable_certificates(roots);
+        store.add_parsable_certificates(roots);
+        TrustStore::from_anchors(store.roots, provider)
+    }
+
+    /// A store of trust anchors parsed before (a platform's, at build time).
+    pub(super) fn from_anchors(
+        anchors: Vec<TrustAnchor<'static>>,
+        provider: &Arc<CryptoProvider>,
+    ) -> Result<TrustStore, String> {
+        let store = RootCertStore { roots: anchors };
+        let added = store.len();
         let verifier = match store.is_empty() {
             true => None,
             false => Some(
