@@ -13,7 +13,10 @@
 # probes, default 1), BENCH_BATCH_RUNS (mailtls batch, default 3), BENCH_TARGETS
 # (10000), BENCH_HOSTS (100), BENCH_CONCURRENCY (200), BENCH_PER_HOST (2),
 # BENCH_SSLYZE_BATCH (sslyze batch subset, 500), BENCH_WRONG_PORT_RUNS (3),
-# BENCH_SHARDS (shards run at once for the shard row, 2), BENCH_NOJITTER (0, the default;
+# BENCH_SHARDS (shards run at once for the shard row, 2), BENCH_BASELINE (a
+# commit whose build runs the same batch in the same run, for a like-for-like
+# throughput ratio; default 05f8e4d, the build issue 19 measured; "none" skips
+# it), BENCH_NOJITTER (0, the default;
 # 1 also builds and measures a copy with AWS_LC_SYS_NO_JITTER_ENTROPY=1, which
 # .cargo/config.toml now sets for every build anyway; see docs/benchmarks.md).
 set -euo pipefail
@@ -82,6 +85,20 @@ target_dir="$(cd "$repo" && cargo metadata --format-version 1 --no-deps | sed -n
 mailtls="$target_dir/release/mailtls"
 servers_bin="$target_dir/release/mailtls-bench-servers"
 mailtls_nojitter=""
+BASELINE="${BENCH_BASELINE:-05f8e4d}"
+mailtls_baseline=""
+if [ "$BASELINE" != none ]; then
+    say "building the baseline mailtls at $BASELINE (release) into $target_dir/bench-baseline"
+    baseline_src="$(mktemp -d)"
+    if (cd "$repo" && git archive "$BASELINE" | tar -x -C "$baseline_src") 2>/dev/null &&
+        (cd "$baseline_src" && CARGO_TARGET_DIR="$target_dir/bench-baseline" \
+            cargo build --release -p mailtls --bin mailtls) >/dev/null 2>&1; then
+        mailtls_baseline="$target_dir/bench-baseline/release/mailtls"
+    else
+        say "the baseline build at $BASELINE failed; its row is left out"
+    fi
+    rm -rf "$baseline_src"
+fi
 if [ "$NOJITTER" = 1 ]; then
     say "building mailtls with AWS_LC_SYS_NO_JITTER_ENTROPY=1 into $target_dir/bench-nojitter"
     if (cd "$repo" && AWS_LC_SYS_NO_JITTER_ENTROPY=1 CARGO_TARGET_DIR="$target_dir/bench-nojitter" \
@@ -365,6 +382,25 @@ if [ -n "$MED_CPU_MS" ]; then
 fi
 row "$batch_label" "mailtls, verification cache off" "$MED_MS" "$PEAK_MB" "$(ratio "$MED_MS" "$batch_base")" \
     "$nocache_rate checks/s; runs: $BATCH_RUNS$nocache_note"
+
+# The same batch with the baseline build, in this run on these servers: the
+# like-for-like throughput ratio (the baseline judges fewer stores).
+if [ -n "$mailtls_baseline" ]; then
+    say "batch: the baseline build at $BASELINE ($BATCH_RUNS runs)"
+    baseline_cmd=("$mailtls_baseline" "${batch_cmd[@]:1}")
+    ticks_before="$(server_ticks)"
+    WARMUP=0 measure "$BATCH_RUNS" "${baseline_cmd[@]}"
+    ticks_after="$(server_ticks)"
+    base_rate="$(awk -v n="$TARGETS" -v ms="$MED_MS" 'BEGIN { printf "%.0f", n / (ms / 1000) }')"
+    base_note=""
+    if [ -n "$MED_CPU_MS" ]; then
+        base_note="$(awk -v c="$MED_CPU_MS" -v n="$TARGETS" -v t="$((ticks_after - ticks_before))" \
+            -v hz="$hz" -v runs="$BATCH_RUNS" 'BEGIN {
+                printf "; CPU per check: mailtls %.2f ms, servers %.2f ms", c / n, t / hz * 1000 / runs / n }')"
+    fi
+    row "$batch_label" "mailtls at $BASELINE (baseline build)" "$MED_MS" "$PEAK_MB" "$(ratio "$MED_MS" "$batch_base")" \
+        "$base_rate checks/s; this build's throughput is $(awk -v a="$rate" -v b="$base_rate" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')× the baseline's; runs: $BATCH_RUNS$base_note"
+fi
 
 # Shards: the same batch as $SHARDS processes with --shard K/$SHARDS at once on
 # this machine (on several machines each would get its own CPUs); the notes
