@@ -11,6 +11,7 @@ pub mod audit;
 pub mod check;
 pub mod connector;
 pub mod discover;
+pub mod dns;
 pub mod fetch;
 pub mod lines;
 pub mod net;
