@@ -358,8 +358,27 @@ pub struct CheckArgs {
     #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub probe_concurrency: u16,
 
+    /// Also check DANE (RFC 7672): the TLSA records of _PORT._tcp.HOST, validated with DNSSEC by mailtls itself, against the chain the server sends
+    #[arg(long)]
+    pub dane: bool,
+
+    #[command(flatten)]
+    pub dnssec: DnssecArgs,
+
     #[command(flatten)]
     pub judgement: JudgementArgs,
+}
+
+/// Where DNSSEC-validated questions go and which key they trust (`check --dane`, `domain`).
+#[derive(Debug, Args)]
+pub struct DnssecArgs {
+    /// Ask this DNS server (UDP and TCP) instead of the system's, e.g. 127.0.0.1:5353 or [::1]:53; mailtls validates DNSSEC itself either way
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub dns_server: Option<std::net::SocketAddr>,
+
+    /// Trust the DNSKEY records in FILE (zone-file lines, e.g. a key-signing key) as DNSSEC trust anchors instead of the root zone's keys
+    #[arg(long, value_name = "FILE")]
+    pub trust_anchor: Option<PathBuf>,
 }
 
 /// How facts are judged and shown: the same for `check` and `explain`.

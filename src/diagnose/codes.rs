@@ -33,6 +33,8 @@ pub enum Area {
     Input,
     /// `account.*`: what DNS publishes for an address, against what answers (`mailtls account`).
     Account,
+    /// `dane.*`: TLSA records for SMTP (RFC 7672), with `--dane` and `mailtls domain`.
+    Dane,
     /// `limits.*`: what mailtls keeps of a flood.
     Limits,
     /// `mailtls.*`: mailtls itself.
@@ -217,6 +219,24 @@ codes! {
         "`mailtls account`: the domain publishes no SRV records for mail clients (RFC 6186, RFC 8314); the settings come from guessed host names (imap., pop., smtp., mail.), as Thunderbird guesses them.";
     AccountEndpointUnreachable = "account.endpoint_unreachable", Account, Warning, "warning",
         "`mailtls account`: an SRV record names a host that does not resolve, or a port where nothing answers.";
+    DaneAuthenticated = "dane.authenticated", Dane, Ok, "ok",
+        "A DNSSEC-signed TLSA record (DANE-EE or DANE-TA, RFC 7672) matches the chain the server sends: DANE-aware senders authenticate it.";
+    DaneNoMatch = "dane.no_match", Dane, Critical, "critical",
+        "Signed, usable TLSA records exist, but none matches the chain the server sends (or it sends none): DANE-aware senders (Postfix, Exim) will not deliver mail to it. The fix gives the record for the served key.";
+    DaneUnmatchedRecord = "dane.unmatched_record", Dane, Info, "info",
+        "Rollover check: besides a matching record, a TLSA record matches nothing the server sends: the next key's record published ahead of a rollover (RFC 7671 section 8.1), or one left from an old key.";
+    DaneTaChainInvalid = "dane.ta_chain_invalid", Dane, Warning, "warning",
+        "A DANE-TA(2) record matches a CA certificate the server sends, but the server's certificate does not verify up to it (name, dates, signatures), while another record authenticates.";
+    DaneUnusableRecord = "dane.unusable_record", Dane, Warning, "warning",
+        "A TLSA record SMTP senders do not use: usage PKIX-TA(0) or PKIX-EE(1) (RFC 7672 section 3.1.3), an unknown selector or matching type, or data of the wrong length.";
+    DaneBogus = "dane.bogus", Dane, Critical, "critical",
+        "DNSSEC validation of the TLSA answer (or of its absence) failed: altered or expired signatures, or a broken chain of trust; DANE-aware senders defer mail.";
+    DaneLookupFailed = "dane.lookup_failed", Dane, Critical, "critical / unknown",
+        "The TLSA question failed (SERVFAIL, REFUSED; unknown when there was no answer in time); senders whose MX lookup was secure defer mail.";
+    DaneInsecure = "dane.insecure", Dane, Info, "info / warning",
+        "The TLSA answer is provably unsigned (no DNSSEC): no DANE. Warning when TLSA records are published anyway, since senders ignore them.";
+    DaneNoRecords = "dane.no_records", Dane, Info, "info",
+        "The zone is signed but publishes no TLSA record for the server: senders use TLS only opportunistically.";
     LimitsTruncated = "limits.truncated", Limits, Warning, "warning",
         "A server sent more than mailtls keeps of one check (more than 512 capabilities, a capability longer than 1 KiB, more than 400 transcript lines); the report holds the first part and says what was cut. Real servers stay far below these limits.";
     MailtlsInternalError = "mailtls.internal_error", Mailtls, Unknown, "unknown",

@@ -8,6 +8,7 @@
 pub mod audit;
 pub mod cert;
 pub mod chain;
+pub mod dane;
 pub mod der;
 pub mod dialogue;
 pub mod discovery;
@@ -82,6 +83,10 @@ pub struct CheckFacts {
     pub transcript: Transcript,
     /// The legacy TLS and cipher-suite probe (`--probe`); `null` when not run.
     pub probe: Option<ProbeFacts>,
+    /// The server name's TLSA records against the served chain (`--dane`,
+    /// `mailtls domain`); absent when not asked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dane: Option<dane::DaneFacts>,
 }
 
 impl CheckFacts {
@@ -119,6 +124,7 @@ impl CheckFacts {
             stopped: None,
             transcript: Transcript::default(),
             probe: None,
+            dane: None,
         }
     }
 }

@@ -10,6 +10,7 @@
 pub mod audit;
 pub mod check;
 pub mod connector;
+pub mod dane;
 pub mod discover;
 pub mod dns;
 pub mod fetch;
@@ -52,4 +53,6 @@ pub struct CheckSettings {
     pub audit: bool,
     /// Also probe versions, suites and groups after the check (`--probe`).
     pub probe: Option<probe::ProbeOptions>,
+    /// Also ask for the TLSA records and compare them with the chain (`--dane`).
+    pub dane: Option<std::sync::Arc<dane::DaneOptions>>,
 }

@@ -18,9 +18,9 @@ use super::{
     Plan, PlanError, ReportSource, ScanFormat, ScanPlan, ScanPort, TargetLine,
 };
 use crate::cli::{
-    AccountArgs, CheckArgs, Cli, ColorArg, Command, ConnectArgs, ConnectionArgs, ExporterArgs,
-    FailOnArg, FormatArg, JudgementArgs, ProfileArg, ProtocolArg, ScanArgs, ScanFormatArg,
-    TrustArg,
+    AccountArgs, CheckArgs, Cli, ColorArg, Command, ConnectArgs, ConnectionArgs, DnssecArgs,
+    ExporterArgs, FailOnArg, FormatArg, JudgementArgs, ProfileArg, ProtocolArg, ScanArgs,
+    ScanFormatArg, TrustArg,
 };
 use crate::diagnose::clients::ClientSet;
 use crate::diagnose::profiles::MozillaProfile;
@@ -118,7 +118,26 @@ fn check(args: &CheckArgs) -> Result<CheckPlan, PlanError> {
         deadline: None,
         keep_chain: false,
     });
+    settings.dane = match args.dane {
+        true => Some(Arc::new(dane_options(
+            &args.dnssec,
+            args.connect.connection.timeout,
+        )?)),
+        false => None,
+    };
     Ok(CheckPlan { connect, judgement })
+}
+
+/// Where DANE's questions go and the trust anchors they are validated from.
+fn dane_options(
+    args: &DnssecArgs,
+    timeout: std::time::Duration,
+) -> Result<crate::gather::dane::DaneOptions, PlanError> {
+    Ok(crate::gather::dane::DaneOptions::new(
+        args.dns_server,
+        timeout,
+        args.trust_anchor.as_deref(),
+    )?)
 }
 
 fn judgement(args: &JudgementArgs) -> Result<Judgement, PlanError> {
@@ -292,6 +311,7 @@ fn settings(args: &ConnectionArgs) -> Result<CheckSettings, PlanError> {
         fetched: Default::default(),
         audit: false,
         probe: None,
+        dane: None,
         resolve: args
             .resolve
             .iter()

@@ -186,6 +186,8 @@ pub enum PlanError {
     Trust(#[from] TrustError),
     #[error(transparent)]
     Identity(#[from] IdentityError),
+    #[error(transparent)]
+    Anchor(#[from] crate::gather::dane::AnchorError),
     #[error("--sni {0:?} is not a valid server name")]
     BadSni(String),
     #[error("--crit-days ({crit}) must not be larger than --warn-days ({warn})")]
