@@ -69,6 +69,22 @@ const GUESSES: &[(&str, &[GuessPort])] = &[
     ),
 ];
 
+/// The resolver discovery asks (and HTTP fetches, `gather::http`): the given
+/// name server, or the system's configuration ([`super::dns::resolver`]
+/// without validation).
+pub fn resolver(
+    name_server: Option<SocketAddr>,
+    timeout: Duration,
+) -> Result<TokioResolver, hickory_resolver::ResolveError> {
+    super::dns::resolver(
+        &DnsOptions {
+            name_server,
+            timeout,
+        },
+        None,
+    )
+}
+
 /// The SRV records of one service: the lookup, and its endpoints in
 /// preference order (priority, then the larger weight).
 async fn srv(
@@ -262,11 +278,7 @@ pub async fn discover(
         truncated: false,
         timed_out: false,
     };
-    let dns = DnsOptions {
-        name_server: options.name_server,
-        timeout: options.timeout,
-    };
-    let resolver = match super::dns::resolver(&dns, None) {
+    let resolver = match resolver(options.name_server, options.timeout) {
         Ok(resolver) => resolver,
         Err(error) => {
             discovery.lookups.push(Lookup {

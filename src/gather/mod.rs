@@ -14,6 +14,7 @@ pub mod dane;
 pub mod discover;
 pub mod dns;
 pub mod fetch;
+pub mod http;
 pub mod lines;
 pub mod net;
 pub mod probe;
