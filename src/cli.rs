@@ -51,6 +51,9 @@ pub enum Command {
     /// Find an address's mail servers as clients do (SRV records, else guesses), check each and print the settings to give users.
     #[command(after_help = ACCOUNT_HELP)]
     Account(AccountArgs),
+    /// Check a domain's mail between servers: every MX host's STARTTLS on port 25, DANE (TLSA with DNSSEC), MTA-STS and TLS-RPT.
+    #[command(after_help = DOMAIN_HELP)]
+    Domain(DomainArgs),
     /// Judge saved reports (JSON or NDJSON from check) again with today's rules and thresholds.
     #[command(after_help = EXPLAIN_HELP)]
     Explain(ExplainArgs),
@@ -143,6 +146,39 @@ pub struct ScanArgs {
     /// At most N connections to the host at once
     #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=8))]
     pub per_host: u32,
+
+    /// Output format
+    #[arg(short, long, value_enum, default_value_t = ScanFormatArg::Human)]
+    pub format: ScanFormatArg,
+
+    /// Colour in the human report
+    #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
+    pub color: ColorArg,
+}
+
+const DOMAIN_HELP: &str = "\
+What a sending mail server sees: the MX records (asked through mailtls's own
+DNSSEC-validating resolver), every address of every MX host checked with
+STARTTLS on port 25 as `check` does, with the TLSA records of
+_25._tcp.HOST (DANE, RFC 7672); the _mta-sts TXT record and the policy at
+https://mta-sts.DOMAIN/.well-known/mta-sts.txt (RFC 8461), each MX host held
+against its mx lines and WebPKI; the _smtp._tls TXT record (TLS-RPT, RFC
+8460). --timeout bounds the whole run.
+
+Exit codes: the worst verdict among the MX hosts' reports and the domain's
+findings (0 ok, 1 warning, 2 critical, 3 unknown).";
+
+/// `mailtls domain`: mail between servers for one domain.
+#[derive(Debug, Args)]
+pub struct DomainArgs {
+    /// The mail domain, e.g. example.org
+    pub domain: String,
+
+    #[command(flatten)]
+    pub dnssec: DnssecArgs,
+
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
 
     /// Output format
     #[arg(short, long, value_enum, default_value_t = ScanFormatArg::Human)]
@@ -376,7 +412,7 @@ pub struct DnssecArgs {
     #[arg(long, value_name = "ADDR:PORT")]
     pub dns_server: Option<std::net::SocketAddr>,
 
-    /// Trust the DNSKEY records in FILE (zone-file lines, e.g. a key-signing key) as DNSSEC trust anchors instead of the root zone's keys
+    /// Trust the DNSKEY records in FILE as DNSSEC trust anchors instead of the root zone's keys: zone-file lines, a zone's whole key set as `dig +noall +answer DNSKEY ZONE` prints it
     #[arg(long, value_name = "FILE")]
     pub trust_anchor: Option<PathBuf>,
 }

@@ -11,6 +11,7 @@ mod certificate;
 pub mod clients;
 pub mod codes;
 mod dane;
+pub mod mtasts;
 mod plaintext;
 pub mod profiles;
 mod stop;

@@ -23,6 +23,24 @@ use Severity::{Critical, Info, Ok, Unknown, Warning};
 
 /// The codes only `report` makes, from several checks or from no check at all.
 const REPORT_CODES: &[Code] = &[
+    // `mailtls domain`'s, from the domain's DNS and policy (diagnose/mtasts.rs).
+    Code::DaneMxInsecure,
+    Code::DnsNoMx,
+    Code::DnsMxFailed,
+    Code::DnsMxUnresolvable,
+    Code::MtaStsNone,
+    Code::MtaStsRecordInvalid,
+    Code::MtaStsPolicyUnavailable,
+    Code::MtaStsPolicyInvalid,
+    Code::MtaStsMaxAgeShort,
+    Code::MtaStsModeNone,
+    Code::MtaStsTesting,
+    Code::MtaStsMxNotListed,
+    Code::MtaStsMxCertInvalid,
+    Code::MtaStsEnforced,
+    Code::TlsRptNone,
+    Code::TlsRptInvalid,
+    Code::TlsRptPublished,
     Code::DnsAddressesDiffer,
     Code::InputInvalidTarget,
     // `mailtls account`'s, from discovery and several endpoints (report/account.rs).

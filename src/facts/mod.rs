@@ -12,6 +12,7 @@ pub mod dane;
 pub mod der;
 pub mod dialogue;
 pub mod discovery;
+pub mod domain;
 pub mod http;
 pub mod probe;
 pub mod protocol;

@@ -13,6 +13,7 @@ pub mod connector;
 pub mod dane;
 pub mod discover;
 pub mod dns;
+pub mod domain;
 pub mod fetch;
 pub mod http;
 pub mod lines;

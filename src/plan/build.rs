@@ -14,13 +14,13 @@ use super::exporter::{
     ConfigFile, ExporterModule, ExporterPlan, ModuleConfig, DEFAULT_MODULE, DEFAULT_TIMEOUT,
 };
 use super::{
-    AccountPlan, CertsPlan, CheckPlan, Color, ConnectPlan, ExplainPlan, Job, Judgement, Limits,
-    Plan, PlanError, ReportSource, ScanFormat, ScanPlan, ScanPort, TargetLine,
+    AccountPlan, CertsPlan, CheckPlan, Color, ConnectPlan, DomainPlan, ExplainPlan, Job, Judgement,
+    Limits, Plan, PlanError, ReportSource, ScanFormat, ScanPlan, ScanPort, TargetLine,
 };
 use crate::cli::{
     AccountArgs, CheckArgs, Cli, ColorArg, Command, ConnectArgs, ConnectionArgs, DnssecArgs,
-    ExporterArgs, FailOnArg, FormatArg, JudgementArgs, ProfileArg, ProtocolArg, ScanArgs,
-    ScanFormatArg, TrustArg,
+    DomainArgs, ExporterArgs, FailOnArg, FormatArg, JudgementArgs, ProfileArg, ProtocolArg,
+    ScanArgs, ScanFormatArg, TrustArg,
 };
 use crate::diagnose::clients::ClientSet;
 use crate::diagnose::profiles::MozillaProfile;
@@ -54,6 +54,7 @@ pub fn build(command: Command) -> Result<Plan, PlanError> {
         })),
         Command::Scan(args) => scan(&args).map(Plan::Scan),
         Command::Account(args) => account(&args).map(Plan::Account),
+        Command::Domain(args) => domain(&args).map(Plan::Domain),
         Command::Explain(args) => Ok(Plan::Explain(ExplainPlan {
             source: match args.report.as_os_str() == "-" {
                 true => ReportSource::Stdin,
@@ -378,6 +379,36 @@ fn account(args: &AccountArgs) -> Result<AccountPlan, PlanError> {
             timeout: args.connection.timeout,
         },
         settings: Arc::new(settings(&args.connection)?),
+        format: match args.format {
+            ScanFormatArg::Human => ScanFormat::Human,
+            ScanFormatArg::Json => ScanFormat::Json,
+        },
+        color: color(args.color),
+    })
+}
+
+/// `mailtls domain`: the domain, DANE's options, and the MX hosts' check
+/// settings from [`settings`] as every command's, with DANE on.
+fn domain(args: &DomainArgs) -> Result<DomainPlan, PlanError> {
+    let domain = args.domain.trim_end_matches('.').to_ascii_lowercase();
+    let valid = domain.contains('.')
+        && domain.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && label
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        });
+    if !valid {
+        return Err(PlanError::NotADomain(args.domain.clone()));
+    }
+    let dane = Arc::new(dane_options(&args.dnssec, args.connection.timeout)?);
+    let mut settings = settings(&args.connection)?;
+    settings.dane = Some(dane.clone());
+    Ok(DomainPlan {
+        domain,
+        dane,
+        settings: Arc::new(settings),
         format: match args.format {
             ScanFormatArg::Human => ScanFormat::Human,
             ScanFormatArg::Json => ScanFormat::Json,
