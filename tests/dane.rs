@@ -223,3 +223,86 @@ fn an_unsigned_zone_is_insecure_not_dane() {
         "warning"
     );
 }
+
+#[test]
+fn a_delegation_whose_ds_names_another_key_is_bogus() {
+    let pki = Pki::new();
+    let server = smtp_at(&pki, "mx.wrongds.test", "127.0.18.6");
+    let served = spki_sha256(&server.chain()[0]);
+    let mut zone = Zone::signed(
+        "wrongds.test",
+        &[format!("_25._tcp.mx IN TLSA 3 1 1 {served}")],
+    );
+    // The parent vouches for a key the zone does not sign with.
+    zone.ds_mismatch = true;
+    let Some(nsd) = Nsd::start(&[zone]) else {
+        return;
+    };
+    let run = check_dane(&pki, &nsd, "mx.wrongds.test", "127.0.18.6");
+    assert_eq!(dane_codes(&run), ["dane.bogus"], "{}", run.stdout);
+    assert_eq!(run.code, 2);
+}
+
+#[test]
+fn a_root_signed_with_another_key_than_the_anchor_is_bogus() {
+    let pki = Pki::new();
+    let server = smtp_at(&pki, "mx.anchor.test", "127.0.18.8");
+    let served = spki_sha256(&server.chain()[0]);
+    let Some(nsd) = Nsd::start(&[Zone::signed(
+        "anchor.test",
+        &[format!("_25._tcp.mx IN TLSA 3 1 1 {served}")],
+    )]) else {
+        return;
+    };
+    // Another test root's key-signing key as the anchor.
+    let Some(stranger) = Nsd::start(&[]) else {
+        return;
+    };
+    let run = mailtls(&[
+        "check",
+        "smtp://mx.anchor.test:25",
+        "--dane",
+        "--dns-server",
+        &nsd.server(),
+        "--trust-anchor",
+        stranger.anchor(),
+        "--resolve",
+        "mx.anchor.test:127.0.18.8",
+        "--ca-file",
+        pki.root.to_str().expect("utf-8"),
+        "-f",
+        "json",
+    ]);
+    // The served root is signed with a key that is not the anchor.
+    assert_eq!(dane_codes(&run), ["dane.bogus"], "{}", run.stdout);
+    // The right anchor authenticates the same answer.
+    let right = check_dane(&pki, &nsd, "mx.anchor.test", "127.0.18.8");
+    assert_eq!(
+        dane_codes(&right),
+        ["dane.authenticated"],
+        "{}",
+        right.stdout
+    );
+}
+
+#[test]
+fn a_trust_anchor_file_without_keys_is_a_usage_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let empty = dir.path().join("anchor.key");
+    std::fs::write(&empty, "; no keys here\n").expect("write");
+    let run = mailtls(&[
+        "check",
+        "smtp://mx.none.test:25",
+        "--dane",
+        "--trust-anchor",
+        empty.to_str().expect("utf-8"),
+        "--resolve",
+        "mx.none.test:127.0.18.7",
+    ]);
+    assert_eq!(run.code, 3);
+    assert!(
+        run.stderr.contains("holds no usable DNSKEY record"),
+        "{}",
+        run.stderr
+    );
+}

@@ -404,7 +404,11 @@ pub fn tls_rpt(record: &TxtFacts, out: &mut Vec<Finding>) {
         ));
         return;
     }
-    let fix = format!("Publish `{}. IN TXT \"v=TLSRPTv1; rua=mailto:tls-reports@DOMAIN\"` to receive daily reports of senders' TLS failures.", record.name);
+    let domain = record
+        .name
+        .strip_prefix("_smtp._tls.")
+        .unwrap_or(&record.name);
+    let fix = format!("Publish `{}. IN TXT \"v=TLSRPTv1; rua=mailto:tls-reports@{domain}\"` to receive daily reports of senders' TLS failures.", record.name);
     if !record.records.iter().any(|r| r.starts_with("v=TLSRPTv1")) {
         out.push(finding(
             Code::TlsRptNone,

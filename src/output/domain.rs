@@ -16,6 +16,15 @@ use crate::report::domain::DomainDocument;
 const BOLD: Style = Style::new().bold();
 const DIM: Style = Style::new().dimmed();
 
+/// A TXT answer's records, or what the question got instead.
+fn records(txt: &crate::facts::domain::TxtFacts) -> String {
+    match (&txt.error, txt.records.is_empty()) {
+        (Some(why), _) => format!("failed: {why}"),
+        (None, true) => "none".to_owned(),
+        (None, false) => txt.records.join(" | "),
+    }
+}
+
 fn write_finding(out: &mut String, f: &Finding, indent: &str) {
     let style = super::human::severity_style(f.severity);
     let _ = writeln!(
@@ -93,7 +102,7 @@ pub fn render_domain(doc: &DomainDocument) -> String {
         out,
         "  {:<28} {DIM}{}{DIM:#}",
         Text(&d.mta_sts_record.name).to_string(),
-        Text(&d.mta_sts_record.records.join(" | "))
+        Text(&records(&d.mta_sts_record))
     );
     let _ = writeln!(out, "  {:<28} {DIM}{}{DIM:#}", "policy", Text(&policy));
     let _ = writeln!(out, "{BOLD}TLS-RPT{BOLD:#}");
@@ -101,7 +110,7 @@ pub fn render_domain(doc: &DomainDocument) -> String {
         out,
         "  {:<28} {DIM}{}{DIM:#}",
         Text(&d.tls_rpt_record.name).to_string(),
-        Text(&d.tls_rpt_record.records.join(" | "))
+        Text(&records(&d.tls_rpt_record))
     );
     if !doc.findings.is_empty() {
         let _ = writeln!(out, "\n{BOLD}Findings for the domain{BOLD:#}");

@@ -1,7 +1,9 @@
 //! A real authoritative DNS server for the tests: Debian's NSD on 127.0.0.1
 //! at a free high port, serving zones the test writes, the signed ones
-//! signed by ldns (`ldns-keygen`, `ldns-signzone`) with a fresh key pair per
-//! run. The signed zones' DNSKEY sets are written as a trust-anchor file for mailtls's
+//! signed by ldns (`ldns-keygen`, `ldns-signzone`) with fresh keys per run,
+//! under a signed test root that delegates to them with DS records, so
+//! validation walks the chain of trust as it does from the real root. The
+//! root's key-signing key is written as the trust-anchor file for mailtls's
 //! `--trust-anchor`. Missing programs skip the test unless `CI` is set.
 
 use std::net::{TcpListener, TcpStream, UdpSocket};
@@ -53,6 +55,8 @@ pub struct Zone {
     /// After signing, replace the first `from` in the signed text by `to`
     /// (a record altered after signing: its signature no longer verifies).
     pub tamper: Option<(String, String)>,
+    /// The parent's DS names a key the zone does not sign with.
+    pub ds_mismatch: bool,
 }
 
 impl Zone {
@@ -62,6 +66,7 @@ impl Zone {
             records: records.to_vec(),
             signed: true,
             tamper: None,
+            ds_mismatch: false,
         }
     }
 
@@ -77,7 +82,7 @@ impl Zone {
 pub struct Nsd {
     child: Child,
     pub port: u16,
-    /// The DNSKEY records of the signed zones, one a line.
+    /// The test root's key-signing key (a DNSKEY line): the trust anchor.
     pub anchor: PathBuf,
     _dir: tempfile::TempDir,
 }
@@ -97,60 +102,100 @@ fn run(program: &Path, args: &[&str], dir: &Path) -> String {
     String::from_utf8_lossy(&output.stdout).trim().to_owned()
 }
 
+/// Writes `zone` as zone file `file` in `path`, signed when asked; the name
+/// of the file to serve, and the DS record of its key-signing key.
+fn write_zone(
+    zone: &Zone,
+    file: &str,
+    path: &Path,
+    keygen: &Path,
+    sign: &Path,
+) -> (String, Option<String>) {
+    let origin = match zone.origin.trim_end_matches('.') {
+        "" => ".".to_owned(),
+        name => format!("{name}."),
+    };
+    let ns = match origin.as_str() {
+        "." => "ns.".to_owned(),
+        _ => format!("ns.{origin}"),
+    };
+    let mut text = format!(
+        "$ORIGIN {origin}\n$TTL 300\n@ IN SOA {ns} hostmaster.{ns} 1 3600 600 86400 300\n@ IN NS {ns}\n{ns} IN A 127.0.0.1\n"
+    );
+    for record in &zone.records {
+        text.push_str(record);
+        text.push('\n');
+    }
+    std::fs::write(path.join(file), text).expect("write zone");
+    if !zone.signed {
+        return (file.to_owned(), None);
+    }
+    let ksk = run(keygen, &["-a", "ECDSAP256SHA256", "-k", &origin], path);
+    let zsk = run(keygen, &["-a", "ECDSAP256SHA256", &origin], path);
+    let signed = format!("{file}.signed");
+    run(sign, &["-f", &signed, file, &ksk, &zsk], path);
+    if let Some((from, to)) = &zone.tamper {
+        // ldns may write hex in either case: find it regardless.
+        let mut text = std::fs::read_to_string(path.join(&signed)).expect("signed");
+        let at = text
+            .to_ascii_lowercase()
+            .find(&from.to_ascii_lowercase())
+            .unwrap_or_else(|| panic!("{from:?} not in the signed zone"));
+        text.replace_range(at..at + from.len(), to);
+        std::fs::write(path.join(&signed), text).expect("tamper");
+    }
+    // The parent publishes the DS of the key-signing key, or with
+    // `ds_mismatch` that of a key the zone never signs with.
+    let ds_of = match zone.ds_mismatch {
+        false => ksk.clone(),
+        true => run(keygen, &["-a", "ECDSAP256SHA256", "-k", &origin], path),
+    };
+    let ds = std::fs::read_to_string(path.join(format!("{ds_of}.ds"))).expect("ds");
+    if origin == "." {
+        // The root's key-signing key is the trust anchor, as in production.
+        let key = std::fs::read_to_string(path.join(format!("{ksk}.key"))).expect("key");
+        std::fs::write(path.join("anchor.key"), key).expect("anchor");
+    }
+    (signed, Some(ds))
+}
+
 impl Nsd {
-    /// Writes and signs the zones and starts NSD; `None` when skipped.
+    /// Writes and signs the zones and a signed test root above them, and
+    /// starts NSD; `None` when skipped. The root delegates each zone whose
+    /// parent is not among `zones` (with its DS when signed); a zone below
+    /// another given zone is delegated by that zone's own records. The
+    /// root's key-signing key is the trust anchor (`anchor`).
     pub fn start(zones: &[Zone]) -> Option<Nsd> {
         let (nsd, keygen, sign) = programs()?;
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path();
-        let mut anchor = String::new();
         let mut config_zones = String::new();
+        let mut root = Zone::signed(".", &[]);
         for (i, zone) in zones.iter().enumerate() {
-            let origin = format!("{}.", zone.origin.trim_end_matches('.'));
-            let mut text = format!(
-                "$ORIGIN {origin}\n$TTL 300\n@ IN SOA ns.{origin} hostmaster.{origin} 1 3600 600 86400 300\n@ IN NS ns.{origin}\nns IN A 127.0.0.1\n"
-            );
-            for record in &zone.records {
-                text.push_str(record);
-                text.push('\n');
-            }
-            let file = format!("zone{i}");
-            std::fs::write(path.join(&file), text).expect("write zone");
-            let mut served = file.clone();
-            if zone.signed {
-                let ksk = run(&keygen, &["-a", "ECDSAP256SHA256", "-k", &origin], path);
-                let zsk = run(&keygen, &["-a", "ECDSAP256SHA256", &origin], path);
-                run(
-                    &sign,
-                    &["-f", &format!("{file}.signed"), &file, &ksk, &zsk],
-                    path,
-                );
-                served = format!("{file}.signed");
-                if let Some((from, to)) = &zone.tamper {
-                    // ldns may write hex in either case: find it regardless.
-                    let mut signed = std::fs::read_to_string(path.join(&served)).expect("signed");
-                    let at = signed
-                        .to_ascii_lowercase()
-                        .find(&from.to_ascii_lowercase())
-                        .unwrap_or_else(|| panic!("{from:?} not in the signed zone"));
-                    signed.replace_range(at..at + from.len(), to);
-                    std::fs::write(path.join(&served), signed).expect("tamper");
-                }
-                // The zone's whole DNSKEY set, as `dig DNSKEY` would print it:
-                // the anchor validates the set without asking for a DS.
-                for key in [&ksk, &zsk] {
-                    anchor.push_str(
-                        &std::fs::read_to_string(path.join(format!("{key}.key"))).expect("key"),
-                    );
+            let (served, ds) = write_zone(zone, &format!("zone{i}"), path, &keygen, &sign);
+            let name = zone.origin.trim_end_matches('.');
+            let below_another = zones.iter().any(|other| {
+                let parent = other.origin.trim_end_matches('.');
+                name.ends_with(&format!(".{parent}"))
+            });
+            if !below_another {
+                root.records.push(format!("{name}. IN NS ns.{name}."));
+                root.records.push(format!("ns.{name}. IN A 127.0.0.1"));
+                if let Some(ds) = ds {
+                    root.records.push(ds.trim().to_owned());
                 }
             }
             config_zones.push_str(&format!(
-                "zone:\n    name: \"{origin}\"\n    zonefile: \"{}\"\n",
+                "zone:\n    name: \"{name}.\"\n    zonefile: \"{}\"\n",
                 path.join(&served).display()
             ));
         }
+        let (served, _) = write_zone(&root, "root", path, &keygen, &sign);
+        config_zones.push_str(&format!(
+            "zone:\n    name: \".\"\n    zonefile: \"{}\"\n",
+            path.join(&served).display()
+        ));
         let anchor_path = path.join("anchor.key");
-        std::fs::write(&anchor_path, &anchor).expect("anchor");
         for _ in 0..5 {
             let port = UdpSocket::bind("127.0.0.1:0")
                 .and_then(|s| s.local_addr())
