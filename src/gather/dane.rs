@@ -107,7 +107,17 @@ fn read_anchors(path: &Path) -> Result<TrustAnchors, AnchorError> {
     };
     let anchors: TrustAnchors = keys.parse().map_err(|e| parse_error(format!("{e}")))?;
     if anchors.is_empty() {
-        return Err(parse_error("no DNSKEY line found".to_owned()));
+        let has_ds = text.lines().any(|line| {
+            line.split(';')
+                .next()
+                .unwrap_or_default()
+                .split_whitespace()
+                .any(|word| word.eq_ignore_ascii_case("DS"))
+        });
+        return Err(parse_error(match has_ds {
+            true => "it holds DS records, and mailtls takes the DNSKEY records they stand for (e.g. `dig +noall +answer DNSKEY ZONE`)".to_owned(),
+            false => "no DNSKEY line found".to_owned(),
+        }));
     }
     Ok(anchors)
 }
