@@ -213,3 +213,99 @@ fn a_testing_policy_with_every_mx_listed_an_unsigned_zone_and_no_tls_rpt() {
     );
     assert!(human.stdout.contains("mtasts.testing"), "{}", human.stdout);
 }
+
+#[test]
+fn an_mx_certificate_for_another_name_fails_mta_sts_but_not_dane_ee() {
+    let pki = Pki::new();
+    let bind: SocketAddr = "127.0.18.31:25".parse().expect("address");
+    let mx = TestServer::try_start_on(
+        ServerSpec::new(Proto::Smtp, Transport::Starttls)
+            .name("mx.wrongname18.test")
+            .cert(CertCase::WrongName),
+        &pki.pki,
+        bind,
+    )
+    .expect("SMTP server on port 25");
+    let _web = policy_server(
+        &pki,
+        "wrongname18.test",
+        "127.0.18.32",
+        "version: STSv1\nmode: enforce\nmx: mx.wrongname18.test\nmax_age: 604800\n",
+    );
+    let Some(nsd) = Nsd::start(&[Zone::signed(
+        "wrongname18.test",
+        &[
+            "@ IN MX 10 mx.wrongname18.test.".to_owned(),
+            "mx IN A 127.0.18.31".to_owned(),
+            "mta-sts IN A 127.0.18.32".to_owned(),
+            format!("_25._tcp.mx IN TLSA 3 1 1 {}", spki_sha256(&mx.chain()[0])),
+            "_mta-sts IN TXT \"v=STSv1; id=7\"".to_owned(),
+        ],
+    )]) else {
+        return;
+    };
+    let (run, doc) = domain(&pki, &nsd, "wrongname18.test");
+    // DANE-EE binds the key, not the name (RFC 7672 section 3.1.1).
+    let mx_codes = codes(&doc.mx[0].reports[0].findings);
+    assert!(
+        mx_codes.contains(&"dane.authenticated".to_owned()),
+        "{mx_codes:?}"
+    );
+    assert!(
+        mx_codes.contains(&"cert.name_mismatch".to_owned()),
+        "{mx_codes:?}"
+    );
+    assert_eq!(
+        codes(&doc.findings),
+        ["mtasts.mx_cert_invalid", "tlsrpt.none"],
+        "{}",
+        run.stdout
+    );
+    assert_eq!(doc.findings[0].severity.name(), "critical");
+    assert_eq!(run.code, 2);
+}
+
+#[test]
+fn a_policy_behind_a_redirect_is_not_followed() {
+    let pki = Pki::new();
+    let _mx = smtp_at(&pki, "mx.redirect18.test", "127.0.18.41");
+    let bind: SocketAddr = "127.0.18.42:443".parse().expect("address");
+    let web = WebServer::start(
+        bind,
+        Some(
+            pki.pki
+                .server_cert(CertCase::Good, "mta-sts.redirect18.test"),
+        ),
+        vec![(
+            "/.well-known/mta-sts.txt",
+            Reply::Redirect {
+                status: 301,
+                location: "https://mta-sts.redirect18.test/policy.txt".to_owned(),
+            },
+        )],
+    )
+    .expect("policy server");
+    let Some(nsd) = Nsd::start(&[Zone::signed(
+        "redirect18.test",
+        &[
+            "@ IN MX 10 mx.redirect18.test.".to_owned(),
+            "mx IN A 127.0.18.41".to_owned(),
+            "mta-sts IN A 127.0.18.42".to_owned(),
+            "_mta-sts IN TXT \"v=STSv1; id=7\"".to_owned(),
+            "_smtp._tls IN TXT \"v=TLSRPTv1; rua=ftp://reports.redirect18.test\"".to_owned(),
+        ],
+    )]) else {
+        return;
+    };
+    let (run, doc) = domain(&pki, &nsd, "redirect18.test");
+    assert_eq!(
+        codes(&doc.findings),
+        ["mtasts.policy_unavailable", "tlsrpt.invalid"],
+        "{}",
+        run.stdout
+    );
+    assert!(doc.findings[0]
+        .message
+        .contains("which senders do not follow"));
+    assert_eq!(web.requests().len(), 1, "the redirect was not followed");
+}

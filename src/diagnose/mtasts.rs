@@ -506,6 +506,220 @@ pub fn mx(facts: &DomainFacts, outcomes: &[MxOutcome], out: &mut Vec<Finding>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::facts::domain::{MxFacts, MxHost};
+    use crate::facts::http::{HttpError, HttpFetch, Scheme};
+
+    fn txt(name: &str, records: &[&str]) -> TxtFacts {
+        TxtFacts {
+            name: name.to_owned(),
+            records: records.iter().map(|r| r.to_string()).collect(),
+            error: None,
+        }
+    }
+
+    fn fetched(body: Option<&str>, error: Option<HttpError>) -> HttpFetch {
+        let url = "https://mta-sts.example.org/.well-known/mta-sts.txt".to_owned();
+        HttpFetch {
+            url: url.clone(),
+            scheme: Scheme::Https,
+            redirects: Vec::new(),
+            final_url: url,
+            status: body.map(|_| 200),
+            location: None,
+            content_type: Some("text/plain".to_owned()),
+            body: body.map(|b| b.as_bytes().to_vec()),
+            error,
+        }
+    }
+
+    fn domain(sts: &[&str], policy: Option<HttpFetch>, mx_dnssec: Dnssec) -> DomainFacts {
+        DomainFacts {
+            domain: "example.org".to_owned(),
+            name_server: None,
+            trust_anchor: "the root zone's keys".to_owned(),
+            mx: MxFacts {
+                dnssec: mx_dnssec,
+                hosts: ["mx1.example.org", "mx2.example.org"]
+                    .iter()
+                    .map(|h| MxHost {
+                        preference: 10,
+                        host: h.to_string(),
+                        addresses: vec![std::net::IpAddr::from([192, 0, 2, 1])],
+                        error: None,
+                    })
+                    .collect(),
+                dropped: 0,
+                null_mx: false,
+                error: None,
+            },
+            mta_sts_record: txt("_mta-sts.example.org", sts),
+            mta_sts_policy: policy,
+            tls_rpt_record: txt("_smtp._tls.example.org", &[]),
+        }
+    }
+
+    fn outcome(host: &str, webpki_valid: bool) -> MxOutcome {
+        MxOutcome {
+            host: host.to_owned(),
+            checked: true,
+            tls: true,
+            webpki_valid,
+            tlsa_secure: true,
+        }
+    }
+
+    fn sts_codes(facts: &DomainFacts, mx: &[MxOutcome]) -> Vec<(Code, Severity)> {
+        let mut out = Vec::new();
+        mta_sts(facts, mx, &mut out);
+        out.iter().map(|f| (f.code, f.severity)).collect()
+    }
+
+    const ENFORCE: &str = "version: STSv1\nmode: enforce\nmx: *.example.org\nmax_age: 604800\n";
+
+    #[test]
+    fn an_enforced_policy_makes_a_bad_mx_certificate_critical() {
+        let facts = domain(
+            &["v=STSv1; id=1"],
+            Some(fetched(Some(ENFORCE), None)),
+            Dnssec::Secure,
+        );
+        let good = [
+            outcome("mx1.example.org", true),
+            outcome("mx2.example.org", true),
+        ];
+        assert_eq!(
+            sts_codes(&facts, &good),
+            [(Code::MtaStsEnforced, Severity::Ok)]
+        );
+        let bad = [
+            outcome("mx1.example.org", true),
+            outcome("mx2.example.org", false),
+        ];
+        assert_eq!(
+            sts_codes(&facts, &bad),
+            [(Code::MtaStsMxCertInvalid, Severity::Critical)]
+        );
+        let testing = ENFORCE.replace("enforce", "testing");
+        let facts = domain(
+            &["v=STSv1; id=1"],
+            Some(fetched(Some(&testing), None)),
+            Dnssec::Secure,
+        );
+        assert_eq!(
+            sts_codes(&facts, &bad),
+            [
+                (Code::MtaStsTesting, Severity::Info),
+                (Code::MtaStsMxCertInvalid, Severity::Warning)
+            ]
+        );
+    }
+
+    #[test]
+    fn records_policies_and_fetches_that_senders_cannot_use() {
+        let none = domain(&["google-site-verification=x"], None, Dnssec::Secure);
+        assert_eq!(sts_codes(&none, &[]), [(Code::MtaStsNone, Severity::Info)]);
+        let two = domain(&["v=STSv1; id=1", "v=STSv1; id=2"], None, Dnssec::Secure);
+        assert_eq!(
+            sts_codes(&two, &[]),
+            [(Code::MtaStsRecordInvalid, Severity::Warning)]
+        );
+        let refused = domain(
+            &["v=STSv1; id=1"],
+            Some(fetched(
+                None,
+                Some(HttpError::Connect("refused".to_owned())),
+            )),
+            Dnssec::Secure,
+        );
+        assert_eq!(
+            sts_codes(&refused, &[]),
+            [(Code::MtaStsPolicyUnavailable, Severity::Warning)]
+        );
+        let broken = domain(
+            &["v=STSv1; id=1"],
+            Some(fetched(Some("version: STSv1\nmode: enforce\n"), None)),
+            Dnssec::Secure,
+        );
+        assert_eq!(
+            sts_codes(&broken, &[]),
+            [(Code::MtaStsPolicyInvalid, Severity::Warning)]
+        );
+        let off = domain(
+            &["v=STSv1; id=1"],
+            Some(fetched(
+                Some("version: STSv1\nmode: none\nmax_age: 86400\n"),
+                None,
+            )),
+            Dnssec::Secure,
+        );
+        assert_eq!(
+            sts_codes(&off, &[]),
+            [(Code::MtaStsModeNone, Severity::Info)]
+        );
+        let unlisted = domain(
+            &["v=STSv1; id=1"],
+            Some(fetched(
+                Some(&ENFORCE.replace("*.example.org", "mx1.example.org")),
+                None,
+            )),
+            Dnssec::Secure,
+        );
+        let mx = [
+            outcome("mx1.example.org", true),
+            outcome("mx2.example.org", true),
+        ];
+        assert_eq!(
+            sts_codes(&unlisted, &mx),
+            [(Code::MtaStsMxNotListed, Severity::Critical)]
+        );
+    }
+
+    #[test]
+    fn signed_tlsa_under_an_unsigned_mx_answer_is_flagged() {
+        let facts = domain(&[], None, Dnssec::Insecure);
+        let mut out = Vec::new();
+        mx(&facts, &[outcome("mx1.example.org", true)], &mut out);
+        let codes: Vec<Code> = out.iter().map(|f| f.code).collect();
+        assert_eq!(codes, [Code::DaneMxInsecure]);
+        let mut none = facts.clone();
+        none.mx.hosts.clear();
+        let mut out = Vec::new();
+        mx(&none, &[], &mut out);
+        assert_eq!(
+            out.iter().map(|f| (f.code, f.severity)).collect::<Vec<_>>(),
+            [(Code::DnsNoMx, Severity::Warning)]
+        );
+        none.mx.null_mx = true;
+        let mut out = Vec::new();
+        mx(&none, &[], &mut out);
+        assert_eq!(out[0].severity, Severity::Info);
+    }
+
+    #[test]
+    fn tls_rpt_records_are_judged() {
+        let mut out = Vec::new();
+        tls_rpt(
+            &txt(
+                "_smtp._tls.example.org",
+                &["v=TLSRPTv1; rua=mailto:tls@example.org"],
+            ),
+            &mut out,
+        );
+        tls_rpt(
+            &txt("_smtp._tls.example.org", &["v=TLSRPTv1; rua=ftp://x"]),
+            &mut out,
+        );
+        tls_rpt(&txt("_smtp._tls.example.org", &[]), &mut out);
+        let codes: Vec<Code> = out.iter().map(|f| f.code).collect();
+        assert_eq!(
+            codes,
+            [Code::TlsRptPublished, Code::TlsRptInvalid, Code::TlsRptNone]
+        );
+        assert!(out[2]
+            .fix
+            .as_deref()
+            .is_some_and(|f| f.contains("tls-reports@example.org")));
+    }
 
     #[test]
     fn mx_patterns_follow_rfc_8461() {
