@@ -306,3 +306,49 @@ fn a_trust_anchor_file_without_keys_is_a_usage_error() {
         run.stderr
     );
 }
+
+#[test]
+fn a_signed_zone_without_tlsa_records_is_a_validated_absence() {
+    let pki = Pki::new();
+    let _server = smtp_at(&pki, "mx.empty.test", "127.0.18.9");
+    let Some(nsd) = Nsd::start(&[Zone::signed(
+        "empty.test",
+        &["mx IN A 127.0.18.9".to_owned()],
+    )]) else {
+        return;
+    };
+    // NODATA at a name that exists and NXDOMAIN below it, both proven by NSEC.
+    let run = check_dane(&pki, &nsd, "mx.empty.test", "127.0.18.9");
+    assert_eq!(dane_codes(&run), ["dane.no_records"], "{}", run.stdout);
+    assert_eq!(run.report()["facts"]["dane"]["dnssec"], "secure");
+    assert_eq!(run.code, 0);
+}
+
+#[test]
+fn a_silent_name_server_costs_no_more_than_the_timeout() {
+    let pki = Pki::new();
+    let _server = smtp_at(&pki, "mx.silent.test", "127.0.18.10");
+    // Takes questions and never answers.
+    let silent = std::net::UdpSocket::bind("127.0.0.1:0").expect("udp");
+    let dns = silent.local_addr().expect("address").to_string();
+    let started = std::time::Instant::now();
+    let run = mailtls(&[
+        "check",
+        "smtp://mx.silent.test:25",
+        "--dane",
+        "--dns-server",
+        &dns,
+        "--resolve",
+        "mx.silent.test:127.0.18.10",
+        "--ca-file",
+        pki.root.to_str().expect("utf-8"),
+        "--timeout",
+        "2s",
+        "-f",
+        "json",
+    ]);
+    assert!(started.elapsed() < std::time::Duration::from_secs(8));
+    assert_eq!(dane_codes(&run), ["dane.lookup_failed"], "{}", run.stdout);
+    let found = finding(&run.report(), "dane.lookup_failed").expect("finding");
+    assert_eq!(found["severity"], "unknown", "{found}");
+}

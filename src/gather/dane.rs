@@ -184,14 +184,17 @@ fn from_error(name: String, error: &ResolveError) -> DaneFacts {
         Some(ProtoErrorKind::NoRecordsFound { response_code, .. }) => {
             facts.error = Some(format!("the name server answered {response_code}"));
         }
-        _ => {
-            let text = error.to_string();
-            // hickory reports failed validation as a protocol error in words.
-            if text.contains("ogus") || text.contains("rrsig") || text.contains("RRSIG") {
-                facts.dnssec = Dnssec::Bogus;
-            }
-            facts.error = Some(text);
+        Some(ProtoErrorKind::Timeout) => facts.error = Some("no answer in time".to_owned()),
+        // hickory says a negative answer failed validation only in words.
+        Some(ProtoErrorKind::Message(text)) if text.contains("validate") => {
+            facts.dnssec = Dnssec::Bogus;
+            facts.error = Some(format!("the answer did not validate ({text})"));
         }
+        Some(ProtoErrorKind::Msg(text)) if text.contains("validate") => {
+            facts.dnssec = Dnssec::Bogus;
+            facts.error = Some(format!("the answer did not validate ({text})"));
+        }
+        _ => facts.error = Some(error.to_string()),
     }
     facts
 }
@@ -235,7 +238,7 @@ pub async fn lookup(
         .collect();
     facts.dnssec = worst(tlsa.iter().map(|r| r.proof())).unwrap_or(Dnssec::Indeterminate);
     if facts.dnssec == Dnssec::Bogus {
-        facts.error = Some("the TLSA records' signatures do not verify".to_owned());
+        facts.error = Some("the TLSA records did not validate: their signatures do not verify, or do not chain to the trust anchor".to_owned());
     }
     for record in &tlsa {
         let RData::TLSA(data) = record.data() else {
