@@ -412,7 +412,7 @@ pub struct DnssecArgs {
     #[arg(long, value_name = "ADDR:PORT")]
     pub dns_server: Option<std::net::SocketAddr>,
 
-    /// Trust the DNSKEY records in FILE (zone-file lines) as DNSSEC trust anchors instead of the root zone's: a root's key-signing key, or a zone's whole key set as `dig +noall +answer DNSKEY ZONE` prints it
+    /// Trust the records in FILE (zone-file lines) as DNSSEC trust anchors instead of the root zone's built-in keys: DNSKEY records (a root's key-signing key, or a zone's whole key set as `dig +noall +answer DNSKEY ZONE` prints it) or the root's DS records (as IANA publishes them)
     #[arg(long, value_name = "FILE")]
     pub trust_anchor: Option<PathBuf>,
 }

@@ -352,3 +352,55 @@ fn a_silent_name_server_costs_no_more_than_the_timeout() {
     let found = finding(&run.report(), "dane.lookup_failed").expect("finding");
     assert_eq!(found["severity"], "unknown", "{found}");
 }
+
+#[test]
+fn the_root_can_be_anchored_by_its_ds_record() {
+    let pki = Pki::new();
+    let server = smtp_at(&pki, "mx.byds.test", "127.0.18.14");
+    let served = spki_sha256(&server.chain()[0]);
+    let Some(nsd) = Nsd::start(&[Zone::signed(
+        "byds.test",
+        &[format!("_25._tcp.mx IN TLSA 3 1 1 {served}")],
+    )]) else {
+        return;
+    };
+    let run_with = |anchor: &str| {
+        mailtls(&[
+            "check",
+            "smtp://mx.byds.test:25",
+            "--dane",
+            "--dns-server",
+            &nsd.server(),
+            "--trust-anchor",
+            anchor,
+            "--resolve",
+            "mx.byds.test:127.0.18.14",
+            "--ca-file",
+            pki.root.to_str().expect("utf-8"),
+            "-f",
+            "json",
+        ])
+    };
+    let ds = nsd.anchor_ds();
+    let run = run_with(&ds);
+    assert_eq!(dane_codes(&run), ["dane.authenticated"], "{}", run.stdout);
+    // A DS whose digest names no key of the root pins nothing.
+    let text = std::fs::read_to_string(&ds).expect("ds");
+    let digest_start = text.trim_end().rfind(char::is_whitespace).expect("digest") + 1;
+    let mut wrong = text.clone();
+    let first = &text[digest_start..digest_start + 1];
+    let replacement = if first == "0" { "1" } else { "0" };
+    wrong.replace_range(digest_start..digest_start + 1, replacement);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let wrong_path = dir.path().join("wrong.ds");
+    std::fs::write(&wrong_path, wrong).expect("write");
+    let run = run_with(wrong_path.to_str().expect("utf-8"));
+    assert_eq!(dane_codes(&run), ["dane.lookup_failed"], "{}", run.stdout);
+    let found = finding(&run.report(), "dane.lookup_failed").expect("finding");
+    assert!(
+        found["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("matches the DS trust anchor")),
+        "{found}"
+    );
+}

@@ -142,7 +142,7 @@ async fn dane_lookup(
             error: Some("the target is an address; DANE needs the server's host name".to_owned()),
         });
     };
-    Some(match options.resolver() {
+    Some(match options.resolver(deadline).await {
         Ok(resolver) => dane::lookup(&resolver, host, target.port, deadline).await,
         Err(error) => DaneFacts {
             name: dane::tlsa_name(host, target.port),
@@ -150,7 +150,7 @@ async fn dane_lookup(
             records: Vec::new(),
             records_dropped: 0,
             leaf_spki_sha256: None,
-            error: Some(format!("cannot set up the resolver: {error}")),
+            error: Some(error),
         },
     })
 }

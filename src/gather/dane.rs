@@ -34,7 +34,25 @@ pub enum AnchorError {
     Read { path: String, error: std::io::Error },
     #[error("the trust anchor file {path} holds no usable DNSKEY record: {detail}")]
     Parse { path: String, detail: String },
+    #[error("the trust anchor file {path} has a DS record for {owner}; mailtls takes DS anchors for the root zone only: give {owner}'s DNSKEY records instead")]
+    NonRootDs { path: String, owner: String },
+    #[error("the trust anchor file {path} has a DS record it cannot read: {line:?}")]
+    BadDs { path: String, line: String },
 }
+
+/// A DS record of the root zone given as trust anchor (IANA publishes the
+/// root's anchors as DS records, root-anchors.xml); the root key it stands
+/// for is asked for when first needed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct RootDs {
+    key_tag: u16,
+    algorithm: u8,
+    digest_type: u8,
+    digest: Vec<u8>,
+}
+
+/// The anchors once the root's DS anchors have been turned into keys.
+type Resolved = Arc<tokio::sync::OnceCell<Result<Arc<TrustAnchors>, String>>>;
 
 /// Where DANE asks, and which DNSSEC keys it trusts.
 #[derive(Clone)]
@@ -44,6 +62,9 @@ pub struct DaneOptions {
     pub anchors: Arc<TrustAnchors>,
     /// Where the anchors came from, for the report.
     pub anchor_source: String,
+    /// DS anchors of the root zone, to be turned into keys.
+    root_ds: Vec<RootDs>,
+    resolved: Resolved,
 }
 
 impl std::fmt::Debug for DaneOptions {
@@ -52,6 +73,7 @@ impl std::fmt::Debug for DaneOptions {
             .field("dns", &self.dns)
             .field("anchors", &self.anchors.len())
             .field("anchor_source", &self.anchor_source)
+            .field("root_ds", &self.root_ds.len())
             .finish()
     }
 }
@@ -64,9 +86,16 @@ impl DaneOptions {
         timeout: Duration,
         anchor_file: Option<&Path>,
     ) -> Result<DaneOptions, AnchorError> {
-        let (anchors, anchor_source) = match anchor_file {
-            None => (TrustAnchors::default(), "the root zone's keys".to_owned()),
-            Some(path) => (read_anchors(path)?, path.display().to_string()),
+        let (anchors, root_ds, anchor_source) = match anchor_file {
+            None => (
+                TrustAnchors::default(),
+                Vec::new(),
+                "the root zone's keys".to_owned(),
+            ),
+            Some(path) => {
+                let (anchors, root_ds) = read_anchors(path)?;
+                (anchors, root_ds, path.display().to_string())
+            }
         };
         Ok(DaneOptions {
             dns: DnsOptions {
@@ -75,51 +104,148 @@ impl DaneOptions {
             },
             anchors: Arc::new(anchors),
             anchor_source,
+            root_ds,
+            resolved: Arc::default(),
         })
     }
 
-    /// The validating resolver these options describe.
-    pub fn resolver(&self) -> Result<TokioResolver, ResolveError> {
-        dns::resolver(&self.dns, Some(self.anchors.clone()))
+    /// The validating resolver these options describe. With DS anchors,
+    /// the root's keys are asked for first (once a run), by `deadline`.
+    pub async fn resolver(&self, deadline: Instant) -> Result<TokioResolver, String> {
+        let anchors = match self.root_ds.is_empty() {
+            true => self.anchors.clone(),
+            false => self
+                .resolved
+                .get_or_init(|| self.keys_for_root_ds(deadline))
+                .await
+                .clone()?,
+        };
+        dns::resolver(&self.dns, Some(anchors))
+            .map_err(|e| format!("cannot set up the resolver: {e}"))
+    }
+
+    /// The anchors with the root's DNSKEY records that the DS anchors stand
+    /// for. Only the key a DS pins is trusted; the validator checks the rest
+    /// of the root's keys by their signatures.
+    async fn keys_for_root_ds(&self, deadline: Instant) -> Result<Arc<TrustAnchors>, String> {
+        use hickory_resolver::proto::dnssec::rdata::{DNSSECRData, DS};
+        use hickory_resolver::proto::dnssec::{Algorithm, DigestType};
+        use hickory_resolver::Name;
+
+        let plain = dns::resolver(&self.dns, None)
+            .map_err(|e| format!("cannot set up the resolver: {e}"))?;
+        let keys = match timeout_at(deadline, plain.lookup(Name::root(), RecordType::DNSKEY)).await
+        {
+            Err(_) => return Err("the root's DNSKEY records did not come in time".to_owned()),
+            Ok(Err(error)) => {
+                return Err(format!("cannot ask for the root's DNSKEY records: {error}"))
+            }
+            Ok(Ok(keys)) => keys,
+        };
+        let mut anchors = (*self.anchors).clone();
+        let mut pinned = 0;
+        for record in keys.records() {
+            let RData::DNSSEC(DNSSECRData::DNSKEY(key)) = record.data() else {
+                continue;
+            };
+            let covered = self.root_ds.iter().any(|ds| {
+                DS::new(
+                    ds.key_tag,
+                    Algorithm::from_u8(ds.algorithm),
+                    DigestType::from(ds.digest_type),
+                    ds.digest.clone(),
+                )
+                .covers(&Name::root(), key)
+                .unwrap_or(false)
+            });
+            if covered {
+                anchors.insert(key.public_key());
+                pinned += 1;
+            }
+        }
+        match pinned {
+            0 => Err("no DNSKEY record of the root matches the DS trust anchor".to_owned()),
+            _ => Ok(Arc::new(anchors)),
+        }
     }
 }
 
-/// The DNSKEY records of a zone-file-like text (comments and other records
-/// are skipped; a key-signing key is what one usually trusts).
-fn read_anchors(path: &Path) -> Result<TrustAnchors, AnchorError> {
+/// A DS line: `. [TTL] [IN] DS KEYTAG ALGORITHM DIGESTTYPE DIGEST`.
+fn read_ds(line: &str, path: &Path) -> Result<RootDs, AnchorError> {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let bad = || AnchorError::BadDs {
+        path: path.display().to_string(),
+        line: line.chars().take(120).collect(),
+    };
+    let at = words
+        .iter()
+        .position(|w| w.eq_ignore_ascii_case("DS"))
+        .ok_or_else(bad)?;
+    let owner = words.first().copied().unwrap_or_default();
+    if owner != "." {
+        return Err(AnchorError::NonRootDs {
+            path: path.display().to_string(),
+            owner: owner.to_owned(),
+        });
+    }
+    let field = |i: usize| words.get(at + i).ok_or_else(bad);
+    let key_tag = field(1)?.parse().map_err(|_| bad())?;
+    let algorithm = field(2)?.parse().map_err(|_| bad())?;
+    let digest_type = field(3)?.parse().map_err(|_| bad())?;
+    let hex: String = words.get(at + 4..).unwrap_or_default().concat();
+    if hex.is_empty() || hex.len() % 2 != 0 || hex.len() > 256 {
+        return Err(bad());
+    }
+    let digest = (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(hex.get(i..i + 2).unwrap_or("zz"), 16))
+        .collect::<Result<Vec<u8>, _>>()
+        .map_err(|_| bad())?;
+    Ok(RootDs {
+        key_tag,
+        algorithm,
+        digest_type,
+        digest,
+    })
+}
+
+/// The DNSKEY records of a zone-file-like text, and DS records of the root
+/// (comments and other records are skipped).
+fn read_anchors(path: &Path) -> Result<(TrustAnchors, Vec<RootDs>), AnchorError> {
     let text = std::fs::read_to_string(path).map_err(|error| AnchorError::Read {
         path: path.display().to_string(),
         error,
     })?;
-    // hickory's parser takes DNSKEY lines only: keep those.
-    let keys: String = text
+    let has = |line: &str, kind: &str| {
+        line.split_whitespace()
+            .any(|word| word.eq_ignore_ascii_case(kind))
+    };
+    let lines: Vec<&str> = text
         .lines()
         .map(|line| line.split(';').next().unwrap_or_default())
-        .filter(|line| {
-            line.split_whitespace()
-                .any(|word| word.eq_ignore_ascii_case("DNSKEY"))
-        })
-        .flat_map(|line| [line, "\n"])
         .collect();
-    let parse_error = |detail: String| AnchorError::Parse {
+    // hickory's parser takes DNSKEY lines only: give it those.
+    let keys: String = lines
+        .iter()
+        .filter(|line| has(line, "DNSKEY"))
+        .flat_map(|line| [*line, "\n"])
+        .collect();
+    let root_ds = lines
+        .iter()
+        .filter(|line| has(line, "DS"))
+        .map(|line| read_ds(line, path))
+        .collect::<Result<Vec<RootDs>, AnchorError>>()?;
+    let anchors: TrustAnchors = keys.parse().map_err(|e| AnchorError::Parse {
         path: path.display().to_string(),
-        detail,
-    };
-    let anchors: TrustAnchors = keys.parse().map_err(|e| parse_error(format!("{e}")))?;
-    if anchors.is_empty() {
-        let has_ds = text.lines().any(|line| {
-            line.split(';')
-                .next()
-                .unwrap_or_default()
-                .split_whitespace()
-                .any(|word| word.eq_ignore_ascii_case("DS"))
+        detail: format!("{e}"),
+    })?;
+    if anchors.is_empty() && root_ds.is_empty() {
+        return Err(AnchorError::Parse {
+            path: path.display().to_string(),
+            detail: "no DNSKEY or DS line found".to_owned(),
         });
-        return Err(parse_error(match has_ds {
-            true => "it holds DS records, and mailtls takes the DNSKEY records they stand for (e.g. `dig +noall +answer DNSKEY ZONE`)".to_owned(),
-            false => "no DNSKEY line found".to_owned(),
-        }));
     }
-    Ok(anchors)
+    Ok((anchors, root_ds))
 }
 
 /// The TLSA name of a TCP service: `_25._tcp.mx.example.org`.
@@ -403,6 +529,33 @@ mod tests {
         assert!(unusable(&record(3, 1, 3, &sha256)).is_some());
         assert!(unusable(&record(3, 1, 1, "abcd")).is_some_and(|w| w.contains("32 bytes")));
         assert!(unusable(&record(4, 1, 1, &sha256)).is_some());
+    }
+
+    #[test]
+    fn ds_anchors_are_read_for_the_root_only() {
+        let path = Path::new("anchors");
+        let root = read_ds(
+            ". 172800 IN DS 20326 8 2 E06D44B80B8F1D39A95C0B0D7C65D084 58E880409BBC683457104237C7F8EC8D",
+            path,
+        )
+        .expect("the root's KSK-2017");
+        assert_eq!(
+            (root.key_tag, root.algorithm, root.digest_type),
+            (20326, 8, 2)
+        );
+        assert_eq!(root.digest.len(), 32);
+        assert!(matches!(
+            read_ds("example.org. IN DS 1 13 2 abcd", path),
+            Err(AnchorError::NonRootDs { .. })
+        ));
+        assert!(matches!(
+            read_ds(". IN DS 1 13 2 xyz", path),
+            Err(AnchorError::BadDs { .. })
+        ));
+        assert!(matches!(
+            read_ds(". IN DS 1 13", path),
+            Err(AnchorError::BadDs { .. })
+        ));
     }
 
     #[test]

@@ -221,10 +221,17 @@ pub async fn gather(
             error: None,
         },
     };
-    let (validating, plain) = match (options.resolver(), dns::resolver(&options.dns, None)) {
-        (Ok(validating), Ok(plain)) => (validating, plain),
-        (Err(error), _) | (_, Err(error)) => {
+    let plain = match dns::resolver(&options.dns, None) {
+        Ok(plain) => plain,
+        Err(error) => {
             facts.mx.error = Some(format!("cannot set up the resolver: {error}"));
+            return facts;
+        }
+    };
+    let validating = match options.resolver(deadline).await {
+        Ok(validating) => validating,
+        Err(error) => {
+            facts.mx.error = Some(error);
             return facts;
         }
     };

@@ -155,6 +155,8 @@ fn write_zone(
         // The root's key-signing key is the trust anchor, as in production.
         let key = std::fs::read_to_string(path.join(format!("{ksk}.key"))).expect("key");
         std::fs::write(path.join("anchor.key"), key).expect("anchor");
+        // And its DS record, as IANA publishes the root's anchors.
+        std::fs::write(path.join("anchor.ds"), &ds).expect("anchor DS");
     }
     (signed, Some(ds))
 }
@@ -248,6 +250,15 @@ impl Nsd {
 
     pub fn server(&self) -> String {
         format!("127.0.0.1:{}", self.port)
+    }
+
+    /// The test root's key-signing key as a DS record.
+    pub fn anchor_ds(&self) -> String {
+        self.anchor
+            .with_extension("ds")
+            .to_str()
+            .expect("utf-8 path")
+            .to_owned()
     }
 
     pub fn anchor(&self) -> &str {
