@@ -215,6 +215,14 @@ pub struct AccountArgs {
     #[arg(long)]
     pub no_guess: bool,
 
+    /// Also check DANE at each endpoint (RFC 7673): the TLSA records of _PORT._tcp.HOST, validated with DNSSEC by mailtls, against the chain the server sends
+    #[arg(long)]
+    pub dane: bool,
+
+    /// With --dane: trust these DNSKEY records (or the root's DS records) as DNSSEC trust anchors instead of the root zone's built-in keys
+    #[arg(long, value_name = "FILE", requires = "dane")]
+    pub trust_anchor: Option<PathBuf>,
+
     #[command(flatten)]
     pub connection: ConnectionArgs,
 

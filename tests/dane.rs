@@ -404,3 +404,55 @@ fn the_root_can_be_anchored_by_its_ds_record() {
         "{found}"
     );
 }
+
+#[test]
+fn account_checks_dane_at_srv_targets() {
+    let pki = Pki::new();
+    let bind: SocketAddr = "127.0.18.51:465".parse().expect("address");
+    let server = TestServer::try_start_on(
+        ServerSpec::new(Proto::Smtp, Transport::ImplicitTls).name("smtp.acct18.test"),
+        &pki.pki,
+        bind,
+    )
+    .expect("SMTPS server on port 465");
+    let served = spki_sha256(&server.chain()[0]);
+    let Some(nsd) = Nsd::start(&[Zone::signed(
+        "acct18.test",
+        &[
+            "_submissions._tcp IN SRV 0 1 465 smtp.acct18.test.".to_owned(),
+            "smtp IN A 127.0.18.51".to_owned(),
+            format!("_465._tcp.smtp IN TLSA 3 1 1 {served}"),
+        ],
+    )]) else {
+        return;
+    };
+    let run = mailtls(&[
+        "account",
+        "acct18.test",
+        "--dns-server",
+        &nsd.server(),
+        "--no-guess",
+        "--dane",
+        "--trust-anchor",
+        nsd.anchor(),
+        "--ca-file",
+        pki.root.to_str().expect("utf-8"),
+        "-f",
+        "json",
+    ]);
+    let doc = run.json();
+    let endpoints = doc["endpoints"].as_array().expect("endpoints");
+    let smtps = endpoints
+        .iter()
+        .find(|e| e["endpoint"]["port"] == 465)
+        .unwrap_or_else(|| panic!("the SRV target is checked: {}", run.stdout));
+    let codes = common::codes(&smtps["report"]);
+    assert!(
+        codes.contains(&"dane.authenticated".to_owned()),
+        "{codes:?}"
+    );
+    assert_eq!(
+        smtps["report"]["facts"]["dane"]["name"],
+        "_465._tcp.smtp.acct18.test"
+    );
+}

@@ -370,6 +370,16 @@ fn scan(args: &ScanArgs) -> Result<ScanPlan, PlanError> {
 fn account(args: &AccountArgs) -> Result<AccountPlan, PlanError> {
     let (address, domain) = crate::facts::discovery::domain_of(&args.address)
         .ok_or_else(|| PlanError::NotAnAddress(args.address.clone()))?;
+    let mut account_settings = settings(&args.connection)?;
+    if args.dane {
+        account_settings.dane = Some(Arc::new(dane_options(
+            &DnssecArgs {
+                dns_server: args.dns_server,
+                trust_anchor: args.trust_anchor.clone(),
+            },
+            args.connection.timeout,
+        )?));
+    }
     Ok(AccountPlan {
         address,
         domain,
@@ -378,7 +388,7 @@ fn account(args: &AccountArgs) -> Result<AccountPlan, PlanError> {
             guess: !args.no_guess,
             timeout: args.connection.timeout,
         },
-        settings: Arc::new(settings(&args.connection)?),
+        settings: Arc::new(account_settings),
         format: match args.format {
             ScanFormatArg::Human => ScanFormat::Human,
             ScanFormatArg::Json => ScanFormat::Json,
