@@ -16,7 +16,8 @@
 set -euo pipefail
 
 packages=(dovecot-imapd dovecot-pop3d dovecot-managesieved postfix haproxy openssl prometheus
-    gnutls-bin libnss3-tools openjdk-17-jdk-headless python3 dnsmasq-base)
+    gnutls-bin libnss3-tools openjdk-17-jdk-headless python3 dnsmasq-base
+    nsd ldnsutils)
 
 if [ "$(id -u)" -ne 0 ]; then
     echo "install-servers.sh: run as root (sudo bash $0)" >&2

@@ -14,8 +14,8 @@ use crate::facts::target::Target;
 use crate::output::pem::Listing;
 use crate::output::{self, Format};
 use crate::plan::{
-    AccountPlan, CertsPlan, CheckPlan, ConnectPlan, ExplainPlan, Judgement, Plan, PlanError,
-    ReportSource, ScanFormat, ScanPlan,
+    AccountPlan, CertsPlan, CheckPlan, ConnectPlan, DomainPlan, ExplainPlan, Judgement, Plan,
+    PlanError, ReportSource, ScanFormat, ScanPlan,
 };
 use crate::report::scan::{self, ScanDocument};
 use crate::report::{exit, Document, Report, Summary};
@@ -51,6 +51,7 @@ pub fn run(plan: Plan, out: &mut dyn Write) -> Result<u8, AppError> {
         Plan::Certs(plan) => run_certs(&plan, out),
         Plan::Scan(plan) => run_scan(&plan, out),
         Plan::Account(plan) => run_account(&plan, out),
+        Plan::Domain(plan) => run_domain(&plan, out),
         Plan::Explain(plan) => run_explain(&plan, out),
         // Serves until the process is stopped.
         Plan::Exporter(plan) => {
@@ -362,6 +363,102 @@ fn run_account(plan: &AccountPlan, out: &mut dyn Write) -> Result<u8, AppError> 
     let doc = AccountDocument::new(discovery, endpoints);
     let text = match plan.format {
         ScanFormat::Human => output::render_account(&doc),
+        ScanFormat::Json => {
+            let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+            text.push('\n');
+            text
+        }
+    };
+    out.write_all(text.as_bytes()).map_err(AppError::Output)?;
+    out.flush().map_err(AppError::Output)?;
+    Ok(doc.exit_code)
+}
+
+/// `mailtls domain`: the domain's DNS and MTA-STS policy, then every address
+/// of every MX host checked at once on port 25 with DANE, all within
+/// `--timeout`; the MX names resolve as the domain's lookup resolved them.
+fn run_domain(plan: &DomainPlan, out: &mut dyn Write) -> Result<u8, AppError> {
+    use crate::facts::protocol::Protocol;
+    use crate::facts::target::Host;
+    use crate::report::domain::{DomainDocument, MxResult};
+
+    let started = std::time::Instant::now();
+    let timeout = plan.settings.timeout;
+    let runtime = runtime(crate::facts::domain::MAX_MX)?;
+    let deadline = tokio::time::Instant::now() + timeout;
+    let facts = runtime.block_on(crate::gather::domain::gather(
+        &plan.domain,
+        &plan.dane,
+        &plan.settings,
+        deadline,
+    ));
+    let mut settings = (*plan.settings).clone();
+    for host in &facts.mx.hosts {
+        if !host.addresses.is_empty() {
+            settings
+                .resolve
+                .entry(host.host.clone())
+                .or_insert_with(|| host.addresses.clone());
+        }
+    }
+    let left = timeout.saturating_sub(started.elapsed());
+    settings.timeout = left.max(std::time::Duration::from_millis(100));
+    let checked: Vec<&crate::facts::domain::MxHost> = facts
+        .mx
+        .hosts
+        .iter()
+        .filter(|h| !h.addresses.is_empty())
+        .collect();
+    let connect = ConnectPlan {
+        jobs: checked
+            .iter()
+            .map(|h| {
+                crate::plan::Job::Check(Target::at(
+                    Host::Name(h.host.clone()),
+                    25,
+                    Protocol::Smtp,
+                    TlsMode::Starttls,
+                ))
+            })
+            .collect(),
+        settings: std::sync::Arc::new(settings),
+        limits: crate::plan::Limits {
+            concurrency: crate::facts::domain::MAX_MX,
+            per_host: 2,
+            all_addresses: true,
+        },
+    };
+    let reports = gather_reports(&connect, &runtime);
+    let mx = facts
+        .mx
+        .hosts
+        .iter()
+        .map(|host| {
+            let mine: Vec<Report> = reports
+                .iter()
+                .filter(|r| {
+                    r.facts.as_ref().is_some_and(|f| {
+                        f.target.host == crate::facts::target::Host::Name(host.host.clone())
+                    })
+                })
+                .cloned()
+                .collect();
+            let verdict = match mine.is_empty() {
+                true => crate::diagnose::Severity::Unknown,
+                false => crate::diagnose::worst(mine.iter().map(|r| r.verdict)),
+            };
+            MxResult {
+                preference: host.preference,
+                host: host.host.clone(),
+                addresses: host.addresses.clone(),
+                verdict,
+                reports: mine,
+            }
+        })
+        .collect();
+    let doc = DomainDocument::new(facts, mx);
+    let text = match plan.format {
+        ScanFormat::Human => output::render_domain(&doc),
         ScanFormat::Json => {
             let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
             text.push('\n');

@@ -51,6 +51,9 @@ pub enum Command {
     /// Find an address's mail servers as clients do (SRV records, else guesses), check each and print the settings to give users.
     #[command(after_help = ACCOUNT_HELP)]
     Account(AccountArgs),
+    /// Check a domain's mail between servers: every MX host's STARTTLS on port 25, DANE (TLSA with DNSSEC), MTA-STS and TLS-RPT.
+    #[command(after_help = DOMAIN_HELP)]
+    Domain(DomainArgs),
     /// Judge saved reports (JSON or NDJSON from check) again with today's rules and thresholds.
     #[command(after_help = EXPLAIN_HELP)]
     Explain(ExplainArgs),
@@ -153,6 +156,39 @@ pub struct ScanArgs {
     pub color: ColorArg,
 }
 
+const DOMAIN_HELP: &str = "\
+What a sending mail server sees: the MX records (asked through mailtls's own
+DNSSEC-validating resolver), every address of every MX host checked with
+STARTTLS on port 25 as `check` does, with the TLSA records of
+_25._tcp.HOST (DANE, RFC 7672); the _mta-sts TXT record and the policy at
+https://mta-sts.DOMAIN/.well-known/mta-sts.txt (RFC 8461), each MX host held
+against its mx lines and WebPKI; the _smtp._tls TXT record (TLS-RPT, RFC
+8460). --timeout bounds the whole run.
+
+Exit codes: the worst verdict among the MX hosts' reports and the domain's
+findings (0 ok, 1 warning, 2 critical, 3 unknown).";
+
+/// `mailtls domain`: mail between servers for one domain.
+#[derive(Debug, Args)]
+pub struct DomainArgs {
+    /// The mail domain, e.g. example.org
+    pub domain: String,
+
+    #[command(flatten)]
+    pub dnssec: DnssecArgs,
+
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+
+    /// Output format
+    #[arg(short, long, value_enum, default_value_t = ScanFormatArg::Human)]
+    pub format: ScanFormatArg,
+
+    /// Colour in the human report
+    #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
+    pub color: ColorArg,
+}
+
 const ACCOUNT_HELP: &str = "\
 Discovery: the SRV records of RFC 6186 and RFC 8314 (_imaps._tcp, _imap._tcp,
 _pop3s._tcp, _pop3._tcp, _submissions._tcp, _submission._tcp), and the
@@ -178,6 +214,14 @@ pub struct AccountArgs {
     /// Do not guess host names when the domain publishes no SRV records
     #[arg(long)]
     pub no_guess: bool,
+
+    /// Also check DANE at each endpoint (RFC 7673): the TLSA records of _PORT._tcp.HOST, validated with DNSSEC by mailtls, against the chain the server sends
+    #[arg(long)]
+    pub dane: bool,
+
+    /// With --dane: trust these DNSKEY records (or the root's DS records) as DNSSEC trust anchors instead of the root zone's built-in keys
+    #[arg(long, value_name = "FILE", requires = "dane")]
+    pub trust_anchor: Option<PathBuf>,
 
     #[command(flatten)]
     pub connection: ConnectionArgs,
@@ -358,8 +402,27 @@ pub struct CheckArgs {
     #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub probe_concurrency: u16,
 
+    /// Also check DANE (RFC 7672): the TLSA records of _PORT._tcp.HOST, validated with DNSSEC by mailtls itself, against the chain the server sends
+    #[arg(long)]
+    pub dane: bool,
+
+    #[command(flatten)]
+    pub dnssec: DnssecArgs,
+
     #[command(flatten)]
     pub judgement: JudgementArgs,
+}
+
+/// Where DNSSEC-validated questions go and which key they trust (`check --dane`, `domain`).
+#[derive(Debug, Args)]
+pub struct DnssecArgs {
+    /// Ask this DNS server (UDP and TCP) instead of the system's, e.g. 127.0.0.1:5353 or [::1]:53; mailtls validates DNSSEC itself either way
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub dns_server: Option<std::net::SocketAddr>,
+
+    /// Trust the records in FILE (zone-file lines) as DNSSEC trust anchors instead of the root zone's built-in keys: DNSKEY records (a root's key-signing key, or a zone's whole key set as `dig +noall +answer DNSKEY ZONE` prints it) or the root's DS records (as IANA publishes them)
+    #[arg(long, value_name = "FILE")]
+    pub trust_anchor: Option<PathBuf>,
 }
 
 /// How facts are judged and shown: the same for `check` and `explain`.

@@ -33,6 +33,12 @@ pub enum Area {
     Input,
     /// `account.*`: what DNS publishes for an address, against what answers (`mailtls account`).
     Account,
+    /// `dane.*`: TLSA records for SMTP (RFC 7672), with `--dane` and `mailtls domain`.
+    Dane,
+    /// `mtasts.*`: MTA-STS (RFC 8461), in `mailtls domain`.
+    MtaSts,
+    /// `tlsrpt.*`: TLS reporting (RFC 8460), in `mailtls domain`.
+    TlsRpt,
     /// `limits.*`: what mailtls keeps of a flood.
     Limits,
     /// `mailtls.*`: mailtls itself.
@@ -217,6 +223,58 @@ codes! {
         "`mailtls account`: the domain publishes no SRV records for mail clients (RFC 6186, RFC 8314); the settings come from guessed host names (imap., pop., smtp., mail.), as Thunderbird guesses them.";
     AccountEndpointUnreachable = "account.endpoint_unreachable", Account, Warning, "warning",
         "`mailtls account`: an SRV record names a host that does not resolve, or a port where nothing answers.";
+    DaneAuthenticated = "dane.authenticated", Dane, Ok, "ok",
+        "A DNSSEC-signed TLSA record (DANE-EE or DANE-TA, RFC 7672) matches the chain the server sends: DANE-aware senders authenticate it.";
+    DaneNoMatch = "dane.no_match", Dane, Critical, "critical",
+        "Signed, usable TLSA records exist, but none matches the chain the server sends (or it sends none): DANE-aware senders (Postfix, Exim) will not deliver mail to it. The fix gives the record for the served key.";
+    DaneUnmatchedRecord = "dane.unmatched_record", Dane, Info, "info",
+        "Rollover check: besides a matching record, a TLSA record matches nothing the server sends: the next key's record published ahead of a rollover (RFC 7671 section 8.1), or one left from an old key.";
+    DaneTaChainInvalid = "dane.ta_chain_invalid", Dane, Warning, "warning",
+        "A DANE-TA(2) record matches a CA certificate the server sends, but the server's certificate does not verify up to it (name, dates, signatures), while another record authenticates.";
+    DaneUnusableRecord = "dane.unusable_record", Dane, Warning, "warning",
+        "A TLSA record SMTP senders do not use: usage PKIX-TA(0) or PKIX-EE(1) (RFC 7672 section 3.1.3), an unknown selector or matching type, or data of the wrong length.";
+    DaneBogus = "dane.bogus", Dane, Critical, "critical",
+        "DNSSEC validation of the TLSA answer (or of its absence) failed: altered or expired signatures, or a broken chain of trust; DANE-aware senders defer mail.";
+    DaneLookupFailed = "dane.lookup_failed", Dane, Critical, "critical / unknown",
+        "The TLSA question failed (SERVFAIL, REFUSED; unknown when there was no answer in time); senders whose MX lookup was secure defer mail.";
+    DaneInsecure = "dane.insecure", Dane, Info, "info / warning",
+        "The TLSA answer is provably unsigned (no DNSSEC): no DANE. Warning when TLSA records are published anyway, since senders ignore them.";
+    DaneNoRecords = "dane.no_records", Dane, Info, "info",
+        "The zone is signed but publishes no TLSA record for the server: senders use TLS only opportunistically.";
+    DaneMxInsecure = "dane.mx_insecure", Dane, Warning, "warning",
+        "`mailtls domain`: an MX host publishes signed TLSA records, but the domain's MX answer is not DNSSEC-signed, so senders do not use DANE for it (RFC 7672 section 2.2.1).";
+    DnsNoMx = "dns.no_mx", Dns, Warning, "warning / info",
+        "`mailtls domain`: the domain has no MX record (senders fall back to its address records, which are not checked); info for the null MX (RFC 7505), a domain that takes no mail.";
+    DnsMxFailed = "dns.mx_failed", Dns, Unknown, "unknown",
+        "`mailtls domain`: the MX question failed (SERVFAIL, REFUSED, no answer in time).";
+    DnsMxUnresolvable = "dns.mx_unresolvable", Dns, Warning, "warning",
+        "`mailtls domain`: an MX host has no address; senders skip it.";
+    MtaStsNone = "mtasts.none", MtaSts, Info, "info",
+        "`mailtls domain`: no `_mta-sts` TXT record: no MTA-STS (RFC 8461); the fix gives the record and policy to publish.";
+    MtaStsRecordInvalid = "mtasts.record_invalid", MtaSts, Warning, "warning",
+        "The `_mta-sts` TXT record is not valid (not `v=STSv1` first, no `id` of 1 to 32 letters and digits, more than one record) or the question failed; senders see no policy.";
+    MtaStsPolicyUnavailable = "mtasts.policy_unavailable", MtaSts, Warning, "warning",
+        "The record exists but `https://mta-sts.DOMAIN/.well-known/mta-sts.txt` gives no policy: no answer, an untrusted certificate, a status other than 200, a redirect (senders follow none).";
+    MtaStsPolicyInvalid = "mtasts.policy_invalid", MtaSts, Warning, "warning",
+        "The policy is not valid: version, mode (enforce, testing, none), max_age (at most 31557600), mx lines, or not served as text/plain; senders ignore it.";
+    MtaStsMaxAgeShort = "mtasts.max_age_short", MtaSts, Info, "info",
+        "The policy's max_age is under a day, so senders forget it soon; a week or more is usual.";
+    MtaStsModeNone = "mtasts.mode_none", MtaSts, Info, "info",
+        "The policy is `mode: none`: senders drop cached policies; nothing is enforced.";
+    MtaStsTesting = "mtasts.testing", MtaSts, Info, "info",
+        "The policy is `mode: testing`: failures are reported (TLS-RPT) but mail is delivered anyway.";
+    MtaStsMxNotListed = "mtasts.mx_not_listed", MtaSts, Critical, "critical / warning",
+        "An MX host matches no `mx` line of the policy (RFC 8461 section 4.1 wildcards): with `mode: enforce` senders will not deliver to it (critical); warning in testing.";
+    MtaStsMxCertInvalid = "mtasts.mx_cert_invalid", MtaSts, Critical, "critical / warning",
+        "An MX host does not offer STARTTLS at TLS 1.2 or later with a certificate valid for its name under WebPKI: with `mode: enforce` senders will not deliver to it (critical); warning in testing.";
+    MtaStsEnforced = "mtasts.enforced", MtaSts, Ok, "ok",
+        "The MTA-STS policy is valid, in `mode: enforce`, and every MX host is listed and has a valid certificate.";
+    TlsRptNone = "tlsrpt.none", TlsRpt, Info, "info",
+        "No `_smtp._tls` TXT record: senders report no TLS failures to the domain (RFC 8460).";
+    TlsRptInvalid = "tlsrpt.invalid", TlsRpt, Warning, "warning",
+        "The `_smtp._tls` record is not valid (not `v=TLSRPTv1` first, no `rua`, an address that is not `mailto:` or `https:`, more than one record) or the question failed.";
+    TlsRptPublished = "tlsrpt.published", TlsRpt, Ok, "ok",
+        "A valid TLS-RPT record; the message lists where reports go.";
     LimitsTruncated = "limits.truncated", Limits, Warning, "warning",
         "A server sent more than mailtls keeps of one check (more than 512 capabilities, a capability longer than 1 KiB, more than 400 transcript lines); the report holds the first part and says what was cut. Real servers stay far below these limits.";
     MailtlsInternalError = "mailtls.internal_error", Mailtls, Unknown, "unknown",

@@ -10,6 +10,8 @@
 mod certificate;
 pub mod clients;
 pub mod codes;
+mod dane;
+pub mod mtasts;
 mod plaintext;
 pub mod profiles;
 mod stop;
@@ -111,6 +113,7 @@ pub fn diagnose(facts: &CheckFacts, policy: &Policy) -> Vec<Finding> {
     plaintext::findings(facts, &mut findings);
     plaintext::limits(facts, &mut findings);
     tls::client_certificate(facts, &mut findings);
+    dane::findings(facts, &mut findings);
     if let Some(probe) = &facts.probe {
         tls::probe_findings(probe, &mut findings);
         if let Some(profile) = policy.profile {

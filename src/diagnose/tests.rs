@@ -23,6 +23,24 @@ use Severity::{Critical, Info, Ok, Unknown, Warning};
 
 /// The codes only `report` makes, from several checks or from no check at all.
 const REPORT_CODES: &[Code] = &[
+    // `mailtls domain`'s, from the domain's DNS and policy (diagnose/mtasts.rs).
+    Code::DaneMxInsecure,
+    Code::DnsNoMx,
+    Code::DnsMxFailed,
+    Code::DnsMxUnresolvable,
+    Code::MtaStsNone,
+    Code::MtaStsRecordInvalid,
+    Code::MtaStsPolicyUnavailable,
+    Code::MtaStsPolicyInvalid,
+    Code::MtaStsMaxAgeShort,
+    Code::MtaStsModeNone,
+    Code::MtaStsTesting,
+    Code::MtaStsMxNotListed,
+    Code::MtaStsMxCertInvalid,
+    Code::MtaStsEnforced,
+    Code::TlsRptNone,
+    Code::TlsRptInvalid,
+    Code::TlsRptPublished,
     Code::DnsAddressesDiffer,
     Code::InputInvalidTarget,
     // `mailtls account`'s, from discovery and several endpoints (report/account.rs).
@@ -1688,8 +1706,128 @@ fn plaintext_cases() -> Vec<Case> {
     ]
 }
 
+fn dane_cases() -> Vec<Case> {
+    use crate::facts::dane::{Dnssec, TlsaMatch};
+    let smtp = || good_starttls(Protocol::Smtp);
+    let ok = TlsaMatch::Authenticates { position: 0 };
+    let unusable = || TlsaMatch::Unusable {
+        why: "usage 1 (PKIX-EE) is not used for SMTP".to_owned(),
+    };
+    vec![
+        case(
+            "dane: a record matches",
+            smtp().dane(Dnssec::Secure, &[(3, 1, 1, ok.clone())], None),
+            Code::DaneAuthenticated,
+            Ok,
+            &["3 1 1 0000000000000000", "authenticate this server"],
+        )
+        .without(&[Code::DaneUnmatchedRecord]),
+        case(
+            "dane: no record matches",
+            smtp().dane(Dnssec::Secure, &[(3, 1, 1, TlsaMatch::NoMatch)], None),
+            Code::DaneNoMatch,
+            Critical,
+            &["will not deliver", "IN TLSA 3 1 1 cdcdcd"],
+        ),
+        case(
+            "dane: rollover, the next key published",
+            smtp().dane(
+                Dnssec::Secure,
+                &[(3, 1, 1, ok.clone()), (3, 1, 1, TlsaMatch::NoMatch)],
+                None,
+            ),
+            Code::DaneUnmatchedRecord,
+            Info,
+            &["3 1 1 0101010101010101", "next key"],
+        ),
+        case(
+            "dane: a DANE-TA record whose chain fails beside one that works",
+            smtp().dane(
+                Dnssec::Secure,
+                &[
+                    (3, 1, 1, ok.clone()),
+                    (
+                        2,
+                        0,
+                        1,
+                        TlsaMatch::TaChainInvalid {
+                            position: 1,
+                            why: "the certificate has expired".to_owned(),
+                        },
+                    ),
+                ],
+                None,
+            ),
+            Code::DaneTaChainInvalid,
+            Warning,
+            &["the certificate has expired"],
+        ),
+        case(
+            "dane: PKIX usages only",
+            smtp().dane(Dnssec::Secure, &[(1, 1, 1, unusable())], None),
+            Code::DaneUnusableRecord,
+            Warning,
+            &["PKIX-EE", "authenticate nothing"],
+        )
+        .without(&[Code::DaneNoMatch]),
+        case(
+            "dane: bogus answer",
+            smtp().dane(
+                Dnssec::Bogus,
+                &[(3, 1, 1, ok.clone())],
+                Some("the TLSA records' signatures do not verify"),
+            ),
+            Code::DaneBogus,
+            Critical,
+            &["signatures do not verify", "defer mail"],
+        )
+        .without(&[Code::DaneAuthenticated]),
+        case(
+            "dane: the question failed",
+            smtp().dane(
+                Dnssec::Indeterminate,
+                &[],
+                Some("the name server answered SERVFAIL"),
+            ),
+            Code::DaneLookupFailed,
+            Critical,
+            &["SERVFAIL"],
+        ),
+        case(
+            "dane: no answer in time",
+            smtp().dane(Dnssec::Indeterminate, &[], Some("no answer in time")),
+            Code::DaneLookupFailed,
+            Unknown,
+            &["no answer in time"],
+        ),
+        case(
+            "dane: unsigned zone",
+            smtp().dane(Dnssec::Insecure, &[], None),
+            Code::DaneInsecure,
+            Info,
+            &["not in a DNSSEC-signed zone"],
+        ),
+        case(
+            "dane: unsigned records",
+            smtp().dane(Dnssec::Insecure, &[(3, 1, 1, ok)], None),
+            Code::DaneInsecure,
+            Warning,
+            &["senders ignore them"],
+        )
+        .without(&[Code::DaneAuthenticated]),
+        case(
+            "dane: signed zone, no record",
+            smtp().dane(Dnssec::Secure, &[], None),
+            Code::DaneNoRecords,
+            Info,
+            &["no TLSA record", "IN TLSA 3 1 1 cdcd"],
+        ),
+    ]
+}
+
 fn cases() -> Vec<Case> {
     [
+        dane_cases(),
         stop_cases(),
         client_certificate_cases(),
         validity_cases(),

@@ -8,9 +8,12 @@
 pub mod audit;
 pub mod cert;
 pub mod chain;
+pub mod dane;
 pub mod der;
 pub mod dialogue;
 pub mod discovery;
+pub mod domain;
+pub mod http;
 pub mod probe;
 pub mod protocol;
 pub mod stop;
@@ -82,6 +85,10 @@ pub struct CheckFacts {
     pub transcript: Transcript,
     /// The legacy TLS and cipher-suite probe (`--probe`); `null` when not run.
     pub probe: Option<ProbeFacts>,
+    /// The server name's TLSA records against the served chain (`--dane`,
+    /// `mailtls domain`); absent when not asked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dane: Option<dane::DaneFacts>,
 }
 
 impl CheckFacts {
@@ -119,6 +126,7 @@ impl CheckFacts {
             stopped: None,
             transcript: Transcript::default(),
             probe: None,
+            dane: None,
         }
     }
 }

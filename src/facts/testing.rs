@@ -383,6 +383,37 @@ impl FactsBuilder {
         self
     }
 
+    /// TLSA records were asked for (`--dane`): this answer, with these
+    /// records (usage, selector, matching type, result) at `_25._tcp.mx.example.org`.
+    pub fn dane(
+        mut self,
+        dnssec: crate::facts::dane::Dnssec,
+        records: &[(u8, u8, u8, crate::facts::dane::TlsaMatch)],
+        error: Option<&str>,
+    ) -> FactsBuilder {
+        self.facts.dane = Some(crate::facts::dane::DaneFacts {
+            name: "_25._tcp.mx.example.org".to_owned(),
+            dnssec,
+            records: records
+                .iter()
+                .enumerate()
+                .map(|(i, (usage, selector, matching_type, result))| {
+                    crate::facts::dane::TlsaRecord {
+                        usage: *usage,
+                        selector: *selector,
+                        matching_type: *matching_type,
+                        data: format!("{i:02x}").repeat(32),
+                        result: result.clone(),
+                    }
+                })
+                .collect(),
+            records_dropped: 0,
+            error: error.map(str::to_owned),
+            leaf_spki_sha256: Some("cd".repeat(32)),
+        });
+        self
+    }
+
     /// The transcript was cut to what mailtls keeps.
     pub fn transcript_truncated(mut self) -> FactsBuilder {
         self.facts.transcript.truncated = true;

@@ -18,8 +18,9 @@ use super::net::{connect, resolve, server_name};
 use super::probe::ProbeOptions;
 use super::ready::{close_politely, dialogue_for, starttls_dialogue};
 use super::session::{self, Deadlines, Timing};
-use super::{audit, CheckSettings};
+use super::{audit, dane, CheckSettings};
 use crate::facts::chain;
+use crate::facts::dane::{DaneFacts, Dnssec};
 use crate::facts::protocol::TlsMode;
 use crate::facts::stop::HandshakeFailure;
 use crate::facts::stop::{CheckError, Stop};
@@ -60,11 +61,15 @@ pub async fn run_check_at(
                 false => None,
             }
         };
-        let (result, audit) = tokio::join!(check(&mut facts, settings, deadline), audit);
+        let dane_target = facts.target.clone();
+        let dane = dane_lookup(&dane_target, settings, deadline);
+        let (result, audit, dane) =
+            tokio::join!(check(&mut facts, settings, deadline), audit, dane);
         if let Err(error) = result {
             facts.stopped = Some(Stop::from(error));
         }
         facts.audit = audit;
+        facts.dane = dane;
     }
     if let Some(tls) = &facts.tls {
         facts.certificates = cert::parse_chain(&tls.chain, facts.started_unix);
@@ -90,6 +95,10 @@ pub async fn run_check_at(
                     fetch_missing_issuer(&facts, &chain, settings, &name, now, deadline).await;
             }
         }
+        let now = facts.started();
+        if let (Some(dane), Host::Name(host)) = (&mut facts.dane, &facts.target.host) {
+            dane::compare(dane, &tls.chain, host, now);
+        }
         facts.client_certificate_requested = tls
             .client_cert_request
             .as_ref()
@@ -114,6 +123,36 @@ pub async fn run_check_at(
         adopt_legacy_chain(&mut facts, settings);
     }
     facts
+}
+
+/// The TLSA records of the target's name and port, with `--dane`.
+async fn dane_lookup(
+    target: &Target,
+    settings: &CheckSettings,
+    deadline: Instant,
+) -> Option<DaneFacts> {
+    let options = settings.dane.as_ref()?;
+    let Host::Name(host) = &target.host else {
+        return Some(DaneFacts {
+            name: format!("_{}._tcp.{}", target.port, target.host),
+            dnssec: Dnssec::Indeterminate,
+            records: Vec::new(),
+            records_dropped: 0,
+            leaf_spki_sha256: None,
+            error: Some("the target is an address; DANE needs the server's host name".to_owned()),
+        });
+    };
+    Some(match options.resolver(deadline).await {
+        Ok(resolver) => dane::lookup(&resolver, host, target.port, deadline).await,
+        Err(error) => DaneFacts {
+            name: dane::tlsa_name(host, target.port),
+            dnssec: Dnssec::Indeterminate,
+            records: Vec::new(),
+            records_dropped: 0,
+            leaf_spki_sha256: None,
+            error: Some(error),
+        },
+    })
 }
 
 /// The handshake failed in a way that may be rustls's limits rather than the

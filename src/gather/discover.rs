@@ -9,14 +9,11 @@ use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
-use hickory_resolver::config::{NameServerConfigGroup, ResolveHosts, ResolverConfig};
-use hickory_resolver::name_server::TokioConnectionProvider;
-use hickory_resolver::proto::op::ResponseCode;
-use hickory_resolver::proto::ProtoErrorKind;
-use hickory_resolver::{Name, ResolveError, TokioResolver};
+use hickory_resolver::TokioResolver;
 use tokio::task::JoinSet;
 use tokio::time::{timeout_at, Instant};
 
+use super::dns::{absolute, failed, DnsOptions};
 use crate::facts::discovery::{
     Answer, Discovery, Endpoint, Lookup, Source, SrvService, MAX_ENDPOINTS,
 };
@@ -72,45 +69,20 @@ const GUESSES: &[(&str, &[GuessPort])] = &[
     ),
 ];
 
-/// The resolver discovery asks: the given name server (UDP and TCP), or the
-/// system's configuration; never the hosts file, so answers are DNS's.
-fn resolver(options: &DiscoverOptions) -> Result<TokioResolver, ResolveError> {
-    let provider = TokioConnectionProvider::default();
-    let mut builder = match options.name_server {
-        Some(server) => TokioResolver::builder_with_config(
-            ResolverConfig::from_parts(
-                None,
-                Vec::new(),
-                NameServerConfigGroup::from_ips_clear(&[server.ip()], server.port(), true),
-            ),
-            provider,
-        ),
-        None => TokioResolver::builder(provider)?,
-    };
-    let opts = builder.options_mut();
-    opts.timeout = options.timeout.min(Duration::from_secs(5));
-    opts.attempts = 2;
-    opts.use_hosts_file = ResolveHosts::Never;
-    Ok(builder.build())
-}
-
-/// `name` as an absolute DNS name, so no search domain is appended.
-fn absolute(name: &str) -> Result<Name, String> {
-    Name::from_ascii(format!("{}.", name.trim_end_matches('.'))).map_err(|e| e.to_string())
-}
-
-/// An error as an answer: "no records" only for NXDOMAIN or an empty NOERROR
-/// answer; a refusal or a server failure is a failed question, not an absence.
-fn failed(error: &ResolveError) -> Answer {
-    let code = error.proto().and_then(|proto| match proto.kind() {
-        ProtoErrorKind::NoRecordsFound { response_code, .. } => Some(*response_code),
-        _ => None,
-    });
-    match code {
-        Some(ResponseCode::NoError | ResponseCode::NXDomain) => Answer::NoRecords,
-        Some(code) => Answer::Failed(format!("the name server answered {code}")),
-        None => Answer::Failed(error.to_string()),
-    }
+/// The resolver discovery asks (and HTTP fetches, `gather::http`): the given
+/// name server, or the system's configuration ([`super::dns::resolver`]
+/// without validation).
+pub fn resolver(
+    name_server: Option<SocketAddr>,
+    timeout: Duration,
+) -> Result<TokioResolver, hickory_resolver::ResolveError> {
+    super::dns::resolver(
+        &DnsOptions {
+            name_server,
+            timeout,
+        },
+        None,
+    )
 }
 
 /// The SRV records of one service: the lookup, and its endpoints in
@@ -306,7 +278,7 @@ pub async fn discover(
         truncated: false,
         timed_out: false,
     };
-    let resolver = match resolver(options) {
+    let resolver = match resolver(options.name_server, options.timeout) {
         Ok(resolver) => resolver,
         Err(error) => {
             discovery.lookups.push(Lookup {
@@ -462,16 +434,5 @@ mod tests {
             hosts,
             [("a.example", 993), ("b.example", 993), ("a.example", 10993)]
         );
-    }
-
-    #[test]
-    fn names_are_asked_as_absolute_names() {
-        assert_eq!(
-            absolute("_imaps._tcp.example.edu")
-                .expect("name")
-                .to_ascii(),
-            "_imaps._tcp.example.edu."
-        );
-        assert!(absolute("example.edu.").expect("name").is_fqdn());
     }
 }

@@ -10,8 +10,12 @@
 pub mod audit;
 pub mod check;
 pub mod connector;
+pub mod dane;
 pub mod discover;
+pub mod dns;
+pub mod domain;
 pub mod fetch;
+pub mod http;
 pub mod lines;
 pub mod net;
 pub mod probe;
@@ -51,4 +55,6 @@ pub struct CheckSettings {
     pub audit: bool,
     /// Also probe versions, suites and groups after the check (`--probe`).
     pub probe: Option<probe::ProbeOptions>,
+    /// Also ask for the TLSA records and compare them with the chain (`--dane`).
+    pub dane: Option<std::sync::Arc<dane::DaneOptions>>,
 }

@@ -2,6 +2,7 @@
 
 mod account;
 pub mod clients;
+mod domain;
 pub mod escape;
 mod human;
 mod junit;
@@ -11,6 +12,7 @@ pub mod pem;
 mod scan;
 
 pub use account::render_account;
+pub use domain::render_domain;
 pub use human::{render_report, render_summary};
 pub use junit::render_junit;
 pub use nagios::render_nagios;

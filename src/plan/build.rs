@@ -14,13 +14,13 @@ use super::exporter::{
     ConfigFile, ExporterModule, ExporterPlan, ModuleConfig, DEFAULT_MODULE, DEFAULT_TIMEOUT,
 };
 use super::{
-    AccountPlan, CertsPlan, CheckPlan, Color, ConnectPlan, ExplainPlan, Job, Judgement, Limits,
-    Plan, PlanError, ReportSource, ScanFormat, ScanPlan, ScanPort, TargetLine,
+    AccountPlan, CertsPlan, CheckPlan, Color, ConnectPlan, DomainPlan, ExplainPlan, Job, Judgement,
+    Limits, Plan, PlanError, ReportSource, ScanFormat, ScanPlan, ScanPort, TargetLine,
 };
 use crate::cli::{
-    AccountArgs, CheckArgs, Cli, ColorArg, Command, ConnectArgs, ConnectionArgs, ExporterArgs,
-    FailOnArg, FormatArg, JudgementArgs, ProfileArg, ProtocolArg, ScanArgs, ScanFormatArg,
-    TrustArg,
+    AccountArgs, CheckArgs, Cli, ColorArg, Command, ConnectArgs, ConnectionArgs, DnssecArgs,
+    DomainArgs, ExporterArgs, FailOnArg, FormatArg, JudgementArgs, ProfileArg, ProtocolArg,
+    ScanArgs, ScanFormatArg, TrustArg,
 };
 use crate::diagnose::clients::ClientSet;
 use crate::diagnose::profiles::MozillaProfile;
@@ -54,6 +54,7 @@ pub fn build(command: Command) -> Result<Plan, PlanError> {
         })),
         Command::Scan(args) => scan(&args).map(Plan::Scan),
         Command::Account(args) => account(&args).map(Plan::Account),
+        Command::Domain(args) => domain(&args).map(Plan::Domain),
         Command::Explain(args) => Ok(Plan::Explain(ExplainPlan {
             source: match args.report.as_os_str() == "-" {
                 true => ReportSource::Stdin,
@@ -118,7 +119,26 @@ fn check(args: &CheckArgs) -> Result<CheckPlan, PlanError> {
         deadline: None,
         keep_chain: false,
     });
+    settings.dane = match args.dane {
+        true => Some(Arc::new(dane_options(
+            &args.dnssec,
+            args.connect.connection.timeout,
+        )?)),
+        false => None,
+    };
     Ok(CheckPlan { connect, judgement })
+}
+
+/// Where DANE's questions go and the trust anchors they are validated from.
+fn dane_options(
+    args: &DnssecArgs,
+    timeout: std::time::Duration,
+) -> Result<crate::gather::dane::DaneOptions, PlanError> {
+    Ok(crate::gather::dane::DaneOptions::new(
+        args.dns_server,
+        timeout,
+        args.trust_anchor.as_deref(),
+    )?)
 }
 
 fn judgement(args: &JudgementArgs) -> Result<Judgement, PlanError> {
@@ -292,6 +312,7 @@ fn settings(args: &ConnectionArgs) -> Result<CheckSettings, PlanError> {
         fetched: Default::default(),
         audit: false,
         probe: None,
+        dane: None,
         resolve: args
             .resolve
             .iter()
@@ -349,6 +370,16 @@ fn scan(args: &ScanArgs) -> Result<ScanPlan, PlanError> {
 fn account(args: &AccountArgs) -> Result<AccountPlan, PlanError> {
     let (address, domain) = crate::facts::discovery::domain_of(&args.address)
         .ok_or_else(|| PlanError::NotAnAddress(args.address.clone()))?;
+    let mut account_settings = settings(&args.connection)?;
+    if args.dane {
+        account_settings.dane = Some(Arc::new(dane_options(
+            &DnssecArgs {
+                dns_server: args.dns_server,
+                trust_anchor: args.trust_anchor.clone(),
+            },
+            args.connection.timeout,
+        )?));
+    }
     Ok(AccountPlan {
         address,
         domain,
@@ -357,7 +388,37 @@ fn account(args: &AccountArgs) -> Result<AccountPlan, PlanError> {
             guess: !args.no_guess,
             timeout: args.connection.timeout,
         },
-        settings: Arc::new(settings(&args.connection)?),
+        settings: Arc::new(account_settings),
+        format: match args.format {
+            ScanFormatArg::Human => ScanFormat::Human,
+            ScanFormatArg::Json => ScanFormat::Json,
+        },
+        color: color(args.color),
+    })
+}
+
+/// `mailtls domain`: the domain, DANE's options, and the MX hosts' check
+/// settings from [`settings`] as every command's, with DANE on.
+fn domain(args: &DomainArgs) -> Result<DomainPlan, PlanError> {
+    let domain = args.domain.trim_end_matches('.').to_ascii_lowercase();
+    let valid = domain.contains('.')
+        && domain.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && label
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        });
+    if !valid {
+        return Err(PlanError::NotADomain(args.domain.clone()));
+    }
+    let dane = Arc::new(dane_options(&args.dnssec, args.connection.timeout)?);
+    let mut settings = settings(&args.connection)?;
+    settings.dane = Some(dane.clone());
+    Ok(DomainPlan {
+        domain,
+        dane,
+        settings: Arc::new(settings),
         format: match args.format {
             ScanFormatArg::Human => ScanFormat::Human,
             ScanFormatArg::Json => ScanFormat::Json,

@@ -132,6 +132,18 @@ pub struct AccountPlan {
     pub color: Color,
 }
 
+/// `mailtls domain`.
+#[derive(Debug, Clone)]
+pub struct DomainPlan {
+    /// Lowercase, without a final dot.
+    pub domain: String,
+    pub dane: Arc<crate::gather::dane::DaneOptions>,
+    /// For every MX host's check (with `dane` set); `timeout` is the whole run's.
+    pub settings: Arc<CheckSettings>,
+    pub format: ScanFormat,
+    pub color: Color,
+}
+
 /// Where `mailtls explain` reads saved reports from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ReportSource {
@@ -153,6 +165,7 @@ pub enum Plan {
     Certs(CertsPlan),
     Scan(ScanPlan),
     Account(AccountPlan),
+    Domain(DomainPlan),
     Explain(ExplainPlan),
     Exporter(exporter::ExporterPlan),
     /// Text to print as it is (completions, the manual page).
@@ -170,6 +183,7 @@ impl Plan {
             Plan::Explain(plan) => human(&plan.judgement),
             Plan::Scan(plan) => (plan.format == ScanFormat::Human).then_some(plan.color),
             Plan::Account(plan) => (plan.format == ScanFormat::Human).then_some(plan.color),
+            Plan::Domain(plan) => (plan.format == ScanFormat::Human).then_some(plan.color),
             Plan::Certs(_) | Plan::Print(_) | Plan::Exporter(_) => None,
         }
     }
@@ -186,6 +200,8 @@ pub enum PlanError {
     Trust(#[from] TrustError),
     #[error(transparent)]
     Identity(#[from] IdentityError),
+    #[error(transparent)]
+    Anchor(#[from] crate::gather::dane::AnchorError),
     #[error("--sni {0:?} is not a valid server name")]
     BadSni(String),
     #[error("--crit-days ({crit}) must not be larger than --warn-days ({warn})")]
@@ -204,6 +220,8 @@ pub enum PlanError {
     BadConfig { path: String, detail: String },
     #[error("module {module:?} of the exporter configuration: {detail}")]
     Module { module: String, detail: String },
+    #[error("{0:?} is not a domain name; write e.g. example.org")]
+    NotADomain(String),
     #[error("{0:?} is neither an e-mail address nor a domain name; write e.g. alice@example.edu or example.edu")]
     NotAnAddress(String),
     #[error("cannot write the manual page: {0}")]

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 pub mod account;
 pub mod compare;
+pub mod domain;
 pub mod exit;
 pub mod saved;
 pub mod scan;

@@ -3,6 +3,7 @@
 #![allow(dead_code)] // each test file uses a different subset
 
 pub mod exporter;
+pub mod nsd;
 pub mod openssl;
 
 use std::path::PathBuf;

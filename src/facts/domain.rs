@@ -1,0 +1,74 @@
+//! Facts of a mail domain as other mail servers see it (`mailtls domain`):
+//! its MX hosts and their addresses, with DNSSEC's word on the MX answer; the
+//! MTA-STS record and policy (RFC 8461); the TLS-RPT record (RFC 8460). The
+//! checks of each MX host are reports of their own; no judgement here.
+
+use std::net::IpAddr;
+
+use serde::{Deserialize, Serialize};
+
+use super::dane::Dnssec;
+use super::http::HttpFetch;
+
+/// MX hosts looked at, at most; more are counted.
+pub const MAX_MX: usize = 10;
+
+/// TXT records kept of one answer, and bytes of each.
+pub const MAX_TXT: usize = 8;
+pub const MAX_TXT_LEN: usize = 2048;
+
+/// One MX record and where its host resolved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MxHost {
+    pub preference: u16,
+    /// Lowercase, without the final dot.
+    pub host: String,
+    pub addresses: Vec<IpAddr>,
+    /// Why the host has no addresses, when the question failed.
+    pub error: Option<String>,
+}
+
+/// The MX question.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MxFacts {
+    pub dnssec: Dnssec,
+    /// In preference order (lowest first), at most [`MAX_MX`].
+    pub hosts: Vec<MxHost>,
+    /// MX records beyond those kept.
+    pub dropped: usize,
+    /// The domain publishes the null MX (RFC 7505): it accepts no mail.
+    pub null_mx: bool,
+    /// Why the question failed (not an absence of records).
+    pub error: Option<String>,
+}
+
+/// A TXT question: each record's strings joined, as RFC 8461 and 8460 read them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TxtFacts {
+    pub name: String,
+    /// At most [`MAX_TXT`], each cut to [`MAX_TXT_LEN`] bytes.
+    pub records: Vec<String>,
+    pub error: Option<String>,
+}
+
+/// Everything `mailtls domain` asked, apart from the MX hosts' checks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DomainFacts {
+    pub domain: String,
+    /// The DNS server asked (`--dns-server`), if not the system's.
+    pub name_server: Option<String>,
+    /// Where the DNSSEC trust anchors came from.
+    pub trust_anchor: String,
+    pub mx: MxFacts,
+    /// `_mta-sts.DOMAIN`.
+    pub mta_sts_record: TxtFacts,
+    /// `https://mta-sts.DOMAIN/.well-known/mta-sts.txt`, fetched when the
+    /// record exists.
+    pub mta_sts_policy: Option<HttpFetch>,
+    /// `_smtp._tls.DOMAIN`.
+    pub tls_rpt_record: TxtFacts,
+}

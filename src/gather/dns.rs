@@ -1,0 +1,96 @@
+//! The one way mailtls builds a DNS resolver (hickory's, over tokio): the
+//! name server given or the system's, never the hosts file, and, when asked,
+//! DNSSEC validation from a trust anchor. Discovery, DANE and the domain
+//! check all ask through it.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hickory_resolver::config::{NameServerConfigGroup, ResolveHosts, ResolverConfig};
+use hickory_resolver::name_server::TokioConnectionProvider;
+use hickory_resolver::proto::dnssec::TrustAnchors;
+use hickory_resolver::proto::op::ResponseCode;
+use hickory_resolver::proto::ProtoErrorKind;
+use hickory_resolver::{Name, ResolveError, TokioResolver};
+
+use crate::facts::discovery::Answer;
+
+/// Where to ask and how long each question may take.
+#[derive(Debug, Clone)]
+pub struct DnsOptions {
+    /// Ask this name server (UDP and TCP) instead of the system's (`--dns-server`).
+    pub name_server: Option<SocketAddr>,
+    /// The time one question may take, retries included.
+    pub timeout: Duration,
+}
+
+/// A resolver that asks `options`' name server, or the system's
+/// configuration; never the hosts file, so answers are DNS's. With
+/// `validate`, every answer is checked against DNSSEC from `validate`'s trust
+/// anchors (each record then carries its proof).
+pub fn resolver(
+    options: &DnsOptions,
+    validate: Option<Arc<TrustAnchors>>,
+) -> Result<TokioResolver, ResolveError> {
+    let provider = TokioConnectionProvider::default();
+    let mut builder = match options.name_server {
+        Some(server) => TokioResolver::builder_with_config(
+            ResolverConfig::from_parts(
+                None,
+                Vec::new(),
+                NameServerConfigGroup::from_ips_clear(&[server.ip()], server.port(), true),
+            ),
+            provider,
+        ),
+        None => TokioResolver::builder(provider)?,
+    };
+    let opts = builder.options_mut();
+    opts.timeout = options.timeout.min(Duration::from_secs(5));
+    opts.attempts = 2;
+    opts.use_hosts_file = ResolveHosts::Never;
+    if let Some(anchors) = validate {
+        builder.options_mut().validate = true;
+        builder = builder.with_trust_anchor(anchors);
+    }
+    Ok(builder.build())
+}
+
+/// `name` as an absolute DNS name, so no search domain is appended.
+pub fn absolute(name: &str) -> Result<Name, String> {
+    Name::from_ascii(format!("{}.", name.trim_end_matches('.'))).map_err(|e| e.to_string())
+}
+
+/// The response code of a lookup that found nothing, if that is what it was.
+pub fn no_records_code(error: &ResolveError) -> Option<ResponseCode> {
+    error.proto().and_then(|proto| match proto.kind() {
+        ProtoErrorKind::NoRecordsFound { response_code, .. } => Some(*response_code),
+        _ => None,
+    })
+}
+
+/// An error as an answer: "no records" only for NXDOMAIN or an empty NOERROR
+/// answer; a refusal or a server failure is a failed question, not an absence.
+pub fn failed(error: &ResolveError) -> Answer {
+    match no_records_code(error) {
+        Some(ResponseCode::NoError | ResponseCode::NXDomain) => Answer::NoRecords,
+        Some(code) => Answer::Failed(format!("the name server answered {code}")),
+        None => Answer::Failed(error.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_asked_as_absolute_names() {
+        assert_eq!(
+            absolute("_imaps._tcp.example.edu")
+                .expect("name")
+                .to_ascii(),
+            "_imaps._tcp.example.edu."
+        );
+        assert!(absolute("example.edu.").expect("name").is_fqdn());
+    }
+}

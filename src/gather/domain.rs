@@ -1,0 +1,255 @@
+//! `mailtls domain`: the DNS and HTTPS questions a sending mail server asks
+//! about a domain: its MX hosts (through the validating resolver, so DANE
+//! knows whether the MX answer is secure) and their addresses, the MTA-STS
+//! record and policy (RFC 8461: HTTPS, no redirects, bounded), the TLS-RPT
+//! record (RFC 8460). Each MX host's check is the engine's job.
+
+use std::net::IpAddr;
+
+use hickory_resolver::proto::rr::{RData, RecordType};
+use hickory_resolver::TokioResolver;
+use tokio::time::{timeout_at, Instant};
+
+use super::dane::DaneOptions;
+use super::dns;
+use super::http::{HttpClient, Request};
+use super::CheckSettings;
+use crate::facts::dane::Dnssec;
+use crate::facts::discovery::Answer;
+use crate::facts::domain::{DomainFacts, MxFacts, MxHost, TxtFacts, MAX_MX, MAX_TXT, MAX_TXT_LEN};
+
+/// The largest MTA-STS policy read (RFC 8461 policies are a few lines).
+const MAX_POLICY: usize = 64 * 1024;
+
+fn answer_error(error: &hickory_resolver::ResolveError) -> Option<String> {
+    match dns::failed(error) {
+        Answer::Failed(why) => Some(why),
+        _ => None,
+    }
+}
+
+fn dnssec(proof: hickory_resolver::proto::dnssec::Proof) -> Dnssec {
+    use hickory_resolver::proto::dnssec::Proof;
+    match proof {
+        Proof::Secure => Dnssec::Secure,
+        Proof::Insecure => Dnssec::Insecure,
+        Proof::Bogus => Dnssec::Bogus,
+        Proof::Indeterminate => Dnssec::Indeterminate,
+    }
+}
+
+/// The MX records of `domain`, each host's addresses, by `deadline`.
+async fn mx(resolver: &TokioResolver, domain: &str, deadline: Instant) -> MxFacts {
+    let mut facts = MxFacts {
+        dnssec: Dnssec::Indeterminate,
+        hosts: Vec::new(),
+        dropped: 0,
+        null_mx: false,
+        error: None,
+    };
+    let question = match dns::absolute(domain) {
+        Ok(question) => question,
+        Err(why) => {
+            facts.error = Some(why);
+            return facts;
+        }
+    };
+    let answer = match timeout_at(deadline, resolver.lookup(question, RecordType::MX)).await {
+        Err(_) => {
+            facts.error = Some("no answer in time".to_owned());
+            return facts;
+        }
+        Ok(Err(error)) => {
+            facts.error = answer_error(&error);
+            return facts;
+        }
+        Ok(Ok(answer)) => answer,
+    };
+    let mut records: Vec<(u16, String)> = Vec::new();
+    let mut proofs = Vec::new();
+    for record in answer.records() {
+        let RData::MX(mx) = record.data() else {
+            continue;
+        };
+        proofs.push(dnssec(record.proof()));
+        if mx.exchange().is_root() {
+            facts.null_mx = true;
+            continue;
+        }
+        let host = mx
+            .exchange()
+            .to_ascii()
+            .trim_end_matches('.')
+            .to_ascii_lowercase();
+        if !records.iter().any(|(_, h)| *h == host) {
+            records.push((mx.preference(), host));
+        }
+    }
+    facts.dnssec = [Dnssec::Bogus, Dnssec::Indeterminate, Dnssec::Insecure]
+        .into_iter()
+        .find(|d| proofs.contains(d))
+        .unwrap_or(if proofs.is_empty() {
+            Dnssec::Indeterminate
+        } else {
+            Dnssec::Secure
+        });
+    records.sort();
+    facts.dropped = records.len().saturating_sub(MAX_MX);
+    records.truncate(MAX_MX);
+    // Every host's addresses at once, each within the deadline.
+    let mut set = tokio::task::JoinSet::new();
+    for (i, (preference, host)) in records.into_iter().enumerate() {
+        let resolver = resolver.clone();
+        set.spawn(async move { (i, addresses(&resolver, preference, host, deadline).await) });
+    }
+    let mut hosts = Vec::new();
+    while let Some(done) = set.join_next().await {
+        if let Ok(found) = done {
+            hosts.push(found);
+        }
+    }
+    hosts.sort_by_key(|(i, _)| *i);
+    facts.hosts = hosts.into_iter().map(|(_, host)| host).collect();
+    facts
+}
+
+/// The addresses of one MX host.
+async fn addresses(
+    resolver: &TokioResolver,
+    preference: u16,
+    host: String,
+    deadline: Instant,
+) -> MxHost {
+    let mut mx = MxHost {
+        preference,
+        host,
+        addresses: Vec::new(),
+        error: None,
+    };
+    match dns::absolute(&mx.host) {
+        Err(why) => mx.error = Some(why),
+        Ok(name) => match timeout_at(deadline, resolver.lookup_ip(name)).await {
+            Err(_) => mx.error = Some("no answer in time".to_owned()),
+            Ok(Err(error)) => mx.error = answer_error(&error),
+            Ok(Ok(found)) => mx.addresses = found.iter().collect::<Vec<IpAddr>>(),
+        },
+    }
+    mx
+}
+
+/// The TXT records at `name`, strings joined, bounded.
+async fn txt(resolver: &TokioResolver, name: String, deadline: Instant) -> TxtFacts {
+    let mut facts = TxtFacts {
+        name: name.clone(),
+        records: Vec::new(),
+        error: None,
+    };
+    let question = match dns::absolute(&name) {
+        Ok(question) => question,
+        Err(why) => {
+            facts.error = Some(why);
+            return facts;
+        }
+    };
+    match timeout_at(deadline, resolver.lookup(question, RecordType::TXT)).await {
+        Err(_) => facts.error = Some("no answer in time".to_owned()),
+        Ok(Err(error)) => facts.error = answer_error(&error),
+        Ok(Ok(answer)) => {
+            for record in answer.records() {
+                let RData::TXT(text) = record.data() else {
+                    continue;
+                };
+                if facts.records.len() == MAX_TXT {
+                    break;
+                }
+                let bytes: Vec<u8> = text
+                    .txt_data()
+                    .iter()
+                    .flat_map(|s| s.iter().copied())
+                    .collect();
+                let mut joined = String::from_utf8_lossy(&bytes).into_owned();
+                if joined.len() > MAX_TXT_LEN {
+                    let mut cut = MAX_TXT_LEN;
+                    while !joined.is_char_boundary(cut) {
+                        cut -= 1;
+                    }
+                    joined.truncate(cut);
+                }
+                facts.records.push(joined);
+            }
+        }
+    }
+    facts
+}
+
+/// Whether an MTA-STS record is published (its first field `v=STSv1`).
+fn publishes_sts(record: &TxtFacts) -> bool {
+    record
+        .records
+        .iter()
+        .any(|r| r.trim_start().starts_with("v=STSv1"))
+}
+
+/// Asks everything about `domain` by `deadline`; MTA-STS's HTTPS fetch is
+/// verified against the run's trust store (`--trust`, `--ca-file`).
+pub async fn gather(
+    domain: &str,
+    options: &DaneOptions,
+    settings: &CheckSettings,
+    deadline: Instant,
+) -> DomainFacts {
+    let mut facts = DomainFacts {
+        domain: domain.to_owned(),
+        name_server: options.dns.name_server.map(|s| s.to_string()),
+        trust_anchor: options.anchor_source.clone(),
+        mx: MxFacts {
+            dnssec: Dnssec::Indeterminate,
+            hosts: Vec::new(),
+            dropped: 0,
+            null_mx: false,
+            error: None,
+        },
+        mta_sts_record: TxtFacts {
+            name: format!("_mta-sts.{domain}"),
+            records: Vec::new(),
+            error: None,
+        },
+        mta_sts_policy: None,
+        tls_rpt_record: TxtFacts {
+            name: format!("_smtp._tls.{domain}"),
+            records: Vec::new(),
+            error: None,
+        },
+    };
+    let plain = match dns::resolver(&options.dns, None) {
+        Ok(plain) => plain,
+        Err(error) => {
+            facts.mx.error = Some(format!("cannot set up the resolver: {error}"));
+            return facts;
+        }
+    };
+    let validating = match options.resolver(deadline).await {
+        Ok(validating) => validating,
+        Err(error) => {
+            facts.mx.error = Some(error);
+            return facts;
+        }
+    };
+    let (mx, sts, rpt) = tokio::join!(
+        mx(&validating, domain, deadline),
+        txt(&plain, format!("_mta-sts.{domain}"), deadline),
+        txt(&plain, format!("_smtp._tls.{domain}"), deadline),
+    );
+    facts.mx = mx;
+    facts.mta_sts_record = sts;
+    facts.tls_rpt_record = rpt;
+    if publishes_sts(&facts.mta_sts_record) {
+        let client = HttpClient::new(plain, settings.tls.trust(), settings.tls.provider());
+        // RFC 8461 section 3.3: no redirects are followed.
+        let request = Request::get(format!("https://mta-sts.{domain}/.well-known/mta-sts.txt"))
+            .with_max_redirects(0)
+            .with_max_body(MAX_POLICY);
+        facts.mta_sts_policy = Some(client.fetch(&request, deadline).await);
+    }
+    facts
+}

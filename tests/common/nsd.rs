@@ -1,0 +1,281 @@
+//! A real authoritative DNS server for the tests: Debian's NSD on 127.0.0.1
+//! at a free high port, serving zones the test writes, the signed ones
+//! signed by ldns (`ldns-keygen`, `ldns-signzone`) with fresh keys per run,
+//! under a signed test root that delegates to them with DS records, so
+//! validation walks the chain of trust as it does from the real root. The
+//! root's key-signing key is written as the trust-anchor file for mailtls's
+//! `--trust-anchor`. Missing programs skip the test unless `CI` is set.
+
+use std::net::{TcpListener, TcpStream, UdpSocket};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn under_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
+}
+
+fn program(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .chain([PathBuf::from("/usr/sbin"), PathBuf::from("/sbin")])
+        .map(|dir| dir.join(name))
+        .find(|p| p.is_file())
+}
+
+/// The programs, or `None` with the reason printed (a failure under CI).
+fn programs() -> Option<(PathBuf, PathBuf, PathBuf)> {
+    let found = (
+        program("nsd"),
+        program("ldns-keygen"),
+        program("ldns-signzone"),
+    );
+    match found {
+        (Some(nsd), Some(keygen), Some(sign)) => Some((nsd, keygen, sign)),
+        _ => {
+            assert!(
+                !under_ci(),
+                "nsd or ldnsutils is not installed (CI is set; .ci/install-servers.sh installs them)"
+            );
+            println!(
+                "SKIP: nsd or ldnsutils is not installed (set CI=true to make this a failure)"
+            );
+            None
+        }
+    }
+}
+
+/// One zone for the server: its origin and records (zone-file lines, names
+/// relative to the origin or absolute).
+pub struct Zone {
+    pub origin: String,
+    pub records: Vec<String>,
+    /// Sign it (with a fresh KSK and ZSK).
+    pub signed: bool,
+    /// After signing, replace the first `from` in the signed text by `to`
+    /// (a record altered after signing: its signature no longer verifies).
+    pub tamper: Option<(String, String)>,
+    /// The parent's DS names a key the zone does not sign with.
+    pub ds_mismatch: bool,
+}
+
+impl Zone {
+    pub fn signed(origin: &str, records: &[String]) -> Zone {
+        Zone {
+            origin: origin.to_owned(),
+            records: records.to_vec(),
+            signed: true,
+            tamper: None,
+            ds_mismatch: false,
+        }
+    }
+
+    pub fn unsigned(origin: &str, records: &[String]) -> Zone {
+        Zone {
+            signed: false,
+            ..Zone::signed(origin, records)
+        }
+    }
+}
+
+/// A running NSD; stopped when dropped.
+pub struct Nsd {
+    child: Child,
+    pub port: u16,
+    /// The test root's key-signing key (a DNSKEY line): the trust anchor.
+    pub anchor: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+fn run(program: &Path, args: &[&str], dir: &Path) -> String {
+    let output = Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap_or_else(|e| panic!("{} runs: {e}", program.display()));
+    assert!(
+        output.status.success(),
+        "{} {args:?}: {}",
+        program.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).trim().to_owned()
+}
+
+/// Writes `zone` as zone file `file` in `path`, signed when asked; the name
+/// of the file to serve, and the DS record of its key-signing key.
+fn write_zone(
+    zone: &Zone,
+    file: &str,
+    path: &Path,
+    keygen: &Path,
+    sign: &Path,
+) -> (String, Option<String>) {
+    let origin = match zone.origin.trim_end_matches('.') {
+        "" => ".".to_owned(),
+        name => format!("{name}."),
+    };
+    let ns = match origin.as_str() {
+        "." => "ns.".to_owned(),
+        _ => format!("ns.{origin}"),
+    };
+    let mut text = format!(
+        "$ORIGIN {origin}\n$TTL 300\n@ IN SOA {ns} hostmaster.{ns} 1 3600 600 86400 300\n@ IN NS {ns}\n{ns} IN A 127.0.0.1\n"
+    );
+    for record in &zone.records {
+        text.push_str(record);
+        text.push('\n');
+    }
+    std::fs::write(path.join(file), text).expect("write zone");
+    if !zone.signed {
+        return (file.to_owned(), None);
+    }
+    let ksk = run(keygen, &["-a", "ECDSAP256SHA256", "-k", &origin], path);
+    let zsk = run(keygen, &["-a", "ECDSAP256SHA256", &origin], path);
+    let signed = format!("{file}.signed");
+    run(sign, &["-f", &signed, file, &ksk, &zsk], path);
+    if let Some((from, to)) = &zone.tamper {
+        // ldns may write hex in either case: find it regardless.
+        let mut text = std::fs::read_to_string(path.join(&signed)).expect("signed");
+        let at = text
+            .to_ascii_lowercase()
+            .find(&from.to_ascii_lowercase())
+            .unwrap_or_else(|| panic!("{from:?} not in the signed zone"));
+        text.replace_range(at..at + from.len(), to);
+        std::fs::write(path.join(&signed), text).expect("tamper");
+    }
+    // The parent publishes the DS of the key-signing key, or with
+    // `ds_mismatch` that of a key the zone never signs with.
+    let ds_of = match zone.ds_mismatch {
+        false => ksk.clone(),
+        true => run(keygen, &["-a", "ECDSAP256SHA256", "-k", &origin], path),
+    };
+    let ds = std::fs::read_to_string(path.join(format!("{ds_of}.ds"))).expect("ds");
+    if origin == "." {
+        // The root's key-signing key is the trust anchor, as in production.
+        let key = std::fs::read_to_string(path.join(format!("{ksk}.key"))).expect("key");
+        std::fs::write(path.join("anchor.key"), key).expect("anchor");
+        // And its DS record, as IANA publishes the root's anchors.
+        std::fs::write(path.join("anchor.ds"), &ds).expect("anchor DS");
+    }
+    (signed, Some(ds))
+}
+
+impl Nsd {
+    /// Writes and signs the zones and a signed test root above them, and
+    /// starts NSD; `None` when skipped. The root delegates each zone whose
+    /// parent is not among `zones` (with its DS when signed); a zone below
+    /// another given zone is delegated by that zone's own records. The
+    /// root's key-signing key is the trust anchor (`anchor`).
+    pub fn start(zones: &[Zone]) -> Option<Nsd> {
+        let (nsd, keygen, sign) = programs()?;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path();
+        let mut config_zones = String::new();
+        let mut root = Zone::signed(".", &[]);
+        for (i, zone) in zones.iter().enumerate() {
+            let (served, ds) = write_zone(zone, &format!("zone{i}"), path, &keygen, &sign);
+            let name = zone.origin.trim_end_matches('.');
+            let below_another = zones.iter().any(|other| {
+                let parent = other.origin.trim_end_matches('.');
+                name.ends_with(&format!(".{parent}"))
+            });
+            if !below_another {
+                root.records.push(format!("{name}. IN NS ns.{name}."));
+                root.records.push(format!("ns.{name}. IN A 127.0.0.1"));
+                if let Some(ds) = ds {
+                    root.records.push(ds.trim().to_owned());
+                }
+            }
+            config_zones.push_str(&format!(
+                "zone:\n    name: \"{name}.\"\n    zonefile: \"{}\"\n",
+                path.join(&served).display()
+            ));
+        }
+        let (served, _) = write_zone(&root, "root", path, &keygen, &sign);
+        config_zones.push_str(&format!(
+            "zone:\n    name: \".\"\n    zonefile: \"{}\"\n",
+            path.join(&served).display()
+        ));
+        let anchor_path = path.join("anchor.key");
+        for _ in 0..5 {
+            let port = UdpSocket::bind("127.0.0.1:0")
+                .and_then(|s| s.local_addr())
+                .expect("free port")
+                .port();
+            if TcpListener::bind(("127.0.0.1", port)).is_err() {
+                continue;
+            }
+            let p = path.display();
+            let config = format!(
+                "server:\n    ip-address: 127.0.0.1@{port}\n    do-ip6: no\n    username: \"\"\n    chroot: \"\"\n    zonesdir: \"{p}\"\n    database: \"\"\n    zonelistfile: \"{p}/zone.list\"\n    xfrdfile: \"{p}/xfrd.state\"\n    pidfile: \"{p}/nsd.pid\"\n    server-count: 1\n    verbosity: 1\nremote-control:\n    control-enable: no\n{config_zones}"
+            );
+            let conf = path.join(format!("nsd-{port}.conf"));
+            std::fs::write(&conf, config).expect("config");
+            let mut child = Command::new(&nsd)
+                .args(["-d", "-c"])
+                .arg(&conf)
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("nsd starts");
+            let start = Instant::now();
+            while start.elapsed() < Duration::from_secs(10) {
+                if let Ok(Some(status)) = child.try_wait() {
+                    let mut text = String::new();
+                    if let Some(mut err) = child.stderr.take() {
+                        let _ = std::io::Read::read_to_string(&mut err, &mut text);
+                    }
+                    if text.contains("in use") {
+                        break;
+                    }
+                    panic!("nsd exited ({status}): {text}");
+                }
+                if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                    return Some(Nsd {
+                        child,
+                        port,
+                        anchor: anchor_path,
+                        _dir: dir,
+                    });
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        panic!("nsd did not start");
+    }
+
+    pub fn server(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    /// The test root's key-signing key as a DS record.
+    pub fn anchor_ds(&self) -> String {
+        self.anchor
+            .with_extension("ds")
+            .to_str()
+            .expect("utf-8 path")
+            .to_owned()
+    }
+
+    pub fn anchor(&self) -> &str {
+        self.anchor.to_str().expect("utf-8 path")
+    }
+}
+
+impl Drop for Nsd {
+    fn drop(&mut self) {
+        // SIGTERM: NSD then stops its server and xfrd processes too.
+        let stopped = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .is_ok_and(|s| s.success());
+        if !stopped {
+            let _ = self.child.kill();
+        }
+        let _ = self.child.wait();
+    }
+}

@@ -1,0 +1,311 @@
+//! `mailtls domain`: a domain's MX hosts, DANE, MTA-STS and TLS-RPT, from a
+//! real authoritative DNS server (NSD on 127.0.0.1, the zone signed by ldns
+//! in the test and its keys given as `--trust-anchor`), the test kit's SMTP
+//! STARTTLS servers on port 25 of their own loopback addresses, and an
+//! MTA-STS policy server on 127.0.18.x:443 with a test certificate. Only
+//! loopback is contacted.
+
+mod common;
+
+use std::net::SocketAddr;
+
+use common::nsd::{Nsd, Zone};
+use common::{mailtls, Pki, Run};
+use mailtls::report::domain::DomainDocument;
+use mailtls_testkit::web::{Reply, WebServer};
+use mailtls_testkit::{CertCase, Proto, ServerSpec, TestServer, Transport};
+use rustls_pki_types::CertificateDer;
+
+fn spki_sha256(der: &CertificateDer<'_>) -> String {
+    let (_, cert) = x509_parser::parse_x509_certificate(der).expect("certificate");
+    let digest = aws_lc_rs::digest::digest(
+        &aws_lc_rs::digest::SHA256,
+        cert.tbs_certificate.subject_pki.raw,
+    );
+    digest.as_ref().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn smtp_at(pki: &Pki, name: &str, address: &str) -> TestServer {
+    let bind: SocketAddr = format!("{address}:25").parse().expect("address");
+    TestServer::try_start_on(
+        ServerSpec::new(Proto::Smtp, Transport::Starttls).name(name),
+        &pki.pki,
+        bind,
+    )
+    .expect("SMTP server on port 25")
+}
+
+fn policy_server(pki: &Pki, domain: &str, address: &str, policy: &str) -> WebServer {
+    let bind: SocketAddr = format!("{address}:443").parse().expect("address");
+    let cert = pki
+        .pki
+        .server_cert(CertCase::Good, &format!("mta-sts.{domain}"));
+    WebServer::start(
+        bind,
+        Some(cert),
+        vec![(
+            "/.well-known/mta-sts.txt",
+            Reply::Document {
+                content_type: "text/plain",
+                body: policy.as_bytes().to_vec(),
+            },
+        )],
+    )
+    .expect("policy server on port 443")
+}
+
+fn domain(pki: &Pki, nsd: &Nsd, name: &str) -> (Run, DomainDocument) {
+    let server = nsd.server();
+    let run = mailtls(&[
+        "domain",
+        name,
+        "--dns-server",
+        &server,
+        "--trust-anchor",
+        nsd.anchor(),
+        "--ca-file",
+        pki.root.to_str().expect("utf-8"),
+        "--timeout",
+        "15s",
+        "-f",
+        "json",
+    ]);
+    let doc: DomainDocument = serde_json::from_str(&run.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not a domain document ({e}): {}\n{}",
+            run.stdout, run.stderr
+        )
+    });
+    assert_eq!(i32::from(doc.exit_code), run.code);
+    (run, doc)
+}
+
+fn codes(findings: &[mailtls::diagnose::Finding]) -> Vec<String> {
+    findings.iter().map(|f| f.code.to_string()).collect()
+}
+
+#[test]
+fn an_enforced_policy_that_misses_an_mx_and_dane_per_mx() {
+    let pki = Pki::new();
+    let mx1 = smtp_at(&pki, "mx1.mail18.test", "127.0.18.11");
+    let _mx2 = smtp_at(&pki, "mx2.mail18.test", "127.0.18.12");
+    let other = spki_sha256(&pki.pki.server_cert(CertCase::Good, "mx2.mail18.test").chain[0]);
+    let _web = policy_server(
+        &pki,
+        "mail18.test",
+        "127.0.18.13",
+        "version: STSv1\r\nmode: enforce\r\nmx: mx1.mail18.test\r\nmax_age: 604800\r\n",
+    );
+    let Some(nsd) = Nsd::start(&[Zone::signed(
+        "mail18.test",
+        &[
+            "@ IN MX 10 mx1.mail18.test.".to_owned(),
+            "@ IN MX 20 mx2.mail18.test.".to_owned(),
+            "mx1 IN A 127.0.18.11".to_owned(),
+            "mx2 IN A 127.0.18.12".to_owned(),
+            "mta-sts IN A 127.0.18.13".to_owned(),
+            format!(
+                "_25._tcp.mx1 IN TLSA 3 1 1 {}",
+                spki_sha256(&mx1.chain()[0])
+            ),
+            format!("_25._tcp.mx2 IN TLSA 3 1 1 {other}"),
+            "_mta-sts IN TXT \"v=STSv1; id=2026a\"".to_owned(),
+            "_smtp._tls IN TXT \"v=TLSRPTv1; rua=mailto:tls@mail18.test\"".to_owned(),
+        ],
+    )]) else {
+        return;
+    };
+    let (run, doc) = domain(&pki, &nsd, "mail18.test");
+    assert_eq!(doc.domain.mx.dnssec.name(), "secure");
+    let hosts: Vec<(u16, &str, usize)> = doc
+        .mx
+        .iter()
+        .map(|m| (m.preference, m.host.as_str(), m.reports.len()))
+        .collect();
+    assert_eq!(
+        hosts,
+        [(10, "mx1.mail18.test", 1), (20, "mx2.mail18.test", 1)],
+        "{}",
+        run.stdout
+    );
+    assert!(codes(&doc.mx[0].reports[0].findings).contains(&"dane.authenticated".to_owned()));
+    assert!(codes(&doc.mx[1].reports[0].findings).contains(&"dane.no_match".to_owned()));
+    let found = codes(&doc.findings);
+    assert_eq!(
+        found,
+        ["mtasts.mx_not_listed", "tlsrpt.published"],
+        "{}",
+        run.stdout
+    );
+    let missing = &doc.findings[0];
+    assert_eq!(missing.severity.name(), "critical");
+    assert!(
+        missing.message.contains("mx2.mail18.test"),
+        "{}",
+        missing.message
+    );
+    assert!(doc.findings[1].message.contains("mailto:tls@mail18.test"));
+    assert_eq!(run.code, 2);
+    // The policy was fetched over HTTPS and judged.
+    let policy = doc.domain.mta_sts_policy.as_ref().expect("policy fetched");
+    assert_eq!(policy.status, Some(200));
+}
+
+#[test]
+fn a_testing_policy_with_every_mx_listed_an_unsigned_zone_and_no_tls_rpt() {
+    let pki = Pki::new();
+    let _mx = smtp_at(&pki, "mx.plain.signed18.test", "127.0.18.21");
+    let web = policy_server(
+        &pki,
+        "plain.signed18.test",
+        "127.0.18.22",
+        "version: STSv1\nmode: testing\nmx: *.plain.signed18.test\nmax_age: 3600\n",
+    );
+    // The zone is delegated from a signed parent without a DS record.
+    let Some(nsd) = Nsd::start(&[
+        Zone::signed(
+            "signed18.test",
+            &["plain IN NS ns.signed18.test.".to_owned()],
+        ),
+        Zone::unsigned(
+            "plain.signed18.test",
+            &[
+                "@ IN MX 10 mx.plain.signed18.test.".to_owned(),
+                "mx IN A 127.0.18.21".to_owned(),
+                "mta-sts IN A 127.0.18.22".to_owned(),
+                "_mta-sts IN TXT \"v=STSv1; id=1\"".to_owned(),
+            ],
+        ),
+    ]) else {
+        return;
+    };
+    let (run, doc) = domain(&pki, &nsd, "plain.signed18.test");
+    let found = codes(&doc.findings);
+    assert_eq!(
+        found,
+        ["mtasts.max_age_short", "mtasts.testing", "tlsrpt.none"],
+        "{}",
+        run.stdout
+    );
+    let mx_codes = codes(&doc.mx[0].reports[0].findings);
+    assert!(
+        mx_codes.contains(&"dane.insecure".to_owned()),
+        "{mx_codes:?}"
+    );
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let asked: Vec<String> = web.requests().iter().map(|r| r.target.clone()).collect();
+    assert_eq!(asked, ["/.well-known/mta-sts.txt"]);
+    // The human form names the hosts and the policy.
+    let human = mailtls(&[
+        "domain",
+        "plain.signed18.test",
+        "--dns-server",
+        &nsd.server(),
+        "--trust-anchor",
+        nsd.anchor(),
+        "--ca-file",
+        pki.root.to_str().expect("utf-8"),
+    ]);
+    assert!(
+        human.stdout.contains("mx.plain.signed18.test"),
+        "{}",
+        human.stdout
+    );
+    assert!(human.stdout.contains("mtasts.testing"), "{}", human.stdout);
+}
+
+#[test]
+fn an_mx_certificate_for_another_name_fails_mta_sts_but_not_dane_ee() {
+    let pki = Pki::new();
+    let bind: SocketAddr = "127.0.18.31:25".parse().expect("address");
+    let mx = TestServer::try_start_on(
+        ServerSpec::new(Proto::Smtp, Transport::Starttls)
+            .name("mx.wrongname18.test")
+            .cert(CertCase::WrongName),
+        &pki.pki,
+        bind,
+    )
+    .expect("SMTP server on port 25");
+    let _web = policy_server(
+        &pki,
+        "wrongname18.test",
+        "127.0.18.32",
+        "version: STSv1\nmode: enforce\nmx: mx.wrongname18.test\nmax_age: 604800\n",
+    );
+    let Some(nsd) = Nsd::start(&[Zone::signed(
+        "wrongname18.test",
+        &[
+            "@ IN MX 10 mx.wrongname18.test.".to_owned(),
+            "mx IN A 127.0.18.31".to_owned(),
+            "mta-sts IN A 127.0.18.32".to_owned(),
+            format!("_25._tcp.mx IN TLSA 3 1 1 {}", spki_sha256(&mx.chain()[0])),
+            "_mta-sts IN TXT \"v=STSv1; id=7\"".to_owned(),
+        ],
+    )]) else {
+        return;
+    };
+    let (run, doc) = domain(&pki, &nsd, "wrongname18.test");
+    // DANE-EE binds the key, not the name (RFC 7672 section 3.1.1).
+    let mx_codes = codes(&doc.mx[0].reports[0].findings);
+    assert!(
+        mx_codes.contains(&"dane.authenticated".to_owned()),
+        "{mx_codes:?}"
+    );
+    assert!(
+        mx_codes.contains(&"cert.name_mismatch".to_owned()),
+        "{mx_codes:?}"
+    );
+    assert_eq!(
+        codes(&doc.findings),
+        ["mtasts.mx_cert_invalid", "tlsrpt.none"],
+        "{}",
+        run.stdout
+    );
+    assert_eq!(doc.findings[0].severity.name(), "critical");
+    assert_eq!(run.code, 2);
+}
+
+#[test]
+fn a_policy_behind_a_redirect_is_not_followed() {
+    let pki = Pki::new();
+    let _mx = smtp_at(&pki, "mx.redirect18.test", "127.0.18.41");
+    let bind: SocketAddr = "127.0.18.42:443".parse().expect("address");
+    let web = WebServer::start(
+        bind,
+        Some(
+            pki.pki
+                .server_cert(CertCase::Good, "mta-sts.redirect18.test"),
+        ),
+        vec![(
+            "/.well-known/mta-sts.txt",
+            Reply::Redirect {
+                status: 301,
+                location: "https://mta-sts.redirect18.test/policy.txt".to_owned(),
+            },
+        )],
+    )
+    .expect("policy server");
+    let Some(nsd) = Nsd::start(&[Zone::signed(
+        "redirect18.test",
+        &[
+            "@ IN MX 10 mx.redirect18.test.".to_owned(),
+            "mx IN A 127.0.18.41".to_owned(),
+            "mta-sts IN A 127.0.18.42".to_owned(),
+            "_mta-sts IN TXT \"v=STSv1; id=7\"".to_owned(),
+            "_smtp._tls IN TXT \"v=TLSRPTv1; rua=ftp://reports.redirect18.test\"".to_owned(),
+        ],
+    )]) else {
+        return;
+    };
+    let (run, doc) = domain(&pki, &nsd, "redirect18.test");
+    assert_eq!(
+        codes(&doc.findings),
+        ["mtasts.policy_unavailable", "tlsrpt.invalid"],
+        "{}",
+        run.stdout
+    );
+    assert!(doc.findings[0]
+        .message
+        .contains("which senders do not follow"));
+    assert_eq!(web.requests().len(), 1, "the redirect was not followed");
+}
