@@ -429,33 +429,7 @@ fn run_domain(plan: &DomainPlan, out: &mut dyn Write) -> Result<u8, AppError> {
         },
     };
     let reports = gather_reports(&connect, &runtime);
-    let mx = facts
-        .mx
-        .hosts
-        .iter()
-        .map(|host| {
-            let mine: Vec<Report> = reports
-                .iter()
-                .filter(|r| {
-                    r.facts.as_ref().is_some_and(|f| {
-                        f.target.host == crate::facts::target::Host::Name(host.host.clone())
-                    })
-                })
-                .cloned()
-                .collect();
-            let verdict = match mine.is_empty() {
-                true => crate::diagnose::Severity::Unknown,
-                false => crate::diagnose::worst(mine.iter().map(|r| r.verdict)),
-            };
-            MxResult {
-                preference: host.preference,
-                host: host.host.clone(),
-                addresses: host.addresses.clone(),
-                verdict,
-                reports: mine,
-            }
-        })
-        .collect();
+    let mx = MxResult::of_hosts(&facts.mx.hosts, &reports);
     let doc = DomainDocument::new(facts, mx);
     let text = match plan.format {
         ScanFormat::Human => output::render_domain(&doc),

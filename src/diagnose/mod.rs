@@ -14,6 +14,7 @@ mod dane;
 pub mod mtasts;
 mod plaintext;
 pub mod profiles;
+mod relay;
 mod stop;
 #[cfg(test)]
 mod tests;
@@ -114,6 +115,7 @@ pub fn diagnose(facts: &CheckFacts, policy: &Policy) -> Vec<Finding> {
     plaintext::limits(facts, &mut findings);
     tls::client_certificate(facts, &mut findings);
     dane::findings(facts, &mut findings);
+    relay::weigh(facts, &mut findings);
     if let Some(probe) = &facts.probe {
         tls::probe_findings(probe, &mut findings);
         if let Some(profile) = policy.profile {

@@ -11,7 +11,8 @@ use super::exit;
 use crate::diagnose::mtasts::{self, MxOutcome};
 use crate::diagnose::{worst, Finding, Severity};
 use crate::facts::dane::Dnssec;
-use crate::facts::domain::DomainFacts;
+use crate::facts::domain::{DomainFacts, MxHost};
+use crate::facts::target::Host;
 use crate::report::{Report, Tool, SCHEMA_VERSION};
 
 /// One MX host and its checks, one report per address.
@@ -24,6 +25,38 @@ pub struct MxResult {
     /// The worst verdict of its reports; `unknown` when it was not checked.
     pub verdict: Severity,
     pub reports: Vec<Report>,
+}
+
+impl MxResult {
+    /// Each MX host with the reports of its addresses; a host none of whose
+    /// addresses was checked is `unknown`.
+    pub fn of_hosts(hosts: &[MxHost], reports: &[Report]) -> Vec<MxResult> {
+        hosts
+            .iter()
+            .map(|host| {
+                let mine: Vec<Report> = reports
+                    .iter()
+                    .filter(|r| {
+                        r.facts
+                            .as_ref()
+                            .is_some_and(|f| f.target.host == Host::Name(host.host.clone()))
+                    })
+                    .cloned()
+                    .collect();
+                let verdict = match mine.is_empty() {
+                    true => Severity::Unknown,
+                    false => worst(mine.iter().map(|r| r.verdict)),
+                };
+                MxResult {
+                    preference: host.preference,
+                    host: host.host.clone(),
+                    addresses: host.addresses.clone(),
+                    verdict,
+                    reports: mine,
+                }
+            })
+            .collect()
+    }
 }
 
 /// The whole result, for `--format json`.
