@@ -46,7 +46,7 @@ pub fn findings(facts: &CheckFacts, out: &mut Vec<Finding>) {
         }
         Dnssec::Indeterminate if dane.error.is_some() => {
             let why = dane.error.as_deref().unwrap_or_default();
-            let timed_out = why.contains("in time");
+            let timed_out = dane.timed_out;
             out.push(finding(
                 Code::DaneLookupFailed,
                 if timed_out { Severity::Unknown } else { Severity::Critical },
@@ -196,6 +196,7 @@ mod tests {
             records,
             records_dropped: 0,
             error: error.map(str::to_owned),
+            timed_out: error.is_some_and(|e| e.contains("in time")),
             leaf_spki_sha256: Some("cd".repeat(32)),
         });
         facts

@@ -102,10 +102,36 @@ pub struct DaneFacts {
     pub records_dropped: usize,
     /// Why the question failed or validation did not succeed, in words.
     pub error: Option<String>,
+    /// No answer came before the deadline (then `error` says so in words).
+    #[serde(default)]
+    pub timed_out: bool,
     /// SHA-256 of the served leaf's public key (SubjectPublicKeyInfo), the
     /// data of the `3 1 1` record that would match it; `None` without a chain.
     #[serde(default)]
     pub leaf_spki_sha256: Option<String>,
+}
+
+impl DaneFacts {
+    /// The question for `name`, not yet answered.
+    pub fn asked(name: String) -> DaneFacts {
+        DaneFacts {
+            name,
+            dnssec: Dnssec::Indeterminate,
+            records: Vec::new(),
+            records_dropped: 0,
+            error: None,
+            timed_out: false,
+            leaf_spki_sha256: None,
+        }
+    }
+
+    /// The question for `name` could not be asked or answered: `error`, in words.
+    pub fn failed(name: String, error: String) -> DaneFacts {
+        DaneFacts {
+            error: Some(error),
+            ..DaneFacts::asked(name)
+        }
+    }
 }
 
 /// `bytes` as lowercase hex.

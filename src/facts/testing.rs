@@ -409,6 +409,7 @@ impl FactsBuilder {
                 .collect(),
             records_dropped: 0,
             error: error.map(str::to_owned),
+            timed_out: error.is_some_and(|e| e.contains("in time")),
             leaf_spki_sha256: Some("cd".repeat(32)),
         });
         self

@@ -20,7 +20,7 @@ use super::ready::{close_politely, dialogue_for, starttls_dialogue};
 use super::session::{self, Deadlines, Timing};
 use super::{audit, dane, CheckSettings};
 use crate::facts::chain;
-use crate::facts::dane::{DaneFacts, Dnssec};
+use crate::facts::dane::DaneFacts;
 use crate::facts::protocol::TlsMode;
 use crate::facts::stop::HandshakeFailure;
 use crate::facts::stop::{CheckError, Stop};
@@ -133,25 +133,14 @@ async fn dane_lookup(
 ) -> Option<DaneFacts> {
     let options = settings.dane.as_ref()?;
     let Host::Name(host) = &target.host else {
-        return Some(DaneFacts {
-            name: format!("_{}._tcp.{}", target.port, target.host),
-            dnssec: Dnssec::Indeterminate,
-            records: Vec::new(),
-            records_dropped: 0,
-            leaf_spki_sha256: None,
-            error: Some("the target is an address; DANE needs the server's host name".to_owned()),
-        });
+        return Some(DaneFacts::failed(
+            format!("_{}._tcp.{}", target.port, target.host),
+            "the target is an address; DANE needs the server's host name".to_owned(),
+        ));
     };
     Some(match options.resolver(deadline).await {
         Ok(resolver) => dane::lookup(&resolver, host, target.port, deadline).await,
-        Err(error) => DaneFacts {
-            name: dane::tlsa_name(host, target.port),
-            dnssec: Dnssec::Indeterminate,
-            records: Vec::new(),
-            records_dropped: 0,
-            leaf_spki_sha256: None,
-            error: Some(error),
-        },
+        Err(error) => DaneFacts::failed(dane::tlsa_name(host, target.port), error),
     })
 }
 

@@ -277,14 +277,7 @@ fn worst(proofs: impl Iterator<Item = Proof>) -> Option<Dnssec> {
 /// A failed TLSA question as facts: a validated absence of records, or a
 /// failure (bogus when validation is what failed).
 fn from_error(name: String, error: &ResolveError) -> DaneFacts {
-    let mut facts = DaneFacts {
-        name,
-        dnssec: Dnssec::Indeterminate,
-        records: Vec::new(),
-        records_dropped: 0,
-        error: None,
-        leaf_spki_sha256: None,
-    };
+    let mut facts = DaneFacts::asked(name);
     let kind = error.proto().map(|p| p.kind());
     match kind {
         Some(ProtoErrorKind::NoRecordsFound {
@@ -310,7 +303,10 @@ fn from_error(name: String, error: &ResolveError) -> DaneFacts {
         Some(ProtoErrorKind::NoRecordsFound { response_code, .. }) => {
             facts.error = Some(format!("the name server answered {response_code}"));
         }
-        Some(ProtoErrorKind::Timeout) => facts.error = Some("no answer in time".to_owned()),
+        Some(ProtoErrorKind::Timeout) => {
+            facts.timed_out = true;
+            facts.error = Some("no answer in time".to_owned());
+        }
         // hickory says a negative answer failed validation only in words.
         Some(ProtoErrorKind::Message(text)) if text.contains("validate") => {
             facts.dnssec = Dnssec::Bogus;
@@ -334,14 +330,7 @@ pub async fn lookup(
     deadline: Instant,
 ) -> DaneFacts {
     let name = tlsa_name(host, port);
-    let mut facts = DaneFacts {
-        name: name.clone(),
-        dnssec: Dnssec::Indeterminate,
-        records: Vec::new(),
-        records_dropped: 0,
-        error: None,
-        leaf_spki_sha256: None,
-    };
+    let mut facts = DaneFacts::asked(name.clone());
     let question = match dns::absolute(&name) {
         Ok(question) => question,
         Err(detail) => {
@@ -351,6 +340,7 @@ pub async fn lookup(
     };
     let answer = match timeout_at(deadline, resolver.lookup(question, RecordType::TLSA)).await {
         Err(_) => {
+            facts.timed_out = true;
             facts.error = Some("no answer in time".to_owned());
             return facts;
         }
