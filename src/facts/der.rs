@@ -56,6 +56,21 @@ pub mod optional_list {
     }
 }
 
+/// `Option<Vec<u8>>` as null or one base64 string (a fetched document).
+pub mod bytes_opt {
+    use super::*;
+
+    pub fn serialize<S: Serializer>(bytes: &Option<Vec<u8>>, s: S) -> Result<S::Ok, S::Error> {
+        bytes.as_ref().map(|b| STANDARD.encode(b)).serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<u8>>, D::Error> {
+        Option::<String>::deserialize(d)?
+            .map(|t| decode(&t))
+            .transpose()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use rustls_pki_types::CertificateDer;

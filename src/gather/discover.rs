@@ -72,11 +72,16 @@ const GUESSES: &[(&str, &[GuessPort])] = &[
     ),
 ];
 
-/// The resolver discovery asks: the given name server (UDP and TCP), or the
-/// system's configuration; never the hosts file, so answers are DNS's.
-fn resolver(options: &DiscoverOptions) -> Result<TokioResolver, ResolveError> {
+/// The resolver discovery asks (and HTTP fetches, `gather::http`): the given
+/// name server (UDP and TCP), or the system's configuration; never the hosts
+/// file, so answers are DNS's. Each question gives up after `timeout` (at
+/// most 5 s a try).
+pub fn resolver(
+    name_server: Option<SocketAddr>,
+    timeout: Duration,
+) -> Result<TokioResolver, ResolveError> {
     let provider = TokioConnectionProvider::default();
-    let mut builder = match options.name_server {
+    let mut builder = match name_server {
         Some(server) => TokioResolver::builder_with_config(
             ResolverConfig::from_parts(
                 None,
@@ -88,7 +93,7 @@ fn resolver(options: &DiscoverOptions) -> Result<TokioResolver, ResolveError> {
         None => TokioResolver::builder(provider)?,
     };
     let opts = builder.options_mut();
-    opts.timeout = options.timeout.min(Duration::from_secs(5));
+    opts.timeout = timeout.min(Duration::from_secs(5));
     opts.attempts = 2;
     opts.use_hosts_file = ResolveHosts::Never;
     Ok(builder.build())
@@ -306,7 +311,7 @@ pub async fn discover(
         truncated: false,
         timed_out: false,
     };
-    let resolver = match resolver(options) {
+    let resolver = match resolver(options.name_server, options.timeout) {
         Ok(resolver) => resolver,
         Err(error) => {
             discovery.lookups.push(Lookup {

@@ -12,6 +12,7 @@ pub mod check;
 pub mod connector;
 pub mod discover;
 pub mod fetch;
+pub mod http;
 pub mod lines;
 pub mod net;
 pub mod probe;

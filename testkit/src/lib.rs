@@ -7,6 +7,7 @@ pub mod pki;
 pub mod prometheus;
 pub mod real;
 pub mod server;
+pub mod web;
 
 pub use hostile::{HostileCert, HttpBehaviour, HttpScript};
 pub use http::HttpFile;

@@ -150,6 +150,12 @@ impl TrustStore {
         })
     }
 
+    /// The WebPKI verifier of this store's roots, for connections that must
+    /// refuse an untrusted server (HTTPS fetches); `None` when the store is empty.
+    pub fn server_verifier(&self) -> Option<Arc<WebPkiServerVerifier>> {
+        self.verifier.clone()
+    }
+
     /// Remembers this store's verdicts in `cache` (shared with other stores).
     pub fn with_cache(self, cache: Option<Arc<VerificationCache>>) -> TrustStore {
         TrustStore { cache, ..self }
