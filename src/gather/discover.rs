@@ -11,16 +11,17 @@ use std::time::Duration;
 
 use hickory_resolver::config::{NameServerConfigGroup, ResolveHosts, ResolverConfig};
 use hickory_resolver::name_server::TokioConnectionProvider;
-use hickory_resolver::proto::op::ResponseCode;
-use hickory_resolver::proto::ProtoErrorKind;
 use hickory_resolver::{Name, ResolveError, TokioResolver};
 use tokio::task::JoinSet;
 use tokio::time::{timeout_at, Instant};
 
 use crate::facts::discovery::{
-    Answer, Discovery, Endpoint, Lookup, Source, SrvService, MAX_ENDPOINTS,
+    Answer, ConfigDocument, Discovery, DocOutcome, Endpoint, Lookup, Security, Source, SrvService,
+    MAX_ENDPOINTS,
 };
 use crate::facts::protocol::{Protocol, TlsMode};
+use crate::gather::autoconfig::{fetch_documents, DocumentOptions};
+use crate::gather::dns::failed;
 
 /// How to discover.
 #[derive(Debug, Clone)]
@@ -31,6 +32,8 @@ pub struct DiscoverOptions {
     pub guess: bool,
     /// All of discovery, every question included.
     pub timeout: Duration,
+    /// How to fetch configuration documents; `None` with `--offline`.
+    pub documents: Option<DocumentOptions>,
 }
 
 /// A port a guessed name is tried at, and how.
@@ -102,20 +105,6 @@ pub fn resolver(
 /// `name` as an absolute DNS name, so no search domain is appended.
 fn absolute(name: &str) -> Result<Name, String> {
     Name::from_ascii(format!("{}.", name.trim_end_matches('.'))).map_err(|e| e.to_string())
-}
-
-/// An error as an answer: "no records" only for NXDOMAIN or an empty NOERROR
-/// answer; a refusal or a server failure is a failed question, not an absence.
-fn failed(error: &ResolveError) -> Answer {
-    let code = error.proto().and_then(|proto| match proto.kind() {
-        ProtoErrorKind::NoRecordsFound { response_code, .. } => Some(*response_code),
-        _ => None,
-    });
-    match code {
-        Some(ResponseCode::NoError | ResponseCode::NXDomain) => Answer::NoRecords,
-        Some(code) => Answer::Failed(format!("the name server answered {code}")),
-        None => Answer::Failed(error.to_string()),
-    }
 }
 
 /// The SRV records of one service: the lookup, and its endpoints in
@@ -277,6 +266,51 @@ fn alongside(published: &[Endpoint]) -> Vec<Endpoint> {
     tried
 }
 
+/// The servers the configuration documents name, then, for each host a
+/// document names for a protocol with STARTTLS or no encryption only, its
+/// standard SSL/TLS port (to see whether SSL/TLS works there too).
+fn document_endpoints(documents: &[ConfigDocument]) -> Vec<Endpoint> {
+    let mut named = Vec::new();
+    let mut beside = Vec::new();
+    for doc in documents {
+        if !matches!(doc.outcome, DocOutcome::Settings(_)) {
+            continue;
+        }
+        for server in &doc.servers {
+            named.push(Endpoint {
+                host: server.host.clone(),
+                port: server.port,
+                protocol: server.protocol,
+                mode: match server.security {
+                    Security::Tls => TlsMode::Implicit,
+                    Security::Starttls | Security::Plain => TlsMode::Starttls,
+                },
+                source: Source::Document(doc.source),
+                priority: None,
+                weight: None,
+            });
+            let tls_named = doc
+                .servers
+                .iter()
+                .any(|s| s.protocol == server.protocol && s.security == Security::Tls);
+            if server.security != Security::Tls && !tls_named {
+                let port = server.protocol.default_port(TlsMode::Implicit);
+                beside.push(Endpoint {
+                    host: server.host.clone(),
+                    port,
+                    protocol: server.protocol,
+                    mode: TlsMode::Implicit,
+                    source: Source::BesideDocument(doc.source),
+                    priority: None,
+                    weight: None,
+                });
+            }
+        }
+    }
+    named.extend(beside);
+    named
+}
+
 /// The endpoints without repeats of one host, port and mode (the first kept):
 /// an SRV answer may name the same target twice.
 fn unique(endpoints: Vec<Endpoint>) -> Vec<Endpoint> {
@@ -310,6 +344,10 @@ pub async fn discover(
         guessed: false,
         truncated: false,
         timed_out: false,
+        offline: options.documents.is_none(),
+        mx: None,
+        documents: Vec::new(),
+        base_domain: crate::gather::autoconfig::base_domain(domain),
     };
     let resolver = match resolver(options.name_server, options.timeout) {
         Ok(resolver) => resolver,
@@ -322,6 +360,25 @@ pub async fn discover(
             return discovery;
         }
     };
+
+    // The configuration documents, beside the SRV questions.
+    let documents = options.documents.clone().map(|doc_options| {
+        let (resolver, address, domain) = (
+            resolver.clone(),
+            discovery.address.clone(),
+            domain.to_owned(),
+        );
+        tokio::spawn(async move {
+            fetch_documents(
+                &resolver,
+                &doc_options,
+                address.as_deref(),
+                &domain,
+                deadline,
+            )
+            .await
+        })
+    });
 
     // Every SRV question at once.
     let mut set = JoinSet::new();
@@ -358,6 +415,17 @@ pub async fn discover(
         endpoints.extend(found);
     }
 
+    endpoints.extend(alongside(&endpoints));
+    if let Some(task) = documents {
+        if let Ok((docs, lookups, mx, timed_out)) = task.await {
+            discovery.lookups.extend(lookups);
+            discovery.mx = mx;
+            discovery.timed_out |= timed_out;
+            endpoints.extend(document_endpoints(&docs));
+            discovery.documents = docs;
+        }
+    }
+
     if endpoints.is_empty() && options.guess {
         // Thunderbird's guesses: only names that resolve.
         discovery.guessed = true;
@@ -385,7 +453,6 @@ pub async fn discover(
         }
         discovery.addresses = found;
     } else {
-        endpoints.extend(alongside(&endpoints));
         let mut hosts: Vec<String> = Vec::new();
         for e in endpoints.iter().take(MAX_ENDPOINTS) {
             if !hosts.contains(&e.host) {

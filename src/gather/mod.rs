@@ -8,9 +8,11 @@
 //! place; judging them is `diagnose`'s job.
 
 pub mod audit;
+pub mod autoconfig;
 pub mod check;
 pub mod connector;
 pub mod discover;
+pub mod dns;
 pub mod fetch;
 pub mod http;
 pub mod lines;
