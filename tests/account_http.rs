@@ -110,7 +110,7 @@ fn message_of<'a>(doc: &'a Value, code: &str, containing: &str) -> &'a str {
 fn zone(net: Net) -> Vec<String> {
     vec![
         "--srv-host=_imaps._tcp.cfg.test,mail.cfg.test,993,0,1".to_owned(),
-        "--mx-host=cfg.test,mx1.hoster.test,10".to_owned(),
+        "--mx-host=cfg.test,mx1.mail.hoster.test,10".to_owned(),
         "--mx-host=cfg.test,mx9.backup.test,20".to_owned(),
         host(net, "autoconfig.cfg.test", 1),
         host(net, "mail.cfg.test", 2),
@@ -248,13 +248,16 @@ fn every_source_is_read_and_every_disagreement_flagged() {
         settings(&["mail.cfg.test:993 tls"])
     );
     assert_eq!(outcome("mx-ispdb"), missing);
+    assert_eq!(outcome("mx-sub-autoconfig"), missing);
+    assert_eq!(outcome("mx-sub-ispdb"), missing);
     assert_eq!(outcome("autodiscover"), missing);
     assert_eq!(outcome("autodiscover-domain"), missing);
     assert_eq!(
         outcome("autodiscover-redirect"),
         settings(&["mail.cfg.test:993 tls"])
     );
-    assert_eq!(doc["discovery"]["mx"]["host"], "mx1.hoster.test");
+    assert_eq!(doc["discovery"]["mx"]["host"], "mx1.mail.hoster.test");
+    assert_eq!(doc["discovery"]["mx"]["sub_domain"], "mail.hoster.test");
     assert_eq!(doc["discovery"]["mx"]["base_domain"], "hoster.test");
     let redirected = typed
         .discovery
@@ -365,7 +368,16 @@ fn every_source_is_read_and_every_disagreement_flagged() {
     );
     assert_eq!(asked[0].host, "autoconfig.cfg.test");
     assert_eq!(autoconfig_https.requests().len(), 1);
-    assert_eq!(ispdb.requests().len(), 2, "cfg.test and hoster.test");
+    let mut asked: Vec<String> = ispdb.requests().into_iter().map(|r| r.target).collect();
+    asked.sort();
+    assert_eq!(
+        asked,
+        [
+            "/v1.1/cfg.test",
+            "/v1.1/hoster.test",
+            "/v1.1/mail.hoster.test"
+        ]
+    );
     assert_eq!(mx_autoconfig.requests().len(), 1);
     let posted = autodiscover.requests();
     assert_eq!(posted.len(), 1);
@@ -469,4 +481,59 @@ fn offline_fetches_nothing_and_several_addresses_give_one_line_each() {
     assert_eq!(doc["accounts"][0]["exit_code"], 2);
     assert_eq!(doc["exit_code"], 2);
     assert_eq!(run.code, 2);
+}
+
+#[test]
+fn a_silent_web_server_leaves_the_checks_their_time() {
+    let pki = Pki::new();
+    let net = 153;
+    let Some(dns) = Dns::start(&zone(net)) else {
+        return;
+    };
+    let silent = https(
+        &pki,
+        net,
+        1,
+        "autoconfig.cfg.test",
+        vec![("/mail/config-v1.1.xml", Reply::Silent)],
+    );
+    let _imaps = mail_server(&pki, net, Proto::Imap, Transport::ImplicitTls, 993);
+    let server = dns.server();
+    let root = pki.root.to_str().expect("path");
+    let started = std::time::Instant::now();
+    let run = mailtls(&[
+        "account",
+        "alice@cfg.test",
+        "--dns-server",
+        &server,
+        "--ca-file",
+        root,
+        "--ispdb-url",
+        "https://ispdb.test/v1.1/",
+        "--timeout",
+        "4s",
+        "-f",
+        "json",
+    ]);
+    let took = started.elapsed();
+    assert!(took < std::time::Duration::from_secs(6), "{took:?}");
+    let doc = run.json();
+    let autoconfig = doc["discovery"]["documents"]
+        .as_array()
+        .expect("documents")
+        .iter()
+        .find(|d| d["source"] == "autoconfig")
+        .expect("autoconfig document");
+    assert_eq!(
+        autoconfig["fetch"]["error"]["error"], "timeout",
+        "{autoconfig:#}"
+    );
+    assert_eq!(silent.requests().len(), 1);
+    // The SRV endpoint was still checked, within the same deadline.
+    assert_eq!(
+        doc["endpoints"][0]["answer"], "implicit_tls",
+        "{}",
+        run.stdout
+    );
+    assert_eq!(run.code, 0, "{}", run.stdout);
 }

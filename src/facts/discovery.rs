@@ -104,6 +104,12 @@ pub enum DocSource {
     WellKnownHttp,
     /// Thunderbird's ISPDB entry for the domain (`--ispdb-url`).
     Ispdb,
+    /// `https://autoconfig.<MX next sub-domain>/mail/config-v1.1.xml`: the
+    /// base domain with one more label of the MX host (`mail.hoster.com` for
+    /// `mx1.mail.hoster.com`), asked first.
+    MxSubAutoconfig,
+    /// The ISPDB entry of the MX host's next sub-domain.
+    MxSubIspdb,
     /// `https://autoconfig.<MX base domain>/mail/config-v1.1.xml`
     MxAutoconfig,
     /// The ISPDB entry of the MX host's base domain.
@@ -120,12 +126,14 @@ pub enum DocSource {
 }
 
 impl DocSource {
-    pub const ALL: [DocSource; 11] = [
+    pub const ALL: [DocSource; 13] = [
         DocSource::Autoconfig,
         DocSource::WellKnown,
         DocSource::AutoconfigHttp,
         DocSource::WellKnownHttp,
         DocSource::Ispdb,
+        DocSource::MxSubAutoconfig,
+        DocSource::MxSubIspdb,
         DocSource::MxAutoconfig,
         DocSource::MxIspdb,
         DocSource::Autodiscover,
@@ -141,6 +149,8 @@ impl DocSource {
             DocSource::AutoconfigHttp => "autoconfig-http",
             DocSource::WellKnownHttp => "autoconfig-well-known-http",
             DocSource::Ispdb => "ispdb",
+            DocSource::MxSubAutoconfig => "mx-sub-autoconfig",
+            DocSource::MxSubIspdb => "mx-sub-ispdb",
             DocSource::MxAutoconfig => "mx-autoconfig",
             DocSource::MxIspdb => "mx-ispdb",
             DocSource::Autodiscover => "autodiscover",
@@ -281,6 +291,9 @@ pub struct MxBase {
     pub host: String,
     /// Its base domain under the Public Suffix List (`mx1.mail.hoster.co.uk` → `hoster.co.uk`).
     pub base_domain: Option<String>,
+    /// The base domain with the next label of the host (`mail.hoster.co.uk`),
+    /// when the host has one more.
+    pub sub_domain: Option<String>,
 }
 
 /// Where an endpoint came from: `srv:_imaps._tcp`, `alongside:_imap._tcp`,

@@ -43,6 +43,14 @@ pub fn base_domain(host: &str) -> Option<String> {
     psl::domain_str(host.trim_end_matches('.')).map(str::to_ascii_lowercase)
 }
 
+/// `base` with the label of `host` just before it (`mx1.mail.hoster.com`,
+/// `hoster.com` → `mail.hoster.com`); `None` when `host` is `base` itself.
+fn next_sub_domain(host: &str, base: &str) -> Option<String> {
+    let above = host.strip_suffix(base)?.strip_suffix('.')?;
+    let label = above.rsplit('.').next().filter(|l| !l.is_empty())?;
+    Some(format!("{label}.{base}"))
+}
+
 /// The ISPDB URL for `domain`.
 fn ispdb(url: &str, domain: &str) -> String {
     if url.contains("{{domain}}") {
@@ -138,13 +146,50 @@ pub async fn fetch_documents(
                 _ => return (Vec::new(), vec![lookup], Some(mx)),
             };
             let query = address_query(address.as_deref());
-            let isp = format!("https://autoconfig.{base}/mail/config-v1.1.xml{query}");
-            let db = ispdb(&ispdb_url, &base);
-            let (isp, db) = tokio::join!(http.get(&isp, deadline), http.get(&db, deadline));
-            let docs = vec![
-                autoconfig_document(DocSource::MxAutoconfig, &base, address.as_deref(), isp),
-                autoconfig_document(DocSource::MxIspdb, &base, address.as_deref(), db),
-            ];
+            let isp = |d: &str| format!("https://autoconfig.{d}/mail/config-v1.1.xml{query}");
+            let sub = mx.sub_domain.clone();
+            let urls = |d: &str| (isp(d), ispdb(&ispdb_url, d));
+            let (base_isp, base_db) = urls(&base);
+            let sub_urls = sub.as_deref().map(urls);
+            let fetch_sub = async {
+                match &sub_urls {
+                    Some((i, d)) => {
+                        Some(tokio::join!(http.get(i, deadline), http.get(d, deadline)))
+                    }
+                    None => None,
+                }
+            };
+            let fetch_base =
+                async { tokio::join!(http.get(&base_isp, deadline), http.get(&base_db, deadline)) };
+            let (on_sub, (isp, db)) = tokio::join!(fetch_sub, fetch_base);
+            let mut docs = Vec::new();
+            if let (Some(sub), Some((sub_isp, sub_db))) = (&sub, on_sub) {
+                let address = address.as_deref();
+                docs.push(autoconfig_document(
+                    DocSource::MxSubAutoconfig,
+                    sub,
+                    address,
+                    sub_isp,
+                ));
+                docs.push(autoconfig_document(
+                    DocSource::MxSubIspdb,
+                    sub,
+                    address,
+                    sub_db,
+                ));
+            }
+            docs.push(autoconfig_document(
+                DocSource::MxAutoconfig,
+                &base,
+                address.as_deref(),
+                isp,
+            ));
+            docs.push(autoconfig_document(
+                DocSource::MxIspdb,
+                &base,
+                address.as_deref(),
+                db,
+            ));
             (docs, vec![lookup], Some(mx))
         });
     }
@@ -291,9 +336,13 @@ async fn mx_host(
                 .to_ascii_lowercase()
         });
     lookup.answer = Answer::Found(records.iter().count());
-    let mx = best.map(|host| MxBase {
-        base_domain: base_domain(&host),
-        host,
+    let mx = best.map(|host| {
+        let base = base_domain(&host);
+        MxBase {
+            sub_domain: base.as_deref().and_then(|b| next_sub_domain(&host, b)),
+            base_domain: base,
+            host,
+        }
     });
     (lookup, mx)
 }
@@ -656,6 +705,23 @@ mod tests {
         }
     }
 
+    #[test]
+    fn deeply_nested_documents_are_refused_without_running_out_of_stack() {
+        let depth = crate::gather::http::MAX_DOCUMENT / 8;
+        for wrapper in ["x", "emailProvider", "incomingServer"] {
+            let mut doc = String::from("<clientConfig><emailProvider>");
+            doc.push_str(&format!("<{wrapper}>").repeat(depth));
+            assert!(parse_autoconfig(doc.as_bytes(), None, "example.test").is_err());
+            doc.push_str(&format!("</{wrapper}>").repeat(depth));
+            doc.push_str("</emailProvider></clientConfig>");
+            assert!(parse_autoconfig(doc.as_bytes(), None, "example.test").is_err());
+            let mut doc = String::from("<Autodiscover><Response><Account>");
+            doc.push_str(&format!("<{wrapper}>").repeat(depth));
+            assert!(parse_autodiscover(doc.as_bytes()).is_err());
+            assert!(autodiscover_servers(doc.as_bytes(), "example.test").is_empty());
+        }
+    }
+
     const AUTODISCOVER: &str = r#"<?xml version="1.0" encoding="utf-8"?>
 <Autodiscover xmlns="http://schemas.microsoft.com/exchange/autodiscover/responseschema/2006">
   <Response xmlns="http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a">
@@ -710,6 +776,15 @@ mod tests {
             base_domain("mx.hoster.test").as_deref(),
             Some("hoster.test")
         );
+        assert_eq!(
+            next_sub_domain("mx1.mail.hoster.co.uk", "hoster.co.uk").as_deref(),
+            Some("mail.hoster.co.uk")
+        );
+        assert_eq!(
+            next_sub_domain("mx1.hoster.test", "hoster.test").as_deref(),
+            Some("mx1.hoster.test")
+        );
+        assert_eq!(next_sub_domain("hoster.test", "hoster.test"), None);
         assert_eq!(
             ispdb(DEFAULT_ISPDB, "example.test"),
             "https://autoconfig.thunderbird.net/v1.1/example.test"

@@ -361,7 +361,9 @@ pub async fn discover(
         }
     };
 
-    // The configuration documents, beside the SRV questions.
+    // The configuration documents, beside the SRV questions, within half the
+    // time: a silent web server must leave the endpoints' checks time to run.
+    let documents_deadline = Instant::now() + options.timeout / 2;
     let documents = options.documents.clone().map(|doc_options| {
         let (resolver, address, domain) = (
             resolver.clone(),
@@ -374,7 +376,7 @@ pub async fn discover(
                 &doc_options,
                 address.as_deref(),
                 &domain,
-                deadline,
+                documents_deadline,
             )
             .await
         })

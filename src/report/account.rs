@@ -139,6 +139,10 @@ fn result_at<'a>(
     })
 }
 
+/// Microsoft's own Autodiscover domains, which Thunderbird follows without
+/// asking (`kSafeDomains` in `ExchangeAutoDiscover.sys.mjs`).
+const MICROSOFT_AUTODISCOVER: &[&str] = &["office365.com", "outlook.com"];
+
 /// The document-based findings: STARTTLS or no encryption where SSL/TLS works,
 /// settings only over plain HTTP, Autodiscover from another domain.
 fn document_findings(discovery: &Discovery, endpoints: &[EndpointResult]) -> Vec<Finding> {
@@ -256,7 +260,7 @@ fn document_findings(discovery: &Discovery, endpoints: &[EndpointResult]) -> Vec
             DocOutcome::Settings(_) => doc
                 .served_by_base
                 .as_deref()
-                .filter(|base| *base != own_base)
+                .filter(|base| *base != own_base && !MICROSOFT_AUTODISCOVER.contains(base))
                 .map(|base| format!("is answered by {} (domain {base})", doc.served_by())),
             DocOutcome::RedirectAddr(to) => to
                 .rsplit_once('@')
