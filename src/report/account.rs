@@ -171,21 +171,17 @@ fn document_findings(discovery: &Discovery, endpoints: &[EndpointResult]) -> Vec
                     .map(|_| *s)
             });
             let Some(server) = weaker else { continue };
-            let said = match result_at(
+            let offered = result_at(
                 endpoints,
                 &server.host,
                 server.port,
                 protocol,
                 TlsMode::Starttls,
-            ) {
-                Some(r) if r.answer != Answer::Nothing => {
-                    format!(
-                        "{}, which answers {}",
-                        server.security.words(),
-                        r.answer.describe()
-                    )
-                }
-                _ => server.security.words().to_owned(),
+            )
+            .is_some_and(|r| r.answer == Answer::Starttls);
+            let said = match server.security {
+                Security::Plain if offered => "no encryption (though STARTTLS works there)",
+                security => security.words(),
             };
             let (what, change) = if doc.source.is_autodiscover() {
                 (
@@ -826,9 +822,7 @@ mod tests {
             },
             outcome: DocOutcome::Settings(servers.len()),
             servers,
-            served_by_base: crate::facts::discovery::url_host(url)
-                .split_once('.')
-                .map(|(_, base)| base.to_owned()),
+            served_by_base: Some("example.edu".to_owned()),
         }
     }
 
@@ -883,6 +877,44 @@ mod tests {
             .unwrap_or_default()
             .contains("<socketType>SSL</socketType>"));
         assert_eq!(doc.settings[0].port, 993);
+    }
+
+    #[test]
+    fn a_configuration_giving_no_encryption_where_tls_works_is_flagged() {
+        let mut d = discovery(false);
+        d.documents = vec![document(
+            DocSource::AutodiscoverDomain,
+            "https://example.edu/autodiscover/autodiscover.xml",
+            vec![server("mail.example.edu", 143, Security::Plain)],
+        )];
+        let endpoints = vec![
+            from(
+                Source::Document(DocSource::AutodiscoverDomain),
+                143,
+                TlsMode::Starttls,
+                Answer::Starttls,
+            ),
+            from(
+                Source::BesideDocument(DocSource::AutodiscoverDomain),
+                993,
+                TlsMode::Implicit,
+                Answer::ImplicitTls,
+            ),
+        ];
+        let doc = AccountDocument::new(d, endpoints);
+        assert_eq!(codes(&doc.findings), [Code::AccountStarttlsWhereTlsWorks]);
+        let f = &doc.findings[0];
+        assert!(
+            f.message
+                .contains("with no encryption (though STARTTLS works there)"),
+            "{}",
+            f.message
+        );
+        assert!(f
+            .fix
+            .as_deref()
+            .unwrap_or_default()
+            .contains("<SSL>on</SSL>"));
     }
 
     #[test]
