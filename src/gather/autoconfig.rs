@@ -722,6 +722,36 @@ mod tests {
         }
     }
 
+    #[test]
+    fn mangled_documents_never_panic() {
+        // Deterministic pseudo-random edits of the sample documents.
+        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for sample in [CONFIG, AUTODISCOVER] {
+            for _ in 0..2000 {
+                let mut bytes = sample.as_bytes().to_vec();
+                for _ in 0..(next() % 8 + 1) {
+                    let at = (next() % bytes.len() as u64) as usize;
+                    match next() % 3 {
+                        0 => bytes[at] = (next() & 0xff) as u8,
+                        1 => {
+                            bytes.remove(at);
+                        }
+                        _ => bytes.insert(at, b"<>/&\"%"[(next() % 6) as usize]),
+                    }
+                }
+                let _ = parse_autoconfig(&bytes, Some("a@example.test"), "example.test");
+                let _ = parse_autodiscover(&bytes);
+                let _ = autodiscover_servers(&bytes, "example.test");
+            }
+        }
+    }
+
     const AUTODISCOVER: &str = r#"<?xml version="1.0" encoding="utf-8"?>
 <Autodiscover xmlns="http://schemas.microsoft.com/exchange/autodiscover/responseschema/2006">
   <Response xmlns="http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a">
