@@ -537,3 +537,76 @@ fn a_silent_web_server_leaves_the_checks_their_time() {
     );
     assert_eq!(run.code, 0, "{}", run.stdout);
 }
+
+#[test]
+fn an_autodiscover_redirect_to_another_address_is_followed_and_flagged() {
+    let pki = Pki::new();
+    let net = 154;
+    let mut records = zone(net);
+    records.push(host(net, "autodiscover.moved.test", 9));
+    let Some(dns) = Dns::start(&records) else {
+        return;
+    };
+    let redirect_addr = r#"<?xml version="1.0" encoding="utf-8"?>
+<Autodiscover xmlns="http://schemas.microsoft.com/exchange/autodiscover/responseschema/2006">
+  <Response xmlns="http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a">
+    <Account><Action>redirectAddr</Action><RedirectAddr>bob@moved.test</RedirectAddr></Account>
+  </Response>
+</Autodiscover>"#;
+    let first = https(
+        &pki,
+        net,
+        4,
+        "autodiscover.cfg.test",
+        vec![("/autodiscover/autodiscover.xml", Reply::xml(redirect_addr))],
+    );
+    let moved = https(
+        &pki,
+        net,
+        9,
+        "autodiscover.moved.test",
+        vec![("/autodiscover/autodiscover.xml", Reply::xml(AUTODISCOVER))],
+    );
+    let _imaps = mail_server(&pki, net, Proto::Imap, Transport::ImplicitTls, 993);
+    let server = dns.server();
+    let root = pki.root.to_str().expect("path");
+    let run = mailtls(&[
+        "account",
+        "alice@cfg.test",
+        "--dns-server",
+        &server,
+        "--ca-file",
+        root,
+        "--ispdb-url",
+        "https://ispdb.test/v1.1/",
+        "--timeout",
+        "6s",
+        "-f",
+        "json",
+    ]);
+    let doc = run.json();
+    let documents = doc["discovery"]["documents"].as_array().expect("documents");
+    let of = |label: &str| {
+        documents
+            .iter()
+            .find(|d| d["source"] == label)
+            .unwrap_or_else(|| panic!("no {label}: {doc:#}"))
+    };
+    assert_eq!(of("autodiscover")["outcome"]["outcome"], "redirect_addr");
+    assert_eq!(of("autodiscover")["outcome"]["detail"], "bob@moved.test");
+    let followed = of("autodiscover-redirect-addr");
+    assert_eq!(followed["domain"], "moved.test");
+    assert_eq!(followed["outcome"]["outcome"], "settings");
+    assert_eq!(followed["servers"][0]["host"], "mail.cfg.test");
+    assert!(String::from_utf8_lossy(&moved.requests()[0].body)
+        .contains("<EMailAddress>bob@moved.test</EMailAddress>"));
+    assert_eq!(first.requests().len(), 1);
+    assert_eq!(
+        codes(&doc),
+        ["account.autodiscover_other_domain"],
+        "{:#}",
+        doc["findings"]
+    );
+    message_of(&doc, "account.autodiscover_other_domain", "bob@moved.test");
+    assert_eq!(run.code, 1);
+}

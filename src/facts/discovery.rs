@@ -123,10 +123,13 @@ pub enum DocSource {
     AutodiscoverRedirect,
     /// `https://<target of _autodiscover._tcp.<domain>>/autodiscover/autodiscover.xml`
     AutodiscoverSrv,
+    /// Autodiscover asked again, over HTTPS, for the address an earlier answer
+    /// redirected to (`RedirectAddr`), at that address's domain.
+    AutodiscoverRedirectAddr,
 }
 
 impl DocSource {
-    pub const ALL: [DocSource; 13] = [
+    pub const ALL: [DocSource; 14] = [
         DocSource::Autoconfig,
         DocSource::WellKnown,
         DocSource::AutoconfigHttp,
@@ -140,6 +143,7 @@ impl DocSource {
         DocSource::AutodiscoverDomain,
         DocSource::AutodiscoverRedirect,
         DocSource::AutodiscoverSrv,
+        DocSource::AutodiscoverRedirectAddr,
     ];
 
     pub fn label(self) -> &'static str {
@@ -157,6 +161,7 @@ impl DocSource {
             DocSource::AutodiscoverDomain => "autodiscover-domain",
             DocSource::AutodiscoverRedirect => "autodiscover-redirect",
             DocSource::AutodiscoverSrv => "autodiscover-srv",
+            DocSource::AutodiscoverRedirectAddr => "autodiscover-redirect-addr",
         }
     }
 
@@ -172,6 +177,7 @@ impl DocSource {
                 | DocSource::AutodiscoverDomain
                 | DocSource::AutodiscoverRedirect
                 | DocSource::AutodiscoverSrv
+                | DocSource::AutodiscoverRedirectAddr
         )
     }
 

@@ -297,6 +297,43 @@ pub async fn fetch_documents(
             }
         }
     }
+    // As Thunderbird, follow an Autodiscover RedirectAddr (here once): the
+    // two HTTPS URLs of the new address's domain, asked for that address.
+    let redirected = documents.iter().find_map(|d| match &d.outcome {
+        DocOutcome::RedirectAddr(to) => match domain_of(to) {
+            Some((Some(address), new_domain)) if new_domain != domain => {
+                Some((address, new_domain))
+            }
+            _ => None,
+        },
+        _ => None,
+    });
+    if let Some((address, new_domain)) = redirected {
+        let body = autodiscover_request(&address);
+        let ask = |url: String| {
+            let request = Request::post(url, "text/xml; charset=utf-8", body.clone());
+            let http = http.clone();
+            async move { http.fetch(&request, deadline).await }
+        };
+        let (first, second) = tokio::join!(
+            ask(format!(
+                "https://autodiscover.{new_domain}/autodiscover/autodiscover.xml"
+            )),
+            ask(format!(
+                "https://{new_domain}/autodiscover/autodiscover.xml"
+            )),
+        );
+        let answered = if first.document().is_some() {
+            first
+        } else {
+            second
+        };
+        documents.push(autodiscover_document(
+            DocSource::AutodiscoverRedirectAddr,
+            &new_domain,
+            answered,
+        ));
+    }
     documents.sort_by_key(|d| d.source);
     lookups.sort_by(|a, b| a.kind.cmp(&b.kind).then(a.name.cmp(&b.name)));
     (documents, lookups, mx, timed_out)

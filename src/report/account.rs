@@ -13,7 +13,7 @@ use super::exit;
 use super::scan::Answer;
 use crate::diagnose::{Code, Finding, Severity};
 use crate::facts::discovery::{
-    ConfigDocument, Discovery, DocOutcome, Endpoint, Security, Server, Source,
+    ConfigDocument, Discovery, DocOutcome, DocSource, Endpoint, Security, Server, Source,
 };
 use crate::facts::protocol::{Protocol, TlsMode};
 use crate::report::{Report, Tool, SCHEMA_VERSION};
@@ -253,6 +253,8 @@ fn document_findings(discovery: &Discovery, endpoints: &[EndpointResult]) -> Vec
         .filter(|d| d.source.is_autodiscover())
     {
         let other = match &doc.outcome {
+            // Following a RedirectAddr is flagged at the answer that redirected.
+            DocOutcome::Settings(_) if doc.source == DocSource::AutodiscoverRedirectAddr => None,
             DocOutcome::Settings(_) => doc
                 .served_by_base
                 .as_deref()
@@ -596,7 +598,7 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
-    use crate::facts::discovery::{DocSource, Lookup, SrvService};
+    use crate::facts::discovery::{Lookup, SrvService};
     use crate::facts::http::{HttpFetch, Scheme};
 
     fn discovery(guessed: bool) -> Discovery {
