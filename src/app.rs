@@ -350,18 +350,35 @@ fn run_account(plan: &AccountPlan, out: &mut dyn Write) -> Result<u8, AppError> 
             .cloned()
             .collect()
     };
-    let per_account: Vec<Vec<crate::facts::discovery::Endpoint>> =
-        discoveries.iter().map(checked).collect();
+    // Each endpoint once, however many addresses name it (a batch of one
+    // hoster's addresses checks its servers once).
+    type Key = (
+        String,
+        u16,
+        crate::facts::protocol::Protocol,
+        crate::facts::protocol::TlsMode,
+    );
+    let key = |e: &crate::facts::discovery::Endpoint| -> Key {
+        (e.host.to_ascii_lowercase(), e.port, e.protocol, e.mode)
+    };
+    let mut keys: Vec<Key> = Vec::new();
+    for discovery in &discoveries {
+        for e in checked(discovery) {
+            let k = key(&e);
+            if !keys.contains(&k) {
+                keys.push(k);
+            }
+        }
+    }
     let connect = ConnectPlan {
-        jobs: per_account
+        jobs: keys
             .iter()
-            .flatten()
-            .map(|e| {
+            .map(|(host, port, protocol, mode)| {
                 crate::plan::Job::Check(Target::at(
-                    Host::Name(e.host.clone()),
-                    e.port,
-                    e.protocol,
-                    e.mode,
+                    Host::Name(host.clone()),
+                    *port,
+                    *protocol,
+                    *mode,
                 ))
             })
             .collect(),
@@ -372,17 +389,19 @@ fn run_account(plan: &AccountPlan, out: &mut dyn Write) -> Result<u8, AppError> 
             all_addresses: false,
         },
     };
-    let mut reports = gather_reports(&connect, &runtime).into_iter();
+    let reports: std::collections::HashMap<Key, Report> = keys
+        .into_iter()
+        .zip(gather_reports(&connect, &runtime))
+        .collect();
     let docs: Vec<AccountDocument> = discoveries
         .into_iter()
-        .zip(per_account)
-        .map(|(discovery, checked)| {
+        .map(|discovery| {
             let endpoints = discovery
                 .endpoints
                 .iter()
                 .map(|endpoint| {
                     let addresses = discovery.addresses_of(&endpoint.host).to_vec();
-                    let report = checked.contains(endpoint).then(|| reports.next()).flatten();
+                    let report = reports.get(&key(endpoint)).cloned();
                     let (answer, verdict) = match &report {
                         None => (scan::Answer::Nothing, crate::diagnose::Severity::Unknown),
                         Some(r) => (scan::classify(r).unwrap_or(scan::Answer::Broken), r.verdict),

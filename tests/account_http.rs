@@ -423,7 +423,7 @@ fn offline_fetches_nothing_and_several_addresses_give_one_line_each() {
         vec![("/mail/config-v1.1.xml", Reply::xml(AUTOCONFIG))],
     )
     .expect("http server on 80");
-    let _imaps = mail_server(&pki, net, Proto::Imap, Transport::ImplicitTls, 993);
+    let imaps = mail_server(&pki, net, Proto::Imap, Transport::ImplicitTls, 993);
     let server = dns.server();
     let root = pki.root.to_str().expect("path");
     let run = mailtls(&[
@@ -461,6 +461,31 @@ fn offline_fetches_nothing_and_several_addresses_give_one_line_each() {
         autoconfig_http.requests().is_empty(),
         "--offline fetches nothing"
     );
+
+    // Two addresses of one domain: its server is checked once, not twice.
+    let offline = |addresses: &[&str]| {
+        let before = imaps.connections_accepted();
+        let mut args = vec![
+            "account",
+            "--offline",
+            "--dns-server",
+            &server,
+            "-f",
+            "ndjson",
+        ];
+        args.extend_from_slice(addresses);
+        let run = mailtls(&args);
+        assert_eq!(
+            run.stdout.lines().count(),
+            addresses.len(),
+            "{}",
+            run.stdout
+        );
+        imaps.connections_accepted() - before
+    };
+    let one = offline(&["alice@cfg.test"]);
+    assert!(one > 0);
+    assert_eq!(offline(&["alice@cfg.test", "bob@cfg.test"]), one);
 
     // JSON with several addresses: one document holding them all (no --ca-file now).
     let run = mailtls(&[
