@@ -48,7 +48,7 @@ pub enum Command {
     /// Check every mail port of a host and print the settings to give mail users.
     #[command(after_help = SCAN_HELP)]
     Scan(ScanArgs),
-    /// Find an address's mail servers as clients do (SRV records, else guesses), check each and print the settings to give users.
+    /// Find addresses' mail servers as clients do (SRV, autoconfig, ISPDB, MX, Autodiscover, else guesses), check each and print the settings to give users.
     #[command(after_help = ACCOUNT_HELP)]
     Account(AccountArgs),
     /// Judge saved reports (JSON or NDJSON from check) again with today's rules and thresholds.
@@ -191,7 +191,7 @@ pub struct AccountArgs {
     #[arg(long, value_name = "ADDR:PORT")]
     pub dns_server: Option<std::net::SocketAddr>,
 
-    /// Do not guess host names when the domain publishes no SRV records
+    /// Do not guess host names when no SRV record or configuration document names a server
     #[arg(long)]
     pub no_guess: bool,
 
@@ -346,7 +346,7 @@ pub struct ConnectionArgs {
     #[arg(long = "platform-store", value_name = "PLATFORM=PEM", value_parser = parse_platform_store)]
     pub platform_stores: Vec<(String, PathBuf)>,
 
-    /// Download nothing but what the servers checked send: no missing intermediate from its AIA URL (clients that download it are then judged "unknown")
+    /// Download nothing but what the servers checked send: no missing intermediate from its AIA URL (clients that download it are then judged "unknown"); for account, no configuration document
     #[arg(long)]
     pub offline: bool,
 
