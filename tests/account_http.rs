@@ -554,6 +554,7 @@ fn a_silent_web_server_leaves_the_checks_their_time() {
         "{autoconfig:#}"
     );
     assert_eq!(silent.requests().len(), 1);
+    assert_eq!(doc["discovery"]["timed_out"], true);
     // The SRV endpoint was still checked, within the same deadline.
     assert_eq!(
         doc["endpoints"][0]["answer"], "implicit_tls",

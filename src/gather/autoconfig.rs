@@ -17,7 +17,7 @@ use tokio::time::{timeout_at, Instant};
 use crate::facts::discovery::{
     domain_of, Answer, ConfigDocument, DocOutcome, DocSource, Lookup, MxBase, Security, Server,
 };
-use crate::facts::http::HttpFetch;
+use crate::facts::http::{HttpError, HttpFetch};
 use crate::facts::protocol::Protocol;
 use crate::gather::http::{HttpClient, Request};
 use crate::gather::tls::trust::TrustStore;
@@ -86,16 +86,26 @@ fn autodiscover_request(address: &str) -> Vec<u8> {
 /// What one source's task brings back.
 type Found = (Vec<ConfigDocument>, Vec<Lookup>, Option<MxBase>);
 
+/// What [`fetch_documents`] found.
+#[derive(Debug, Clone, Default)]
+pub struct Documents {
+    /// In [`DocSource`] order.
+    pub documents: Vec<ConfigDocument>,
+    /// The DNS questions asked on the way (MX, `_autodiscover._tcp` SRV).
+    pub lookups: Vec<Lookup>,
+    pub mx: Option<MxBase>,
+    /// Some fetch was still running at the deadline.
+    pub timed_out: bool,
+}
+
 /// Fetches every configuration document for `domain` at once, by `deadline`.
-/// The documents come back in [`DocSource`] order, with the DNS questions
-/// asked on the way (MX, `_autodiscover._tcp` SRV) and the MX host found.
 pub async fn fetch_documents(
     resolver: &TokioResolver,
     options: &DocumentOptions,
     address: Option<&str>,
     domain: &str,
     deadline: Instant,
-) -> (Vec<ConfigDocument>, Vec<Lookup>, Option<MxBase>, bool) {
+) -> Documents {
     let http = HttpClient::new(resolver.clone(), &options.trust, &options.provider);
     let query = address_query(address);
     let mut set: JoinSet<Found> = JoinSet::new();
@@ -334,9 +344,20 @@ pub async fn fetch_documents(
             answered,
         ));
     }
+    timed_out |= documents.iter().any(|d| {
+        matches!(
+            d.fetch.error,
+            Some(HttpError::Timeout) | Some(HttpError::NoTime)
+        )
+    });
     documents.sort_by_key(|d| d.source);
     lookups.sort_by(|a, b| a.kind.cmp(&b.kind).then(a.name.cmp(&b.name)));
-    (documents, lookups, mx, timed_out)
+    Documents {
+        documents,
+        lookups,
+        mx,
+        timed_out,
+    }
 }
 
 /// The most preferred MX host of `domain`.

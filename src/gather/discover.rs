@@ -419,12 +419,12 @@ pub async fn discover(
 
     endpoints.extend(alongside(&endpoints));
     if let Some(task) = documents {
-        if let Ok((docs, lookups, mx, timed_out)) = task.await {
-            discovery.lookups.extend(lookups);
-            discovery.mx = mx;
-            discovery.timed_out |= timed_out;
-            endpoints.extend(document_endpoints(&docs));
-            discovery.documents = docs;
+        if let Ok(found) = task.await {
+            discovery.lookups.extend(found.lookups);
+            discovery.mx = found.mx;
+            discovery.timed_out |= found.timed_out;
+            endpoints.extend(document_endpoints(&found.documents));
+            discovery.documents = found.documents;
         }
     }
 
