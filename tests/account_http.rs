@@ -636,3 +636,68 @@ fn an_autodiscover_redirect_to_another_address_is_followed_and_flagged() {
     message_of(&doc, "account.autodiscover_other_domain", "bob@moved.test");
     assert_eq!(run.code, 1);
 }
+
+#[test]
+fn a_broken_server_named_only_by_autoconfig_decides_the_exit_code() {
+    let pki = Pki::new();
+    let net = 155;
+    // No SRV record this time: autoconfig over HTTPS is the only source.
+    let records: Vec<String> = zone(net)
+        .into_iter()
+        .filter(|r| !r.starts_with("--srv-host"))
+        .collect();
+    let Some(dns) = Dns::start(&records) else {
+        return;
+    };
+    let config = r#"<clientConfig version="1.1"><emailProvider id="cfg.test">
+  <incomingServer type="imap"><hostname>mail.cfg.test</hostname><port>993</port><socketType>SSL</socketType></incomingServer>
+</emailProvider></clientConfig>"#;
+    let _autoconfig = https(
+        &pki,
+        net,
+        1,
+        "autoconfig.cfg.test",
+        vec![("/mail/config-v1.1.xml", Reply::xml(config))],
+    );
+    let _expired = TestServer::try_start_on(
+        ServerSpec::new(Proto::Imap, Transport::ImplicitTls)
+            .name("mail.cfg.test")
+            .cert(CertCase::Expired),
+        &pki.pki,
+        at(net, 2, 993),
+    )
+    .expect("mail server on 993");
+    let server = dns.server();
+    let root = pki.root.to_str().expect("path");
+    let run = mailtls(&[
+        "account",
+        "alice@cfg.test",
+        "--dns-server",
+        &server,
+        "--ca-file",
+        root,
+        "--ispdb-url",
+        "https://ispdb.test/v1.1/",
+        "--no-guess",
+        "--timeout",
+        "6s",
+        "-f",
+        "json",
+    ]);
+    let doc = run.json();
+    let endpoint = &doc["endpoints"][0];
+    assert_eq!(endpoint["endpoint"]["source"], "autoconfig");
+    assert_eq!(endpoint["answer"], "implicit_tls");
+    assert_eq!(endpoint["verdict"], "critical");
+    let setting = &doc["settings"][0];
+    assert_eq!(setting["source"], "autoconfig");
+    assert!(setting["caveat"].is_string(), "{setting:#}");
+    // No SRV record: said, as information only.
+    assert_eq!(codes(&doc), ["account.nothing_published"]);
+    message_of(
+        &doc,
+        "account.nothing_published",
+        "come from its configuration documents",
+    );
+    assert_eq!(run.code, 2);
+}

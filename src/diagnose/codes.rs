@@ -214,7 +214,7 @@ codes! {
     AccountSrvTargetNameMismatch = "account.srv_target_name_mismatch", Account, Warning, "warning",
         "`mailtls account`: the certificate at an SRV record's target does not cover the target's name, so clients that follow the record warn or refuse.";
     AccountNothingPublished = "account.nothing_published", Account, Info, "info",
-        "`mailtls account`: the domain publishes no SRV records for mail clients (RFC 6186, RFC 8314); the settings come from guessed host names (imap., pop., smtp., mail.), as Thunderbird guesses them.";
+        "`mailtls account`: the domain publishes no SRV records for mail clients (RFC 6186, RFC 8314); the settings come from its configuration documents (autoconfig, ISPDB, Autodiscover) or from guessed host names (imap., pop., smtp., mail.), as Thunderbird guesses them.";
     AccountEndpointUnreachable = "account.endpoint_unreachable", Account, Warning, "warning",
         "`mailtls account`: an SRV record or a configuration document names a host that does not resolve, or a port where nothing answers.";
     AccountConfigOverHttp = "account.config_over_http", Account, Warning, "warning",

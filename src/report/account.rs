@@ -355,8 +355,13 @@ pub fn findings(discovery: &Discovery, endpoints: &[EndpointResult]) -> Vec<Find
         .lookups
         .iter()
         .any(|l| l.kind == "SRV" && matches!(l.answer, crate::facts::discovery::Answer::Failed(_)));
-    if !endpoints.iter().any(|e| published(&e)) && !srv_failed {
-        let from = if discovery.guessed && !endpoints.is_empty() {
+    let from_srv = endpoints
+        .iter()
+        .any(|e| matches!(e.endpoint.source, Source::Srv(_)));
+    if !from_srv && !srv_failed {
+        let from = if endpoints.iter().any(|e| published(&e)) {
+            "the settings below come from its configuration documents (autoconfig, ISPDB, Autodiscover), which clients that look only for SRV records do not read"
+        } else if discovery.guessed && !endpoints.is_empty() {
             "the settings below come from guessed host names (imap., pop., smtp., mail.), as Thunderbird guesses them"
         } else if discovery.guessed {
             "and no guessed host name (imap., pop., smtp., mail.) resolves"
@@ -803,6 +808,15 @@ mod tests {
         assert_eq!(doc.exit_code, 0);
     }
 
+    /// The findings' codes but the notice that no SRV record exists, which
+    /// every test with documents only gets.
+    fn document_codes(findings: &[Finding]) -> Vec<Code> {
+        codes(findings)
+            .into_iter()
+            .filter(|c| *c != Code::AccountNothingPublished)
+            .collect()
+    }
+
     fn document(source: DocSource, url: &str, servers: Vec<Server>) -> ConfigDocument {
         ConfigDocument {
             source,
@@ -866,7 +880,10 @@ mod tests {
             ),
         ];
         let doc = AccountDocument::new(d, endpoints);
-        assert_eq!(codes(&doc.findings), [Code::AccountStarttlsWhereTlsWorks]);
+        assert_eq!(
+            document_codes(&doc.findings),
+            [Code::AccountStarttlsWhereTlsWorks]
+        );
         let f = &doc.findings[0];
         assert!(
             f.message.contains("mail.example.edu:993 answers SSL/TLS"),
@@ -878,6 +895,11 @@ mod tests {
             .as_deref()
             .unwrap_or_default()
             .contains("<socketType>SSL</socketType>"));
+        let notice = doc.findings.last().expect("the notice");
+        assert_eq!(notice.code, Code::AccountNothingPublished);
+        assert!(notice
+            .message
+            .contains("come from its configuration documents"));
         assert_eq!(doc.settings[0].port, 993);
     }
 
@@ -904,7 +926,10 @@ mod tests {
             ),
         ];
         let doc = AccountDocument::new(d, endpoints);
-        assert_eq!(codes(&doc.findings), [Code::AccountStarttlsWhereTlsWorks]);
+        assert_eq!(
+            document_codes(&doc.findings),
+            [Code::AccountStarttlsWhereTlsWorks]
+        );
         let f = &doc.findings[0];
         assert!(
             f.message
@@ -937,7 +962,7 @@ mod tests {
         let mut d = discovery(false);
         d.documents = vec![http.clone()];
         let doc = AccountDocument::new(d.clone(), endpoints());
-        assert_eq!(codes(&doc.findings), [Code::AccountConfigOverHttp]);
+        assert_eq!(document_codes(&doc.findings), [Code::AccountConfigOverHttp]);
         assert!(doc.findings[0]
             .message
             .contains("http://autoconfig.example.edu/"));
@@ -950,7 +975,11 @@ mod tests {
             ),
         );
         let doc = AccountDocument::new(d, endpoints());
-        assert!(doc.findings.is_empty(), "{:?}", doc.findings);
+        assert!(
+            document_codes(&doc.findings).is_empty(),
+            "{:?}",
+            doc.findings
+        );
     }
 
     #[test]
@@ -968,7 +997,10 @@ mod tests {
             Answer::ImplicitTls,
         )];
         let doc = AccountDocument::new(d, endpoints);
-        assert_eq!(codes(&doc.findings), [Code::AccountSourcesDisagree]);
+        assert_eq!(
+            document_codes(&doc.findings),
+            [Code::AccountSourcesDisagree]
+        );
         let message = &doc.findings[0].message;
         assert!(
             message.contains("SRV: mail.example.edu; ispdb: imap.old-hoster.example"),
@@ -1000,7 +1032,7 @@ mod tests {
         )];
         let doc = AccountDocument::new(d, endpoints);
         assert_eq!(
-            codes(&doc.findings),
+            document_codes(&doc.findings),
             [
                 Code::AccountAutodiscoverOtherDomain,
                 Code::AccountAutodiscoverOtherDomain
@@ -1025,7 +1057,10 @@ mod tests {
             Answer::Nothing,
         )];
         let doc = AccountDocument::new(d, endpoints);
-        assert_eq!(codes(&doc.findings), [Code::AccountEndpointUnreachable]);
+        assert_eq!(
+            document_codes(&doc.findings),
+            [Code::AccountEndpointUnreachable]
+        );
         assert!(doc.findings[0]
             .message
             .starts_with("The autoconfig configuration at https://autoconfig.example.edu/"));
