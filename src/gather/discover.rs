@@ -455,6 +455,7 @@ pub async fn discover(
         }
         discovery.addresses = found;
     } else {
+        endpoints = unique(endpoints);
         let mut hosts: Vec<String> = Vec::new();
         for e in endpoints.iter().take(MAX_ENDPOINTS) {
             if !hosts.contains(&e.host) {
