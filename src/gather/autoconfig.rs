@@ -83,6 +83,36 @@ fn autodiscover_request(address: &str) -> Vec<u8> {
     .into_bytes()
 }
 
+/// Why a fetched document gives no settings; each message is a fragment
+/// for "The document at URL …", in plain words.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DocumentError {
+    #[error("it is not UTF-8 text")]
+    NotText,
+    #[error("it is not an autoconfig document (no clientConfig)")]
+    NotAutoconfig,
+    #[error("it is not an Autodiscover answer")]
+    NotAutodiscover,
+    #[error("it is not valid {kind} XML ({detail})")]
+    Xml { kind: &'static str, detail: String },
+    #[error("it holds no account settings (no Response/Account)")]
+    NoAccount,
+    #[error("it names no IMAP, POP3 or SMTP server")]
+    NoServers,
+}
+
+impl DocumentError {
+    /// quick-xml's error, its text cut to 200 characters (it may quote the document).
+    fn xml(kind: &'static str, error: &quick_xml::DeError) -> DocumentError {
+        let text = error.to_string();
+        let detail = match text.char_indices().nth(200) {
+            Some((end, _)) => format!("{}…", &text[..end]),
+            None => text,
+        };
+        DocumentError::Xml { kind, detail }
+    }
+}
+
 /// What one source's task brings back.
 type Found = (Vec<ConfigDocument>, Vec<Lookup>, Option<MxBase>);
 
@@ -488,13 +518,13 @@ pub fn parse_autoconfig(
     body: &[u8],
     address: Option<&str>,
     domain: &str,
-) -> Result<Vec<Server>, String> {
-    let text = std::str::from_utf8(body).map_err(|_| "it is not UTF-8 text".to_owned())?;
+) -> Result<Vec<Server>, DocumentError> {
+    let text = std::str::from_utf8(body).map_err(|_| DocumentError::NotText)?;
     if !text.contains("clientConfig") {
-        return Err("it is not an autoconfig document (no clientConfig)".to_owned());
+        return Err(DocumentError::NotAutoconfig);
     }
-    let config: XmlClientConfig = quick_xml::de::from_str(text)
-        .map_err(|e| format!("it is not valid autoconfig XML ({e})"))?;
+    let config: XmlClientConfig =
+        quick_xml::de::from_str(text).map_err(|e| DocumentError::xml("autoconfig", &e))?;
     let mut servers = Vec::new();
     for provider in &config.providers {
         for server in provider.incoming.iter().chain(&provider.outgoing) {
@@ -538,7 +568,7 @@ pub fn parse_autoconfig(
         }
     }
     if servers.is_empty() {
-        return Err("it names no IMAP, POP3 or SMTP server".to_owned());
+        return Err(DocumentError::NoServers);
     }
     Ok(servers)
 }
@@ -578,17 +608,17 @@ struct XmlProtocol {
 }
 
 /// What an Autodiscover answer holds: servers, or another address to ask for.
-pub fn parse_autodiscover(body: &[u8]) -> Result<DocOutcome, String> {
-    let text = std::str::from_utf8(body).map_err(|_| "it is not UTF-8 text".to_owned())?;
+pub fn parse_autodiscover(body: &[u8]) -> Result<DocOutcome, DocumentError> {
+    let text = std::str::from_utf8(body).map_err(|_| DocumentError::NotText)?;
     if !text.contains("Autodiscover") {
-        return Err("it is not an Autodiscover answer".to_owned());
+        return Err(DocumentError::NotAutodiscover);
     }
-    let answer: XmlAutodiscover = quick_xml::de::from_str(text)
-        .map_err(|e| format!("it is not valid Autodiscover XML ({e})"))?;
+    let answer: XmlAutodiscover =
+        quick_xml::de::from_str(text).map_err(|e| DocumentError::xml("Autodiscover", &e))?;
     let account = answer
         .response
         .and_then(|r| r.account)
-        .ok_or_else(|| "it holds no account settings (no Response/Account)".to_owned())?;
+        .ok_or(DocumentError::NoAccount)?;
     if let Some(redirect) = account.redirect_addr {
         let redirect: String = redirect.trim().chars().take(254).collect();
         return Ok(DocOutcome::RedirectAddr(redirect));
@@ -659,7 +689,7 @@ fn autoconfig_document(
         None => (DocOutcome::Missing, Vec::new()),
         Some(body) => match parse_autoconfig(body, address, domain) {
             Ok(servers) => (DocOutcome::Settings(servers.len()), servers),
-            Err(why) => (DocOutcome::Unreadable(why), Vec::new()),
+            Err(why) => (DocOutcome::Unreadable(why.to_string()), Vec::new()),
         },
     };
     ConfigDocument {
@@ -680,7 +710,7 @@ fn autodiscover_document(source: DocSource, domain: &str, fetch: HttpFetch) -> C
                 let servers = autodiscover_servers(body, domain);
                 if servers.is_empty() {
                     (
-                        DocOutcome::Unreadable("it names no IMAP, POP3 or SMTP server".to_owned()),
+                        DocOutcome::Unreadable(DocumentError::NoServers.to_string()),
                         servers,
                     )
                 } else {
@@ -688,7 +718,7 @@ fn autodiscover_document(source: DocSource, domain: &str, fetch: HttpFetch) -> C
                 }
             }
             Ok(other) => (other, Vec::new()),
-            Err(why) => (DocOutcome::Unreadable(why), Vec::new()),
+            Err(why) => (DocOutcome::Unreadable(why.to_string()), Vec::new()),
         },
     };
     ConfigDocument {
