@@ -218,7 +218,7 @@ codes! {
     AccountEndpointUnreachable = "account.endpoint_unreachable", Account, Warning, "warning",
         "`mailtls account`: an SRV record or a configuration document names a host that does not resolve, or a port where nothing answers.";
     AccountConfigOverHttp = "account.config_over_http", Account, Warning, "warning",
-        "`mailtls account`: the domain's mail settings (autoconfig or Autodiscover) are served only over plain HTTP (or reached through a plain-HTTP redirect), so anyone on the network path can change the servers a client is told to use; Thunderbird accepts them unless `mailnews.auto_config.fetchFromISP.sslOnly` is set.";
+        "`mailtls account`: the domain's mail settings (autoconfig or Autodiscover) are served only over plain HTTP (or reached through a plain-HTTP redirect), so anyone on the network path can change the servers a client is told to use; Thunderbird fetches them by default (`mailnews.auto_config.fetchFromISP.sslOnly` is false) and shows them to the user to confirm.";
     AccountSourcesDisagree = "account.sources_disagree", Account, Warning, "warning",
         "`mailtls account`: two sources a client may use (SRV records, autoconfig, ISPDB, the MX-based lookup, Autodiscover) name different servers for the same protocol, so clients end up on different servers depending on which source they read.";
     AccountAutodiscoverOtherDomain = "account.autodiscover_other_domain", Account, Warning, "warning",
