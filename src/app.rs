@@ -14,8 +14,8 @@ use crate::facts::target::Target;
 use crate::output::pem::Listing;
 use crate::output::{self, Format};
 use crate::plan::{
-    AccountPlan, CertsPlan, CheckPlan, ConnectPlan, DomainPlan, ExplainPlan, Judgement, Plan,
-    PlanError, ReportSource, ScanFormat, ScanPlan,
+    AccountFormat, AccountPlan, CertsPlan, CheckPlan, ConnectPlan, DomainPlan, ExplainPlan,
+    Judgement, Plan, PlanError, ReportSource, ScanFormat, ScanPlan,
 };
 use crate::report::scan::{self, ScanDocument};
 use crate::report::{exit, Document, Report, Summary};
@@ -291,87 +291,166 @@ fn run_scan(plan: &ScanPlan, out: &mut dyn Write) -> Result<u8, AppError> {
     Ok(doc.exit_code)
 }
 
-/// `mailtls account`: discovery, then every endpoint found checked at once,
-/// all within `--timeout`; the names resolve as discovery resolved them.
+/// `mailtls account`: every address's discovery at once, then every endpoint
+/// found checked at once, all within `--timeout`; the names resolve as
+/// discovery resolved them.
 fn run_account(plan: &AccountPlan, out: &mut dyn Write) -> Result<u8, AppError> {
+    use crate::facts::discovery::{Discovery, MAX_ENDPOINTS};
     use crate::facts::target::Host;
-    use crate::report::account::{AccountDocument, EndpointResult};
+    use crate::report::account::{AccountDocument, AccountsDocument, EndpointResult};
 
     let started = std::time::Instant::now();
-    let runtime = runtime(crate::facts::discovery::MAX_ENDPOINTS)?;
-    let discovery = runtime.block_on(crate::gather::discover::discover(
-        plan.address.clone(),
-        &plan.domain,
-        &plan.discover,
-    ));
+    let runtime = runtime(MAX_ENDPOINTS)?;
+    let deadline = tokio::time::Instant::now() + plan.discover.timeout;
+    let discoveries: Vec<Discovery> = runtime.block_on(async {
+        // At most this many discoveries at a time; each ends by the one deadline.
+        let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(8));
+        let mut set = tokio::task::JoinSet::new();
+        for (i, account) in plan.accounts.iter().enumerate() {
+            let (slots, account, mut options) =
+                (slots.clone(), account.clone(), plan.discover.clone());
+            set.spawn(async move {
+                let _slot = slots.acquire_owned().await;
+                options.timeout = deadline.saturating_duration_since(tokio::time::Instant::now());
+                let found = crate::gather::discover::discover(
+                    account.address.clone(),
+                    &account.domain,
+                    &options,
+                )
+                .await;
+                (i, found)
+            });
+        }
+        let mut found: Vec<Option<Discovery>> = vec![None; plan.accounts.len()];
+        while let Some(done) = set.join_next().await {
+            if let Ok((i, discovery)) = done {
+                found[i] = Some(discovery);
+            }
+        }
+        found
+            .into_iter()
+            .zip(&plan.accounts)
+            .map(|(d, a)| d.unwrap_or_else(|| Discovery::empty(a.address.clone(), &a.domain)))
+            .collect()
+    });
     let mut settings = (*plan.settings).clone();
-    for (host, ips) in &discovery.addresses {
-        settings
-            .resolve
-            .entry(host.clone())
-            .or_insert_with(|| ips.clone());
+    for discovery in &discoveries {
+        for (host, ips) in &discovery.addresses {
+            settings
+                .resolve
+                .entry(host.clone())
+                .or_insert_with(|| ips.clone());
+        }
     }
     let left = plan.discover.timeout.saturating_sub(started.elapsed());
     settings.timeout = left.max(std::time::Duration::from_millis(100));
-    let checked: Vec<&crate::facts::discovery::Endpoint> = discovery
-        .endpoints
-        .iter()
-        .filter(|e| settings.resolve.contains_key(&e.host.to_ascii_lowercase()))
-        .collect();
-    let connect = ConnectPlan {
-        jobs: checked
+    let checked = |d: &Discovery| -> Vec<crate::facts::discovery::Endpoint> {
+        d.endpoints
             .iter()
-            .map(|e| {
+            .filter(|e| settings.resolve.contains_key(&e.host.to_ascii_lowercase()))
+            .cloned()
+            .collect()
+    };
+    // Each endpoint once, however many addresses name it (a batch of one
+    // hoster's addresses checks its servers once).
+    type Key = (
+        String,
+        u16,
+        crate::facts::protocol::Protocol,
+        crate::facts::protocol::TlsMode,
+    );
+    let key = |e: &crate::facts::discovery::Endpoint| -> Key {
+        (e.host.to_ascii_lowercase(), e.port, e.protocol, e.mode)
+    };
+    let mut keys: Vec<Key> = Vec::new();
+    for discovery in &discoveries {
+        for e in checked(discovery) {
+            let k = key(&e);
+            if !keys.contains(&k) {
+                keys.push(k);
+            }
+        }
+    }
+    let connect = ConnectPlan {
+        jobs: keys
+            .iter()
+            .map(|(host, port, protocol, mode)| {
                 crate::plan::Job::Check(Target::at(
-                    Host::Name(e.host.clone()),
-                    e.port,
-                    e.protocol,
-                    e.mode,
+                    Host::Name(host.clone()),
+                    *port,
+                    *protocol,
+                    *mode,
                 ))
             })
             .collect(),
         settings: std::sync::Arc::new(settings),
         limits: crate::plan::Limits {
-            concurrency: crate::facts::discovery::MAX_ENDPOINTS,
-            per_host: crate::facts::discovery::MAX_ENDPOINTS,
+            concurrency: MAX_ENDPOINTS,
+            per_host: MAX_ENDPOINTS,
             all_addresses: false,
         },
     };
-    let mut reports = gather_reports(&connect, &runtime).into_iter();
-    let endpoints = discovery
-        .endpoints
-        .iter()
-        .map(|endpoint| {
-            let addresses = discovery.addresses_of(&endpoint.host).to_vec();
-            let report = checked
-                .contains(&endpoint)
-                .then(|| reports.next())
-                .flatten();
-            let (answer, verdict) = match &report {
-                None => (scan::Answer::Nothing, crate::diagnose::Severity::Unknown),
-                Some(r) => (scan::classify(r).unwrap_or(scan::Answer::Broken), r.verdict),
-            };
-            EndpointResult {
-                endpoint: endpoint.clone(),
-                addresses,
-                answer,
-                verdict,
-                report,
-            }
+    let reports: std::collections::HashMap<Key, Report> = keys
+        .into_iter()
+        .zip(gather_reports(&connect, &runtime))
+        .collect();
+    let docs: Vec<AccountDocument> = discoveries
+        .into_iter()
+        .map(|discovery| {
+            let endpoints = discovery
+                .endpoints
+                .iter()
+                .map(|endpoint| {
+                    let addresses = discovery.addresses_of(&endpoint.host).to_vec();
+                    let report = reports.get(&key(endpoint)).cloned();
+                    let (answer, verdict) = match &report {
+                        None => (scan::Answer::Nothing, crate::diagnose::Severity::Unknown),
+                        Some(r) => (scan::classify(r).unwrap_or(scan::Answer::Broken), r.verdict),
+                    };
+                    EndpointResult {
+                        endpoint: endpoint.clone(),
+                        addresses,
+                        answer,
+                        verdict,
+                        report,
+                    }
+                })
+                .collect();
+            AccountDocument::new(discovery, endpoints)
         })
         .collect();
-    let doc = AccountDocument::new(discovery, endpoints);
+    let codes: Vec<u8> = docs.iter().map(|d| d.exit_code).collect();
+    let exit_code = match codes.as_slice() {
+        [one] => *one,
+        many => crate::report::exit::of_accounts(many),
+    };
     let text = match plan.format {
-        ScanFormat::Human => output::render_account(&doc),
-        ScanFormat::Json => {
-            let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+        AccountFormat::Human => docs
+            .iter()
+            .map(output::render_account)
+            .collect::<Vec<String>>()
+            .join("\n"),
+        AccountFormat::Ndjson => docs
+            .iter()
+            .map(|doc| {
+                let mut line = serde_json::to_string(doc).unwrap_or_default();
+                line.push('\n');
+                line
+            })
+            .collect(),
+        AccountFormat::Json => {
+            let mut text = match docs.as_slice() {
+                [one] => serde_json::to_string_pretty(one),
+                _ => serde_json::to_string_pretty(&AccountsDocument::new(docs, exit_code)),
+            }
+            .unwrap_or_default();
             text.push('\n');
             text
         }
     };
     out.write_all(text.as_bytes()).map_err(AppError::Output)?;
     out.flush().map_err(AppError::Output)?;
-    Ok(doc.exit_code)
+    Ok(exit_code)
 }
 
 /// `mailtls domain`: the domain's DNS and MTA-STS policy, then every address

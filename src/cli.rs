@@ -48,7 +48,7 @@ pub enum Command {
     /// Check every mail port of a host and print the settings to give mail users.
     #[command(after_help = SCAN_HELP)]
     Scan(ScanArgs),
-    /// Find an address's mail servers as clients do (SRV records, else guesses), check each and print the settings to give users.
+    /// Find addresses' mail servers as clients do (SRV, autoconfig, ISPDB, MX, Autodiscover, else guesses), check each and print the settings to give users.
     #[command(after_help = ACCOUNT_HELP)]
     Account(AccountArgs),
     /// Check a domain's mail between servers: every MX host's STARTTLS on port 25, DANE (TLSA with DNSSEC), MTA-STS and TLS-RPT.
@@ -190,28 +190,44 @@ pub struct DomainArgs {
 }
 
 const ACCOUNT_HELP: &str = "\
-Discovery: the SRV records of RFC 6186 and RFC 8314 (_imaps._tcp, _imap._tcp,
-_pop3s._tcp, _pop3._tcp, _submissions._tcp, _submission._tcp), and the
-standard SSL/TLS port of a host published only for STARTTLS; when there are
-none, Thunderbird's guesses (imap., pop., smtp., mail. at the standard ports),
-only names that resolve. Every endpoint found is checked; --timeout bounds the
-whole run. Autoconfig, Autodiscover, ISPDB and MX are not looked at.
+Discovery, all at once: the SRV records of RFC 6186 and RFC 8314 (_imaps._tcp,
+_imap._tcp, _pop3s._tcp, _pop3._tcp, _submissions._tcp, _submission._tcp);
+Thunderbird's autoconfig (https://autoconfig.DOMAIN/mail/config-v1.1.xml,
+https://DOMAIN/.well-known/autoconfig/mail/config-v1.1.xml, the same over
+plain http, the ISPDB entry, and the autoconfig and ISPDB entry of the MX
+host's base domain); Microsoft Autodiscover (https://autodiscover.DOMAIN/ and
+https://DOMAIN/autodiscover/autodiscover.xml, the http redirect method,
+_autodiscover._tcp SRV). The standard SSL/TLS port of a host published only for
+STARTTLS is tried too. When nothing names a server, Thunderbird's guesses
+(imap., pop., smtp., mail. at the standard ports), only names that resolve.
+Every endpoint found is checked; --timeout bounds the whole run. --offline
+fetches no document (DNS is still asked).
 
-Exit codes: the worst verdict among the endpoints that answer and the account's
-findings (0 ok, 1 warning, 2 critical); 3 when no endpoint answers.";
+Exit codes: per address, the worst verdict among the endpoints that answer and
+the account's findings (0 ok, 1 warning, 2 critical), 3 when no endpoint
+answers; for several addresses, as for several targets of check: 2 if any is
+critical, else 3 if any is unknown, else 1 if any warning, else 0.";
 
 /// `mailtls account`: discover an address's servers and check them.
 #[derive(Debug, Args)]
 pub struct AccountArgs {
-    /// An e-mail address (alice@example.edu) or a bare domain (example.edu)
-    #[arg(value_name = "ADDRESS|DOMAIN")]
-    pub address: String,
+    /// E-mail addresses (alice@example.edu) or bare domains (example.edu)
+    #[arg(value_name = "ADDRESS|DOMAIN", required = true, num_args = 1..)]
+    pub addresses: Vec<String>,
+
+    /// Thunderbird's ISPDB: the domain is appended, or replaces {{domain}}
+    #[arg(
+        long,
+        value_name = "URL",
+        default_value = "https://autoconfig.thunderbird.net/v1.1/"
+    )]
+    pub ispdb_url: String,
 
     /// Ask this DNS server (UDP and TCP) instead of the system's, e.g. 127.0.0.1:5353 or [::1]:53
     #[arg(long, value_name = "ADDR:PORT")]
     pub dns_server: Option<std::net::SocketAddr>,
 
-    /// Do not guess host names when the domain publishes no SRV records
+    /// Do not guess host names when no SRV record or configuration document names a server
     #[arg(long)]
     pub no_guess: bool,
 
@@ -226,13 +242,20 @@ pub struct AccountArgs {
     #[command(flatten)]
     pub connection: ConnectionArgs,
 
-    /// Output format
-    #[arg(short, long, value_enum, default_value_t = ScanFormatArg::Human)]
-    pub format: ScanFormatArg,
+    /// Output format (ndjson: one line per address)
+    #[arg(short, long, value_enum, default_value_t = AccountFormatArg::Human)]
+    pub format: AccountFormatArg,
 
     /// Colour in the human report
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
     pub color: ColorArg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AccountFormatArg {
+    Human,
+    Json,
+    Ndjson,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -367,7 +390,7 @@ pub struct ConnectionArgs {
     #[arg(long = "platform-store", value_name = "PLATFORM=PEM", value_parser = parse_platform_store)]
     pub platform_stores: Vec<(String, PathBuf)>,
 
-    /// Download nothing but what the servers checked send: no missing intermediate from its AIA URL (clients that download it are then judged "unknown")
+    /// Download nothing but what the servers checked send: no missing intermediate from its AIA URL (clients that download it are then judged "unknown"); for account, no configuration document
     #[arg(long)]
     pub offline: bool,
 

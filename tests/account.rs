@@ -8,110 +8,13 @@
 
 mod common;
 
-use std::net::{TcpListener, TcpStream, UdpSocket};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::net::{TcpListener, UdpSocket};
 use std::time::{Duration, Instant};
 
+use common::dns::Dns;
 use common::{mailtls, Pki};
 use mailtls_testkit::{Proto, ServerSpec, Transport};
 use serde_json::Value;
-
-fn under_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
-}
-
-fn dnsmasq_path() -> Option<PathBuf> {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .chain([PathBuf::from("/usr/sbin"), PathBuf::from("/sbin")])
-        .map(|dir| dir.join("dnsmasq"))
-        .find(|p| p.is_file())
-}
-
-/// A dnsmasq answering for the test zone only, on 127.0.0.1 at a free port.
-struct Dns {
-    child: Child,
-    port: u16,
-}
-
-impl Dns {
-    /// `None` (with the reason printed) when dnsmasq is missing and CI is unset.
-    fn start(records: &[String]) -> Option<Dns> {
-        let Some(program) = dnsmasq_path() else {
-            assert!(
-                !under_ci(),
-                "dnsmasq is not installed (CI is set; .ci/install-servers.sh installs it)"
-            );
-            println!("SKIP: dnsmasq is not installed (set CI=true to make this a failure)");
-            return None;
-        };
-        for _ in 0..5 {
-            // A port free for both UDP and TCP.
-            let port = UdpSocket::bind("127.0.0.1:0")
-                .and_then(|s| s.local_addr())
-                .expect("free port")
-                .port();
-            if TcpListener::bind(("127.0.0.1", port)).is_err() {
-                continue;
-            }
-            let mut child = Command::new(&program)
-                .args([
-                    "--no-daemon",
-                    "--keep-in-foreground",
-                    &format!("--port={port}"),
-                    "--listen-address=127.0.0.1",
-                    "--bind-interfaces",
-                    "--no-resolv",
-                    "--no-hosts",
-                    "--conf-file=/dev/null",
-                    "--user=root",
-                    "--pid-file=",
-                    // Names of the test zones that are not configured: NXDOMAIN, never asked upstream.
-                    "--local=/example.test/",
-                    "--local=/guess.test/",
-                    "--local=/alone.test/",
-                ])
-                .args(records)
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::piped())
-                .spawn()
-                .expect("dnsmasq starts");
-            let start = Instant::now();
-            while start.elapsed() < Duration::from_secs(5) {
-                if let Ok(Some(status)) = child.try_wait() {
-                    let mut text = String::new();
-                    if let Some(mut err) = child.stderr.take() {
-                        let _ = std::io::Read::read_to_string(&mut err, &mut text);
-                    }
-                    if text.contains("Address already in use") {
-                        break;
-                    }
-                    panic!("dnsmasq exited ({status}): {text}");
-                }
-                if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                    return Some(Dns { child, port });
-                }
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-        panic!("dnsmasq did not start");
-    }
-
-    fn server(&self) -> String {
-        format!("127.0.0.1:{}", self.port)
-    }
-}
-
-impl Drop for Dns {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")

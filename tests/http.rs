@@ -242,3 +242,47 @@ async fn what_is_not_http_is_not_fetched() {
         "{refused:?}"
     );
 }
+
+#[tokio::test]
+async fn answers_that_are_not_http_are_errors_in_words() {
+    let pki = TestPki::new();
+    let mut huge_head = b"HTTP/1.1 200 OK\r\nX-Filler: ".to_vec();
+    huge_head.extend(std::iter::repeat_n(b'a', 64 * 1024));
+    huge_head.extend_from_slice(b"\r\nContent-Length: 0\r\n\r\n");
+    let mut many_headers = b"HTTP/1.1 200 OK\r\n".to_vec();
+    for i in 0..500 {
+        many_headers.extend_from_slice(format!("X-{i}: y\r\n").as_bytes());
+    }
+    many_headers.extend_from_slice(b"Content-Length: 0\r\n\r\n");
+    let server = WebServer::start(
+        any_port(),
+        None,
+        vec![
+            ("/ssh", Reply::Raw(b"SSH-2.0-OpenSSH_9.2\r\n".to_vec())),
+            ("/head", Reply::Raw(huge_head)),
+            ("/headers", Reply::Raw(many_headers)),
+            ("/nothing", Reply::Raw(Vec::new())),
+            (
+                "/short",
+                Reply::Raw(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nabc".to_vec()),
+            ),
+        ],
+    )
+    .expect("server");
+    let http = client(&pki);
+    for path in ["/ssh", "/head", "/headers", "/nothing", "/short"] {
+        let fetch = http
+            .get(&format!("http://{}{path}", server.addr()), in_seconds(5))
+            .await;
+        assert!(
+            matches!(fetch.error, Some(HttpError::Protocol(_))),
+            "{path}: {fetch:?}"
+        );
+        assert_eq!(fetch.document(), None, "{path}");
+        let words = fetch.outcome();
+        assert!(
+            words.starts_with("the server's answer is not valid HTTP"),
+            "{path}: {words}"
+        );
+    }
+}

@@ -216,13 +216,19 @@ codes! {
     InputInvalidTarget = "input.invalid_target", Input, Unknown, "unknown",
         "A line of a targets file (or standard input) is not a target; its result says why, and the other lines are still checked.";
     AccountStarttlsWhereTlsWorks = "account.starttls_where_tls_works", Account, Warning, "warning",
-        "`mailtls account`: an SRV record for STARTTLS (or a plaintext-only port) ranks as high as or higher than the SSL/TLS record of the same protocol, which works, or is the only record while the standard SSL/TLS port of its host works; RFC 8314 prefers SSL/TLS, so it should be published with the lower priority number.";
+        "`mailtls account`: an SRV record for STARTTLS (or a plaintext-only port) ranks as high as or higher than the SSL/TLS record of the same protocol, which works, or is the only record while the standard SSL/TLS port of its host works; or a configuration document (autoconfig, ISPDB, Autodiscover) gives only STARTTLS or no encryption for a protocol while the standard SSL/TLS port of that host works. RFC 8314 prefers SSL/TLS, so it should be what is published first.";
     AccountSrvTargetNameMismatch = "account.srv_target_name_mismatch", Account, Warning, "warning",
         "`mailtls account`: the certificate at an SRV record's target does not cover the target's name, so clients that follow the record warn or refuse.";
     AccountNothingPublished = "account.nothing_published", Account, Info, "info",
-        "`mailtls account`: the domain publishes no SRV records for mail clients (RFC 6186, RFC 8314); the settings come from guessed host names (imap., pop., smtp., mail.), as Thunderbird guesses them.";
+        "`mailtls account`: the domain publishes no SRV records for mail clients (RFC 6186, RFC 8314); the settings come from its configuration documents (autoconfig, ISPDB, Autodiscover) or from guessed host names (imap., pop., smtp., mail.), as Thunderbird guesses them.";
     AccountEndpointUnreachable = "account.endpoint_unreachable", Account, Warning, "warning",
-        "`mailtls account`: an SRV record names a host that does not resolve, or a port where nothing answers.";
+        "`mailtls account`: an SRV record or a configuration document names a host that does not resolve, or a port where nothing answers.";
+    AccountConfigOverHttp = "account.config_over_http", Account, Warning, "warning",
+        "`mailtls account`: the domain's mail settings (autoconfig or Autodiscover) are served only over plain HTTP (or reached through a plain-HTTP redirect), so anyone on the network path can change the servers a client is told to use; Thunderbird fetches them by default (`mailnews.auto_config.fetchFromISP.sslOnly` is false) and shows them to the user to confirm.";
+    AccountSourcesDisagree = "account.sources_disagree", Account, Warning, "warning",
+        "`mailtls account`: two sources a client may use (SRV records, autoconfig, ISPDB, the MX-based lookup, Autodiscover) name different servers for the same protocol, so clients end up on different servers depending on which source they read.";
+    AccountAutodiscoverOtherDomain = "account.autodiscover_other_domain", Account, Warning, "warning",
+        "`mailtls account`: Autodiscover for the domain is answered from another domain (through the plain-HTTP redirect or the `_autodiscover._tcp` SRV record), or sends the client to an address at another domain; Thunderbird then asks the user whether to trust that domain, and the answer may be forged.";
     DaneAuthenticated = "dane.authenticated", Dane, Ok, "ok",
         "A DNSSEC-signed TLSA record (DANE-EE or DANE-TA, RFC 7672) matches the chain the server sends: DANE-aware senders authenticate it.";
     DaneNoMatch = "dane.no_match", Dane, Critical, "critical",

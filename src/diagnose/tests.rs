@@ -48,6 +48,9 @@ const REPORT_CODES: &[Code] = &[
     Code::AccountSrvTargetNameMismatch,
     Code::AccountNothingPublished,
     Code::AccountEndpointUnreachable,
+    Code::AccountConfigOverHttp,
+    Code::AccountSourcesDisagree,
+    Code::AccountAutodiscoverOtherDomain,
 ];
 
 /// One row of the table.

@@ -89,7 +89,222 @@ impl SrvService {
     }
 }
 
-/// Where an endpoint came from: `srv:_imaps._tcp`, `alongside:_imap._tcp` or `guess`.
+/// A configuration document a mail client fetches over HTTP(S), by where it
+/// is fetched from (Thunderbird's `FetchConfig.sys.mjs` and
+/// `ExchangeAutoDiscover.sys.mjs`, MS-OXDISCO).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DocSource {
+    /// `https://autoconfig.<domain>/mail/config-v1.1.xml`
+    Autoconfig,
+    /// `https://<domain>/.well-known/autoconfig/mail/config-v1.1.xml`
+    WellKnown,
+    /// `http://autoconfig.<domain>/mail/config-v1.1.xml`
+    AutoconfigHttp,
+    /// `http://<domain>/.well-known/autoconfig/mail/config-v1.1.xml`
+    WellKnownHttp,
+    /// Thunderbird's ISPDB entry for the domain (`--ispdb-url`).
+    Ispdb,
+    /// `https://autoconfig.<MX next sub-domain>/mail/config-v1.1.xml`: the
+    /// base domain with one more label of the MX host (`mail.hoster.com` for
+    /// `mx1.mail.hoster.com`), asked first.
+    MxSubAutoconfig,
+    /// The ISPDB entry of the MX host's next sub-domain.
+    MxSubIspdb,
+    /// `https://autoconfig.<MX base domain>/mail/config-v1.1.xml`
+    MxAutoconfig,
+    /// The ISPDB entry of the MX host's base domain.
+    MxIspdb,
+    /// `https://autodiscover.<domain>/autodiscover/autodiscover.xml`
+    Autodiscover,
+    /// `https://<domain>/autodiscover/autodiscover.xml`
+    AutodiscoverDomain,
+    /// `http://autodiscover.<domain>/autodiscover/autodiscover.xml`, whose
+    /// redirect is then asked again with a POST.
+    AutodiscoverRedirect,
+    /// `https://<target of _autodiscover._tcp.<domain>>/autodiscover/autodiscover.xml`
+    AutodiscoverSrv,
+    /// Autodiscover asked again, over HTTPS, for the address an earlier answer
+    /// redirected to (`RedirectAddr`), at that address's domain.
+    AutodiscoverRedirectAddr,
+}
+
+impl DocSource {
+    pub const ALL: [DocSource; 14] = [
+        DocSource::Autoconfig,
+        DocSource::WellKnown,
+        DocSource::AutoconfigHttp,
+        DocSource::WellKnownHttp,
+        DocSource::Ispdb,
+        DocSource::MxSubAutoconfig,
+        DocSource::MxSubIspdb,
+        DocSource::MxAutoconfig,
+        DocSource::MxIspdb,
+        DocSource::Autodiscover,
+        DocSource::AutodiscoverDomain,
+        DocSource::AutodiscoverRedirect,
+        DocSource::AutodiscoverSrv,
+        DocSource::AutodiscoverRedirectAddr,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            DocSource::Autoconfig => "autoconfig",
+            DocSource::WellKnown => "autoconfig-well-known",
+            DocSource::AutoconfigHttp => "autoconfig-http",
+            DocSource::WellKnownHttp => "autoconfig-well-known-http",
+            DocSource::Ispdb => "ispdb",
+            DocSource::MxSubAutoconfig => "mx-sub-autoconfig",
+            DocSource::MxSubIspdb => "mx-sub-ispdb",
+            DocSource::MxAutoconfig => "mx-autoconfig",
+            DocSource::MxIspdb => "mx-ispdb",
+            DocSource::Autodiscover => "autodiscover",
+            DocSource::AutodiscoverDomain => "autodiscover-domain",
+            DocSource::AutodiscoverRedirect => "autodiscover-redirect",
+            DocSource::AutodiscoverSrv => "autodiscover-srv",
+            DocSource::AutodiscoverRedirectAddr => "autodiscover-redirect-addr",
+        }
+    }
+
+    pub fn parse(label: &str) -> Option<DocSource> {
+        DocSource::ALL.into_iter().find(|s| s.label() == label)
+    }
+
+    /// Microsoft Autodiscover (POX), not a Thunderbird autoconfig document.
+    pub fn is_autodiscover(self) -> bool {
+        matches!(
+            self,
+            DocSource::Autodiscover
+                | DocSource::AutodiscoverDomain
+                | DocSource::AutodiscoverRedirect
+                | DocSource::AutodiscoverSrv
+                | DocSource::AutodiscoverRedirectAddr
+        )
+    }
+
+    /// The domain's own autoconfig URLs (the ISP's), as opposed to ISPDB and MX.
+    pub fn is_isp_autoconfig(self) -> bool {
+        matches!(
+            self,
+            DocSource::Autoconfig
+                | DocSource::WellKnown
+                | DocSource::AutoconfigHttp
+                | DocSource::WellKnownHttp
+        )
+    }
+}
+
+impl Serialize for DocSource {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.label())
+    }
+}
+
+impl<'de> Deserialize<'de> for DocSource {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<DocSource, D::Error> {
+        let text = String::deserialize(d)?;
+        DocSource::parse(&text)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown document source {text:?}")))
+    }
+}
+
+/// How a configuration document says to connect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Security {
+    /// "SSL/TLS" (`SSL` in autoconfig).
+    Tls,
+    Starttls,
+    /// No encryption at all.
+    Plain,
+}
+
+impl Security {
+    /// In mail-client words.
+    pub fn words(self) -> &'static str {
+        match self {
+            Security::Tls => "SSL/TLS",
+            Security::Starttls => "STARTTLS",
+            Security::Plain => "no encryption",
+        }
+    }
+}
+
+/// One server a configuration document names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Server {
+    /// Lowercase, without the final dot, placeholders filled in.
+    pub host: String,
+    pub port: u16,
+    pub protocol: Protocol,
+    pub security: Security,
+}
+
+/// What a fetched configuration document held.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "outcome", content = "detail")]
+pub enum DocOutcome {
+    /// Settings for this many servers (IMAP, POP3, SMTP; others ignored).
+    Settings(usize),
+    /// No document (an error status, no answer, nothing at the URL).
+    Missing,
+    /// A document that is not a configuration, in words.
+    Unreadable(String),
+    /// Autodiscover sent the client to another address (`RedirectAddr`).
+    RedirectAddr(String),
+}
+
+/// One configuration document asked for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigDocument {
+    pub source: DocSource,
+    /// The domain the URL was made for (the MX host's base domain for `mx-*`).
+    pub domain: String,
+    pub fetch: crate::facts::http::HttpFetch,
+    pub outcome: DocOutcome,
+    /// The servers it names (IMAP, POP3, SMTP), in document order.
+    pub servers: Vec<Server>,
+    /// The base domain (Public Suffix List) of the host that finally answered.
+    pub served_by_base: Option<String>,
+}
+
+impl ConfigDocument {
+    /// Where the document finally came from: its host name.
+    pub fn served_by(&self) -> String {
+        url_host(&self.fetch.final_url)
+    }
+}
+
+/// The host of an http(s) URL, lowercase ("" when there is none).
+pub fn url_host(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = if host.starts_with('[') {
+        host.split(']').next().map_or(host, |h| &h[1..])
+    } else {
+        host.split(':').next().unwrap_or(host)
+    };
+    host.to_ascii_lowercase()
+}
+
+/// The MX host Thunderbird's MX lookup starts from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MxBase {
+    /// The most preferred MX host (the lowest preference number).
+    pub host: String,
+    /// Its base domain under the Public Suffix List (`mx1.mail.hoster.co.uk` → `hoster.co.uk`).
+    pub base_domain: Option<String>,
+    /// The base domain with the next label of the host (`mail.hoster.co.uk`),
+    /// when the host has one more.
+    pub sub_domain: Option<String>,
+}
+
+/// Where an endpoint came from: `srv:_imaps._tcp`, `alongside:_imap._tcp`,
+/// `guess`, a configuration document (`autoconfig`, `ispdb`, …) or
+/// `alongside:autoconfig`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Source {
     /// Published in an SRV record.
@@ -100,11 +315,18 @@ pub enum Source {
     Alongside(SrvService),
     /// Guessed from the domain, as Thunderbird does (imap., pop., smtp., mail.).
     Guess,
+    /// Named in a configuration document.
+    Document(DocSource),
+    /// The standard SSL/TLS port of a host a configuration document names
+    /// for STARTTLS or no encryption only: tried to see whether SSL/TLS works.
+    BesideDocument(DocSource),
 }
 
 impl Source {
+    /// Published by the domain (SRV or a configuration document), not
+    /// guessed or tried alongside.
     pub fn is_published(self) -> bool {
-        matches!(self, Source::Srv(_))
+        matches!(self, Source::Srv(_) | Source::Document(_))
     }
 }
 
@@ -114,6 +336,8 @@ impl fmt::Display for Source {
             Source::Srv(service) => write!(f, "srv:{}", service.label()),
             Source::Alongside(service) => write!(f, "alongside:{}", service.label()),
             Source::Guess => f.write_str("guess"),
+            Source::Document(doc) => f.write_str(doc.label()),
+            Source::BesideDocument(doc) => write!(f, "alongside:{}", doc.label()),
         }
     }
 }
@@ -132,7 +356,10 @@ impl<'de> Deserialize<'de> for Source {
         }
         let parsed = match text.split_once(':') {
             Some(("srv", label)) => SrvService::parse(label).map(Source::Srv),
-            Some(("alongside", label)) => SrvService::parse(label).map(Source::Alongside),
+            Some(("alongside", label)) => SrvService::parse(label)
+                .map(Source::Alongside)
+                .or_else(|| DocSource::parse(label).map(Source::BesideDocument)),
+            None => DocSource::parse(&text).map(Source::Document),
             _ => None,
         };
         parsed.ok_or_else(|| serde::de::Error::custom(format!("unknown source {text:?}")))
@@ -201,9 +428,36 @@ pub struct Discovery {
     pub truncated: bool,
     /// Discovery ran out of time (`--timeout`) before every answer came.
     pub timed_out: bool,
+    /// No configuration document was fetched (`--offline`).
+    pub offline: bool,
+    /// The MX host the MX-based lookup started from, if MX was asked and answered.
+    pub mx: Option<MxBase>,
+    /// Every configuration document asked for, in [`DocSource`] order.
+    pub documents: Vec<ConfigDocument>,
+    /// The domain's base domain under the Public Suffix List.
+    pub base_domain: Option<String>,
 }
 
 impl Discovery {
+    /// A discovery that asked nothing (it could not run).
+    pub fn empty(address: Option<String>, domain: &str) -> Discovery {
+        Discovery {
+            address,
+            domain: domain.to_owned(),
+            name_server: None,
+            lookups: Vec::new(),
+            endpoints: Vec::new(),
+            addresses: BTreeMap::new(),
+            guessed: false,
+            truncated: false,
+            timed_out: true,
+            offline: false,
+            mx: None,
+            documents: Vec::new(),
+            base_domain: None,
+        }
+    }
+
     /// The addresses of an endpoint's host, empty when it did not resolve.
     pub fn addresses_of(&self, host: &str) -> &[IpAddr] {
         self.addresses
@@ -244,6 +498,8 @@ mod tests {
             .map(Source::Srv)
             .chain(SrvService::ALL.into_iter().map(Source::Alongside))
             .chain([Source::Guess])
+            .chain(DocSource::ALL.into_iter().map(Source::Document))
+            .chain(DocSource::ALL.into_iter().map(Source::BesideDocument))
         {
             let json = serde_json::to_string(&source).expect("serializes");
             assert_eq!(json, format!("\"{source}\""));

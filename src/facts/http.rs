@@ -100,6 +100,9 @@ impl HttpFetch {
     pub fn outcome(&self) -> String {
         match (&self.error, self.status) {
             (Some(error), _) => error.to_string(),
+            (None, Some(401)) => {
+                "HTTP status 401 (it asks for a login, which mailtls does not send)".to_owned()
+            }
             (None, Some(status)) => format!("HTTP status {status}"),
             (None, None) => "no answer".to_owned(),
         }

@@ -15,9 +15,11 @@ use tokio::time::{timeout_at, Instant};
 
 use super::dns::{absolute, failed, DnsOptions};
 use crate::facts::discovery::{
-    Answer, Discovery, Endpoint, Lookup, Source, SrvService, MAX_ENDPOINTS,
+    Answer, ConfigDocument, Discovery, DocOutcome, Endpoint, Lookup, Security, Source, SrvService,
+    MAX_ENDPOINTS,
 };
 use crate::facts::protocol::{Protocol, TlsMode};
+use crate::gather::autoconfig::{fetch_documents, DocumentOptions};
 
 /// How to discover.
 #[derive(Debug, Clone)]
@@ -28,6 +30,8 @@ pub struct DiscoverOptions {
     pub guess: bool,
     /// All of discovery, every question included.
     pub timeout: Duration,
+    /// How to fetch configuration documents; `None` with `--offline`.
+    pub documents: Option<DocumentOptions>,
 }
 
 /// A port a guessed name is tried at, and how.
@@ -244,6 +248,51 @@ fn alongside(published: &[Endpoint]) -> Vec<Endpoint> {
     tried
 }
 
+/// The servers the configuration documents name, then, for each host a
+/// document names for a protocol with STARTTLS or no encryption only, its
+/// standard SSL/TLS port (to see whether SSL/TLS works there too).
+fn document_endpoints(documents: &[ConfigDocument]) -> Vec<Endpoint> {
+    let mut named = Vec::new();
+    let mut beside = Vec::new();
+    for doc in documents {
+        if !matches!(doc.outcome, DocOutcome::Settings(_)) {
+            continue;
+        }
+        for server in &doc.servers {
+            named.push(Endpoint {
+                host: server.host.clone(),
+                port: server.port,
+                protocol: server.protocol,
+                mode: match server.security {
+                    Security::Tls => TlsMode::Implicit,
+                    Security::Starttls | Security::Plain => TlsMode::Starttls,
+                },
+                source: Source::Document(doc.source),
+                priority: None,
+                weight: None,
+            });
+            let tls_named = doc
+                .servers
+                .iter()
+                .any(|s| s.protocol == server.protocol && s.security == Security::Tls);
+            if server.security != Security::Tls && !tls_named {
+                let port = server.protocol.default_port(TlsMode::Implicit);
+                beside.push(Endpoint {
+                    host: server.host.clone(),
+                    port,
+                    protocol: server.protocol,
+                    mode: TlsMode::Implicit,
+                    source: Source::BesideDocument(doc.source),
+                    priority: None,
+                    weight: None,
+                });
+            }
+        }
+    }
+    named.extend(beside);
+    named
+}
+
 /// The endpoints without repeats of one host, port and mode (the first kept):
 /// an SRV answer may name the same target twice.
 fn unique(endpoints: Vec<Endpoint>) -> Vec<Endpoint> {
@@ -277,6 +326,10 @@ pub async fn discover(
         guessed: false,
         truncated: false,
         timed_out: false,
+        offline: options.documents.is_none(),
+        mx: None,
+        documents: Vec::new(),
+        base_domain: crate::gather::autoconfig::base_domain(domain),
     };
     let resolver = match resolver(options.name_server, options.timeout) {
         Ok(resolver) => resolver,
@@ -289,6 +342,27 @@ pub async fn discover(
             return discovery;
         }
     };
+
+    // The configuration documents, beside the SRV questions, within half the
+    // time: a silent web server must leave the endpoints' checks time to run.
+    let documents_deadline = Instant::now() + options.timeout / 2;
+    let documents = options.documents.clone().map(|doc_options| {
+        let (resolver, address, domain) = (
+            resolver.clone(),
+            discovery.address.clone(),
+            domain.to_owned(),
+        );
+        tokio::spawn(async move {
+            fetch_documents(
+                &resolver,
+                &doc_options,
+                address.as_deref(),
+                &domain,
+                documents_deadline,
+            )
+            .await
+        })
+    });
 
     // Every SRV question at once.
     let mut set = JoinSet::new();
@@ -325,6 +399,17 @@ pub async fn discover(
         endpoints.extend(found);
     }
 
+    endpoints.extend(alongside(&endpoints));
+    if let Some(task) = documents {
+        if let Ok(found) = task.await {
+            discovery.lookups.extend(found.lookups);
+            discovery.mx = found.mx;
+            discovery.timed_out |= found.timed_out;
+            endpoints.extend(document_endpoints(&found.documents));
+            discovery.documents = found.documents;
+        }
+    }
+
     if endpoints.is_empty() && options.guess {
         // Thunderbird's guesses: only names that resolve.
         discovery.guessed = true;
@@ -352,7 +437,7 @@ pub async fn discover(
         }
         discovery.addresses = found;
     } else {
-        endpoints.extend(alongside(&endpoints));
+        endpoints = unique(endpoints);
         let mut hosts: Vec<String> = Vec::new();
         for e in endpoints.iter().take(MAX_ENDPOINTS) {
             if !hosts.contains(&e.host) {

@@ -8,6 +8,7 @@
 //! place; judging them is `diagnose`'s job.
 
 pub mod audit;
+pub mod autoconfig;
 pub mod check;
 pub mod connector;
 pub mod dane;

@@ -7,7 +7,7 @@ use anstyle::Style;
 
 use super::escape::Text;
 use super::verdict_word;
-use crate::facts::discovery::Answer as Dns;
+use crate::facts::discovery::{Answer as Dns, DocOutcome};
 use crate::report::account::AccountDocument;
 use crate::report::scan::Answer;
 
@@ -34,6 +34,56 @@ pub fn render_account(doc: &AccountDocument) -> String {
             lookup.kind,
             Text(&lookup.name).to_string()
         );
+    }
+    out.push('\n');
+    let _ = writeln!(out, "{BOLD}Configuration documents{BOLD:#}");
+    if d.offline {
+        let _ = writeln!(out, "  {DIM}none fetched (--offline){DIM:#}");
+    }
+    if let Some(mx) = &d.mx {
+        let _ = writeln!(
+            out,
+            "  {DIM}MX host {}, base domain {}{DIM:#}",
+            Text(&mx.host),
+            Text(mx.base_domain.as_deref().unwrap_or("-"))
+        );
+    }
+    for doc in &d.documents {
+        let outcome = match &doc.outcome {
+            DocOutcome::Settings(n) => format!("{n} server(s)"),
+            DocOutcome::Missing => doc.fetch.outcome(),
+            DocOutcome::Unreadable(why) => format!("unreadable: {why}"),
+            DocOutcome::RedirectAddr(to) => format!("redirects to the address {to}"),
+        };
+        let via = if doc.fetch.redirects.is_empty() {
+            String::new()
+        } else {
+            format!(" → {}", doc.fetch.final_url)
+        };
+        let plain = if doc.fetch.forgeable() && matches!(doc.outcome, DocOutcome::Settings(_)) {
+            " (plain HTTP: forgeable)"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            out,
+            "  {:<26} {}{} {DIM}{}{plain}{DIM:#}",
+            doc.source.label(),
+            Text(&doc.fetch.url),
+            Text(&via),
+            Text(&outcome)
+        );
+        for server in &doc.servers {
+            let _ = writeln!(
+                out,
+                "  {:<26}   {} {}:{} {}",
+                "",
+                server.protocol.display_name(),
+                Text(&server.host),
+                server.port,
+                server.security.words()
+            );
+        }
     }
     if d.timed_out {
         let _ = writeln!(out, "  {DIM}(discovery ran out of time){DIM:#}");
@@ -62,7 +112,7 @@ pub fn render_account(doc: &AccountDocument) -> String {
             .max(6);
         let _ = writeln!(
             out,
-            "  {BOLD}{:<width$} {:<8} {:<22} {:<15} {:<9} why{BOLD:#}",
+            "  {BOLD}{:<width$} {:<8} {:<26} {:<15} {:<9} why{BOLD:#}",
             "server", "service", "source", "answers", "verdict"
         );
         for e in &doc.endpoints {
@@ -84,7 +134,7 @@ pub fn render_account(doc: &AccountDocument) -> String {
             };
             let _ = writeln!(
                 out,
-                "  {:<width$} {:<8} {:<22} {:<15} {style}{word:<9}{style:#} {DIM}{}{DIM:#}",
+                "  {:<width$} {:<8} {:<26} {:<15} {style}{word:<9}{style:#} {DIM}{}{DIM:#}",
                 name(e),
                 e.endpoint.protocol.display_name(),
                 e.endpoint.source.to_string(),

@@ -14,13 +14,14 @@ use super::exporter::{
     ConfigFile, ExporterModule, ExporterPlan, ModuleConfig, DEFAULT_MODULE, DEFAULT_TIMEOUT,
 };
 use super::{
-    AccountPlan, CertsPlan, CheckPlan, Color, ConnectPlan, DomainPlan, ExplainPlan, Job, Judgement,
-    Limits, Plan, PlanError, ReportSource, ScanFormat, ScanPlan, ScanPort, TargetLine,
+    AccountFormat, AccountInput, AccountPlan, CertsPlan, CheckPlan, Color, ConnectPlan, DomainPlan,
+    ExplainPlan, Job, Judgement, Limits, Plan, PlanError, ReportSource, ScanFormat, ScanPlan,
+    ScanPort, TargetLine,
 };
 use crate::cli::{
-    AccountArgs, CheckArgs, Cli, ColorArg, Command, ConnectArgs, ConnectionArgs, DnssecArgs,
-    DomainArgs, ExporterArgs, FailOnArg, FormatArg, JudgementArgs, ProfileArg, ProtocolArg,
-    ScanArgs, ScanFormatArg, TrustArg,
+    AccountArgs, AccountFormatArg, CheckArgs, Cli, ColorArg, Command, ConnectArgs, ConnectionArgs,
+    DnssecArgs, DomainArgs, ExporterArgs, FailOnArg, FormatArg, JudgementArgs, ProfileArg,
+    ProtocolArg, ScanArgs, ScanFormatArg, TrustArg,
 };
 use crate::diagnose::clients::ClientSet;
 use crate::diagnose::profiles::MozillaProfile;
@@ -29,6 +30,7 @@ use crate::facts::protocol::{mail_ports, Protocol, TlsMode};
 use crate::facts::target::{Target, TargetSpec};
 use crate::facts::tls::StoreKind;
 use crate::facts::tls::TrustBase;
+use crate::gather::autoconfig::DocumentOptions;
 use crate::gather::probe::ProbeOptions;
 use crate::gather::tls::platforms::{self, PlatformStores};
 use crate::gather::tls::trust::{
@@ -368,11 +370,18 @@ fn scan(args: &ScanArgs) -> Result<ScanPlan, PlanError> {
 /// `mailtls account`: the address or domain, and discovery's options; the
 /// checks' settings come from [`settings`] as every command's do.
 fn account(args: &AccountArgs) -> Result<AccountPlan, PlanError> {
-    let (address, domain) = crate::facts::discovery::domain_of(&args.address)
-        .ok_or_else(|| PlanError::NotAnAddress(args.address.clone()))?;
-    let mut account_settings = settings(&args.connection)?;
+    let mut accounts = Vec::new();
+    for given in &args.addresses {
+        let (address, domain) = crate::facts::discovery::domain_of(given)
+            .ok_or_else(|| PlanError::NotAnAddress(given.clone()))?;
+        let input = AccountInput { address, domain };
+        if !accounts.contains(&input) {
+            accounts.push(input);
+        }
+    }
+    let mut settings = settings(&args.connection)?;
     if args.dane {
-        account_settings.dane = Some(Arc::new(dane_options(
+        settings.dane = Some(Arc::new(dane_options(
             &DnssecArgs {
                 dns_server: args.dns_server,
                 trust_anchor: args.trust_anchor.clone(),
@@ -380,18 +389,24 @@ fn account(args: &AccountArgs) -> Result<AccountPlan, PlanError> {
             args.connection.timeout,
         )?));
     }
+    let documents = (!args.connection.offline).then(|| DocumentOptions {
+        ispdb_url: args.ispdb_url.clone(),
+        trust: settings.tls.trust().clone(),
+        provider: settings.tls.provider().clone(),
+    });
     Ok(AccountPlan {
-        address,
-        domain,
+        accounts,
         discover: crate::gather::discover::DiscoverOptions {
             name_server: args.dns_server,
             guess: !args.no_guess,
             timeout: args.connection.timeout,
+            documents,
         },
-        settings: Arc::new(account_settings),
+        settings: Arc::new(settings),
         format: match args.format {
-            ScanFormatArg::Human => ScanFormat::Human,
-            ScanFormatArg::Json => ScanFormat::Json,
+            AccountFormatArg::Human => AccountFormat::Human,
+            AccountFormatArg::Json => AccountFormat::Json,
+            AccountFormatArg::Ndjson => AccountFormat::Ndjson,
         },
         color: color(args.color),
     })

@@ -119,16 +119,32 @@ pub struct ScanPlan {
     pub color: Color,
 }
 
-/// `mailtls account`.
-#[derive(Debug, Clone)]
-pub struct AccountPlan {
+/// The output formats of `mailtls account`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountFormat {
+    Human,
+    Json,
+    /// One line of JSON per address.
+    Ndjson,
+}
+
+/// One address (or bare domain) to discover.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountInput {
     /// The e-mail address as given, if one was (not a bare domain).
     pub address: Option<String>,
     pub domain: String,
+}
+
+/// `mailtls account`.
+#[derive(Debug, Clone)]
+pub struct AccountPlan {
+    /// In the order given.
+    pub accounts: Vec<AccountInput>,
     pub discover: crate::gather::discover::DiscoverOptions,
     /// For every endpoint's check; `timeout` is the whole run's.
     pub settings: Arc<CheckSettings>,
-    pub format: ScanFormat,
+    pub format: AccountFormat,
     pub color: Color,
 }
 
@@ -182,7 +198,7 @@ impl Plan {
             Plan::Check(plan) => human(&plan.judgement),
             Plan::Explain(plan) => human(&plan.judgement),
             Plan::Scan(plan) => (plan.format == ScanFormat::Human).then_some(plan.color),
-            Plan::Account(plan) => (plan.format == ScanFormat::Human).then_some(plan.color),
+            Plan::Account(plan) => (plan.format == AccountFormat::Human).then_some(plan.color),
             Plan::Domain(plan) => (plan.format == ScanFormat::Human).then_some(plan.color),
             Plan::Certs(_) | Plan::Print(_) | Plan::Exporter(_) => None,
         }

@@ -12,7 +12,9 @@ use serde::{Deserialize, Serialize};
 use super::exit;
 use super::scan::Answer;
 use crate::diagnose::{Code, Finding, Severity};
-use crate::facts::discovery::{Discovery, Endpoint, Source};
+use crate::facts::discovery::{
+    ConfigDocument, Discovery, DocOutcome, DocSource, Endpoint, Security, Server, Source,
+};
 use crate::facts::protocol::{Protocol, TlsMode};
 use crate::report::{Report, Tool, SCHEMA_VERSION};
 
@@ -109,12 +111,238 @@ pub fn settings(endpoints: &[EndpointResult]) -> Vec<AccountSetting> {
     settings
 }
 
-/// `_imaps._tcp.example.edu`, the name an SRV endpoint was published under.
+/// `_imaps._tcp.example.edu`, the name an SRV endpoint was published under,
+/// or the configuration document that names it.
 fn published_name(endpoint: &Endpoint, domain: &str) -> String {
     match endpoint.source {
         Source::Srv(service) => format!("{}.{domain}", service.label()),
-        Source::Alongside(_) | Source::Guess => format!("{}:{}", endpoint.host, endpoint.port),
+        Source::Document(doc) => format!("the {} configuration", doc.label()),
+        Source::Alongside(_) | Source::Guess | Source::BesideDocument(_) => {
+            format!("{}:{}", endpoint.host, endpoint.port)
+        }
     }
+}
+
+/// The result of checking `host:port` for `protocol` in `mode`, if it was checked.
+fn result_at<'a>(
+    endpoints: &'a [EndpointResult],
+    host: &str,
+    port: u16,
+    protocol: Protocol,
+    mode: TlsMode,
+) -> Option<&'a EndpointResult> {
+    endpoints.iter().find(|e| {
+        e.endpoint.host == host
+            && e.endpoint.port == port
+            && e.endpoint.protocol == protocol
+            && e.endpoint.mode == mode
+    })
+}
+
+/// Microsoft's own Autodiscover domains, which Thunderbird follows without
+/// asking (`kSafeDomains` in `ExchangeAutoDiscover.sys.mjs`).
+const MICROSOFT_AUTODISCOVER: &[&str] = &["office365.com", "outlook.com"];
+
+/// The document-based findings: STARTTLS or no encryption where SSL/TLS works,
+/// settings only over plain HTTP, Autodiscover from another domain.
+fn document_findings(discovery: &Discovery, endpoints: &[EndpointResult]) -> Vec<Finding> {
+    let domain = &discovery.domain;
+    let mut findings = Vec::new();
+    let with_settings = || {
+        discovery
+            .documents
+            .iter()
+            .filter(|d| matches!(d.outcome, DocOutcome::Settings(_)))
+    };
+    for doc in with_settings() {
+        for protocol in [Protocol::Imap, Protocol::Pop3, Protocol::Smtp] {
+            let servers: Vec<&Server> = doc
+                .servers
+                .iter()
+                .filter(|s| s.protocol == protocol)
+                .collect();
+            if servers.iter().any(|s| s.security == Security::Tls) {
+                continue;
+            }
+            let tls_port = protocol.default_port(TlsMode::Implicit);
+            let weaker = servers.iter().find_map(|s| {
+                result_at(endpoints, &s.host, tls_port, protocol, TlsMode::Implicit)
+                    .filter(|r| r.answer == Answer::ImplicitTls && clean(r.verdict))
+                    .map(|_| *s)
+            });
+            let Some(server) = weaker else { continue };
+            let offered = result_at(
+                endpoints,
+                &server.host,
+                server.port,
+                protocol,
+                TlsMode::Starttls,
+            )
+            .is_some_and(|r| r.answer == Answer::Starttls);
+            let said = match server.security {
+                Security::Plain if offered => "no encryption (though STARTTLS works there)",
+                security => security.words(),
+            };
+            let (what, change) = if doc.source.is_autodiscover() {
+                (
+                    "Autodiscover answer",
+                    format!("<Port>{tls_port}</Port> with <SSL>on</SSL> (or <Encryption>SSL</Encryption>)"),
+                )
+            } else {
+                (
+                    "autoconfig document",
+                    format!("<port>{tls_port}</port> with <socketType>SSL</socketType>"),
+                )
+            };
+            findings.push(Finding {
+                code: Code::AccountStarttlsWhereTlsWorks,
+                severity: Severity::Warning,
+                message: format!(
+                    "For {}, the {what} at {} ({}) gives {}:{} with {said}, but {}:{tls_port} answers SSL/TLS; clients that use this configuration never try it.",
+                    protocol.display_name(),
+                    doc.fetch.url,
+                    doc.source.label(),
+                    server.host,
+                    server.port,
+                    server.host,
+                ),
+                fix: Some(format!(
+                    "RFC 8314 prefers SSL/TLS: in the {what} for {}, give {} {change}.",
+                    protocol.display_name(),
+                    server.host
+                )),
+            });
+        }
+    }
+
+    // Settings only over plain HTTP, per family (the domain's autoconfig, Autodiscover).
+    for (family, is_family) in [
+        (
+            "autoconfig",
+            (|d: &ConfigDocument| d.source.is_isp_autoconfig()) as fn(&ConfigDocument) -> bool,
+        ),
+        ("Autodiscover", |d: &ConfigDocument| {
+            d.source.is_autodiscover()
+        }),
+    ] {
+        let found: Vec<&ConfigDocument> = with_settings().filter(|d| is_family(d)).collect();
+        if found.is_empty() || !found.iter().all(|d| d.fetch.forgeable()) {
+            continue;
+        }
+        let urls: Vec<String> = found.iter().map(|d| d.fetch.url.clone()).collect();
+        findings.push(Finding {
+            code: Code::AccountConfigOverHttp,
+            severity: Severity::Warning,
+            message: format!(
+                "The {family} settings for {domain} come only over plain HTTP ({}); anyone on the network path can change the servers clients are told to use.",
+                urls.join(", ")
+            ),
+            fix: Some(if family == "autoconfig" {
+                format!("Serve the autoconfig document over HTTPS at https://autoconfig.{domain}/mail/config-v1.1.xml with a certificate clients trust.")
+            } else {
+                format!("Serve Autodiscover over HTTPS at https://autodiscover.{domain}/autodiscover/autodiscover.xml with a certificate clients trust.")
+            }),
+        });
+    }
+
+    // Autodiscover answered from, or sending the client to, another domain.
+    let own_base = discovery.base_domain.as_deref().unwrap_or(domain);
+    for doc in discovery
+        .documents
+        .iter()
+        .filter(|d| d.source.is_autodiscover())
+    {
+        let other = match &doc.outcome {
+            // Following a RedirectAddr is flagged at the answer that redirected.
+            DocOutcome::Settings(_) if doc.source == DocSource::AutodiscoverRedirectAddr => None,
+            DocOutcome::Settings(_) => doc
+                .served_by_base
+                .as_deref()
+                .filter(|base| *base != own_base && !MICROSOFT_AUTODISCOVER.contains(base))
+                .map(|base| format!("is answered by {} (domain {base})", doc.served_by())),
+            DocOutcome::RedirectAddr(to) => to
+                .rsplit_once('@')
+                .map(|(_, d)| d.to_ascii_lowercase())
+                .filter(|d| d != domain)
+                .map(|d| format!("sends the client to the address {to} (domain {d})")),
+            _ => None,
+        };
+        let Some(other) = other else { continue };
+        findings.push(Finding {
+            code: Code::AccountAutodiscoverOtherDomain,
+            severity: Severity::Warning,
+            message: format!(
+                "Autodiscover for {domain} ({}, {}) {other}; Thunderbird asks the user whether to trust that domain, and a forged DNS or HTTP answer can send clients there.",
+                doc.source.label(),
+                doc.fetch.url
+            ),
+            fix: Some(format!(
+                "Answer Autodiscover for {domain} at https://autodiscover.{domain}/autodiscover/autodiscover.xml, or remove the redirect or SRV record that points elsewhere if it is not meant."
+            )),
+        });
+    }
+    findings
+}
+
+/// Sources that name different servers for one protocol: SRV (all records
+/// together) and each configuration document with settings.
+fn disagreements(discovery: &Discovery, endpoints: &[EndpointResult]) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for protocol in [Protocol::Imap, Protocol::Pop3, Protocol::Smtp] {
+        let mut sources: Vec<(String, Vec<String>)> = Vec::new();
+        let mut srv: Vec<String> = endpoints
+            .iter()
+            .filter(|e| {
+                matches!(e.endpoint.source, Source::Srv(_)) && e.endpoint.protocol == protocol
+            })
+            .map(|e| e.endpoint.host.clone())
+            .collect();
+        srv.sort();
+        srv.dedup();
+        if !srv.is_empty() {
+            sources.push(("SRV".to_owned(), srv));
+        }
+        for doc in &discovery.documents {
+            if !matches!(doc.outcome, DocOutcome::Settings(_)) {
+                continue;
+            }
+            let mut hosts: Vec<String> = doc
+                .servers
+                .iter()
+                .filter(|s| s.protocol == protocol)
+                .map(|s| s.host.clone())
+                .collect();
+            hosts.sort();
+            hosts.dedup();
+            if !hosts.is_empty() {
+                sources.push((doc.source.label().to_owned(), hosts));
+            }
+        }
+        let differ = sources
+            .iter()
+            .any(|(_, a)| sources.iter().any(|(_, b)| a != b));
+        if !differ {
+            continue;
+        }
+        let said: Vec<String> = sources
+            .iter()
+            .map(|(name, hosts)| format!("{name}: {}", hosts.join(", ")))
+            .collect();
+        findings.push(Finding {
+            code: Code::AccountSourcesDisagree,
+            severity: Severity::Warning,
+            message: format!(
+                "For {}, the sources name different servers ({}); which one a client uses depends on where it looks.",
+                protocol.display_name(),
+                said.join("; ")
+            ),
+            fix: Some(
+                "Make every published source (SRV records, autoconfig, Autodiscover, the ISPDB entry) name the same servers, or remove the stale ones."
+                    .to_owned(),
+            ),
+        });
+    }
+    findings
 }
 
 /// The findings that need the whole account: DNS against what answers.
@@ -127,8 +355,13 @@ pub fn findings(discovery: &Discovery, endpoints: &[EndpointResult]) -> Vec<Find
         .lookups
         .iter()
         .any(|l| l.kind == "SRV" && matches!(l.answer, crate::facts::discovery::Answer::Failed(_)));
-    if !endpoints.iter().any(|e| published(&e)) && !srv_failed {
-        let from = if discovery.guessed && !endpoints.is_empty() {
+    let from_srv = endpoints
+        .iter()
+        .any(|e| matches!(e.endpoint.source, Source::Srv(_)));
+    if !from_srv && !srv_failed {
+        let from = if endpoints.iter().any(|e| published(&e)) {
+            "the settings below come from its configuration documents (autoconfig, ISPDB, Autodiscover), which clients that look only for SRV records do not read"
+        } else if discovery.guessed && !endpoints.is_empty() {
             "the settings below come from guessed host names (imap., pop., smtp., mail.), as Thunderbird guesses them"
         } else if discovery.guessed {
             "and no guessed host name (imap., pop., smtp., mail.) resolves"
@@ -155,16 +388,38 @@ pub fn findings(discovery: &Discovery, endpoints: &[EndpointResult]) -> Vec<Find
                 None => "which does not resolve".to_owned(),
                 Some(report) => format!("where nothing answers ({})", report.headline),
             };
+            let (message, fix) = match e.endpoint.source {
+                Source::Document(doc) => {
+                    let url = discovery
+                        .documents
+                        .iter()
+                        .find(|d| d.source == doc)
+                        .map_or_else(String::new, |d| format!(" at {}", d.fetch.url));
+                    (
+                        format!(
+                            "{}{url} gives {at} for {}, {why}; clients that use it fail or wait.",
+                            capitalised(&name),
+                            e.endpoint.protocol.display_name()
+                        ),
+                        format!("Correct {name}{url}, or make the server answer at {at}."),
+                    )
+                }
+                _ => (
+                    format!("{name} points to {at}, {why}; clients that follow it fail or wait."),
+                    format!(
+                        "Correct or remove the SRV record {name}, or make the server answer at {at}."
+                    ),
+                ),
+            };
             findings.push(Finding {
                 code: Code::AccountEndpointUnreachable,
                 severity: Severity::Warning,
-                message: format!(
-                    "{name} points to {at}, {why}; clients that follow it fail or wait."
-                ),
-                fix: Some(format!(
-                    "Correct or remove the SRV record {name}, or make the server answer at {at}."
-                )),
+                message,
+                fix: Some(fix),
             });
+        }
+        if !matches!(e.endpoint.source, Source::Srv(_)) {
+            continue;
         }
         let mismatch = e
             .report
@@ -204,7 +459,8 @@ pub fn findings(discovery: &Discovery, endpoints: &[EndpointResult]) -> Vec<Find
         let ahead = endpoints
             .iter()
             .filter(of_protocol)
-            .filter(|e| e.endpoint.source.is_published() && e.endpoint.mode == TlsMode::Starttls)
+            .filter(|e| matches!(e.endpoint.source, Source::Srv(_)))
+            .filter(|e| e.endpoint.mode == TlsMode::Starttls)
             .filter(|e| matches!(e.answer, Answer::Starttls | Answer::PlaintextOnly))
             .filter(|e| unpublished || e.endpoint.priority <= best_tls.endpoint.priority)
             .min_by_key(|e| e.endpoint.priority);
@@ -254,8 +510,19 @@ pub fn findings(discovery: &Discovery, endpoints: &[EndpointResult]) -> Vec<Find
             fix: Some(fix),
         });
     }
+    findings.extend(document_findings(discovery, endpoints));
+    findings.extend(disagreements(discovery, endpoints));
     findings.sort_by_key(|f| std::cmp::Reverse(severity_rank(f.severity)));
     findings
+}
+
+/// `text` with its first letter in capitals.
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
 }
 
 fn severity_rank(s: Severity) -> u8 {
@@ -286,6 +553,32 @@ pub fn exit_code(endpoints: &[EndpointResult], findings: &[Finding]) -> u8 {
     exit::of_answering_ports(&all)
 }
 
+/// Several addresses' results, for `--format json` with more than one.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountsDocument {
+    pub schema: u32,
+    pub tool: Tool,
+    /// In the order given.
+    pub accounts: Vec<AccountDocument>,
+    /// As for several targets of `check` ([`exit::of_accounts`]).
+    pub exit_code: u8,
+}
+
+impl AccountsDocument {
+    pub fn new(accounts: Vec<AccountDocument>, exit_code: u8) -> AccountsDocument {
+        AccountsDocument {
+            schema: SCHEMA_VERSION,
+            tool: Tool {
+                name: env!("CARGO_PKG_NAME").to_owned(),
+                version: env!("CARGO_PKG_VERSION").to_owned(),
+            },
+            accounts,
+            exit_code,
+        }
+    }
+}
+
 impl AccountDocument {
     pub fn new(mut discovery: Discovery, endpoints: Vec<EndpointResult>) -> AccountDocument {
         discovery.endpoints.clear();
@@ -311,6 +604,7 @@ mod tests {
 
     use super::*;
     use crate::facts::discovery::{Lookup, SrvService};
+    use crate::facts::http::{HttpFetch, Scheme};
 
     fn discovery(guessed: bool) -> Discovery {
         Discovery {
@@ -327,6 +621,10 @@ mod tests {
             guessed,
             truncated: false,
             timed_out: false,
+            offline: true,
+            mx: None,
+            documents: Vec::new(),
+            base_domain: Some("example.edu".to_owned()),
         }
     }
 
@@ -340,7 +638,7 @@ mod tests {
     ) -> EndpointResult {
         let protocol = match source {
             Source::Srv(service) | Source::Alongside(service) => service.protocol(),
-            Source::Guess => Protocol::Imap,
+            _ => Protocol::Imap,
         };
         EndpointResult {
             endpoint: Endpoint {
@@ -508,6 +806,264 @@ mod tests {
         assert_eq!(doc.findings[0].severity, Severity::Info);
         assert_eq!(doc.settings[0].source, Source::Guess);
         assert_eq!(doc.exit_code, 0);
+    }
+
+    /// The findings' codes but the notice that no SRV record exists, which
+    /// every test with documents only gets.
+    fn document_codes(findings: &[Finding]) -> Vec<Code> {
+        codes(findings)
+            .into_iter()
+            .filter(|c| *c != Code::AccountNothingPublished)
+            .collect()
+    }
+
+    fn document(source: DocSource, url: &str, servers: Vec<Server>) -> ConfigDocument {
+        ConfigDocument {
+            source,
+            domain: "example.edu".to_owned(),
+            fetch: HttpFetch {
+                url: url.to_owned(),
+                scheme: if url.starts_with("https") {
+                    Scheme::Https
+                } else {
+                    Scheme::Http
+                },
+                redirects: Vec::new(),
+                final_url: url.to_owned(),
+                status: Some(200),
+                location: None,
+                content_type: None,
+                body: Some(Vec::new()),
+                error: None,
+            },
+            outcome: DocOutcome::Settings(servers.len()),
+            servers,
+            served_by_base: Some("example.edu".to_owned()),
+        }
+    }
+
+    fn server(host: &str, port: u16, security: Security) -> Server {
+        Server {
+            host: host.to_owned(),
+            port,
+            protocol: Protocol::Imap,
+            security,
+        }
+    }
+
+    fn from(source: Source, port: u16, mode: TlsMode, answer: Answer) -> EndpointResult {
+        let mut result = result(source, port, mode, 0, answer, Severity::Ok);
+        result.endpoint.protocol = Protocol::Imap;
+        result
+    }
+
+    #[test]
+    fn a_configuration_giving_starttls_where_tls_works_is_flagged() {
+        let mut d = discovery(false);
+        d.documents = vec![document(
+            DocSource::Autoconfig,
+            "https://autoconfig.example.edu/mail/config-v1.1.xml",
+            vec![server("mail.example.edu", 143, Security::Starttls)],
+        )];
+        let endpoints = vec![
+            from(
+                Source::Document(DocSource::Autoconfig),
+                143,
+                TlsMode::Starttls,
+                Answer::Starttls,
+            ),
+            from(
+                Source::BesideDocument(DocSource::Autoconfig),
+                993,
+                TlsMode::Implicit,
+                Answer::ImplicitTls,
+            ),
+        ];
+        let doc = AccountDocument::new(d, endpoints);
+        assert_eq!(
+            document_codes(&doc.findings),
+            [Code::AccountStarttlsWhereTlsWorks]
+        );
+        let f = &doc.findings[0];
+        assert!(
+            f.message.contains("mail.example.edu:993 answers SSL/TLS"),
+            "{}",
+            f.message
+        );
+        assert!(f
+            .fix
+            .as_deref()
+            .unwrap_or_default()
+            .contains("<socketType>SSL</socketType>"));
+        let notice = doc.findings.last().expect("the notice");
+        assert_eq!(notice.code, Code::AccountNothingPublished);
+        assert!(notice
+            .message
+            .contains("come from its configuration documents"));
+        assert_eq!(doc.settings[0].port, 993);
+    }
+
+    #[test]
+    fn a_configuration_giving_no_encryption_where_tls_works_is_flagged() {
+        let mut d = discovery(false);
+        d.documents = vec![document(
+            DocSource::AutodiscoverDomain,
+            "https://example.edu/autodiscover/autodiscover.xml",
+            vec![server("mail.example.edu", 143, Security::Plain)],
+        )];
+        let endpoints = vec![
+            from(
+                Source::Document(DocSource::AutodiscoverDomain),
+                143,
+                TlsMode::Starttls,
+                Answer::Starttls,
+            ),
+            from(
+                Source::BesideDocument(DocSource::AutodiscoverDomain),
+                993,
+                TlsMode::Implicit,
+                Answer::ImplicitTls,
+            ),
+        ];
+        let doc = AccountDocument::new(d, endpoints);
+        assert_eq!(
+            document_codes(&doc.findings),
+            [Code::AccountStarttlsWhereTlsWorks]
+        );
+        let f = &doc.findings[0];
+        assert!(
+            f.message
+                .contains("with no encryption (though STARTTLS works there)"),
+            "{}",
+            f.message
+        );
+        assert!(f
+            .fix
+            .as_deref()
+            .unwrap_or_default()
+            .contains("<SSL>on</SSL>"));
+    }
+
+    #[test]
+    fn settings_only_over_plain_http_are_flagged_and_https_beside_them_is_not() {
+        let http = document(
+            DocSource::AutoconfigHttp,
+            "http://autoconfig.example.edu/mail/config-v1.1.xml",
+            vec![server("mail.example.edu", 993, Security::Tls)],
+        );
+        let endpoints = || {
+            vec![from(
+                Source::Document(DocSource::AutoconfigHttp),
+                993,
+                TlsMode::Implicit,
+                Answer::ImplicitTls,
+            )]
+        };
+        let mut d = discovery(false);
+        d.documents = vec![http.clone()];
+        let doc = AccountDocument::new(d.clone(), endpoints());
+        assert_eq!(document_codes(&doc.findings), [Code::AccountConfigOverHttp]);
+        assert!(doc.findings[0]
+            .message
+            .contains("http://autoconfig.example.edu/"));
+        d.documents.insert(
+            0,
+            document(
+                DocSource::Autoconfig,
+                "https://autoconfig.example.edu/mail/config-v1.1.xml",
+                vec![server("mail.example.edu", 993, Security::Tls)],
+            ),
+        );
+        let doc = AccountDocument::new(d, endpoints());
+        assert!(
+            document_codes(&doc.findings).is_empty(),
+            "{:?}",
+            doc.findings
+        );
+    }
+
+    #[test]
+    fn sources_naming_different_servers_are_flagged() {
+        let mut d = discovery(false);
+        d.documents = vec![document(
+            DocSource::Ispdb,
+            "https://autoconfig.thunderbird.net/v1.1/example.edu",
+            vec![server("imap.old-hoster.example", 993, Security::Tls)],
+        )];
+        let endpoints = vec![from(
+            Source::Srv(SrvService::Imaps),
+            993,
+            TlsMode::Implicit,
+            Answer::ImplicitTls,
+        )];
+        let doc = AccountDocument::new(d, endpoints);
+        assert_eq!(
+            document_codes(&doc.findings),
+            [Code::AccountSourcesDisagree]
+        );
+        let message = &doc.findings[0].message;
+        assert!(
+            message.contains("SRV: mail.example.edu; ispdb: imap.old-hoster.example"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn autodiscover_from_another_domain_is_flagged() {
+        let mut d = discovery(false);
+        let mut srv = document(
+            DocSource::AutodiscoverSrv,
+            "https://autodiscover.hoster.example/autodiscover/autodiscover.xml",
+            vec![server("mail.example.edu", 993, Security::Tls)],
+        );
+        srv.served_by_base = Some("hoster.example".to_owned());
+        let mut redirect = document(
+            DocSource::Autodiscover,
+            "https://autodiscover.example.edu/autodiscover/autodiscover.xml",
+            Vec::new(),
+        );
+        redirect.outcome = DocOutcome::RedirectAddr("alice@elsewhere.example".to_owned());
+        d.documents = vec![redirect, srv];
+        let endpoints = vec![from(
+            Source::Document(DocSource::AutodiscoverSrv),
+            993,
+            TlsMode::Implicit,
+            Answer::ImplicitTls,
+        )];
+        let doc = AccountDocument::new(d, endpoints);
+        assert_eq!(
+            document_codes(&doc.findings),
+            [
+                Code::AccountAutodiscoverOtherDomain,
+                Code::AccountAutodiscoverOtherDomain
+            ]
+        );
+        assert!(doc.findings[0].message.contains("elsewhere.example"));
+        assert!(doc.findings[1].message.contains("hoster.example"));
+    }
+
+    #[test]
+    fn a_configured_port_where_nothing_answers_is_flagged() {
+        let mut d = discovery(false);
+        d.documents = vec![document(
+            DocSource::Autoconfig,
+            "https://autoconfig.example.edu/mail/config-v1.1.xml",
+            vec![server("mail.example.edu", 993, Security::Tls)],
+        )];
+        let endpoints = vec![from(
+            Source::Document(DocSource::Autoconfig),
+            993,
+            TlsMode::Implicit,
+            Answer::Nothing,
+        )];
+        let doc = AccountDocument::new(d, endpoints);
+        assert_eq!(
+            document_codes(&doc.findings),
+            [Code::AccountEndpointUnreachable]
+        );
+        assert!(doc.findings[0]
+            .message
+            .starts_with("The autoconfig configuration at https://autoconfig.example.edu/"));
     }
 
     #[test]

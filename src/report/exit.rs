@@ -52,6 +52,18 @@ pub fn of_chains(all_obtained: bool) -> u8 {
     }
 }
 
+/// `mailtls account` with several addresses: each address's exit code
+/// counted as `check` counts its targets' verdicts.
+pub fn of_accounts(codes: &[u8]) -> u8 {
+    let count = |verdict: Severity| codes.iter().filter(|c| verdict_of(**c) == verdict).count();
+    of_counts(
+        count(Severity::Critical),
+        count(Severity::Unknown),
+        count(Severity::Warning),
+        Severity::Warning,
+    )
+}
+
 /// `mailtls scan`: the worst verdict among the ports that answer (critical
 /// above unknown); 3 when none answers.
 pub fn of_answering_ports(verdicts: &[Severity]) -> u8 {

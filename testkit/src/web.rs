@@ -28,6 +28,9 @@ pub enum Reply {
     Huge(usize),
     /// Reads the request and never answers (until the client gives up).
     Silent,
+    /// These bytes as the whole answer, then the connection closes (for
+    /// answers that are not HTTP, or not valid HTTP).
+    Raw(Vec<u8>),
 }
 
 impl Reply {
@@ -214,6 +217,11 @@ fn answer<S: Read + Write>(
             (status, format!("Location: {location}\r\n"), Vec::new())
         }
         Reply::Huge(n) => (200, "Content-Type: text/xml\r\n".to_owned(), vec![b'x'; n]),
+        Reply::Raw(bytes) => {
+            stream.write_all(&bytes)?;
+            stream.flush()?;
+            return Ok(());
+        }
         Reply::Silent => {
             // Wait for the client to give up; whatever it sends is ignored.
             while stream.read(&mut chunk).map(|n| n > 0).unwrap_or(false) {}

@@ -2,6 +2,7 @@
 
 #![allow(dead_code)] // each test file uses a different subset
 
+pub mod dns;
 pub mod exporter;
 pub mod nsd;
 pub mod openssl;

@@ -1,0 +1,703 @@
+//! `mailtls account` with configuration documents: a real dnsmasq on loopback
+//! serving MX, SRV and A records for the `.test` zone; autoconfig, ISPDB and
+//! Autodiscover served over HTTPS (test certificates, the test root given with
+//! `--ca-file`) and plain HTTP by loopback web servers on 127.0.151.X:443/:80,
+//! so the standard URLs work unchanged; the test kit's mail servers behind the
+//! names at their standard ports. Only 127.0.0.0/8 is asked or contacted.
+
+mod common;
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+use common::dns::Dns;
+use common::{mailtls, Pki};
+use mailtls_testkit::web::{Reply, WebServer};
+use mailtls_testkit::{CertCase, Proto, ServerSpec, TestServer, Transport};
+use serde_json::Value;
+
+/// Each test's own network, 127.0.NET.0/24, so parallel tests never collide.
+type Net = u8;
+
+fn ip(net: Net, last: u8) -> IpAddr {
+    IpAddr::V4(Ipv4Addr::new(127, 0, net, last))
+}
+
+fn at(net: Net, last: u8, port: u16) -> SocketAddr {
+    SocketAddr::new(ip(net, last), port)
+}
+
+fn host(net: Net, name: &str, last: u8) -> String {
+    format!("--host-record={name},{}", ip(net, last))
+}
+
+/// An HTTPS server on `last`:443 with a certificate for `name`.
+fn https(pki: &Pki, net: Net, last: u8, name: &str, routes: Vec<(&str, Reply)>) -> WebServer {
+    WebServer::start(
+        at(net, last, 443),
+        Some(pki.pki.server_cert(CertCase::Good, name)),
+        routes,
+    )
+    .expect("https server on 443 (tests run as root)")
+}
+
+fn mail_server(pki: &Pki, net: Net, proto: Proto, transport: Transport, port: u16) -> TestServer {
+    TestServer::try_start_on(
+        ServerSpec::new(proto, transport).name("mail.cfg.test"),
+        &pki.pki,
+        at(net, 2, port),
+    )
+    .expect("mail server on its standard port (tests run as root)")
+}
+
+const AUTOCONFIG: &str = r#"<?xml version="1.0"?>
+<clientConfig version="1.1">
+  <emailProvider id="cfg.test">
+    <incomingServer type="imap">
+      <hostname>mail.%EMAILDOMAIN%</hostname>
+      <port>143</port>
+      <socketType>STARTTLS</socketType>
+    </incomingServer>
+    <outgoingServer type="smtp">
+      <hostname>mail.cfg.test</hostname>
+      <port>465</port>
+      <socketType>SSL</socketType>
+    </outgoingServer>
+  </emailProvider>
+</clientConfig>"#;
+
+const ISPDB: &str = r#"<clientConfig version="1.1"><emailProvider id="cfg.test">
+  <incomingServer type="imap"><hostname>imap.old.test</hostname><port>993</port><socketType>SSL</socketType></incomingServer>
+</emailProvider></clientConfig>"#;
+
+const MX_AUTOCONFIG: &str = r#"<clientConfig version="1.1"><emailProvider id="hoster.test">
+  <incomingServer type="imap"><hostname>mail.cfg.test</hostname><port>993</port><socketType>SSL</socketType></incomingServer>
+</emailProvider></clientConfig>"#;
+
+const AUTODISCOVER: &str = r#"<?xml version="1.0" encoding="utf-8"?>
+<Autodiscover xmlns="http://schemas.microsoft.com/exchange/autodiscover/responseschema/2006">
+  <Response xmlns="http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a">
+    <Account>
+      <AccountType>email</AccountType>
+      <Action>settings</Action>
+      <Protocol><Type>IMAP</Type><Server>mail.cfg.test</Server><Port>993</Port><SSL>on</SSL></Protocol>
+    </Account>
+  </Response>
+</Autodiscover>"#;
+
+fn codes(doc: &Value) -> Vec<String> {
+    let mut codes: Vec<String> = doc["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| f["code"].as_str().expect("code").to_owned())
+        .collect();
+    codes.sort();
+    codes
+}
+
+fn message_of<'a>(doc: &'a Value, code: &str, containing: &str) -> &'a str {
+    doc["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["code"] == code)
+        .filter_map(|f| f["message"].as_str())
+        .find(|m| m.contains(containing))
+        .unwrap_or_else(|| panic!("no {code} finding mentions {containing}: {doc:#}"))
+}
+
+/// The zone: SRV for IMAPS, MX to the hoster, every web and mail name.
+fn zone(net: Net) -> Vec<String> {
+    vec![
+        "--srv-host=_imaps._tcp.cfg.test,mail.cfg.test,993,0,1".to_owned(),
+        "--mx-host=cfg.test,mx1.mail.hoster.test,10".to_owned(),
+        "--mx-host=cfg.test,mx9.backup.test,20".to_owned(),
+        host(net, "autoconfig.cfg.test", 1),
+        host(net, "mail.cfg.test", 2),
+        host(net, "cfg.test", 3),
+        host(net, "autodiscover.cfg.test", 4),
+        host(net, "autodiscover.hoster.test", 5),
+        host(net, "ispdb.test", 6),
+        host(net, "autoconfig.hoster.test", 7),
+        host(net, "imap.old.test", 8),
+    ]
+}
+
+#[test]
+fn every_source_is_read_and_every_disagreement_flagged() {
+    let pki = Pki::new();
+    let net = 151;
+    let Some(dns) = Dns::start(&zone(net)) else {
+        return;
+    };
+    // The domain's autoconfig: 404 over HTTPS, the document only over plain HTTP.
+    let autoconfig_https = https(&pki, net, 1, "autoconfig.cfg.test", vec![]);
+    let autoconfig_http = WebServer::start(
+        at(net, 1, 80),
+        None,
+        vec![("/mail/config-v1.1.xml", Reply::xml(AUTOCONFIG))],
+    )
+    .expect("http server on 80");
+    // ISPDB names a server of an old hoster, where nothing answers.
+    let ispdb = https(
+        &pki,
+        net,
+        6,
+        "ispdb.test",
+        vec![("/v1.1/cfg.test", Reply::xml(ISPDB))],
+    );
+    // The MX host's base domain has its own autoconfig, which agrees.
+    let mx_autoconfig = https(
+        &pki,
+        net,
+        7,
+        "autoconfig.hoster.test",
+        vec![("/mail/config-v1.1.xml", Reply::xml(MX_AUTOCONFIG))],
+    );
+    // Autodiscover: only the plain-HTTP redirect method, to another domain.
+    let redirect = WebServer::start(
+        at(net, 4, 80),
+        None,
+        vec![(
+            "/autodiscover/autodiscover.xml",
+            Reply::Redirect {
+                status: 302,
+                location: "https://autodiscover.hoster.test/autodiscover/autodiscover.xml"
+                    .to_owned(),
+            },
+        )],
+    )
+    .expect("http server on 80");
+    let autodiscover = https(
+        &pki,
+        net,
+        5,
+        "autodiscover.hoster.test",
+        vec![("/autodiscover/autodiscover.xml", Reply::xml(AUTODISCOVER))],
+    );
+    let _imaps = mail_server(&pki, net, Proto::Imap, Transport::ImplicitTls, 993);
+    let _imap = mail_server(&pki, net, Proto::Imap, Transport::Starttls, 143);
+    let _smtps = mail_server(&pki, net, Proto::Smtp, Transport::ImplicitTls, 465);
+
+    let server = dns.server();
+    let root = pki.root.to_str().expect("path");
+    let run = mailtls(&[
+        "account",
+        "alice@cfg.test",
+        "--dns-server",
+        &server,
+        "--ca-file",
+        root,
+        "--ispdb-url",
+        "https://ispdb.test/v1.1/",
+        "--timeout",
+        "8s",
+        "-f",
+        "json",
+    ]);
+    let doc = run.json();
+    let typed: mailtls::report::account::AccountDocument =
+        serde_json::from_str(&run.stdout).expect("an account document");
+    assert_eq!(run.code, 1, "warnings only: {}", run.stdout);
+
+    // What each source said.
+    let outcome = |label: &str| {
+        let d = doc["discovery"]["documents"]
+            .as_array()
+            .expect("documents")
+            .iter()
+            .find(|d| d["source"] == label)
+            .unwrap_or_else(|| panic!("no {label} document"));
+        (
+            d["outcome"]["outcome"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+            d["servers"]
+                .as_array()
+                .expect("servers")
+                .iter()
+                .map(|s| {
+                    format!(
+                        "{}:{} {}",
+                        s["host"].as_str().unwrap_or_default(),
+                        s["port"],
+                        s["security"].as_str().unwrap_or_default()
+                    )
+                })
+                .collect::<Vec<String>>(),
+        )
+    };
+    let settings = |servers: &[&str]| {
+        (
+            "settings".to_owned(),
+            servers.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+        )
+    };
+    let missing = ("missing".to_owned(), Vec::<String>::new());
+    assert_eq!(outcome("autoconfig"), missing);
+    assert_eq!(outcome("autoconfig-well-known"), missing);
+    assert_eq!(
+        outcome("autoconfig-http"),
+        settings(&["mail.cfg.test:143 starttls", "mail.cfg.test:465 tls"])
+    );
+    assert_eq!(outcome("autoconfig-well-known-http"), missing);
+    assert_eq!(outcome("ispdb"), settings(&["imap.old.test:993 tls"]));
+    assert_eq!(
+        outcome("mx-autoconfig"),
+        settings(&["mail.cfg.test:993 tls"])
+    );
+    assert_eq!(outcome("mx-ispdb"), missing);
+    assert_eq!(outcome("mx-sub-autoconfig"), missing);
+    assert_eq!(outcome("mx-sub-ispdb"), missing);
+    assert_eq!(outcome("autodiscover"), missing);
+    assert_eq!(outcome("autodiscover-domain"), missing);
+    assert_eq!(
+        outcome("autodiscover-redirect"),
+        settings(&["mail.cfg.test:993 tls"])
+    );
+    assert_eq!(doc["discovery"]["mx"]["host"], "mx1.mail.hoster.test");
+    assert_eq!(doc["discovery"]["mx"]["sub_domain"], "mail.hoster.test");
+    assert_eq!(doc["discovery"]["mx"]["base_domain"], "hoster.test");
+    let redirected = typed
+        .discovery
+        .documents
+        .iter()
+        .find(|d| d.source == mailtls::facts::discovery::DocSource::AutodiscoverRedirect)
+        .expect("redirect document");
+    assert_eq!(
+        redirected.fetch.redirects,
+        ["https://autodiscover.hoster.test/autodiscover/autodiscover.xml"]
+    );
+    assert!(redirected.fetch.forgeable());
+
+    // Every endpoint a source named, checked once, with who named it first.
+    let mut endpoints: Vec<String> = doc["endpoints"]
+        .as_array()
+        .expect("endpoints")
+        .iter()
+        .map(|e| {
+            format!(
+                "{}:{} {} {}",
+                e["endpoint"]["host"].as_str().unwrap_or_default(),
+                e["endpoint"]["port"],
+                e["endpoint"]["source"].as_str().unwrap_or_default(),
+                e["answer"].as_str().unwrap_or_default()
+            )
+        })
+        .collect();
+    endpoints.sort();
+    assert_eq!(
+        endpoints,
+        [
+            "imap.old.test:993 ispdb nothing",
+            "mail.cfg.test:143 autoconfig-http starttls",
+            "mail.cfg.test:465 autoconfig-http implicit_tls",
+            "mail.cfg.test:993 srv:_imaps._tcp implicit_tls",
+        ],
+        "{}",
+        run.stdout
+    );
+
+    // Every disagreement flagged.
+    assert_eq!(
+        codes(&doc),
+        [
+            "account.autodiscover_other_domain",
+            "account.config_over_http",
+            "account.config_over_http",
+            "account.endpoint_unreachable",
+            "account.sources_disagree",
+            "account.starttls_where_tls_works",
+        ],
+        "{:#}",
+        doc["findings"]
+    );
+    message_of(
+        &doc,
+        "account.config_over_http",
+        "http://autoconfig.cfg.test/",
+    );
+    message_of(
+        &doc,
+        "account.config_over_http",
+        "http://autodiscover.cfg.test/",
+    );
+    message_of(&doc, "account.autodiscover_other_domain", "hoster.test");
+    message_of(
+        &doc,
+        "account.sources_disagree",
+        "SRV: mail.cfg.test; autoconfig-http: mail.cfg.test; ispdb: imap.old.test",
+    );
+    message_of(
+        &doc,
+        "account.starttls_where_tls_works",
+        "mail.cfg.test:993 answers SSL/TLS",
+    );
+    message_of(&doc, "account.endpoint_unreachable", "imap.old.test:993");
+
+    // The settings: SSL/TLS everywhere, from published sources.
+    let settings: Vec<String> = doc["settings"]
+        .as_array()
+        .expect("settings")
+        .iter()
+        .map(|s| {
+            format!(
+                "{} {}:{} {}",
+                s["protocol"].as_str().unwrap_or_default(),
+                s["server"].as_str().unwrap_or_default(),
+                s["port"],
+                s["security"].as_str().unwrap_or_default()
+            )
+        })
+        .collect();
+    assert_eq!(
+        settings,
+        [
+            "imap mail.cfg.test:993 SSL/TLS",
+            "smtp mail.cfg.test:465 SSL/TLS"
+        ]
+    );
+
+    // What the servers were asked: the address, and Autodiscover's POST.
+    let asked = autoconfig_http.requests();
+    assert_eq!(asked.len(), 1);
+    assert_eq!(
+        asked[0].target,
+        "/mail/config-v1.1.xml?emailaddress=alice%40cfg.test"
+    );
+    assert_eq!(asked[0].host, "autoconfig.cfg.test");
+    assert_eq!(autoconfig_https.requests().len(), 1);
+    let mut asked: Vec<String> = ispdb.requests().into_iter().map(|r| r.target).collect();
+    asked.sort();
+    assert_eq!(
+        asked,
+        [
+            "/v1.1/cfg.test",
+            "/v1.1/hoster.test",
+            "/v1.1/mail.hoster.test"
+        ]
+    );
+    assert_eq!(mx_autoconfig.requests().len(), 1);
+    let posted = autodiscover.requests();
+    assert_eq!(posted.len(), 1);
+    assert_eq!(posted[0].method, "POST");
+    assert!(String::from_utf8_lossy(&posted[0].body)
+        .contains("<EMailAddress>alice@cfg.test</EMailAddress>"));
+    assert_eq!(redirect.requests()[0].method, "POST");
+
+    // The human report names the documents and the settings.
+    let human = mailtls(&[
+        "account",
+        "alice@cfg.test",
+        "--dns-server",
+        &server,
+        "--ca-file",
+        root,
+        "--ispdb-url",
+        "https://ispdb.test/v1.1/",
+        "--timeout",
+        "8s",
+        "--color",
+        "never",
+    ]);
+    assert_eq!(human.code, 1);
+    for line in [
+        "autoconfig-http            http://autoconfig.cfg.test/mail/config-v1.1.xml?emailaddress=alice%40cfg.test 2 server(s) (plain HTTP: forgeable)",
+        "Incoming mail (IMAP)   server mail.cfg.test  port 993   security SSL/TLS",
+    ] {
+        assert!(human.stdout.contains(line), "{line}\n{}", human.stdout);
+    }
+}
+
+#[test]
+fn offline_fetches_nothing_and_several_addresses_give_one_line_each() {
+    let pki = Pki::new();
+    let net = 152;
+    let Some(dns) = Dns::start(&zone(net)) else {
+        return;
+    };
+    let autoconfig_http = WebServer::start(
+        at(net, 1, 80),
+        None,
+        vec![("/mail/config-v1.1.xml", Reply::xml(AUTOCONFIG))],
+    )
+    .expect("http server on 80");
+    let imaps = mail_server(&pki, net, Proto::Imap, Transport::ImplicitTls, 993);
+    let server = dns.server();
+    let root = pki.root.to_str().expect("path");
+    let run = mailtls(&[
+        "account",
+        "alice@cfg.test",
+        "nobody.test",
+        "--offline",
+        "--dns-server",
+        &server,
+        "--ca-file",
+        root,
+        "--timeout",
+        "5s",
+        "-f",
+        "ndjson",
+    ]);
+    let lines: Vec<Value> = run
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON document per line"))
+        .collect();
+    assert_eq!(lines.len(), 2, "{}", run.stdout);
+    assert_eq!(lines[0]["discovery"]["address"], "alice@cfg.test");
+    assert_eq!(lines[0]["discovery"]["offline"], true);
+    assert_eq!(
+        lines[0]["discovery"]["documents"].as_array().map(Vec::len),
+        Some(0)
+    );
+    assert_eq!(lines[0]["exit_code"], 0);
+    assert_eq!(lines[1]["discovery"]["domain"], "nobody.test");
+    assert_eq!(lines[1]["exit_code"], 3, "nothing answers for nobody.test");
+    // As for several targets of check: unknown outranks ok.
+    assert_eq!(run.code, 3);
+    assert!(
+        autoconfig_http.requests().is_empty(),
+        "--offline fetches nothing"
+    );
+
+    // Two addresses of one domain: its server is checked once, not twice.
+    let offline = |addresses: &[&str]| {
+        let before = imaps.connections_accepted();
+        let mut args = vec![
+            "account",
+            "--offline",
+            "--dns-server",
+            &server,
+            "-f",
+            "ndjson",
+        ];
+        args.extend_from_slice(addresses);
+        let run = mailtls(&args);
+        assert_eq!(
+            run.stdout.lines().count(),
+            addresses.len(),
+            "{}",
+            run.stdout
+        );
+        imaps.connections_accepted() - before
+    };
+    let one = offline(&["alice@cfg.test"]);
+    assert!(one > 0);
+    assert_eq!(offline(&["alice@cfg.test", "bob@cfg.test"]), one);
+
+    // JSON with several addresses: one document holding them all (no --ca-file now).
+    let run = mailtls(&[
+        "account",
+        "alice@cfg.test",
+        "nobody.test",
+        "--offline",
+        "--dns-server",
+        &server,
+        "--timeout",
+        "5s",
+        "-f",
+        "json",
+    ]);
+    let doc = run.json();
+    assert_eq!(doc["accounts"].as_array().map(Vec::len), Some(2));
+    // Without the test root, alice's server is untrusted: critical outranks unknown.
+    assert_eq!(doc["accounts"][0]["exit_code"], 2);
+    assert_eq!(doc["exit_code"], 2);
+    assert_eq!(run.code, 2);
+}
+
+#[test]
+fn a_silent_web_server_leaves_the_checks_their_time() {
+    let pki = Pki::new();
+    let net = 153;
+    let Some(dns) = Dns::start(&zone(net)) else {
+        return;
+    };
+    let silent = https(
+        &pki,
+        net,
+        1,
+        "autoconfig.cfg.test",
+        vec![("/mail/config-v1.1.xml", Reply::Silent)],
+    );
+    let _imaps = mail_server(&pki, net, Proto::Imap, Transport::ImplicitTls, 993);
+    let server = dns.server();
+    let root = pki.root.to_str().expect("path");
+    let started = std::time::Instant::now();
+    let run = mailtls(&[
+        "account",
+        "alice@cfg.test",
+        "--dns-server",
+        &server,
+        "--ca-file",
+        root,
+        "--ispdb-url",
+        "https://ispdb.test/v1.1/",
+        "--timeout",
+        "4s",
+        "-f",
+        "json",
+    ]);
+    let took = started.elapsed();
+    assert!(took < std::time::Duration::from_secs(6), "{took:?}");
+    let doc = run.json();
+    let autoconfig = doc["discovery"]["documents"]
+        .as_array()
+        .expect("documents")
+        .iter()
+        .find(|d| d["source"] == "autoconfig")
+        .expect("autoconfig document");
+    assert_eq!(
+        autoconfig["fetch"]["error"]["error"], "timeout",
+        "{autoconfig:#}"
+    );
+    assert_eq!(silent.requests().len(), 1);
+    assert_eq!(doc["discovery"]["timed_out"], true);
+    // The SRV endpoint was still checked, within the same deadline.
+    assert_eq!(
+        doc["endpoints"][0]["answer"], "implicit_tls",
+        "{}",
+        run.stdout
+    );
+    assert_eq!(run.code, 0, "{}", run.stdout);
+}
+
+#[test]
+fn an_autodiscover_redirect_to_another_address_is_followed_and_flagged() {
+    let pki = Pki::new();
+    let net = 154;
+    let mut records = zone(net);
+    records.push(host(net, "autodiscover.moved.test", 9));
+    let Some(dns) = Dns::start(&records) else {
+        return;
+    };
+    let redirect_addr = r#"<?xml version="1.0" encoding="utf-8"?>
+<Autodiscover xmlns="http://schemas.microsoft.com/exchange/autodiscover/responseschema/2006">
+  <Response xmlns="http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a">
+    <Account><Action>redirectAddr</Action><RedirectAddr>bob@moved.test</RedirectAddr></Account>
+  </Response>
+</Autodiscover>"#;
+    let first = https(
+        &pki,
+        net,
+        4,
+        "autodiscover.cfg.test",
+        vec![("/autodiscover/autodiscover.xml", Reply::xml(redirect_addr))],
+    );
+    let moved = https(
+        &pki,
+        net,
+        9,
+        "autodiscover.moved.test",
+        vec![("/autodiscover/autodiscover.xml", Reply::xml(AUTODISCOVER))],
+    );
+    let _imaps = mail_server(&pki, net, Proto::Imap, Transport::ImplicitTls, 993);
+    let server = dns.server();
+    let root = pki.root.to_str().expect("path");
+    let run = mailtls(&[
+        "account",
+        "alice@cfg.test",
+        "--dns-server",
+        &server,
+        "--ca-file",
+        root,
+        "--ispdb-url",
+        "https://ispdb.test/v1.1/",
+        "--timeout",
+        "6s",
+        "-f",
+        "json",
+    ]);
+    let doc = run.json();
+    let documents = doc["discovery"]["documents"].as_array().expect("documents");
+    let of = |label: &str| {
+        documents
+            .iter()
+            .find(|d| d["source"] == label)
+            .unwrap_or_else(|| panic!("no {label}: {doc:#}"))
+    };
+    assert_eq!(of("autodiscover")["outcome"]["outcome"], "redirect_addr");
+    assert_eq!(of("autodiscover")["outcome"]["detail"], "bob@moved.test");
+    let followed = of("autodiscover-redirect-addr");
+    assert_eq!(followed["domain"], "moved.test");
+    assert_eq!(followed["outcome"]["outcome"], "settings");
+    assert_eq!(followed["servers"][0]["host"], "mail.cfg.test");
+    assert!(String::from_utf8_lossy(&moved.requests()[0].body)
+        .contains("<EMailAddress>bob@moved.test</EMailAddress>"));
+    assert_eq!(first.requests().len(), 1);
+    assert_eq!(
+        codes(&doc),
+        ["account.autodiscover_other_domain"],
+        "{:#}",
+        doc["findings"]
+    );
+    message_of(&doc, "account.autodiscover_other_domain", "bob@moved.test");
+    assert_eq!(run.code, 1);
+}
+
+#[test]
+fn a_broken_server_named_only_by_autoconfig_decides_the_exit_code() {
+    let pki = Pki::new();
+    let net = 155;
+    // No SRV record this time: autoconfig over HTTPS is the only source.
+    let records: Vec<String> = zone(net)
+        .into_iter()
+        .filter(|r| !r.starts_with("--srv-host"))
+        .collect();
+    let Some(dns) = Dns::start(&records) else {
+        return;
+    };
+    let config = r#"<clientConfig version="1.1"><emailProvider id="cfg.test">
+  <incomingServer type="imap"><hostname>mail.cfg.test</hostname><port>993</port><socketType>SSL</socketType></incomingServer>
+</emailProvider></clientConfig>"#;
+    let _autoconfig = https(
+        &pki,
+        net,
+        1,
+        "autoconfig.cfg.test",
+        vec![("/mail/config-v1.1.xml", Reply::xml(config))],
+    );
+    let _expired = TestServer::try_start_on(
+        ServerSpec::new(Proto::Imap, Transport::ImplicitTls)
+            .name("mail.cfg.test")
+            .cert(CertCase::Expired),
+        &pki.pki,
+        at(net, 2, 993),
+    )
+    .expect("mail server on 993");
+    let server = dns.server();
+    let root = pki.root.to_str().expect("path");
+    let run = mailtls(&[
+        "account",
+        "alice@cfg.test",
+        "--dns-server",
+        &server,
+        "--ca-file",
+        root,
+        "--ispdb-url",
+        "https://ispdb.test/v1.1/",
+        "--no-guess",
+        "--timeout",
+        "6s",
+        "-f",
+        "json",
+    ]);
+    let doc = run.json();
+    let endpoint = &doc["endpoints"][0];
+    assert_eq!(endpoint["endpoint"]["source"], "autoconfig");
+    assert_eq!(endpoint["answer"], "implicit_tls");
+    assert_eq!(endpoint["verdict"], "critical");
+    let setting = &doc["settings"][0];
+    assert_eq!(setting["source"], "autoconfig");
+    assert!(setting["caveat"].is_string(), "{setting:#}");
+    // No SRV record: said, as information only.
+    assert_eq!(codes(&doc), ["account.nothing_published"]);
+    message_of(
+        &doc,
+        "account.nothing_published",
+        "come from its configuration documents",
+    );
+    assert_eq!(run.code, 2);
+}
