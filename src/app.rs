@@ -439,11 +439,9 @@ fn run_account(plan: &AccountPlan, out: &mut dyn Write) -> Result<u8, AppError> 
             })
             .collect(),
         AccountFormat::Json => {
-            let mut text = match docs.as_slice() {
-                [one] => serde_json::to_string_pretty(one),
-                _ => serde_json::to_string_pretty(&AccountsDocument::new(docs, exit_code)),
-            }
-            .unwrap_or_default();
+            // One shape however many addresses: scripts need not branch on it.
+            let mut text = serde_json::to_string_pretty(&AccountsDocument::new(docs, exit_code))
+                .unwrap_or_default();
             text.push('\n');
             text
         }

@@ -553,7 +553,8 @@ pub fn exit_code(endpoints: &[EndpointResult], findings: &[Finding]) -> u8 {
     exit::of_answering_ports(&all)
 }
 
-/// Several addresses' results, for `--format json` with more than one.
+/// Every address's results, in the order given, for `--format json` (one
+/// address or several: the same shape).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AccountsDocument {
