@@ -440,7 +440,7 @@ fn account_checks_dane_at_srv_targets() {
         "-f",
         "json",
     ]);
-    let doc = run.json();
+    let doc = run.json()["accounts"][0].clone();
     let endpoints = doc["endpoints"].as_array().expect("endpoints");
     let smtps = endpoints
         .iter()
