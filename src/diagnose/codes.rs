@@ -111,6 +111,14 @@ codes! {
         "A certificate on the chain has an RSA key shorter than 2048 bits.";
     CertMustStapleNotStapled = "cert.must_staple_not_stapled", Certificate, Critical, "critical",
         "The certificate demands a stapled OCSP response (RFC 7633 must-staple) and the server sent none.";
+    CertOcspRevoked = "cert.ocsp_revoked", Certificate, Critical, "critical",
+        "The OCSP response the server staples says its certificate is revoked.";
+    CertOcspStale = "cert.ocsp_stale", Certificate, Warning, "warning / critical",
+        "The stapled OCSP response is out of date (nextUpdate passed) or not yet valid; critical when the certificate demands stapling.";
+    CertOcspUnusable = "cert.ocsp_unusable", Certificate, Warning, "warning",
+        "The stapled OCSP response cannot be used: unreadable, not successful, about another certificate, or status unknown.";
+    CertNoSct = "cert.no_sct", Certificate, Info, "info",
+        "A publicly trusted certificate carries no Certificate Transparency timestamps (SCTs) in itself or its OCSP staple; Apple clients require them unless the TLS extension sends them.";
     CertValidityTooLong = "cert.validity_too_long", Certificate, Warning, "warning",
         "The leaf is valid for more than 398 days (CA/Browser Forum limit; Apple clients refuse such certificates).";
     CertWrongOrder = "cert.wrong_order", Certificate, Info, "info",

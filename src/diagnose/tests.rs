@@ -1688,6 +1688,137 @@ fn plaintext_cases() -> Vec<Case> {
     ]
 }
 
+fn staple_and_transparency_cases() -> Vec<Case> {
+    use crate::facts::ocsp::{OcspFacts, OcspStatus};
+    use crate::facts::testing::staple;
+    let stapled = |ocsp: OcspFacts| FactsBuilder::good().ocsp(ocsp);
+    let ocsp_codes = [
+        Code::CertOcspRevoked,
+        Code::CertOcspStale,
+        Code::CertOcspUnusable,
+    ];
+    vec![
+        case(
+            "a fresh good staple says nothing",
+            stapled(staple(OcspStatus::Good, NOW + DAY)),
+            Code::CertTrusted,
+            Ok,
+            &[],
+        )
+        .without(&ocsp_codes),
+        case(
+            "a revoked staple",
+            stapled(OcspFacts {
+                revoked_at: Some("2026-11-20T10:00:00Z".to_owned()),
+                revocation_reason: Some("key_compromise".to_owned()),
+                ..staple(OcspStatus::Revoked, NOW + DAY)
+            }),
+            Code::CertOcspRevoked,
+            Critical,
+            &[
+                "revoked since 2026-11-20",
+                "key_compromise",
+                "newly issued certificate",
+            ],
+        ),
+        case(
+            "an expired staple",
+            stapled(staple(OcspStatus::Good, NOW - 7200)),
+            Code::CertOcspStale,
+            Warning,
+            &[
+                "expired",
+                "2 hours before the check",
+                "nextUpdate",
+                "ssl_stapling",
+            ],
+        ),
+        case(
+            "an expired staple on a must-staple certificate",
+            stapled(staple(OcspStatus::Good, NOW - 7200))
+                .cert_at(0, CertBuilder::leaf(HOST).must_staple()),
+            Code::CertOcspStale,
+            Critical,
+            &["must-staple refuse"],
+        ),
+        case(
+            "a staple from the future",
+            stapled(OcspFacts {
+                this_update_unix: Some(NOW + 3 * 3600),
+                ..staple(OcspStatus::Good, NOW + DAY)
+            }),
+            Code::CertOcspStale,
+            Warning,
+            &["not valid until", "180 minutes after the check"],
+        ),
+        case(
+            "a staple about another certificate",
+            stapled(OcspFacts {
+                names_leaf: Some(false),
+                ..staple(OcspStatus::Good, NOW + DAY)
+            }),
+            Code::CertOcspUnusable,
+            Warning,
+            &["about another certificate"],
+        ),
+        case(
+            "a staple the responder does not know",
+            stapled(staple(OcspStatus::Unknown, NOW + DAY)),
+            Code::CertOcspUnusable,
+            Warning,
+            &["does not know the certificate"],
+        ),
+        case(
+            "an unsuccessful staple",
+            stapled(OcspFacts {
+                response_status: "try_later".to_owned(),
+                status: None,
+                ..OcspFacts::default()
+            }),
+            Code::CertOcspUnusable,
+            Warning,
+            &["'try_later'"],
+        ),
+        case(
+            "an unreadable staple",
+            stapled(crate::facts::ocsp::parse(&[0x30, 0x01], &[])),
+            Code::CertOcspUnusable,
+            Warning,
+            &["not valid DER"],
+        ),
+        case(
+            "a public certificate without SCTs",
+            FactsBuilder::good().cert_at(0, CertBuilder::leaf(HOST).without_scts()),
+            Code::CertNoSct,
+            Info,
+            &["Certificate Transparency", "Apple clients"],
+        ),
+        case(
+            "SCTs in the staple are enough",
+            FactsBuilder::good()
+                .cert_at(0, CertBuilder::leaf(HOST).without_scts())
+                .ocsp(OcspFacts {
+                    scts: CertBuilder::leaf(HOST).finish(0, NOW).scts,
+                    ..staple(OcspStatus::Good, NOW + DAY)
+                }),
+            Code::CertTrusted,
+            Ok,
+            &[],
+        )
+        .without(&[Code::CertNoSct]),
+        case(
+            "an untrusted certificate needs no SCTs to be untrusted",
+            FactsBuilder::good()
+                .cert_at(0, CertBuilder::leaf(HOST).without_scts())
+                .verify_error(VerifyError::UnknownIssuer),
+            Code::CertUnknownIssuer,
+            Critical,
+            &[],
+        )
+        .without(&[Code::CertNoSct]),
+    ]
+}
+
 fn cases() -> Vec<Case> {
     [
         stop_cases(),
@@ -1696,6 +1827,7 @@ fn cases() -> Vec<Case> {
         name_cases(),
         trust_cases(),
         shape_and_strength_cases(),
+        staple_and_transparency_cases(),
         tls_cases(),
         plaintext_cases(),
     ]

@@ -11,6 +11,7 @@ pub mod chain;
 pub mod der;
 pub mod dialogue;
 pub mod discovery;
+pub mod ocsp;
 pub mod probe;
 pub mod protocol;
 pub mod stop;

@@ -214,9 +214,13 @@ fn render_tls(out: &mut String, tls: &TlsFacts) {
         label(out, "TLS", &format!("no session · SNI {sni}"));
     } else {
         label(out, "TLS", &parts.join(" · "));
-        let ocsp = match tls.ocsp_stapled {
-            true => "stapled",
-            false => "not stapled",
+        use crate::facts::ocsp::OcspStatus;
+        let ocsp = match (tls.ocsp_stapled, tls.ocsp.as_ref().and_then(|o| o.status)) {
+            (false, _) => "not stapled",
+            (true, Some(OcspStatus::Good)) => "stapled (good)",
+            (true, Some(OcspStatus::Revoked)) => "stapled (REVOKED)",
+            (true, Some(OcspStatus::Unknown)) => "stapled (status unknown)",
+            (true, None) => "stapled (unusable)",
         };
         let alpn = tls.alpn.as_deref().unwrap_or("none");
         label(out, "", &format!("SNI {sni} · ALPN {alpn} · OCSP {ocsp}"));

@@ -238,6 +238,8 @@ impl TlsClient {
         let mut facts = TlsFacts {
             sni,
             ocsp_stapled: !recorded.ocsp_response.is_empty(),
+            ocsp: (!recorded.ocsp_response.is_empty())
+                .then(|| crate::facts::ocsp::parse(&recorded.ocsp_response, &recorded.chain)),
             client_cert_request: recorded.client_cert_request,
             client_cert_sent: match (&self.identity, recorded.client_cert_sent) {
                 (Some(identity), true) => Some(identity.subject.clone()),
