@@ -627,6 +627,7 @@ fn probe_codes(versions: Vec<VersionProbe>, stopped: Option<&str>) -> Vec<(Strin
         legacy_chain: Vec::new(),
         fallback_scsv: None,
         secure_renegotiation: None,
+        extras: Default::default(),
         stopped: stopped.map(str::to_owned),
         connections: 1,
         duration_ms: 1,

@@ -10,6 +10,7 @@
 mod certificate;
 pub mod clients;
 pub mod codes;
+pub mod dh;
 mod plaintext;
 pub mod profiles;
 mod stop;
@@ -113,6 +114,7 @@ pub fn diagnose(facts: &CheckFacts, policy: &Policy) -> Vec<Finding> {
     tls::client_certificate(facts, &mut findings);
     if let Some(probe) = &facts.probe {
         tls::probe_findings(probe, &mut findings);
+        tls::extras_findings(facts, probe, &mut findings);
         if let Some(profile) = policy.profile {
             tls::profile_findings(probe, profile, &mut findings);
         }

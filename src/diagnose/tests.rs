@@ -186,6 +186,12 @@ const PROBE_CODES: &[Code] = &[
     Code::TlsNoFallbackScsv,
     Code::TlsInsecureRenegotiation,
     Code::TlsProfileDeviation,
+    Code::TlsCompression,
+    Code::TlsNoExtendedMasterSecret,
+    Code::TlsHeartbleed,
+    Code::TlsCcsInjection,
+    Code::TlsWeakDh,
+    Code::CertDiffersWithoutSni,
 ];
 
 const AIA: &str = "http://ca.test/intermediate.der";
@@ -1819,6 +1825,136 @@ fn staple_and_transparency_cases() -> Vec<Case> {
     ]
 }
 
+fn extras_cases() -> Vec<Case> {
+    use crate::facts::probe::{CertificateAsk, DhParams, ProbeExtras, ServedCertificate};
+    let sound = || ProbeExtras {
+        version: Some(TlsVersion::Tls12),
+        compression: Some(false),
+        extended_master_secret: Some(true),
+        heartbeat: Some(false),
+        ccs_injection: Some(false),
+        ..ProbeExtras::default()
+    };
+    let with =
+        |extras: ProbeExtras| FactsBuilder::good().probe(ProbeBuilder::modern().extras(extras));
+    let dh = |prime: &str, bits: u32| ProbeExtras {
+        dh: Some(DhParams {
+            bits,
+            prime: prime.to_owned(),
+            generator: "02".to_owned(),
+        }),
+        ..sound()
+    };
+    let no_sni = |names: &[&str]| ProbeExtras {
+        certificates: vec![ServedCertificate {
+            asked: CertificateAsk::NoSni,
+            leaf: Some(
+                CertBuilder::leaf("default.test")
+                    .names(names)
+                    .serial("99")
+                    .finish(0, NOW),
+            ),
+            detail: None,
+        }],
+        ..sound()
+    };
+    let known = |i: usize| super::dh::KNOWN_PRIMES[i].prime;
+    vec![
+        case(
+            "sound extras say nothing",
+            with(sound()),
+            Code::CertTrusted,
+            Ok,
+            &[],
+        )
+        .without(PROBE_CODES),
+        case(
+            "compression",
+            with(ProbeExtras {
+                compression: Some(true),
+                ..sound()
+            }),
+            Code::TlsCompression,
+            Critical,
+            &["DEFLATE", "CRIME", "tls_ssl_options = NO_COMPRESSION"],
+        ),
+        case(
+            "no extended master secret",
+            with(ProbeExtras {
+                extended_master_secret: Some(false),
+                ..sound()
+            }),
+            Code::TlsNoExtendedMasterSecret,
+            Info,
+            &["RFC 7627", "triple handshake"],
+        ),
+        case(
+            "heartbleed",
+            with(ProbeExtras {
+                heartbeat: Some(true),
+                heartbleed: Some(true),
+                ..sound()
+            }),
+            Code::TlsHeartbleed,
+            Critical,
+            &["CVE-2014-0160", "read no byte", "new private key"],
+        ),
+        case(
+            "ccs injection",
+            with(ProbeExtras {
+                ccs_injection: Some(true),
+                ..sound()
+            }),
+            Code::TlsCcsInjection,
+            Critical,
+            &["CVE-2014-0224", "1.0.1h"],
+        ),
+        case(
+            "export-sized DH",
+            with(dh(known(0), 768)),
+            Code::TlsWeakDh,
+            Critical,
+            &["768-bit", "Oakley Group 1", "ffdhe2048"],
+        ),
+        case(
+            "the shared 1024-bit DH prime",
+            with(dh(known(1), 1024)),
+            Code::TlsWeakDh,
+            Warning,
+            &["shared by many servers", "Oakley Group 2", "Logjam"],
+        ),
+        case(
+            "an RFC 5114 group",
+            with(dh(known(5), 2048)),
+            Code::TlsWeakDh,
+            Warning,
+            &["RFC 5114", "small subgroups"],
+        ),
+        case(
+            "ffdhe2048 is fine",
+            with(dh(known(9), 2048)),
+            Code::CertTrusted,
+            Ok,
+            &[],
+        )
+        .without(&[Code::TlsWeakDh]),
+        case(
+            "another certificate without SNI",
+            with(no_sni(&["default.test"])),
+            Code::CertDiffersWithoutSni,
+            Info,
+            &["Without SNI", "'default.test'", "does not cover the name"],
+        ),
+        case(
+            "another certificate without SNI that covers the name",
+            with(no_sni(&["*.test"])),
+            Code::CertDiffersWithoutSni,
+            Info,
+            &["which also covers the name"],
+        ),
+    ]
+}
+
 fn cases() -> Vec<Case> {
     [
         stop_cases(),
@@ -1829,6 +1965,7 @@ fn cases() -> Vec<Case> {
         shape_and_strength_cases(),
         staple_and_transparency_cases(),
         tls_cases(),
+        extras_cases(),
         plaintext_cases(),
     ]
     .into_iter()

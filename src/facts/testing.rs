@@ -689,6 +689,7 @@ impl ProbeBuilder {
                 legacy_chain: Vec::new(),
                 fallback_scsv: None,
                 secure_renegotiation: None,
+                extras: Default::default(),
                 stopped: None,
                 connections: 12,
                 duration_ms: 300,
@@ -798,6 +799,12 @@ impl ProbeBuilder {
         let v = self.version_mut(version);
         v.groups = Some(strings(groups));
         v.groups_complete = complete;
+        self
+    }
+
+    /// The extra questions' answers.
+    pub fn extras(mut self, extras: crate::facts::probe::ProbeExtras) -> ProbeBuilder {
+        self.probe.extras = extras;
         self
     }
 

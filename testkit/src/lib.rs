@@ -3,6 +3,7 @@
 
 pub mod hostile;
 pub mod http;
+pub mod legacy;
 pub mod pki;
 pub mod prometheus;
 pub mod real;
@@ -10,6 +11,7 @@ pub mod server;
 
 pub use hostile::{HostileCert, HttpBehaviour, HttpScript};
 pub use http::HttpFile;
+pub use legacy::{LegacyServer, Quirks};
 pub use pki::{
     sct_list_extension, CertCase, OcspCase, ServerCert, TestPki, AIA_URL, SCT_LOG_IDS,
     SCT_TIMESTAMP_MS,

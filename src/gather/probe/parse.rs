@@ -474,6 +474,15 @@ pub fn dhe_prime_bits(server_key_exchange: &[u8]) -> Option<u32> {
     Some(significant * 8 - p[first].leading_zeros())
 }
 
+/// The prime and generator of a DHE ServerKeyExchange (RFC 5246 7.4.3),
+/// each at most 2 KiB (16384 bits).
+pub fn dhe_params(server_key_exchange: &[u8]) -> Option<(Vec<u8>, Vec<u8>)> {
+    let mut c = Cursor::new(server_key_exchange, "ServerKeyExchange");
+    let p = c.vec16().ok()?;
+    let g = c.vec16().ok()?;
+    (p.len() <= 2048 && g.len() <= 2048 && !p.is_empty()).then(|| (p.to_vec(), g.to_vec()))
+}
+
 /// Parses a whole answer at once (for tests and fuzzing): every event up to the
 /// first error.
 pub fn parse_all(bytes: &[u8]) -> (Vec<Event>, Option<ParseError>) {
