@@ -628,6 +628,7 @@ fn probe_codes(versions: Vec<VersionProbe>, stopped: Option<&str>) -> Vec<(Strin
         fallback_scsv: None,
         secure_renegotiation: None,
         extras: Default::default(),
+        resumption: None,
         stopped: stopped.map(str::to_owned),
         connections: 1,
         duration_ms: 1,

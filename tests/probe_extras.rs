@@ -184,12 +184,16 @@ fn self_signed(dir: &Path, name: &str, key: &[&str]) -> (PathBuf, PathBuf) {
     (cert, key_path)
 }
 
+/// `openssl s_server` with `args`, answering HTTP (-www) unless it is to
+/// accept early data, which -www excludes.
 fn s_server(args: Vec<std::ffi::OsString>) -> OpensslServer {
+    let www = !args.iter().any(|a| a == "-early_data");
     let (child, addr) = common::openssl::start_s_server(|port| {
         let mut command = Command::new("openssl");
         command
             .arg("s_server")
-            .args(["-accept", &format!("127.0.0.1:{port}"), "-www", "-quiet"])
+            .args(["-accept", &format!("127.0.0.1:{port}"), "-quiet"])
+            .args(www.then_some("-www"))
             .args(&args);
         command
     });
@@ -295,4 +299,69 @@ fn the_rustls_test_server_through_the_binary_is_not_vulnerable() {
     assert_eq!(extras["ccs_injection"], false);
     assert_eq!(extras["extended_master_secret"], true);
     assert_eq!(extras["certificates"][0]["asked"], "no_sni");
+}
+
+#[test]
+fn the_rustls_test_server_resumes_by_id_and_ticket_without_early_data() {
+    let pki = common::Pki::new();
+    let server = pki.start(ServerSpec::new(Proto::Imap, Transport::ImplicitTls));
+    let url = format!("imaps://127.0.0.1:{}", server.port());
+    let run = common::check_json(&pki, &url, "20s", &["--probe"]);
+    let resumption = &run.report()["facts"]["probe"]["resumption"];
+    assert_eq!(resumption["tls12_session_id"], true, "{resumption:#}");
+    assert_eq!(resumption["tls12_ticket"], true);
+    assert_eq!(resumption["tls13_ticket"], true);
+    assert!(resumption["tls13_tickets"].as_u64().unwrap() >= 1);
+    assert_eq!(resumption["tls13_early_data"], false);
+    assert_eq!(resumption["connections"], 6);
+}
+
+/// The resumption questions asked directly of a server speaking TLS from the first byte.
+fn resumption_of(addr: SocketAddr) -> mailtls::facts::probe::ResumptionFacts {
+    use mailtls::gather::tls::trust::{CaFiles, TrustStore};
+    use mailtls::gather::tls::TlsClient;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let facts = run_probe(addr);
+    let provider = TlsClient::default_provider();
+    let trust = TrustStore::load_files_only(&CaFiles::read(&[]).unwrap(), &provider).unwrap();
+    let tls = TlsClient::new(provider, trust, true);
+    let name = rustls_pki_types::ServerName::try_from("mail.test").unwrap();
+    let deadline = Instant::now() + std::time::Duration::from_secs(20);
+    runtime.block_on(mailtls::gather::resume::resumption(
+        &tls,
+        &Tcp(addr),
+        name,
+        &facts,
+        deadline,
+    ))
+}
+
+#[test]
+fn openssl_without_cache_or_tickets_resumes_nothing_and_with_them_everything() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = self_signed(dir.path(), "mail.test", &["rsa:2048"]);
+    let args = |extra: &[&str]| {
+        let mut args: Vec<std::ffi::OsString> = vec![
+            "-cert".into(),
+            cert.clone().into(),
+            "-key".into(),
+            key.clone().into(),
+        ];
+        args.extend(extra.iter().map(Into::into));
+        args
+    };
+    let closed = s_server(args(&["-no_cache", "-no_ticket"]));
+    let facts = resumption_of(closed.1);
+    assert_eq!(facts.tls12_session_id, Some(false), "{facts:#?}");
+    assert_eq!(facts.tls12_ticket, Some(false));
+    assert_eq!(facts.tls13_ticket, Some(false));
+    let open = s_server(args(&["-early_data"]));
+    let facts = resumption_of(open.1);
+    assert_eq!(facts.tls12_session_id, Some(true), "{facts:#?}");
+    assert_eq!(facts.tls12_ticket, Some(true));
+    assert_eq!(facts.tls13_ticket, Some(true));
+    assert_eq!(facts.tls13_early_data, Some(true));
 }

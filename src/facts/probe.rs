@@ -99,6 +99,10 @@ pub struct ProbeFacts {
     /// key type.
     #[serde(default)]
     pub extras: ProbeExtras,
+    /// Session resumption, tried with rustls (two handshakes sharing a session
+    /// store per question); `null` when not tried.
+    #[serde(default)]
+    pub resumption: Option<ResumptionFacts>,
     /// Why probing stopped before it finished, if it did.
     pub stopped: Option<String>,
     pub connections: u32,
@@ -310,4 +314,25 @@ pub struct ServedCertificate {
     pub leaf: Option<CertFacts>,
     /// How the server answered when it sent no certificate.
     pub detail: Option<String>,
+}
+
+/// Whether a second handshake resumed the first one's session.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResumptionFacts {
+    /// TLS 1.2 by session ID (RFC 5246) alone.
+    pub tls12_session_id: Option<bool>,
+    /// TLS 1.2 with session tickets (RFC 5077) allowed; rustls uses a ticket
+    /// when the server issued one, else the session ID.
+    pub tls12_ticket: Option<bool>,
+    /// TLS 1.3 by a ticket (PSK, RFC 8446 2.2).
+    pub tls13_ticket: Option<bool>,
+    /// TLS 1.3 tickets the server sent after the first handshake.
+    pub tls13_tickets: Option<u32>,
+    /// A TLS 1.3 ticket allows early data (0-RTT, max_early_data_size above 0);
+    /// mailtls sends none.
+    pub tls13_early_data: Option<bool>,
+    /// Why a question stayed open, one sentence each.
+    pub notes: Vec<String>,
+    pub connections: u32,
 }

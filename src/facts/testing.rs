@@ -690,6 +690,7 @@ impl ProbeBuilder {
                 fallback_scsv: None,
                 secure_renegotiation: None,
                 extras: Default::default(),
+                resumption: None,
                 stopped: None,
                 connections: 12,
                 duration_ms: 300,

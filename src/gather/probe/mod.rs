@@ -495,6 +495,7 @@ pub async fn probe<C: Connector>(connector: C, options: ProbeOptions, now_unix: 
         fallback_scsv,
         secure_renegotiation,
         extras,
+        resumption: None,
         stopped: shared.stopped(),
         connections: shared.connections.load(Ordering::Relaxed),
         duration_ms: started.elapsed().as_millis() as u64,
