@@ -143,3 +143,21 @@ fn embedded_scts_are_listed_with_their_logs() {
     // A private CA (--ca-file): no judgement about CT either way.
     assert!(!codes(&report).contains(&"cert.no_sct".to_owned()));
 }
+
+#[test]
+fn a_real_staple_cut_or_flipped_anywhere_is_read_without_panicking() {
+    let pki = Pki::new();
+    let cert = pki.pki.server_cert(CertCase::Good, "mail.test");
+    let staple = pki.pki.ocsp_response(&cert, OcspCase::Revoked);
+    let whole = mailtls::facts::ocsp::parse(&staple, &cert.chain);
+    assert_eq!(whole.parse_error, None);
+    for end in 0..staple.len() {
+        let cut = mailtls::facts::ocsp::parse(&staple[..end], &cert.chain);
+        assert!(cut.parse_error.is_some() || cut.status.is_none(), "{end}");
+    }
+    for at in 0..staple.len() {
+        let mut flipped = staple.clone();
+        flipped[at] ^= 0xFF;
+        let _ = mailtls::facts::ocsp::parse(&flipped, &cert.chain);
+    }
+}

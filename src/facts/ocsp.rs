@@ -395,6 +395,19 @@ mod tests {
     }
 
     #[test]
+    fn random_bytes_behind_a_valid_start_never_panic() {
+        let mut state: u32 = 0x1234_5678;
+        for len in 0..400 {
+            let mut staple = vec![0x30, 0x82, 0x01, 0x00, 0x0A, 0x01, 0x00, 0xA0];
+            for _ in 0..len {
+                state = state.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                staple.push((state >> 16) as u8);
+            }
+            let _ = parse(&staple, &[]);
+        }
+    }
+
+    #[test]
     fn every_truncation_of_a_response_is_read_without_panicking() {
         let mut staple = vec![0x30, 0x03, 0x0A, 0x01, 0x00];
         staple.extend_from_slice(&[0xA0, 0x80, 0x30, 0x05]);
