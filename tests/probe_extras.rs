@@ -92,6 +92,7 @@ fn an_emulated_vulnerable_server_is_found_vulnerable_on_every_count() {
         ignore_early_ccs: true,
         extended_master_secret: false,
         dh_prime: Some(oakley_group_2()),
+        scts: true,
     };
     let server = LegacyServer::start(quirks, chain).unwrap();
     let facts = run_probe(server.addr());
@@ -101,6 +102,9 @@ fn an_emulated_vulnerable_server_is_found_vulnerable_on_every_count() {
     assert_eq!(extras.heartbleed, Some(true));
     assert_eq!(extras.ccs_injection, Some(true));
     assert_eq!(extras.extended_master_secret, Some(false));
+    let scts = extras.tls_scts.as_ref().unwrap();
+    assert_eq!(scts.len(), 2, "{scts:?}");
+    assert_eq!(scts[0].timestamp, "2026-01-01T00:00:00Z");
     let dh = extras.dh.as_ref().unwrap();
     assert_eq!(dh.bits, 1024);
     assert_eq!(dh.generator, "02");
@@ -136,6 +140,7 @@ fn an_emulated_sound_server_is_found_sound() {
     assert_eq!(extras.heartbleed, None, "not asked without the extension");
     assert_eq!(extras.ccs_injection, Some(false));
     assert_eq!(extras.extended_master_secret, Some(true));
+    assert_eq!(extras.tls_scts, Some(Vec::new()));
     assert_eq!(extras.dh, None);
     let found = codes(facts);
     for code in [

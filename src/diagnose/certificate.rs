@@ -166,13 +166,28 @@ fn transparency(chain: &Chain<'_>, out: &mut Vec<Finding>) {
         .as_ref()
         .and_then(|t| t.ocsp.as_ref())
         .is_some_and(|o| !o.scts.is_empty());
-    if !public || chain.leaf.parse_error.is_some() || !chain.leaf.scts.is_empty() || stapled {
+    let in_tls = chain
+        .facts
+        .probe
+        .as_ref()
+        .and_then(|p| p.extras.tls_scts.as_ref());
+    let sent_in_tls = in_tls.is_some_and(|scts| !scts.is_empty());
+    if !public
+        || chain.leaf.parse_error.is_some()
+        || !chain.leaf.scts.is_empty()
+        || stapled
+        || sent_in_tls
+    {
         return;
     }
+    let tls_extension = match in_tls {
+        Some(_) => "and it sent none in the TLS extension either when the probe asked",
+        None => "unless the server sends SCTs in the TLS extension, which only --probe asks for",
+    };
     out.push(finding(
         Code::CertNoSct,
         Severity::Info,
-        "The server's certificate is publicly trusted but carries no Certificate Transparency timestamps (SCTs), in itself or in an OCSP staple; Apple clients refuse such certificates unless the server sends SCTs in the TLS extension, which mailtls does not ask for.".to_owned(),
+        format!("The server's certificate is publicly trusted but carries no Certificate Transparency timestamps (SCTs), in itself or in an OCSP staple; Apple clients refuse such certificates, {tls_extension}."),
         Some("Publicly trusted CAs embed SCTs in every certificate they issue today; re-issue the certificate from such a CA.".to_owned()),
     ));
 }

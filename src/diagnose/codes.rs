@@ -118,7 +118,7 @@ codes! {
     CertOcspUnusable = "cert.ocsp_unusable", Certificate, Warning, "warning",
         "The stapled OCSP response cannot be used: unreadable, not successful, about another certificate, or status unknown.";
     CertNoSct = "cert.no_sct", Certificate, Info, "info",
-        "A publicly trusted certificate carries no Certificate Transparency timestamps (SCTs) in itself or its OCSP staple; Apple clients require them unless the TLS extension sends them.";
+        "A publicly trusted certificate carries no Certificate Transparency timestamps (SCTs) in itself, its OCSP staple or (asked only with `--probe`) the TLS extension; Apple clients require them.";
     CertDiffersWithoutSni = "cert.differs_without_sni", Certificate, Info, "info",
         "`--probe`: a hello without SNI gets another certificate than the checked name; the message says whether it covers the name (clients that send no SNI see it).";
     CertValidityTooLong = "cert.validity_too_long", Certificate, Warning, "warning",

@@ -1813,6 +1813,35 @@ fn staple_and_transparency_cases() -> Vec<Case> {
         )
         .without(&[Code::CertNoSct]),
         case(
+            "SCTs in the TLS extension are enough",
+            FactsBuilder::good()
+                .cert_at(0, CertBuilder::leaf(HOST).without_scts())
+                .probe(
+                    ProbeBuilder::modern().extras(crate::facts::probe::ProbeExtras {
+                        tls_scts: Some(CertBuilder::leaf(HOST).finish(0, NOW).scts),
+                        ..Default::default()
+                    }),
+                ),
+            Code::CertTrusted,
+            Ok,
+            &[],
+        )
+        .without(&[Code::CertNoSct]),
+        case(
+            "no SCTs in the TLS extension either, when the probe asked",
+            FactsBuilder::good()
+                .cert_at(0, CertBuilder::leaf(HOST).without_scts())
+                .probe(
+                    ProbeBuilder::modern().extras(crate::facts::probe::ProbeExtras {
+                        tls_scts: Some(Vec::new()),
+                        ..Default::default()
+                    }),
+                ),
+            Code::CertNoSct,
+            Info,
+            &["sent none in the TLS extension either"],
+        ),
+        case(
             "an untrusted certificate needs no SCTs to be untrusted",
             FactsBuilder::good()
                 .cert_at(0, CertBuilder::leaf(HOST).without_scts())

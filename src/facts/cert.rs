@@ -87,6 +87,21 @@ pub fn sct_list(der: &[u8]) -> Vec<Sct> {
     list.iter().take(MAX_SCTS).map(to_sct).collect()
 }
 
+/// Reads a SignedCertificateTimestampList as TLS carries it (the
+/// signed_certificate_timestamp extension: no DER wrapping); empty when unreadable.
+pub fn sct_list_tls(list: &[u8]) -> Vec<Sct> {
+    let Ok(len) = u16::try_from(list.len()) else {
+        return Vec::new();
+    };
+    let mut der = match len {
+        0..=127 => vec![0x04, len as u8],
+        128..=255 => vec![0x04, 0x81, len as u8],
+        _ => vec![0x04, 0x82, (len >> 8) as u8, len as u8],
+    };
+    der.extend_from_slice(list);
+    sct_list(&der)
+}
+
 fn to_sct(sct: &x509_parser::extensions::SignedCertificateTimestamp<'_>) -> Sct {
     use base64::Engine;
     let unix = i64::try_from(sct.timestamp / 1000).unwrap_or(i64::MAX);

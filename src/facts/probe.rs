@@ -276,6 +276,10 @@ pub struct ProbeExtras {
     /// The server's finite-field DH parameters, from a hello offering only the
     /// DHE suites it accepts; `null` when it accepts none.
     pub dh: Option<DhParams>,
+    /// Certificate Transparency timestamps the server sent in the TLS
+    /// extension (RFC 6962 3.3) to the hello that asked for them.
+    #[serde(default)]
+    pub tls_scts: Option<Vec<crate::facts::cert::Sct>>,
     /// Leaf certificates served to other hellos than the check's.
     pub certificates: Vec<ServedCertificate>,
     /// Why an extra question stayed open, one sentence each.

@@ -38,6 +38,9 @@ pub struct Quirks {
     pub extended_master_secret: bool,
     /// Offers DHE with this prime (generator 2) when the client offers it.
     pub dh_prime: Option<Vec<u8>>,
+    /// Sends [`crate::pki::SCT_LOG_IDS`]' timestamps in the
+    /// signed_certificate_timestamp extension when asked.
+    pub scts: bool,
 }
 
 /// The running emulation; stops when dropped.
@@ -197,6 +200,15 @@ fn serve(
     let mut extensions = vec![0xFF, 0x01, 0, 1, 0]; // renegotiation_info
     if quirks.extended_master_secret && hello.extensions.contains(&23) {
         extensions.extend_from_slice(&[0, 23, 0, 0]);
+    }
+    if quirks.scts && hello.extensions.contains(&18) {
+        // The extension carries the list without the certificate's DER wrapping.
+        let der =
+            crate::pki::sct_list_extension(&crate::pki::SCT_LOG_IDS, crate::pki::SCT_TIMESTAMP_MS);
+        let list = &der[2..];
+        extensions.extend_from_slice(&[0, 18]);
+        extensions.extend_from_slice(&(list.len() as u16).to_be_bytes());
+        extensions.extend_from_slice(list);
     }
     if quirks.heartbleed && hello.extensions.contains(&15) {
         extensions.extend_from_slice(&[0, 15, 0, 1, 1]);

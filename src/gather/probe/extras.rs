@@ -1,8 +1,9 @@
 //! The probe's extra questions, each one raw hello at the highest accepted
 //! version up to TLS 1.2, answered by reading (never exploiting) the reply.
 //!
-//! - compression, extended master secret, heartbeat: one hello offering
-//!   DEFLATE and both extensions; the ServerHello says what was chosen;
+//! - compression, extended master secret, heartbeat, SCTs: one hello
+//!   offering DEFLATE and the three extensions; the ServerHello says what was
+//!   chosen and carries the SCTs the server sends in TLS;
 //! - Heartbleed: only when the heartbeat extension came back, a heartbeat
 //!   request whose stated length exceeds its (empty) payload, sent before the
 //!   handshake ends as sslyze and testssl.sh do; any heartbeat in answer means
@@ -30,6 +31,9 @@ use crate::facts::probe::{
     VersionProbe,
 };
 use rustls::pki_types::CertificateDer;
+
+/// The signed_certificate_timestamp extension (RFC 6962 3.3.1).
+const SIGNED_CERTIFICATE_TIMESTAMP: u16 = 18;
 
 /// A heartbeat request (RFC 6520) claiming a 16 KiB payload and carrying none.
 fn heartbeat_request(version: TlsVersion) -> Vec<u8> {
@@ -76,7 +80,11 @@ pub(super) async fn extras<C: Connector>(
 
     let mut offer = base.clone();
     offer.deflate = true;
-    offer.extra_extensions = vec![(EXTENDED_MASTER_SECRET, Vec::new()), (HEARTBEAT, vec![1])];
+    offer.extra_extensions = vec![
+        (EXTENDED_MASTER_SECRET, Vec::new()),
+        (HEARTBEAT, vec![1]),
+        (SIGNED_CERTIFICATE_TIMESTAMP, Vec::new()),
+    ];
 
     let dhe = only(&|s| s.key_exchange == Kx::Dhe);
     let dh_spec = (!dhe.is_empty()).then(|| shared.spec(version, dhe));
@@ -124,6 +132,13 @@ pub(super) async fn extras<C: Connector>(
             facts.compression = Some(hello.compression == 1);
             facts.extended_master_secret = Some(hello.extensions.contains(&EXTENDED_MASTER_SECRET));
             facts.heartbeat = Some(hello.extensions.contains(&HEARTBEAT));
+            facts.tls_scts = Some(
+                hello
+                    .sct_list
+                    .as_deref()
+                    .map(cert::sct_list_tls)
+                    .unwrap_or_default(),
+            );
         }
         other => facts.notes.push(format!(
             "A hello offering DEFLATE, extended_master_secret and heartbeat was not answered with a {} ServerHello ({}); compression, extended master secret and heartbeat stay open.",

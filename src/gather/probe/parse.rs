@@ -114,6 +114,8 @@ pub struct ServerHello {
     pub hello_retry: bool,
     /// The last 8 bytes of the random are a TLS 1.3 downgrade sentinel (RFC 8446 4.1.3).
     pub downgrade_sentinel: bool,
+    /// The body of signed_certificate_timestamp (RFC 6962 3.3), if sent.
+    pub sct_list: Option<Vec<u8>>,
 }
 
 impl ServerHello {
@@ -402,6 +404,7 @@ pub fn parse_server_hello(body: &[u8]) -> Result<ServerHello, ParseError> {
         key_share_group: None,
         hello_retry,
         downgrade_sentinel,
+        sct_list: None,
     };
     if c.is_empty() {
         // SSL 3.0 and early TLS: no extensions at all.
@@ -422,6 +425,7 @@ pub fn parse_server_hello(body: &[u8]) -> Result<ServerHello, ParseError> {
                 hello.selected_version = Some(d.u16()?);
                 d.finish()?;
             }
+            18 => hello.sct_list = Some(data.to_vec()),
             51 => {
                 let mut d = Cursor::new(data, "key_share");
                 hello.key_share_group = Some(d.u16()?);
