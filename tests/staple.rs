@@ -30,6 +30,7 @@ fn a_good_staple_is_read_and_says_good_for_the_leaf() {
     assert_eq!(ocsp["response_status"], "successful");
     assert_eq!(ocsp["status"], "good");
     assert_eq!(ocsp["names_leaf"], true);
+    assert_eq!(ocsp["signature_valid"], true);
     assert!(ocsp["responder"]
         .as_str()
         .unwrap()
@@ -74,6 +75,28 @@ fn a_staple_for_another_certificate_is_unusable() {
     assert_eq!(facts.names_leaf, Some(false), "{facts:?}");
     let facts = mailtls::facts::ocsp::parse(&staple, &other.chain);
     assert_eq!(facts.names_leaf, Some(true), "{facts:?}");
+}
+
+#[test]
+fn a_staple_changed_after_signing_does_not_verify() {
+    let pki = Pki::new();
+    let cert = pki.pki.server_cert(CertCase::Good, "mail.test");
+    let mut staple = pki.pki.ocsp_response(&cert, OcspCase::Good);
+    let good = mailtls::facts::ocsp::parse(&staple, &cert.chain);
+    assert_eq!(good.signature_valid, Some(true), "{good:?}");
+    // producedAt, a GeneralizedTime (tag 0x18, 15 bytes): its last second digit changed.
+    let at = staple
+        .windows(2)
+        .position(|w| w == [0x18, 0x0F])
+        .expect("producedAt");
+    let second = at + 2 + 13;
+    staple[second] = if staple[second] == b'0' { b'1' } else { b'0' };
+    let changed = mailtls::facts::ocsp::parse(&staple, &cert.chain);
+    assert_eq!(changed.parse_error, None);
+    assert_eq!(changed.signature_valid, Some(false), "{changed:?}");
+    // Without the issuer there is nothing to verify with.
+    let alone = mailtls::facts::ocsp::parse(&staple, &cert.chain[..1]);
+    assert_eq!(alone.signature_valid, None);
 }
 
 #[test]

@@ -94,6 +94,12 @@ fn staple_findings(chain: &Chain<'_>, out: &mut Vec<Finding>) {
         ));
         return;
     }
+    if ocsp.signature_valid == Some(false) {
+        out.push(unusable(
+            "its signature does not verify with the issuer's key or that of a responder the issuer certified".to_owned(),
+        ));
+        return;
+    }
     match ocsp.status {
         Some(OcspStatus::Revoked) => {
             let when = ocsp

@@ -116,7 +116,7 @@ codes! {
     CertOcspStale = "cert.ocsp_stale", Certificate, Warning, "warning / critical",
         "The stapled OCSP response is out of date (nextUpdate passed) or not yet valid; critical when the certificate demands stapling.";
     CertOcspUnusable = "cert.ocsp_unusable", Certificate, Warning, "warning",
-        "The stapled OCSP response cannot be used: unreadable, not successful, about another certificate, or status unknown.";
+        "The stapled OCSP response cannot be used: unreadable, not successful, about another certificate, badly signed, or status unknown.";
     CertNoSct = "cert.no_sct", Certificate, Info, "info",
         "A publicly trusted certificate carries no Certificate Transparency timestamps (SCTs) in itself, its OCSP staple or (asked only with `--probe`) the TLS extension; Apple clients require them.";
     CertDiffersWithoutSni = "cert.differs_without_sni", Certificate, Info, "info",

@@ -1768,6 +1768,17 @@ fn staple_and_transparency_cases() -> Vec<Case> {
             &["about another certificate"],
         ),
         case(
+            "a staple with a bad signature",
+            stapled(OcspFacts {
+                signature_valid: Some(false),
+                ..staple(OcspStatus::Revoked, NOW + DAY)
+            }),
+            Code::CertOcspUnusable,
+            Warning,
+            &["signature does not verify"],
+        )
+        .without(&[Code::CertOcspRevoked]),
+        case(
             "a staple the responder does not know",
             stapled(staple(OcspStatus::Unknown, NOW + DAY)),
             Code::CertOcspUnusable,

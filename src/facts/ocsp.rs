@@ -3,8 +3,9 @@
 //!
 //! The response is read with the DER parsers x509-parser re-exports (asn1-rs),
 //! bounded by the staple's own size; anything malformed becomes `parse_error`,
-//! never a panic. The responder's signature is not verified here: the facts say
-//! what the staple claims and whether it names the server's certificate.
+//! never a panic. The responder's signature is checked (aws-lc-rs) against the
+//! issuer's key, or against a delegated responder certificate in the staple
+//! that the issuer signed for OCSP signing (RFC 6960 4.2.2.2).
 
 use rustls_pki_types::CertificateDer;
 use serde::{Deserialize, Serialize};
@@ -55,6 +56,11 @@ pub struct OcspFacts {
     /// Certificate Transparency timestamps carried in the response (RFC 6962 3.3).
     #[serde(default)]
     pub scts: Vec<Sct>,
+    /// Whether the responder's signature verifies with the issuer's key (or a
+    /// delegated responder's the issuer certified); `null` when it could not
+    /// be told (the issuer was not sent, or an algorithm mailtls lacks).
+    #[serde(default)]
+    pub signature_valid: Option<bool>,
     pub parse_error: Option<String>,
 }
 
@@ -196,21 +202,51 @@ fn read(
     let basic = bytes.expect(Tag::OctetString)?;
     // BasicOCSPResponse ::= SEQUENCE { tbsResponseData ResponseData, signatureAlgorithm, signature, certs [0] OPTIONAL }
     let basic = Elements::new(basic.data, "BasicOCSPResponse").expect(Tag::Sequence)?;
-    let data = Elements::new(basic.data, "BasicOCSPResponse").expect(Tag::Sequence)?;
+    let mut signed = Elements::new(basic.data, "BasicOCSPResponse");
+    let (data, tbs) = signed.next()?;
+    if data.header.tag() != Tag::Sequence {
+        return Err(malformed("tbsResponseData"));
+    }
+    let algorithm = signed.expect(Tag::Sequence)?;
+    let algorithm = Elements::new(algorithm.data, "signatureAlgorithm")
+        .expect(Tag::Oid)?
+        .data;
+    let signature = signed.expect(Tag::BitString)?;
+    let signature = signature.data.get(1..).unwrap_or_default();
+    let mut responder_certs = Vec::new();
+    if let Some(certs) = signed.context(0)? {
+        let list = Elements::new(certs.data, "certs").expect(Tag::Sequence)?;
+        let mut list = Elements::new(list.data, "certs");
+        for _ in 0..4 {
+            if list.is_empty() {
+                break;
+            }
+            let (_, der) = list.next()?;
+            responder_certs.push(der);
+        }
+    }
     // ResponseData ::= SEQUENCE { version [0] EXPLICIT DEFAULT v1, responderID, producedAt, responses, responseExtensions [1] OPTIONAL }
     let mut data = Elements::new(data.data, "ResponseData");
     data.context(0)?;
-    if let Some(by_name) = data.context(1)? {
+    let responder = if let Some(by_name) = data.context(1)? {
         facts.responder = Some(match X509Name::from_der(by_name.data) {
             Ok((_, name)) => name.to_string(),
             Err(_) => return Err(malformed("responderID")),
         });
+        Responder::Name(by_name.data)
     } else if let Some(by_key) = data.context(2)? {
         let hash = Elements::new(by_key.data, "responderID").expect(Tag::OctetString)?;
         facts.responder = Some(format!("key ID {}", hex(hash.data)));
+        Responder::KeyHash(hash.data)
     } else {
         return Err(malformed("responderID"));
-    }
+    };
+    facts.signature_valid = verify_response(
+        chain,
+        &responder,
+        &responder_certs,
+        (tbs, algorithm, signature),
+    );
     let (_, produced) = data.next()?;
     facts.produced_at = Some(rfc3339(time(produced)?));
     let responses = data.expect(Tag::Sequence)?;
@@ -244,6 +280,119 @@ fn read(
         facts.scts = single.scts;
     }
     Ok(())
+}
+
+/// How the response names its signer.
+enum Responder<'a> {
+    /// The DER of the signer's subject name.
+    Name(&'a [u8]),
+    /// SHA-1 of the signer's public key bits.
+    KeyHash(&'a [u8]),
+}
+
+fn names_signer(responder: &Responder<'_>, cert: &X509Certificate<'_>) -> bool {
+    match responder {
+        Responder::Name(name) => cert.subject().as_raw() == *name,
+        Responder::KeyHash(hash) => {
+            let key = &cert.public_key().subject_public_key.data;
+            aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY, key).as_ref()
+                == *hash
+        }
+    }
+}
+
+/// Verifies `signature` over `message` with `signer`'s key by the algorithm
+/// `oid`; `None` for an algorithm (or curve) mailtls does not check.
+fn verify_with(
+    signer: &X509Certificate<'_>,
+    oid: &[u8],
+    message: &[u8],
+    signature: &[u8],
+) -> Option<bool> {
+    use aws_lc_rs::signature::{self as sig, VerificationAlgorithm};
+    let spki = signer.public_key();
+    let curve = spki
+        .algorithm
+        .parameters
+        .as_ref()
+        .and_then(|p| p.as_oid().ok())
+        .map(|o| o.to_id_string());
+    let algorithm: &dyn VerificationAlgorithm = match (oid, curve.as_deref()) {
+        // sha256/384/512WithRSAEncryption, sha1WithRSAEncryption
+        ([0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x01, 0x0B], _) => {
+            &sig::RSA_PKCS1_2048_8192_SHA256
+        }
+        ([0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x01, 0x0C], _) => {
+            &sig::RSA_PKCS1_2048_8192_SHA384
+        }
+        ([0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x01, 0x0D], _) => {
+            &sig::RSA_PKCS1_2048_8192_SHA512
+        }
+        ([0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x01, 0x05], _) => {
+            &sig::RSA_PKCS1_2048_8192_SHA1_FOR_LEGACY_USE_ONLY
+        }
+        // ecdsa-with-SHA256 / SHA384 on P-256 or P-384
+        ([0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x04, 0x03, 0x02], Some("1.2.840.10045.3.1.7")) => {
+            &sig::ECDSA_P256_SHA256_ASN1
+        }
+        ([0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x04, 0x03, 0x02], Some("1.3.132.0.34")) => {
+            &sig::ECDSA_P384_SHA256_ASN1
+        }
+        ([0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x04, 0x03, 0x03], Some("1.2.840.10045.3.1.7")) => {
+            &sig::ECDSA_P256_SHA384_ASN1
+        }
+        ([0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x04, 0x03, 0x03], Some("1.3.132.0.34")) => {
+            &sig::ECDSA_P384_SHA384_ASN1
+        }
+        // Ed25519
+        ([0x2B, 0x65, 0x70], _) => &sig::ED25519,
+        _ => return None,
+    };
+    let key = sig::UnparsedPublicKey::new(algorithm, &spki.subject_public_key.data);
+    Some(key.verify(message, signature).is_ok())
+}
+
+/// Whether the response's signature verifies: by the issuer itself, or by a
+/// responder certificate in the staple that the issuer signed for OCSP signing.
+fn verify_response(
+    chain: &[CertificateDer<'_>],
+    responder: &Responder<'_>,
+    responder_certs: &[&[u8]],
+    (tbs, algorithm, signature): (&[u8], &[u8], &[u8]),
+) -> Option<bool> {
+    let (_, leaf) = X509Certificate::from_der(chain.first()?).ok()?;
+    let (_, issuer) = X509Certificate::from_der(chain.get(1)?).ok()?;
+    if issuer.subject().as_raw() != leaf.issuer().as_raw() {
+        return None;
+    }
+    if names_signer(responder, &issuer) {
+        return verify_with(&issuer, algorithm, tbs, signature);
+    }
+    for der in responder_certs {
+        let Ok((_, delegate)) = X509Certificate::from_der(der) else {
+            continue;
+        };
+        if !names_signer(responder, &delegate) {
+            continue;
+        }
+        let for_ocsp = delegate
+            .extended_key_usage()
+            .ok()
+            .flatten()
+            .is_some_and(|eku| eku.value.ocsp_signing);
+        let certified = delegate.issuer().as_raw() == issuer.subject().as_raw()
+            && verify_with(
+                &issuer,
+                delegate.signature_algorithm.algorithm.as_bytes(),
+                delegate.tbs_certificate.as_ref(),
+                &delegate.signature_value.data,
+            ) == Some(true);
+        if !(for_ocsp && certified) {
+            return Some(false);
+        }
+        return verify_with(&delegate, algorithm, tbs, signature);
+    }
+    Some(false)
 }
 
 /// What identifies the server's certificate in a CertID.

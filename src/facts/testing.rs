@@ -908,6 +908,7 @@ pub fn staple(
         next_update: Some(rfc3339(next_update)),
         next_update_unix: Some(next_update),
         names_leaf: Some(true),
+        signature_valid: Some(true),
         ..Default::default()
     }
 }
