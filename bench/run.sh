@@ -16,7 +16,8 @@
 # BENCH_SHARDS (shards run at once for the shard row, 2), BENCH_BASELINE (a
 # commit whose build runs the same batch in the same run, for a like-for-like
 # throughput ratio; default 05f8e4d, the build issue 19 measured; "none" skips
-# it), BENCH_NOJITTER (0, the default;
+# it), BENCH_ONLY_PROBE (1: only the full-probe rows, with connection counts),
+# BENCH_NOJITTER (0, the default;
 # 1 also builds and measures a copy with AWS_LC_SYS_NO_JITTER_ENTROPY=1, which
 # .cargo/config.toml now sets for every build anyway; see docs/benchmarks.md).
 set -euo pipefail
@@ -37,6 +38,7 @@ SSLYZE_BATCH="${BENCH_SSLYZE_BATCH:-500}"
 WRONG_PORT_RUNS="${BENCH_WRONG_PORT_RUNS:-3}"
 SHARDS="${BENCH_SHARDS:-2}"
 NOJITTER="${BENCH_NOJITTER:-0}"
+ONLY_PROBE="${BENCH_ONLY_PROBE:-0}"
 
 say() { printf 'bench: %s\n' "$*" >&2; }
 
@@ -87,7 +89,7 @@ servers_bin="$target_dir/release/mailtls-bench-servers"
 mailtls_nojitter=""
 BASELINE="${BENCH_BASELINE:-05f8e4d}"
 mailtls_baseline=""
-if [ "$BASELINE" != none ]; then
+if [ "$BASELINE" != none ] && [ "$ONLY_PROBE" != 1 ]; then
     say "building the baseline mailtls at $BASELINE (release) into $target_dir/bench-baseline"
     baseline_src="$(mktemp -d)"
     if (cd "$repo" && git archive "$BASELINE" | tar -x -C "$baseline_src") 2>/dev/null &&
@@ -260,6 +262,7 @@ single() {
     fi
 }
 
+if [ "$ONLY_PROBE" != 1 ]; then
 single "IMAP STARTTLS" "imap+starttls://$IMAP_STARTTLS" "$IMAP_STARTTLS" 1
 single "IMAPS" "imaps://$IMAPS" "$IMAPS" 0
 # The same against real Dovecot (the interop suite's launcher), where installed.
@@ -293,37 +296,68 @@ if [ -n "$openssl_bin" ]; then
 else
     not_installed "$wrong_label" "openssl s_client"
 fi
+fi # ONLY_PROBE
 
 # ---------------------------------------------------------------- 2. full probe
+# Every tool goes through bench/count-proxy.py, which counts the TCP
+# connections it accepts: the "connections" note is counted, not guessed.
 probe_label="2 probe IMAP STARTTLS"
 probe_base=""
+proxy_pid=""
+start_proxy() {
+    : >"$work/count"
+    mkfifo "$work/proxy.stdin.$1"
+    python3 "$here/count-proxy.py" "$IMAP_STARTTLS" "$work/count" \
+        <"$work/proxy.stdin.$1" >"$work/proxy.port" 2>>"$work/proxy.log" &
+    proxy_pid=$!
+    exec 8>"$work/proxy.stdin.$1"
+    for _ in $(seq 100); do
+        [ -s "$work/proxy.port" ] && break
+        sleep 0.05
+    done
+    PROXY="127.0.0.1:$(head -n 1 "$work/proxy.port")"
+}
+stop_proxy() {
+    exec 8>&-
+    wait "$proxy_pid" 2>/dev/null || true
+    CONNECTIONS="$(wc -l <"$work/count" | tr -d ' ')"
+}
 check_help="$("$mailtls" check --help 2>/dev/null || true)"
 if grep -q -- '--probe' <<<"$check_help"; then
-    say "full probe: mailtls check --probe ($PROBE_RUNS runs)"
-    measure "$PROBE_RUNS" "$mailtls" check --probe "imap+starttls://$IMAP_STARTTLS" \
+    say "full probe: mailtls check --probe --audit ($PROBE_RUNS runs)"
+    start_proxy mailtls
+    WARMUP=0 measure "$PROBE_RUNS" "$mailtls" check --probe --audit "imap+starttls://$PROXY" \
         --sni "$SERVER_NAME" --ca-file "$ROOT_PEM"
+    stop_proxy
     probe_base=$MED_MS
-    row "$probe_label" "mailtls check --probe" "$MED_MS" "$PEAK_MB" "1.0" "runs: $PROBE_RUNS (no warm-up)"
+    row "$probe_label" "mailtls check --probe --audit" "$MED_MS" "$PEAK_MB" "1.0" "runs: $PROBE_RUNS (no warm-up); connections: $CONNECTIONS"
 else
     row "$probe_label" "mailtls check --probe" "-" "-" "-" "mailtls probe: not available in this build"
 fi
 if [ -n "$sslyze_bin" ]; then
     say "full probe: sslyze default scan ($PROBE_RUNS runs)"
+    start_proxy sslyze
     WARMUP=0 measure "$PROBE_RUNS" "$sslyze_bin" --quiet --starttls imap --sni "$SERVER_NAME" \
-        --certinfo_ca_file "$ROOT_PEM" "$IMAP_STARTTLS"
-    row "$probe_label" "sslyze (default scan) [d]" "$MED_MS" "$PEAK_MB" "$(ratio "$MED_MS" "$probe_base")" "runs: $PROBE_RUNS (no warm-up)"
+        --certinfo_ca_file "$ROOT_PEM" "$PROXY"
+    stop_proxy
+    row "$probe_label" "sslyze (default scan) [d]" "$MED_MS" "$PEAK_MB" "$(ratio "$MED_MS" "$probe_base")" "runs: $PROBE_RUNS (no warm-up); connections: $CONNECTIONS"
 else
     not_installed "$probe_label" "sslyze (default scan)"
 fi
 if [ -n "$testssl_bin" ]; then
     say "full probe: testssl.sh default run ($PROBE_RUNS runs, a minute or more each)"
+    start_proxy testssl
     WARMUP=0 measure "$PROBE_RUNS" "$testssl_bin" --quiet --color 0 --warnings off --nodns none \
-        --starttls imap --add-ca "$ROOT_PEM" "$IMAP_STARTTLS"
-    row "$probe_label" "testssl.sh (default run) [d]" "$MED_MS" "$PEAK_MB" "$(ratio "$MED_MS" "$probe_base")" "runs: $PROBE_RUNS (no warm-up)"
+        --starttls imap --add-ca "$ROOT_PEM" "$PROXY"
+    stop_proxy
+    row "$probe_label" "testssl.sh (default run) [d]" "$MED_MS" "$PEAK_MB" "$(ratio "$MED_MS" "$probe_base")" "runs: $PROBE_RUNS (no warm-up); connections: $CONNECTIONS"
 else
     not_installed "$probe_label" "testssl.sh (default run)"
 fi
 
+startup="not measured (BENCH_ONLY_PROBE=1)" rtt="$startup" per_store_note="CPU per chain verification: $startup"
+load_after="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')"
+if [ "$ONLY_PROBE" != 1 ]; then
 # ---------------------------------------------------------------- 3. batch
 batch_label="3 batch $TARGETS × IMAPS"
 say "batch: mailtls, $TARGETS targets on $BATCH_HOSTS hosts, --concurrency $CONCURRENCY --per-host $PER_HOST ($BATCH_RUNS runs)"
@@ -488,6 +522,7 @@ if [ -n "$jq_bin" ]; then
     rtt="$rtt (client lines: $sent_before before TLS, $sent_after inside TLS; the closing LOGOUT is not waited for)."
     rtt="$rtt Protocol minimum: 4 = TCP 1 + STARTTLS 1 (the greeting already lists the capabilities) + TLS 1.3 handshake 1 + CAPABILITY inside TLS 1; 3 for a check that does not read the capabilities inside TLS"
 fi
+fi # ONLY_PROBE
 
 # ---------------------------------------------------------------- output
 version_of() { "$@" 2>/dev/null | head -n 1 || true; }

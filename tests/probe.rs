@@ -627,6 +627,8 @@ fn probe_codes(versions: Vec<VersionProbe>, stopped: Option<&str>) -> Vec<(Strin
         legacy_chain: Vec::new(),
         fallback_scsv: None,
         secure_renegotiation: None,
+        extras: Default::default(),
+        resumption: None,
         stopped: stopped.map(str::to_owned),
         connections: 1,
         duration_ms: 1,

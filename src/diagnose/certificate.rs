@@ -53,6 +53,149 @@ pub(super) fn findings(facts: &CheckFacts, policy: &Policy, out: &mut Vec<Findin
     chain_shape_findings(certs, &chain.shape, private_root, out);
     out.extend(strength);
     out.extend(expiry(&chain, policy));
+    staple_findings(&chain, out);
+    transparency(&chain, out);
+}
+
+/// Dovecot, Postfix and Exim cannot staple; a server that does is a proxy or
+/// another server, whose own setting is named.
+const STAPLING_FIX: &str = "Check the OCSP stapling of whatever terminates TLS (nginx ssl_stapling, HAProxy's ocsp-update, a Stunnel or load balancer); Dovecot, Postfix and Exim do not staple, so turning stapling off there is also a fix";
+
+/// What a stapled OCSP response says: revoked, out of date, or unusable.
+fn staple_findings(chain: &Chain<'_>, out: &mut Vec<Finding>) {
+    use crate::facts::ocsp::OcspStatus;
+    use Severity::*;
+    let Some(ocsp) = chain.facts.tls.as_ref().and_then(|t| t.ocsp.as_ref()) else {
+        return;
+    };
+    let now = chain.facts.started_unix;
+    let unusable = |why: String| {
+        finding(
+            Code::CertOcspUnusable,
+            Warning,
+            format!("The server staples an OCSP response that clients cannot use: {why}. Clients then ask the responder themselves, or, if the certificate demands stapling, refuse."),
+            Some(format!("{STAPLING_FIX}.")),
+        )
+    };
+    if let Some(error) = &ocsp.parse_error {
+        out.push(unusable(error.trim_end_matches('.').to_owned()));
+        return;
+    }
+    if ocsp.response_status != "successful" {
+        out.push(unusable(format!(
+            "the responder answered '{}' instead of a status",
+            ocsp.response_status
+        )));
+        return;
+    }
+    if ocsp.names_leaf == Some(false) {
+        out.push(unusable(
+            "it is about another certificate than the one the server sends".to_owned(),
+        ));
+        return;
+    }
+    if ocsp.signature_valid == Some(false) {
+        out.push(unusable(
+            "its signature does not verify with the issuer's key or that of a responder the issuer certified".to_owned(),
+        ));
+        return;
+    }
+    match ocsp.status {
+        Some(OcspStatus::Revoked) => {
+            let when = ocsp
+                .revoked_at
+                .as_deref()
+                .map_or(String::new(), |t| format!(" since {}", date_only(t)));
+            let why = ocsp
+                .revocation_reason
+                .as_deref()
+                .map_or(String::new(), |r| format!(" (reason: {r})"));
+            out.push(finding(
+                Code::CertOcspRevoked,
+                Critical,
+                format!("The OCSP response the server staples says its certificate is revoked{when}{why}; clients that read the staple refuse the connection."),
+                Some("Install a newly issued certificate (and a new key if the old one may be compromised), then reload the server.".to_owned()),
+            ));
+            return;
+        }
+        Some(OcspStatus::Unknown) => {
+            out.push(unusable(
+                "the responder says it does not know the certificate".to_owned(),
+            ));
+            return;
+        }
+        Some(OcspStatus::Good) => {}
+        None => {
+            out.push(unusable("it holds no certificate status".to_owned()));
+            return;
+        }
+    }
+    let severity = if chain.leaf.must_staple {
+        Critical
+    } else {
+        Warning
+    };
+    let refusal = if chain.leaf.must_staple {
+        "the certificate demands a valid staple, so clients that honour must-staple refuse the connection"
+    } else {
+        "clients ignore it and ask the responder themselves, or fail if they cannot reach it"
+    };
+    if let Some(next) = ocsp.next_update_unix.filter(|&next| next < now) {
+        let hours = (now - next) / 3600;
+        out.push(finding(
+            Code::CertOcspStale,
+            severity,
+            format!(
+                "The stapled OCSP response expired {} ({hours} hours before the check): {refusal}.",
+                ocsp.next_update.as_deref().unwrap_or("")
+            ),
+            Some(format!(
+                "{STAPLING_FIX}; the stapling cache must be refreshed before nextUpdate."
+            )),
+        ));
+    } else if let Some(this) = ocsp.this_update_unix.filter(|&this| this > now + 300) {
+        out.push(finding(
+            Code::CertOcspStale,
+            severity,
+            format!("The stapled OCSP response is not valid until {} ({} minutes after the check; a clock is wrong): {refusal}.", ocsp.this_update.as_deref().unwrap_or(""), (this - now) / 60),
+            Some(format!("{STAPLING_FIX}; check the clocks of the server and the responder.")),
+        ));
+    }
+}
+
+/// A publicly trusted certificate without any signed certificate timestamp.
+fn transparency(chain: &Chain<'_>, out: &mut Vec<Finding>) {
+    let public = chain.verification.trusted && chain.verification.trust_store.ca_files.is_empty();
+    let stapled = chain
+        .facts
+        .tls
+        .as_ref()
+        .and_then(|t| t.ocsp.as_ref())
+        .is_some_and(|o| !o.scts.is_empty());
+    let in_tls = chain
+        .facts
+        .probe
+        .as_ref()
+        .and_then(|p| p.extras.tls_scts.as_ref());
+    let sent_in_tls = in_tls.is_some_and(|scts| !scts.is_empty());
+    if !public
+        || chain.leaf.parse_error.is_some()
+        || !chain.leaf.scts.is_empty()
+        || stapled
+        || sent_in_tls
+    {
+        return;
+    }
+    let tls_extension = match in_tls {
+        Some(_) => "and it sent none in the TLS extension either when the probe asked",
+        None => "unless the server sends SCTs in the TLS extension, which only --probe asks for",
+    };
+    out.push(finding(
+        Code::CertNoSct,
+        Severity::Info,
+        format!("The server's certificate is publicly trusted but carries no Certificate Transparency timestamps (SCTs), in itself or in an OCSP staple; Apple clients refuse such certificates, {tls_extension}."),
+        Some("Publicly trusted CAs embed SCTs in every certificate they issue today; re-issue the certificate from such a CA.".to_owned()),
+    ));
 }
 
 /// Whether a precise rule already says why the verifier refused the chain.

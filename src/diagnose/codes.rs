@@ -117,6 +117,16 @@ codes! {
         "A certificate on the chain has an RSA key shorter than 2048 bits.";
     CertMustStapleNotStapled = "cert.must_staple_not_stapled", Certificate, Critical, "critical",
         "The certificate demands a stapled OCSP response (RFC 7633 must-staple) and the server sent none.";
+    CertOcspRevoked = "cert.ocsp_revoked", Certificate, Critical, "critical",
+        "The OCSP response the server staples says its certificate is revoked.";
+    CertOcspStale = "cert.ocsp_stale", Certificate, Warning, "warning / critical",
+        "The stapled OCSP response is out of date (nextUpdate passed) or not yet valid; critical when the certificate demands stapling.";
+    CertOcspUnusable = "cert.ocsp_unusable", Certificate, Warning, "warning",
+        "The stapled OCSP response cannot be used: unreadable, not successful, about another certificate, badly signed, or status unknown.";
+    CertNoSct = "cert.no_sct", Certificate, Info, "info",
+        "A publicly trusted certificate carries no Certificate Transparency timestamps (SCTs) in itself, its OCSP staple or (asked only with `--probe`) the TLS extension; Apple clients require them.";
+    CertDiffersWithoutSni = "cert.differs_without_sni", Certificate, Info, "info",
+        "`--probe`: a hello without SNI gets another certificate than the checked name; the message says whether it covers the name (clients that send no SNI see it).";
     CertValidityTooLong = "cert.validity_too_long", Certificate, Warning, "warning",
         "The leaf is valid for more than 398 days (CA/Browser Forum limit; Apple clients refuse such certificates).";
     CertWrongOrder = "cert.wrong_order", Certificate, Info, "info",
@@ -159,6 +169,16 @@ codes! {
         "The server's ServerHello for TLS 1.2 or older carries no renegotiation_info although the hello offered the renegotiation SCSV: no secure renegotiation (RFC 5746, CVE-2009-3555).";
     TlsProfileDeviation = "tls.profile_deviation", Tls, Warning, "warning",
         "`--profile`: the probe found the server outside Mozilla's chosen TLS configuration (guidelines 5.7, https://ssl-config.mozilla.org/guidelines/5.7.json): a version it should not accept (or, for modern, TLS 1.3 missing), or suites not on the configuration's list. One finding lists every deviation.";
+    TlsCompression = "tls.compression", Tls, Critical, "critical",
+        "The server chose DEFLATE compression when the probe offered it: secrets in the session can be read by an attacker who injects traffic (CRIME).";
+    TlsNoExtendedMasterSecret = "tls.no_extended_master_secret", Tls, Info, "info",
+        "The TLS 1.2 (or older) ServerHello carries no extended_master_secret (RFC 7627): sessions are open to the triple-handshake attack, and clients that demand it refuse resumption.";
+    TlsHeartbleed = "tls.heartbleed", Tls, Critical, "critical",
+        "A heartbeat request claiming more data than it carried was answered (Heartbleed, CVE-2014-0160): the server leaks its memory, keys included. Asked only when the server announces the heartbeat extension.";
+    TlsCcsInjection = "tls.ccs_injection", Tls, Critical, "critical",
+        "A ChangeCipherSpec sent before the key exchange got no alert (CCS injection, CVE-2014-0224): a man in the middle can make the session use known keys.";
+    TlsWeakDh = "tls.weak_dh", Tls, Critical, "critical / warning",
+        "The DHE parameters are short (under 1024 bits: critical; under 2048: warning) or a published group known to be weak (the RFC 2409 1024-bit prime many servers share, Logjam; RFC 5114 groups: warning). The message names the group.";
     StarttlsNotOffered = "starttls.not_offered", Starttls, Critical, "critical",
         "The server does not advertise STARTTLS: passwords and mail would go in the clear.";
     StarttlsRefused = "starttls.refused", Starttls, Critical, "critical",

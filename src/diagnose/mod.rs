@@ -11,6 +11,7 @@ mod certificate;
 pub mod clients;
 pub mod codes;
 mod dane;
+pub mod dh;
 pub mod mtasts;
 mod plaintext;
 pub mod profiles;
@@ -118,6 +119,7 @@ pub fn diagnose(facts: &CheckFacts, policy: &Policy) -> Vec<Finding> {
     relay::weigh(facts, &mut findings);
     if let Some(probe) = &facts.probe {
         tls::probe_findings(probe, &mut findings);
+        tls::extras_findings(facts, probe, &mut findings);
         if let Some(profile) = policy.profile {
             tls::profile_findings(probe, profile, &mut findings);
         }

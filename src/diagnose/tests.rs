@@ -207,6 +207,12 @@ const PROBE_CODES: &[Code] = &[
     Code::TlsNoFallbackScsv,
     Code::TlsInsecureRenegotiation,
     Code::TlsProfileDeviation,
+    Code::TlsCompression,
+    Code::TlsNoExtendedMasterSecret,
+    Code::TlsHeartbleed,
+    Code::TlsCcsInjection,
+    Code::TlsWeakDh,
+    Code::CertDiffersWithoutSni,
 ];
 
 const AIA: &str = "http://ca.test/intermediate.der";
@@ -1828,6 +1834,307 @@ fn dane_cases() -> Vec<Case> {
     ]
 }
 
+fn staple_and_transparency_cases() -> Vec<Case> {
+    use crate::facts::ocsp::{OcspFacts, OcspStatus};
+    use crate::facts::testing::staple;
+    let stapled = |ocsp: OcspFacts| FactsBuilder::good().ocsp(ocsp);
+    let ocsp_codes = [
+        Code::CertOcspRevoked,
+        Code::CertOcspStale,
+        Code::CertOcspUnusable,
+    ];
+    vec![
+        case(
+            "a fresh good staple says nothing",
+            stapled(staple(OcspStatus::Good, NOW + DAY)),
+            Code::CertTrusted,
+            Ok,
+            &[],
+        )
+        .without(&ocsp_codes),
+        case(
+            "a revoked staple",
+            stapled(OcspFacts {
+                revoked_at: Some("2026-11-20T10:00:00Z".to_owned()),
+                revocation_reason: Some("key_compromise".to_owned()),
+                ..staple(OcspStatus::Revoked, NOW + DAY)
+            }),
+            Code::CertOcspRevoked,
+            Critical,
+            &[
+                "revoked since 2026-11-20",
+                "key_compromise",
+                "newly issued certificate",
+            ],
+        ),
+        case(
+            "an expired staple",
+            stapled(staple(OcspStatus::Good, NOW - 7200)),
+            Code::CertOcspStale,
+            Warning,
+            &[
+                "expired",
+                "2 hours before the check",
+                "nextUpdate",
+                "ssl_stapling",
+            ],
+        ),
+        case(
+            "an expired staple on a must-staple certificate",
+            stapled(staple(OcspStatus::Good, NOW - 7200))
+                .cert_at(0, CertBuilder::leaf(HOST).must_staple()),
+            Code::CertOcspStale,
+            Critical,
+            &["must-staple refuse"],
+        ),
+        case(
+            "a staple from the future",
+            stapled(OcspFacts {
+                this_update_unix: Some(NOW + 3 * 3600),
+                ..staple(OcspStatus::Good, NOW + DAY)
+            }),
+            Code::CertOcspStale,
+            Warning,
+            &["not valid until", "180 minutes after the check"],
+        ),
+        case(
+            "a staple about another certificate",
+            stapled(OcspFacts {
+                names_leaf: Some(false),
+                ..staple(OcspStatus::Good, NOW + DAY)
+            }),
+            Code::CertOcspUnusable,
+            Warning,
+            &["about another certificate"],
+        ),
+        case(
+            "a staple with a bad signature",
+            stapled(OcspFacts {
+                signature_valid: Some(false),
+                ..staple(OcspStatus::Revoked, NOW + DAY)
+            }),
+            Code::CertOcspUnusable,
+            Warning,
+            &["signature does not verify"],
+        )
+        .without(&[Code::CertOcspRevoked]),
+        case(
+            "a staple the responder does not know",
+            stapled(staple(OcspStatus::Unknown, NOW + DAY)),
+            Code::CertOcspUnusable,
+            Warning,
+            &["does not know the certificate"],
+        ),
+        case(
+            "an unsuccessful staple",
+            stapled(OcspFacts {
+                response_status: "try_later".to_owned(),
+                status: None,
+                ..OcspFacts::default()
+            }),
+            Code::CertOcspUnusable,
+            Warning,
+            &["'try_later'"],
+        ),
+        case(
+            "an unreadable staple",
+            stapled(crate::facts::ocsp::parse(&[0x30, 0x01], &[])),
+            Code::CertOcspUnusable,
+            Warning,
+            &["not valid DER"],
+        ),
+        case(
+            "a public certificate without SCTs",
+            FactsBuilder::good().cert_at(0, CertBuilder::leaf(HOST).without_scts()),
+            Code::CertNoSct,
+            Info,
+            &["Certificate Transparency", "Apple clients"],
+        ),
+        case(
+            "SCTs in the staple are enough",
+            FactsBuilder::good()
+                .cert_at(0, CertBuilder::leaf(HOST).without_scts())
+                .ocsp(OcspFacts {
+                    scts: CertBuilder::leaf(HOST).finish(0, NOW).scts,
+                    ..staple(OcspStatus::Good, NOW + DAY)
+                }),
+            Code::CertTrusted,
+            Ok,
+            &[],
+        )
+        .without(&[Code::CertNoSct]),
+        case(
+            "SCTs in the TLS extension are enough",
+            FactsBuilder::good()
+                .cert_at(0, CertBuilder::leaf(HOST).without_scts())
+                .probe(
+                    ProbeBuilder::modern().extras(crate::facts::probe::ProbeExtras {
+                        tls_scts: Some(CertBuilder::leaf(HOST).finish(0, NOW).scts),
+                        ..Default::default()
+                    }),
+                ),
+            Code::CertTrusted,
+            Ok,
+            &[],
+        )
+        .without(&[Code::CertNoSct]),
+        case(
+            "no SCTs in the TLS extension either, when the probe asked",
+            FactsBuilder::good()
+                .cert_at(0, CertBuilder::leaf(HOST).without_scts())
+                .probe(
+                    ProbeBuilder::modern().extras(crate::facts::probe::ProbeExtras {
+                        tls_scts: Some(Vec::new()),
+                        ..Default::default()
+                    }),
+                ),
+            Code::CertNoSct,
+            Info,
+            &["sent none in the TLS extension either"],
+        ),
+        case(
+            "an untrusted certificate needs no SCTs to be untrusted",
+            FactsBuilder::good()
+                .cert_at(0, CertBuilder::leaf(HOST).without_scts())
+                .verify_error(VerifyError::UnknownIssuer),
+            Code::CertUnknownIssuer,
+            Critical,
+            &[],
+        )
+        .without(&[Code::CertNoSct]),
+    ]
+}
+
+fn extras_cases() -> Vec<Case> {
+    use crate::facts::probe::{CertificateAsk, DhParams, ProbeExtras, ServedCertificate};
+    let sound = || ProbeExtras {
+        version: Some(TlsVersion::Tls12),
+        compression: Some(false),
+        extended_master_secret: Some(true),
+        heartbeat: Some(false),
+        ccs_injection: Some(false),
+        ..ProbeExtras::default()
+    };
+    let with =
+        |extras: ProbeExtras| FactsBuilder::good().probe(ProbeBuilder::modern().extras(extras));
+    let dh = |prime: &str, bits: u32| ProbeExtras {
+        dh: Some(DhParams {
+            bits,
+            prime: prime.to_owned(),
+            generator: "02".to_owned(),
+        }),
+        ..sound()
+    };
+    let no_sni = |names: &[&str]| ProbeExtras {
+        certificates: vec![ServedCertificate {
+            asked: CertificateAsk::NoSni,
+            leaf: Some(
+                CertBuilder::leaf("default.test")
+                    .names(names)
+                    .serial("99")
+                    .finish(0, NOW),
+            ),
+            detail: None,
+        }],
+        ..sound()
+    };
+    let known = |i: usize| super::dh::KNOWN_PRIMES[i].prime;
+    vec![
+        case(
+            "sound extras say nothing",
+            with(sound()),
+            Code::CertTrusted,
+            Ok,
+            &[],
+        )
+        .without(PROBE_CODES),
+        case(
+            "compression",
+            with(ProbeExtras {
+                compression: Some(true),
+                ..sound()
+            }),
+            Code::TlsCompression,
+            Critical,
+            &["DEFLATE", "CRIME", "tls_ssl_options = NO_COMPRESSION"],
+        ),
+        case(
+            "no extended master secret",
+            with(ProbeExtras {
+                extended_master_secret: Some(false),
+                ..sound()
+            }),
+            Code::TlsNoExtendedMasterSecret,
+            Info,
+            &["RFC 7627", "triple handshake"],
+        ),
+        case(
+            "heartbleed",
+            with(ProbeExtras {
+                heartbeat: Some(true),
+                heartbleed: Some(true),
+                ..sound()
+            }),
+            Code::TlsHeartbleed,
+            Critical,
+            &["CVE-2014-0160", "read no byte", "new private key"],
+        ),
+        case(
+            "ccs injection",
+            with(ProbeExtras {
+                ccs_injection: Some(true),
+                ..sound()
+            }),
+            Code::TlsCcsInjection,
+            Critical,
+            &["CVE-2014-0224", "1.0.1h"],
+        ),
+        case(
+            "export-sized DH",
+            with(dh(known(0), 768)),
+            Code::TlsWeakDh,
+            Critical,
+            &["768-bit", "Oakley Group 1", "ffdhe2048"],
+        ),
+        case(
+            "the shared 1024-bit DH prime",
+            with(dh(known(1), 1024)),
+            Code::TlsWeakDh,
+            Warning,
+            &["shared by many servers", "Oakley Group 2", "Logjam"],
+        ),
+        case(
+            "an RFC 5114 group",
+            with(dh(known(5), 2048)),
+            Code::TlsWeakDh,
+            Warning,
+            &["RFC 5114", "small subgroups"],
+        ),
+        case(
+            "ffdhe2048 is fine",
+            with(dh(known(9), 2048)),
+            Code::CertTrusted,
+            Ok,
+            &[],
+        )
+        .without(&[Code::TlsWeakDh]),
+        case(
+            "another certificate without SNI",
+            with(no_sni(&["default.test"])),
+            Code::CertDiffersWithoutSni,
+            Info,
+            &["Without SNI", "'default.test'", "does not cover the name"],
+        ),
+        case(
+            "another certificate without SNI that covers the name",
+            with(no_sni(&["*.test"])),
+            Code::CertDiffersWithoutSni,
+            Info,
+            &["which also covers the name"],
+        ),
+    ]
+}
+
 fn cases() -> Vec<Case> {
     [
         dane_cases(),
@@ -1837,7 +2144,9 @@ fn cases() -> Vec<Case> {
         name_cases(),
         trust_cases(),
         shape_and_strength_cases(),
+        staple_and_transparency_cases(),
         tls_cases(),
+        extras_cases(),
         plaintext_cases(),
     ]
     .into_iter()

@@ -330,3 +330,96 @@ fn weakness_text(weakness: Weakness) -> &'static str {
         Weakness::Legacy => "legacy",
     }
 }
+
+const OPENSSL_UPGRADE: &str = "Upgrade OpenSSL (or the TLS library the server links) to a maintained release and restart every service that uses it (Dovecot, Postfix, Exim)";
+
+/// The probe's extra questions: compression, extended master secret,
+/// Heartbleed, CCS injection, DH parameters, the certificate without SNI.
+pub(super) fn extras_findings(facts: &CheckFacts, probe: &ProbeFacts, out: &mut Vec<Finding>) {
+    use super::dh::{self, Kind};
+    use Severity::*;
+    let extras = &probe.extras;
+    let at = extras.version.map_or("TLS", TlsVersion::name);
+    if extras.compression == Some(true) {
+        out.push(finding(
+            Code::TlsCompression,
+            Critical,
+            format!("The server chose DEFLATE compression for {at} when offered it: an attacker who can inject traffic and watch its size reads secrets such as passwords out of the session (CRIME)."),
+            Some("Turn TLS compression off: Dovecot ssl_options = no_compression (Dovecot 2.2; 2.3 has it off); Postfix tls_ssl_options = NO_COMPRESSION; Exim openssl_options = +no_compression. OpenSSL 1.1 and later build without it.".to_owned()),
+        ));
+    }
+    if extras.heartbleed == Some(true) {
+        out.push(finding(
+            Code::TlsHeartbleed,
+            Critical,
+            format!("The server answered a {at} heartbeat request that claimed more data than it carried (Heartbleed, CVE-2014-0160): anyone can read its memory, private keys and passwords included. mailtls read no byte of the answer."),
+            Some(format!("{OPENSSL_UPGRADE} (1.0.1g or later fixes it); then make a new private key, have the certificate re-issued and the old one revoked, and have users change their passwords.")),
+        ));
+    }
+    if extras.ccs_injection == Some(true) {
+        out.push(finding(
+            Code::TlsCcsInjection,
+            Critical,
+            format!("The server sent no alert when a {at} ChangeCipherSpec came before the key exchange (CCS injection, CVE-2014-0224): a man in the middle can make the session use keys he knows."),
+            Some(format!("{OPENSSL_UPGRADE} (OpenSSL 0.9.8za, 1.0.0m, 1.0.1h and later fix it).")),
+        ));
+    }
+    if extras.extended_master_secret == Some(false) {
+        out.push(finding(
+            Code::TlsNoExtendedMasterSecret,
+            Info,
+            format!("The server's {at} ServerHello carries no extended_master_secret (RFC 7627): sessions can be attacked by the triple handshake, and clients that require the extension will not resume them."),
+            Some(format!("{OPENSSL_UPGRADE}; OpenSSL 1.1.0 and later support the extension without configuration.")),
+        ));
+    }
+    if let Some(params) = &extras.dh {
+        let known = dh::known(&params.prime);
+        let named = known.map_or(String::new(), |k| format!(" ({})", k.name));
+        let (severity, why) = match (params.bits, known.map(|k| k.kind)) {
+            (bits, _) if bits < 1024 => (Some(Critical), format!("{bits}-bit DHE parameters{named} can be broken outright (Logjam); current clients refuse them")),
+            (_, Some(Kind::Shared)) => (Some(Warning), format!("its {}-bit DHE prime{named} is shared by many servers, so one precomputation breaks them all (Logjam)", params.bits)),
+            (bits, _) if bits < 2048 => (Some(Warning), format!("{bits}-bit DHE parameters{named} are below the 2048 bits current guidance asks for, and some clients refuse them")),
+            (_, Some(Kind::Rfc5114)) => (Some(Warning), format!("its DHE group{named} comes without proof of how it was made and has small subgroups that clients seldom check for")),
+            _ => (None, String::new()),
+        };
+        if let Some(severity) = severity {
+            out.push(finding(
+                Code::TlsWeakDh,
+                severity,
+                format!("The server's DHE key exchange is weak: {why}."),
+                Some("Use the RFC 7919 ffdhe2048 group or larger, or drop DHE suites for ECDHE: Dovecot ssl_dh = </etc/dovecot/dh.pem with a file holding ffdhe2048 or more (Dovecot 2.3; 2.2: ssl_dh_parameters_length = 2048); Postfix smtpd_tls_dh1024_param_file = a file holding ffdhe2048 (Postfix 3.7 and later use it by default); Exim tls_dhparam = ffdhe2048.".to_owned()),
+            ));
+        }
+    }
+    let main_leaf = facts
+        .certificates
+        .first()
+        .filter(|c| c.parse_error.is_none());
+    let no_sni = extras
+        .certificates
+        .iter()
+        .find(|c| c.asked == crate::facts::probe::CertificateAsk::NoSni)
+        .and_then(|c| c.leaf.as_ref());
+    if let (Some(main), Some(other)) = (main_leaf, no_sni) {
+        if main.sha256 != other.sha256 {
+            let host = facts.target.host.to_string();
+            let covers = other.names.iter().any(|n| {
+                n.eq_ignore_ascii_case(&host)
+                    || n.strip_prefix("*.").is_some_and(|domain| {
+                        host.split_once('.')
+                            .is_some_and(|(_, rest)| rest.eq_ignore_ascii_case(domain))
+                    })
+            });
+            let verdict = match covers {
+                true => "which also covers the name",
+                false => "which does not cover the name, so a client that sends no SNI sees a wrong certificate",
+            };
+            out.push(finding(
+                Code::CertDiffersWithoutSni,
+                Info,
+                format!("Without SNI the server sends another certificate, '{}' (names: {}), {verdict}.", super::short_name(&other.subject), if other.names.is_empty() { "none".to_owned() } else { other.names.join(", ") }),
+                Some("If clients without SNI must connect, make the certificate for this name the default one (Dovecot: the ssl_cert outside any local_name block; Postfix: smtpd_tls_chain_files; Exim: the first tls_certificate).".to_owned()),
+            ));
+        }
+    }
+}

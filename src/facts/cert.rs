@@ -57,7 +57,59 @@ pub struct CertFacts {
     /// Subject and authority key identifiers (hex), for matching issuers precisely.
     pub subject_key_id: Option<String>,
     pub authority_key_id: Option<String>,
+    /// Certificate Transparency timestamps embedded in the certificate (RFC 6962 3.3).
+    #[serde(default)]
+    pub scts: Vec<Sct>,
     pub parse_error: Option<String>,
+}
+
+/// One signed certificate timestamp: which log promised to publish the certificate, and when.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sct {
+    /// The log's ID (SHA-256 of its key) in base64, as CT log lists write it.
+    pub log_id: String,
+    /// RFC 3339, UTC.
+    pub timestamp: String,
+    pub timestamp_unix: i64,
+}
+
+/// The most SCTs kept from one list.
+pub const MAX_SCTS: usize = 16;
+
+/// Reads an RFC 6962 SignedCertificateTimestampList wrapped in a DER OCTET
+/// STRING (as a certificate or OCSP extension carries it); empty when unreadable.
+pub fn sct_list(der: &[u8]) -> Vec<Sct> {
+    let Ok((_, list)) = x509_parser::extensions::parse_ct_signed_certificate_timestamp_list(der)
+    else {
+        return Vec::new();
+    };
+    list.iter().take(MAX_SCTS).map(to_sct).collect()
+}
+
+/// Reads a SignedCertificateTimestampList as TLS carries it (the
+/// signed_certificate_timestamp extension: no DER wrapping); empty when unreadable.
+pub fn sct_list_tls(list: &[u8]) -> Vec<Sct> {
+    let Ok(len) = u16::try_from(list.len()) else {
+        return Vec::new();
+    };
+    let mut der = match len {
+        0..=127 => vec![0x04, len as u8],
+        128..=255 => vec![0x04, 0x81, len as u8],
+        _ => vec![0x04, 0x82, (len >> 8) as u8, len as u8],
+    };
+    der.extend_from_slice(list);
+    sct_list(&der)
+}
+
+fn to_sct(sct: &x509_parser::extensions::SignedCertificateTimestamp<'_>) -> Sct {
+    use base64::Engine;
+    let unix = i64::try_from(sct.timestamp / 1000).unwrap_or(i64::MAX);
+    Sct {
+        log_id: base64::engine::general_purpose::STANDARD.encode(sct.id.key_id),
+        timestamp: rfc3339(unix),
+        timestamp_unix: unix,
+    }
 }
 
 /// Where a certificate stands in its validity period at a moment.
@@ -154,6 +206,16 @@ fn parse_one(position: usize, der: &CertificateDer<'_>, now: i64) -> CertFacts {
                 }
                 _ => None,
             }),
+        scts: cert
+            .extensions()
+            .iter()
+            .find_map(|e| match e.parsed_extension() {
+                ParsedExtension::SCT(list) => {
+                    Some(list.iter().take(MAX_SCTS).map(to_sct).collect())
+                }
+                _ => None,
+            })
+            .unwrap_or_default(),
         parse_error: None,
     }
 }

@@ -14,6 +14,7 @@ pub mod dialogue;
 pub mod discovery;
 pub mod domain;
 pub mod http;
+pub mod ocsp;
 pub mod probe;
 pub mod protocol;
 pub mod stop;

@@ -93,6 +93,16 @@ pub struct ProbeFacts {
     /// SCSV); `null` when no such version is accepted.
     #[serde(default)]
     pub secure_renegotiation: Option<bool>,
+    /// The extra questions asked by raw hello at one TLS ≤ 1.2 version:
+    /// compression, extended master secret, heartbeat (and Heartbleed), CCS
+    /// injection, DH parameters, the certificates served without SNI and per
+    /// key type.
+    #[serde(default)]
+    pub extras: ProbeExtras,
+    /// Session resumption, tried with rustls (two handshakes sharing a session
+    /// store per question); `null` when not tried.
+    #[serde(default)]
+    pub resumption: Option<ResumptionFacts>,
     /// Why probing stopped before it finished, if it did.
     pub stopped: Option<String>,
     pub connections: u32,
@@ -241,4 +251,92 @@ impl Weakness {
     pub fn is_broken(self) -> bool {
         !matches!(self, Weakness::TripleDes | Weakness::Md5 | Weakness::Legacy)
     }
+}
+
+/// What the probe's extra hellos found. Every answer is `null` when it was not
+/// asked (no TLS ≤ 1.2 version accepted) or could not be told.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProbeExtras {
+    /// The version the extra hellos offered (the highest accepted up to TLS 1.2).
+    pub version: Option<TlsVersion>,
+    /// The server chose DEFLATE compression when offered it (CRIME).
+    pub compression: Option<bool>,
+    /// The ServerHello carried extended_master_secret (RFC 7627).
+    pub extended_master_secret: Option<bool>,
+    /// The ServerHello carried the heartbeat extension (RFC 6520).
+    pub heartbeat: Option<bool>,
+    /// A heartbeat request claiming more bytes than it carried got a heartbeat
+    /// back (Heartbleed, CVE-2014-0160); asked only when `heartbeat` is true.
+    /// The answer's bytes are never read beyond its record header.
+    pub heartbleed: Option<bool>,
+    /// A ChangeCipherSpec sent right after the server's first flight got no
+    /// alert (CCS injection, CVE-2014-0224).
+    pub ccs_injection: Option<bool>,
+    /// The server's finite-field DH parameters, from a hello offering only the
+    /// DHE suites it accepts; `null` when it accepts none.
+    pub dh: Option<DhParams>,
+    /// Certificate Transparency timestamps the server sent in the TLS
+    /// extension (RFC 6962 3.3) to the hello that asked for them.
+    #[serde(default)]
+    pub tls_scts: Option<Vec<crate::facts::cert::Sct>>,
+    /// Leaf certificates served to other hellos than the check's.
+    pub certificates: Vec<ServedCertificate>,
+    /// Why an extra question stayed open, one sentence each.
+    pub notes: Vec<String>,
+}
+
+/// Finite-field Diffie-Hellman parameters as the ServerKeyExchange sent them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DhParams {
+    pub bits: u32,
+    /// The prime, uppercase hex without leading zeros.
+    pub prime: String,
+    /// The generator, uppercase hex.
+    pub generator: String,
+}
+
+/// Which hello a served certificate answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CertificateAsk {
+    /// A hello without server_name.
+    NoSni,
+    /// Only suites authenticated by RSA, and RSA signature algorithms.
+    Rsa,
+    /// Only suites authenticated by ECDSA, and ECDSA signature algorithms.
+    Ecdsa,
+}
+
+/// The leaf a server sent to one kind of hello.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServedCertificate {
+    pub asked: CertificateAsk,
+    /// The leaf; `null` when the server sent none (see `detail`).
+    pub leaf: Option<CertFacts>,
+    /// How the server answered when it sent no certificate.
+    pub detail: Option<String>,
+}
+
+/// Whether a second handshake resumed the first one's session.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResumptionFacts {
+    /// TLS 1.2 by session ID (RFC 5246) alone.
+    pub tls12_session_id: Option<bool>,
+    /// TLS 1.2 with session tickets (RFC 5077) allowed; rustls uses a ticket
+    /// when the server issued one, else the session ID.
+    pub tls12_ticket: Option<bool>,
+    /// TLS 1.3 by a ticket (PSK, RFC 8446 2.2).
+    pub tls13_ticket: Option<bool>,
+    /// TLS 1.3 tickets the server sent after the first handshake.
+    pub tls13_tickets: Option<u32>,
+    /// A TLS 1.3 ticket allows early data (0-RTT, max_early_data_size above 0);
+    /// mailtls sends none.
+    pub tls13_early_data: Option<bool>,
+    /// Why a question stayed open, one sentence each.
+    pub notes: Vec<String>,
+    pub connections: u32,
 }

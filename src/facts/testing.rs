@@ -283,6 +283,14 @@ impl FactsBuilder {
         self
     }
 
+    /// The server stapled an OCSP response saying this.
+    pub fn ocsp(mut self, ocsp: crate::facts::ocsp::OcspFacts) -> FactsBuilder {
+        let tls = self.tls_mut();
+        tls.ocsp_stapled = true;
+        tls.ocsp = Some(ocsp);
+        self
+    }
+
     /// A real leaf certificate (DER, made with rcgen) covering exactly `names`
     /// as the chain sent, for the rules that ask WebPKI; the leaf's facts get
     /// the same names.
@@ -504,7 +512,18 @@ impl CertBuilder {
     pub fn leaf(name: &str) -> CertBuilder {
         let mut c = CertBuilder::new(&format!("CN={name}"), INTERMEDIATE);
         c.cert.names = vec![name.to_owned()];
+        c.cert.scts = vec![crate::facts::cert::Sct {
+            log_id: "ERERERERERERERERERERERERERERERERERERERERERE=".to_owned(),
+            timestamp: rfc3339(NOW - 31 * DAY),
+            timestamp_unix: NOW - 31 * DAY,
+        }];
         c
+    }
+
+    /// No Certificate Transparency timestamps (a leaf has one by default).
+    pub fn without_scts(mut self) -> CertBuilder {
+        self.cert.scts.clear();
+        self
     }
 
     /// A self-signed server certificate for `name`.
@@ -652,7 +671,7 @@ impl CertBuilder {
     }
 
     /// The facts of the certificate at `position` of a check started at `now`.
-    fn finish(self, position: usize, now: i64) -> CertFacts {
+    pub fn finish(self, position: usize, now: i64) -> CertFacts {
         let CertBuilder {
             mut cert,
             validity_days,
@@ -702,6 +721,8 @@ impl ProbeBuilder {
                 legacy_chain: Vec::new(),
                 fallback_scsv: None,
                 secure_renegotiation: None,
+                extras: Default::default(),
+                resumption: None,
                 stopped: None,
                 connections: 12,
                 duration_ms: 300,
@@ -814,6 +835,12 @@ impl ProbeBuilder {
         self
     }
 
+    /// The extra questions' answers.
+    pub fn extras(mut self, extras: crate::facts::probe::ProbeExtras) -> ProbeBuilder {
+        self.probe.extras = extras;
+        self
+    }
+
     /// Probing stopped early, for this reason.
     pub fn stopped(mut self, reason: &str) -> ProbeBuilder {
         self.probe.stopped = Some(reason.to_owned());
@@ -893,6 +920,28 @@ pub fn audit_negative(evidence: &str) -> AuditTest {
         positive: Some(false),
         evidence: Some(evidence.to_owned()),
         note: None,
+    }
+}
+
+/// A readable, successful staple saying `status` about the leaf, valid from an
+/// hour before the check until `next_update` (Unix seconds).
+pub fn staple(
+    status: crate::facts::ocsp::OcspStatus,
+    next_update: i64,
+) -> crate::facts::ocsp::OcspFacts {
+    crate::facts::ocsp::OcspFacts {
+        bytes: 1500,
+        response_status: "successful".to_owned(),
+        status: Some(status),
+        responder: Some("CN=Test Intermediate".to_owned()),
+        produced_at: Some(rfc3339(NOW - 3600)),
+        this_update: Some(rfc3339(NOW - 3600)),
+        this_update_unix: Some(NOW - 3600),
+        next_update: Some(rfc3339(next_update)),
+        next_update_unix: Some(next_update),
+        names_leaf: Some(true),
+        signature_valid: Some(true),
+        ..Default::default()
     }
 }
 

@@ -23,6 +23,9 @@ pub struct TlsFacts {
     /// Milliseconds from the ClientHello to the end of the handshake.
     pub handshake_ms: Option<u64>,
     pub ocsp_stapled: bool,
+    /// What the stapled OCSP response says; `null` when none was stapled.
+    #[serde(default)]
+    pub ocsp: Option<crate::facts::ocsp::OcspFacts>,
     /// Present when the server asked for a client certificate: the DER of each
     /// certificate authority name it listed (base64). Parsed into text by `cert`.
     #[serde(default, with = "der::optional_list")]

@@ -12,7 +12,7 @@ use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use tokio::net::TcpStream;
 use tokio::time::{timeout_at, Instant};
 
-use super::connector::probe_checked_target;
+use super::connector::{probe_checked_target, resumption_of_checked_target};
 use super::lines::LineReader;
 use super::net::{connect, resolve, server_name};
 use super::probe::ProbeOptions;
@@ -121,6 +121,13 @@ pub async fn run_check_at(
         let probe = probe_checked_target(&facts, settings, options, deadline);
         facts.probe = Box::pin(probe).await;
         adopt_legacy_chain(&mut facts, settings);
+        if settings.probe.is_some() {
+            let resumption = resumption_of_checked_target(&facts, settings, deadline);
+            let resumption = Box::pin(resumption).await;
+            if let Some(probe) = facts.probe.as_mut() {
+                probe.resumption = resumption;
+            }
+        }
     }
     facts
 }

@@ -63,3 +63,22 @@ pub async fn probe_checked_target(
     };
     Some(probe(connector, options, facts.started_unix).await)
 }
+
+/// Asks the resumption questions ([`super::resume`]) of the server a check
+/// probed, at the same address and with the same dialogue; `None` when it was
+/// not probed.
+pub async fn resumption_of_checked_target(
+    facts: &CheckFacts,
+    settings: &Arc<CheckSettings>,
+    deadline: Instant,
+) -> Option<crate::facts::probe::ResumptionFacts> {
+    let probe = facts.probe.as_ref()?;
+    let address = facts.connected_to?;
+    let name = super::net::server_name(&facts.target, settings).ok()?;
+    let connector = MailConnector {
+        target: facts.target.clone(),
+        settings: settings.clone(),
+        address,
+    };
+    Some(super::resume::resumption(&settings.tls, &connector, name, probe, deadline).await)
+}

@@ -21,6 +21,7 @@ pub mod lines;
 pub mod net;
 pub mod probe;
 pub mod ready;
+pub mod resume;
 pub mod session;
 pub mod tls;
 

@@ -214,9 +214,13 @@ fn render_tls(out: &mut String, tls: &TlsFacts) {
         label(out, "TLS", &format!("no session · SNI {sni}"));
     } else {
         label(out, "TLS", &parts.join(" · "));
-        let ocsp = match tls.ocsp_stapled {
-            true => "stapled",
-            false => "not stapled",
+        use crate::facts::ocsp::OcspStatus;
+        let ocsp = match (tls.ocsp_stapled, tls.ocsp.as_ref().and_then(|o| o.status)) {
+            (false, _) => "not stapled",
+            (true, Some(OcspStatus::Good)) => "stapled (good)",
+            (true, Some(OcspStatus::Revoked)) => "stapled (REVOKED)",
+            (true, Some(OcspStatus::Unknown)) => "stapled (status unknown)",
+            (true, None) => "stapled (unusable)",
         };
         let alpn = tls.alpn.as_deref().unwrap_or("none");
         label(out, "", &format!("SNI {sni} · ALPN {alpn} · OCSP {ocsp}"));
@@ -311,6 +315,7 @@ fn render_probe(out: &mut String, probe: &ProbeFacts, now: i64) {
             let _ = writeln!(out, "{indent}{:<8} groups: {}", "", Text(&groups));
         }
     }
+    render_extras(out, probe);
     if !probe.legacy_certificates.is_empty() {
         label(
             out,
@@ -323,6 +328,48 @@ fn render_probe(out: &mut String, probe: &ProbeFacts, now: i64) {
         for cert in &probe.legacy_certificates {
             render_cert(out, cert, now);
         }
+    }
+}
+
+/// The extra questions and resumption, one line each, when they were asked.
+fn render_extras(out: &mut String, probe: &ProbeFacts) {
+    let answer = |a: Option<bool>| match a {
+        Some(true) => "yes",
+        Some(false) => "no",
+        None => "?",
+    };
+    let extras = &probe.extras;
+    if let Some(version) = extras.version {
+        let mut parts = vec![
+            format!("compression {}", answer(extras.compression)),
+            format!("EMS {}", answer(extras.extended_master_secret)),
+            format!("heartbeat {}", answer(extras.heartbeat)),
+        ];
+        if extras.heartbleed.is_some() {
+            parts.push(format!("Heartbleed {}", answer(extras.heartbleed)));
+        }
+        parts.push(format!("CCS injection {}", answer(extras.ccs_injection)));
+        if let Some(dh) = &extras.dh {
+            parts.push(format!("DHE {} bits", dh.bits));
+        }
+        label(
+            out,
+            "",
+            &format!("{}: {}", version.name(), parts.join(" · ")),
+        );
+    }
+    if let Some(r) = &probe.resumption {
+        label(
+            out,
+            "",
+            &format!(
+                "resumption: TLS 1.2 session ID {} · TLS 1.2 tickets {} · TLS 1.3 {} · 0-RTT offered {}",
+                answer(r.tls12_session_id),
+                answer(r.tls12_ticket),
+                answer(r.tls13_ticket),
+                answer(r.tls13_early_data)
+            ),
+        );
     }
 }
 

@@ -3,6 +3,7 @@
 
 pub mod hostile;
 pub mod http;
+pub mod legacy;
 pub mod pki;
 pub mod prometheus;
 pub mod real;
@@ -11,7 +12,11 @@ pub mod web;
 
 pub use hostile::{HostileCert, HttpBehaviour, HttpScript};
 pub use http::HttpFile;
-pub use pki::{CertCase, ServerCert, TestPki, AIA_URL};
+pub use legacy::{LegacyServer, Quirks};
+pub use pki::{
+    sct_list_extension, CertCase, OcspCase, ServerCert, TestPki, AIA_URL, SCT_LOG_IDS,
+    SCT_TIMESTAMP_MS,
+};
 pub use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 pub use server::{
     ClientAuth, Misbehaviour, Proto, ServerSpec, TestServer, Transport, MAX_LINE, TRICKLE_DELAY,

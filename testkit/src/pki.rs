@@ -68,6 +68,45 @@ pub enum CertCase {
     /// Leaf under a sub-intermediate that the intermediate (pathlen 0) may not sign:
     /// [leaf, sub-intermediate, intermediate].
     PathLenExceeded,
+    /// Good chain, leaf with an embedded list of two signed certificate
+    /// timestamps (RFC 6962 3.3) from the logs [`SCT_LOG_IDS`] (made-up logs;
+    /// the signatures are not real).
+    WithScts,
+}
+
+/// The log IDs of [`CertCase::WithScts`]'s timestamps.
+pub const SCT_LOG_IDS: [[u8; 32]; 2] = [[0x11; 32], [0x22; 32]];
+
+/// The time (Unix milliseconds) of [`CertCase::WithScts`]'s timestamps: 2026-01-01.
+pub const SCT_TIMESTAMP_MS: u64 = 1_767_225_600_000;
+
+/// The DER OCTET STRING holding an RFC 6962 SignedCertificateTimestampList,
+/// one v1 timestamp per log ID, each with a made-up ECDSA signature.
+pub fn sct_list_extension(log_ids: &[[u8; 32]], timestamp_ms: u64) -> Vec<u8> {
+    let mut list = Vec::new();
+    for id in log_ids {
+        let mut sct = vec![0u8]; // v1
+        sct.extend_from_slice(id);
+        sct.extend_from_slice(&timestamp_ms.to_be_bytes());
+        sct.extend_from_slice(&[0, 0]); // no extensions
+        sct.extend_from_slice(&[4, 3]); // sha256, ecdsa
+        sct.extend_from_slice(&[0, 8, 0x30, 0x06, 0x02, 0x01, 0x01, 0x02, 0x01, 0x01]);
+        list.extend_from_slice(&(sct.len() as u16).to_be_bytes());
+        list.extend_from_slice(&sct);
+    }
+    let mut tls = (list.len() as u16).to_be_bytes().to_vec();
+    tls.extend_from_slice(&list);
+    let mut der = vec![0x04, tls.len() as u8];
+    der.extend_from_slice(&tls);
+    der
+}
+
+/// What a stapled OCSP response made by [`TestPki::ocsp_response`] says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OcspCase {
+    Good,
+    /// Revoked (keyCompromise) a day before now.
+    Revoked,
 }
 
 /// Where the AIA of [`CertCase::ChainIncomplete`] says the intermediate can be fetched.
@@ -320,6 +359,12 @@ impl TestPki {
                         )),
                     ))
             }
+            CertCase::WithScts => params
+                .custom_extensions
+                .push(CustomExtension::from_oid_content(
+                    &[1, 3, 6, 1, 4, 1, 11129, 2, 4, 2],
+                    sct_list_extension(&SCT_LOG_IDS, SCT_TIMESTAMP_MS),
+                )),
             // TLS Feature (RFC 7633): SEQUENCE { INTEGER 5 (status_request) }.
             CertCase::MustStaple => {
                 params
@@ -433,6 +478,79 @@ impl TestPki {
     /// (`weak_intermediate`) with SHA-256 by a fresh 1024-bit RSA intermediate that
     /// the test root signs. rcgen (rightly) makes neither. The leaf key is P-256, so
     /// the TLS server itself works as usual.
+    /// An OCSP response for `cert`'s leaf (issued by the test intermediate),
+    /// signed by the intermediate and valid for a day, made with `openssl ocsp`
+    /// against a CA index that lists the leaf as `case` says.
+    ///
+    /// Panics if the `openssl` command is missing or fails.
+    pub fn ocsp_response(&self, cert: &ServerCert, case: OcspCase) -> Vec<u8> {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = |f: &str| dir.path().join(f).to_string_lossy().into_owned();
+        let write =
+            |f: &str, bytes: &[u8]| std::fs::write(path(f), bytes).expect("write temp file");
+        write("inter.pem", self.intermediate.pem.as_bytes());
+        write(
+            "inter.key",
+            self.intermediate.issuer.key().serialize_pem().as_bytes(),
+        );
+        let leaf = cert.chain.first().expect("a leaf");
+        write(
+            "leaf.pem",
+            pem::encode_config(&pem::Pem::new("CERTIFICATE", leaf.as_ref()), pem_config())
+                .as_bytes(),
+        );
+        let serial = x509_serial_hex(leaf.as_ref());
+        let asn1 = |t: OffsetDateTime| {
+            format!(
+                "{:02}{:02}{:02}{:02}{:02}{:02}Z",
+                t.year() % 100,
+                u8::from(t.month()),
+                t.day(),
+                t.hour(),
+                t.minute(),
+                t.second()
+            )
+        };
+        let line = match case {
+            OcspCase::Good => format!("V\t{}\t\t{serial}\tunknown\t/CN=leaf\n", asn1(days(90))),
+            OcspCase::Revoked => format!(
+                "R\t{}\t{},keyCompromise\t{serial}\tunknown\t/CN=leaf\n",
+                asn1(days(90)),
+                asn1(days(-1))
+            ),
+        };
+        write("index.txt", line.as_bytes());
+        write("index.txt.attr", b"unique_subject = no\n");
+        openssl(&[
+            "ocsp",
+            "-issuer",
+            &path("inter.pem"),
+            "-cert",
+            &path("leaf.pem"),
+            "-no_nonce",
+            "-reqout",
+            &path("req.der"),
+        ]);
+        openssl(&[
+            "ocsp",
+            "-index",
+            &path("index.txt"),
+            "-rsigner",
+            &path("inter.pem"),
+            "-rkey",
+            &path("inter.key"),
+            "-CA",
+            &path("inter.pem"),
+            "-reqin",
+            &path("req.der"),
+            "-respout",
+            &path("resp.der"),
+            "-ndays",
+            "1",
+        ]);
+        std::fs::read(path("resp.der")).expect("read the OCSP response")
+    }
+
     fn openssl_leaf(&self, name: &str, weak_intermediate: bool) -> ServerCert {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = |f: &str| dir.path().join(f).to_string_lossy().into_owned();
@@ -542,6 +660,40 @@ impl TestPki {
 }
 
 /// Runs `openssl ARGS`, panicking with its output when it fails.
+/// A certificate's serial number in uppercase hex, as OpenSSL's CA index writes it.
+fn x509_serial_hex(der: &[u8]) -> String {
+    // Certificate ::= SEQUENCE { tbsCertificate SEQUENCE { [0] version, serialNumber INTEGER, … } }
+    fn header(bytes: &[u8]) -> (usize, usize) {
+        let first = bytes[1];
+        if first < 0x80 {
+            (2, usize::from(first))
+        } else {
+            let n = usize::from(first & 0x7F);
+            let len = bytes[2..2 + n]
+                .iter()
+                .fold(0usize, |acc, &b| acc << 8 | usize::from(b));
+            (2 + n, len)
+        }
+    }
+    let (h, _) = header(der);
+    let tbs = &der[h..];
+    let (h, _) = header(tbs);
+    let mut at = &tbs[h..];
+    if at[0] == 0xA0 {
+        let (h, len) = header(at);
+        at = &at[h + len..];
+    }
+    let (h, len) = header(at);
+    let bytes = &at[h..h + len];
+    let first = bytes.iter().position(|&b| b != 0).unwrap_or(bytes.len());
+    let hex: String = bytes[first..].iter().map(|b| format!("{b:02X}")).collect();
+    if hex.is_empty() {
+        "00".to_owned()
+    } else {
+        hex
+    }
+}
+
 fn openssl(args: &[&str]) {
     let output = std::process::Command::new("openssl")
         .args(args)

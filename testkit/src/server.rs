@@ -16,7 +16,7 @@ use tokio_rustls::server::TlsStream;
 use tokio_rustls::TlsAcceptor;
 
 use crate::hostile;
-use crate::pki::{CertCase, TestPki};
+use crate::pki::{CertCase, OcspCase, TestPki};
 
 /// Longest command line (without its line end) a client may send before the server hangs up.
 pub const MAX_LINE: usize = 4096;
@@ -124,6 +124,8 @@ pub struct ServerSpec {
     pub misbehaviour: Misbehaviour,
     /// Whether the server asks for a client certificate (issued under the test root).
     pub client_auth: ClientAuth,
+    /// The OCSP response the server staples ([`TestPki::ocsp_response`]), if any.
+    pub staple: Option<OcspCase>,
 }
 
 /// Client-certificate policy of a test server.
@@ -150,6 +152,15 @@ impl ServerSpec {
             name: "mail.test".to_string(),
             misbehaviour: Misbehaviour::None,
             client_auth: ClientAuth::None,
+            staple: None,
+        }
+    }
+
+    /// Staples an OCSP response saying `case` about the server's certificate.
+    pub fn staple(self, case: OcspCase) -> Self {
+        ServerSpec {
+            staple: Some(case),
+            ..self
         }
     }
 
@@ -290,9 +301,12 @@ impl TestServer {
             }
         };
         let chain = cert.chain.clone();
-        let config = builder
-            .with_single_cert(cert.chain, cert.key)
-            .context("rustls rejects the test certificate")?;
+        let staple = spec.staple.map(|case| pki.ocsp_response(&cert, case));
+        let config = match staple {
+            Some(staple) => builder.with_single_cert_with_ocsp(cert.chain, cert.key, staple),
+            None => builder.with_single_cert(cert.chain, cert.key),
+        }
+        .context("rustls rejects the test certificate")?;
         let listener = std::net::TcpListener::bind(bind)
             .and_then(|l| l.set_nonblocking(true).map(|()| l))
             .with_context(|| format!("bind {bind}"))?;

@@ -69,6 +69,18 @@ pub const RENEGOTIATION_SCSV: u16 = 0x00FF;
 /// The renegotiation_info extension (RFC 5746).
 pub const RENEGOTIATION_INFO: u16 = 0xFF01;
 
+/// The extended_master_secret extension (RFC 7627).
+pub const EXTENDED_MASTER_SECRET: u16 = 23;
+
+/// The heartbeat extension (RFC 6520).
+pub const HEARTBEAT: u16 = 15;
+
+/// ECDSA signature algorithms only (SHA-256/384/512, and SHA-1 for old servers).
+pub const ECDSA_SIGNATURES: &[u16] = &[0x0403, 0x0503, 0x0603, 0x0203];
+
+/// RSA signature algorithms only (PSS and PKCS#1 v1.5).
+pub const RSA_SIGNATURES: &[u16] = &[0x0804, 0x0805, 0x0806, 0x0401, 0x0501, 0x0601, 0x0201];
+
 /// TLS_FALLBACK_SCSV (RFC 7507): "this hello is a retry at a lower version".
 pub const FALLBACK_SCSV: u16 = 0x5600;
 
@@ -91,6 +103,12 @@ pub struct HelloSpec {
     pub server_name: Option<String>,
     /// Used only for TLS 1.3.
     pub key_share: KeyShare,
+    /// Offer DEFLATE compression (RFC 3749) before null.
+    pub deflate: bool,
+    /// Offer only these signature algorithms instead of the full list.
+    pub signature_algorithms: Option<Vec<u16>>,
+    /// More extensions, appended as given (type, body).
+    pub extra_extensions: Vec<(u16, Vec<u8>)>,
 }
 
 impl HelloSpec {
@@ -113,6 +131,9 @@ impl HelloSpec {
             groups,
             server_name,
             key_share: KeyShare::Empty,
+            deflate: false,
+            signature_algorithms: None,
+            extra_extensions: Vec::new(),
         }
     }
 }
@@ -182,7 +203,10 @@ pub fn client_hello(spec: &HelloSpec) -> Vec<u8> {
         suites.push(RENEGOTIATION_SCSV);
     }
     put_vec(&mut body, 2, &u16_list(&suites));
-    put_vec(&mut body, 1, &[0]); // compression: null only
+    match spec.deflate {
+        true => put_vec(&mut body, 1, &[1, 0]), // compression: DEFLATE, null
+        false => put_vec(&mut body, 1, &[0]),   // compression: null only
+    }
 
     if spec.version != TlsVersion::Ssl3 {
         let mut extensions = extensions(spec);
@@ -223,7 +247,11 @@ fn extensions(spec: &HelloSpec) -> Vec<u8> {
     put_extension(&mut out, 10, &groups);
     put_extension(&mut out, 11, &[1, 0]); // ec_point_formats: uncompressed
     let mut sigs = Vec::new();
-    put_vec(&mut sigs, 2, &u16_list(SIGNATURE_ALGORITHMS));
+    let algorithms = spec
+        .signature_algorithms
+        .as_deref()
+        .unwrap_or(SIGNATURE_ALGORITHMS);
+    put_vec(&mut sigs, 2, &u16_list(algorithms));
     put_extension(&mut out, 13, &sigs);
     if spec.version == TlsVersion::Tls13 {
         put_extension(&mut out, 43, &[2, 0x03, 0x04]); // supported_versions: TLS 1.3
@@ -236,6 +264,9 @@ fn extensions(spec: &HelloSpec) -> Vec<u8> {
         let mut key_share = Vec::new();
         put_vec(&mut key_share, 2, &shares);
         put_extension(&mut out, 51, &key_share);
+    }
+    for (kind, body) in &spec.extra_extensions {
+        put_extension(&mut out, *kind, body);
     }
     out
 }

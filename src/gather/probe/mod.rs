@@ -20,6 +20,7 @@
 //! offered"; a close of the control too (a server limiting connections)
 //! leaves the question open.
 
+pub mod extras;
 pub mod hello;
 pub mod parse;
 pub mod suites;
@@ -191,17 +192,42 @@ impl<C: Connector> Shared<C> {
     /// One connection: send `spec`'s hello, read the answer. With `full_flight`,
     /// a TLS ≤ 1.2 answer is read up to ServerHelloDone (certificate, key exchange).
     async fn ask(&self, spec: &HelloSpec, full_flight: bool) -> Answer {
+        self.ask_then(spec, full_flight, None).await.0
+    }
+
+    /// Like [`Shared::ask`] (reading the full flight), and then, when the
+    /// server answered with a hello, sends `follow_up` and reads only the
+    /// header of what comes back ([`After`]), waiting at most [`AFTER_WAIT`].
+    async fn ask_then(
+        &self,
+        spec: &HelloSpec,
+        full_flight: bool,
+        follow_up: Option<&[u8]>,
+    ) -> (Answer, Option<After>) {
+        let answer = self.ask_inner(spec, full_flight, follow_up).await;
+        match answer {
+            Ok(pair) => pair,
+            Err(answer) => (answer, None),
+        }
+    }
+
+    async fn ask_inner(
+        &self,
+        spec: &HelloSpec,
+        full_flight: bool,
+        follow_up: Option<&[u8]>,
+    ) -> Result<(Answer, Option<After>), Answer> {
         if let Some(why) = self.stopped() {
-            return Answer::Stopped(why);
+            return Err(Answer::Stopped(why));
         }
         let Ok(_permit) = self.permits.acquire().await else {
-            return Answer::Stopped("probe cancelled".to_owned());
+            return Err(Answer::Stopped("probe cancelled".to_owned()));
         };
         if let Some(why) = self.stopped() {
-            return Answer::Stopped(why);
+            return Err(Answer::Stopped(why));
         }
         if self.connections.fetch_add(1, Ordering::Relaxed) >= MAX_CONNECTIONS {
-            return self.stop(format!("more than {MAX_CONNECTIONS} connections needed"));
+            return Err(self.stop(format!("more than {MAX_CONNECTIONS} connections needed")));
         }
         let own = Instant::now() + self.options.connection_timeout;
         let deadline = self.options.deadline.map_or(own, |end| own.min(end));
@@ -210,7 +236,7 @@ impl<C: Connector> Shared<C> {
             .deadline
             .is_some_and(|end| Instant::now() >= end)
         {
-            return self.stop(OUT_OF_TIME.to_owned());
+            return Err(self.stop(OUT_OF_TIME.to_owned()));
         }
         let out_of_time = |shared: &Self, otherwise: &str| {
             let why = match shared
@@ -225,20 +251,82 @@ impl<C: Connector> Shared<C> {
         };
         let mut stream = match self.connector.connect(deadline).await {
             Ok(stream) => stream,
-            Err(e) => return self.stop(format!("a probe connection failed: {e}")),
+            Err(e) => return Err(self.stop(format!("a probe connection failed: {e}"))),
         };
         let hello = client_hello(spec);
         match timeout_at(deadline, stream.write_all(&hello)).await {
             Ok(Ok(())) => {}
-            Ok(Err(_)) => return Answer::Closed,
-            Err(_) => return out_of_time(self, "a probe connection timed out"),
+            Ok(Err(_)) => return Err(Answer::Closed),
+            Err(_) => return Err(out_of_time(self, "a probe connection timed out")),
         }
         let answer = read_answer(&mut stream, deadline, full_flight).await;
+        let after = match (&answer, follow_up) {
+            (Some(Answer::Hello { .. }), Some(bytes)) => {
+                Some(follow(&mut stream, bytes, deadline).await)
+            }
+            _ => None,
+        };
         let _ = timeout_at(deadline, stream.shutdown()).await;
         match answer {
-            Some(answer) => answer,
-            None => out_of_time(self, "the server did not answer a hello in time"),
+            Some(answer) => Ok((answer, after)),
+            None => Err(out_of_time(
+                self,
+                "the server did not answer a hello in time",
+            )),
         }
+    }
+}
+
+/// The longest wait for an answer to a follow-up record: a server that
+/// refuses it answers at once with an alert.
+pub const AFTER_WAIT: Duration = Duration::from_secs(3);
+
+/// What the server sent after a follow-up record: only the record header is
+/// read (the alert's two bytes for an alert); anything else is discarded unread.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum After {
+    Alert(Alert),
+    /// A record of this content type (24: heartbeat).
+    Record(u8),
+    /// Nothing within [`AFTER_WAIT`] (or the connection's deadline).
+    Silence,
+    /// The connection ended without a record.
+    Closed,
+}
+
+/// Sends `bytes` and reads at most one record header (plus an alert's body).
+async fn follow<S: AsyncRead + AsyncWrite + Unpin>(
+    stream: &mut S,
+    bytes: &[u8],
+    deadline: Instant,
+) -> After {
+    let deadline = deadline.min(Instant::now() + AFTER_WAIT);
+    match timeout_at(deadline, stream.write_all(bytes)).await {
+        Ok(Ok(())) => {}
+        Ok(Err(_)) => return After::Closed,
+        Err(_) => return After::Silence,
+    }
+    let mut header = [0u8; 7];
+    let mut have = 0;
+    while have < 5 || (header[0] == 21 && have < 7) {
+        match timeout_at(deadline, stream.read(&mut header[have..])).await {
+            Ok(Ok(0)) | Ok(Err(_)) if have == 0 => return After::Closed,
+            Ok(Ok(0)) | Ok(Err(_)) => break,
+            Ok(Ok(n)) => have += n,
+            Err(_) if have == 0 => return After::Silence,
+            Err(_) => break,
+        }
+        if have >= 5 && header[0] != 21 {
+            break;
+        }
+    }
+    match header[0] {
+        21 if have >= 7 => After::Alert(Alert {
+            level: header[5],
+            description: header[6],
+        }),
+        kind if have >= 1 => After::Record(kind),
+        _ => After::Closed,
     }
 }
 
@@ -395,7 +483,10 @@ pub async fn probe<C: Connector>(connector: C, options: ProbeOptions, now_unix: 
             .unwrap_or_default()
     };
     let legacy_certificates = cert::parse_chain(&legacy_chain, now_unix);
-    let fallback_scsv = fallback_scsv(&shared, &versions).await;
+    let (fallback_scsv, extras) = tokio::join!(
+        fallback_scsv(&shared, &versions),
+        extras::extras(&shared, &versions, now_unix)
+    );
     ProbeFacts {
         versions,
         sslv2: "not_tested".to_owned(),
@@ -403,6 +494,8 @@ pub async fn probe<C: Connector>(connector: C, options: ProbeOptions, now_unix: 
         legacy_chain,
         fallback_scsv,
         secure_renegotiation,
+        extras,
+        resumption: None,
         stopped: shared.stopped(),
         connections: shared.connections.load(Ordering::Relaxed),
         duration_ms: started.elapsed().as_millis() as u64,

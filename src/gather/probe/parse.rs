@@ -114,6 +114,8 @@ pub struct ServerHello {
     pub hello_retry: bool,
     /// The last 8 bytes of the random are a TLS 1.3 downgrade sentinel (RFC 8446 4.1.3).
     pub downgrade_sentinel: bool,
+    /// The body of signed_certificate_timestamp (RFC 6962 3.3), if sent.
+    pub sct_list: Option<Vec<u8>>,
 }
 
 impl ServerHello {
@@ -402,6 +404,7 @@ pub fn parse_server_hello(body: &[u8]) -> Result<ServerHello, ParseError> {
         key_share_group: None,
         hello_retry,
         downgrade_sentinel,
+        sct_list: None,
     };
     if c.is_empty() {
         // SSL 3.0 and early TLS: no extensions at all.
@@ -422,6 +425,7 @@ pub fn parse_server_hello(body: &[u8]) -> Result<ServerHello, ParseError> {
                 hello.selected_version = Some(d.u16()?);
                 d.finish()?;
             }
+            18 => hello.sct_list = Some(data.to_vec()),
             51 => {
                 let mut d = Cursor::new(data, "key_share");
                 hello.key_share_group = Some(d.u16()?);
@@ -472,6 +476,15 @@ pub fn dhe_prime_bits(server_key_exchange: &[u8]) -> Option<u32> {
     let first = p.iter().position(|&b| b != 0)?;
     let significant = (p.len() - first) as u32;
     Some(significant * 8 - p[first].leading_zeros())
+}
+
+/// The prime and generator of a DHE ServerKeyExchange (RFC 5246 7.4.3),
+/// each at most 2 KiB (16384 bits).
+pub fn dhe_params(server_key_exchange: &[u8]) -> Option<(Vec<u8>, Vec<u8>)> {
+    let mut c = Cursor::new(server_key_exchange, "ServerKeyExchange");
+    let p = c.vec16().ok()?;
+    let g = c.vec16().ok()?;
+    (p.len() <= 2048 && g.len() <= 2048 && !p.is_empty()).then(|| (p.to_vec(), g.to_vec()))
 }
 
 /// Parses a whole answer at once (for tests and fuzzing): every event up to the

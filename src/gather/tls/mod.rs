@@ -238,6 +238,8 @@ impl TlsClient {
         let mut facts = TlsFacts {
             sni,
             ocsp_stapled: !recorded.ocsp_response.is_empty(),
+            ocsp: (!recorded.ocsp_response.is_empty())
+                .then(|| crate::facts::ocsp::parse(&recorded.ocsp_response, &recorded.chain)),
             client_cert_request: recorded.client_cert_request,
             client_cert_sent: match (&self.identity, recorded.client_cert_sent) {
                 (Some(identity), true) => Some(identity.subject.clone()),
@@ -295,6 +297,59 @@ impl TlsClient {
         // Each check is a fresh look at the server, never a resumed session.
         config.resumption = Resumption::disabled();
         Arc::new(config)
+    }
+}
+
+impl TlsClient {
+    /// A config for one version only that keeps sessions in `store` (TLS 1.2
+    /// by session ID alone, or by ID or ticket), for the resumption tests; it
+    /// verifies like every other config and presents no client certificate.
+    pub fn resuming_config(
+        &self,
+        version: &'static rustls::SupportedProtocolVersion,
+        tls12: rustls::client::Tls12Resumption,
+        store: Arc<dyn rustls::client::ClientSessionStore>,
+    ) -> Result<Arc<ClientConfig>, rustls::Error> {
+        let verifier = RecordingVerifier::new(self.trust.clone(), self.provider.clone());
+        let mut config = ClientConfig::builder_with_provider(self.provider.clone())
+            .with_protocol_versions(&[version])?
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(verifier))
+            .with_no_client_auth();
+        config.enable_sni = self.send_sni;
+        config.resumption = Resumption::store(store).tls12_resumption(tls12);
+        Ok(Arc::new(config))
+    }
+
+    /// A handshake with a [`TlsClient::resuming_config`] config, recording
+    /// nothing: the caller asks the stream whether it resumed.
+    pub async fn handshake_with<S>(
+        config: &Arc<ClientConfig>,
+        stream: S,
+        name: ServerName<'static>,
+        deadline: tokio::time::Instant,
+    ) -> Result<TlsStream<S>, String>
+    where
+        S: AsyncRead + AsyncWrite + Unpin,
+    {
+        let recording = Arc::new(Mutex::new(Recorded::default()));
+        let connect = danger::RECORDING.scope(
+            recording,
+            TlsConnector::from(config.clone()).connect(name, stream),
+        );
+        match tokio::time::timeout_at(deadline, connect).await {
+            Ok(Ok(stream)) => Ok(stream),
+            Ok(Err(e)) => Err(
+                match e
+                    .get_ref()
+                    .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+                {
+                    Some(tls) => words::tls_error(tls),
+                    None => e.to_string(),
+                },
+            ),
+            Err(_) => Err("the handshake did not finish in time".to_owned()),
+        }
     }
 }
 

@@ -1,0 +1,256 @@
+//! A hand-made TLS 1.2 server that emulates what no maintained library can be
+//! made to do any more: choose DEFLATE compression, echo heartbeats
+//! (Heartbleed), keep silent after an early ChangeCipherSpec (CCS injection),
+//! leave out extended_master_secret, or use a chosen DH prime.
+//!
+//! It speaks only as far as the end of its first flight (ServerHello,
+//! Certificate, ServerKeyExchange for DHE, ServerHelloDone) and never derives a
+//! key: enough for a probe that reads answers and hangs up. It listens on
+//! 127.0.0.1 only, one thread per connection, until dropped. Its "leaked"
+//! heartbeat bytes are zeros.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use rustls_pki_types::CertificateDer;
+
+/// TLS_RSA_WITH_AES_128_GCM_SHA256.
+pub const RSA_SUITE: u16 = 0x009C;
+/// TLS_DHE_RSA_WITH_AES_128_GCM_SHA256.
+pub const DHE_SUITE: u16 = 0x009E;
+
+/// What the emulated server does wrong (or right).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Quirks {
+    /// Chooses DEFLATE when the client offers it.
+    pub deflate: bool,
+    /// Announces the heartbeat extension and answers every heartbeat request
+    /// with a heartbeat response, whatever length it claims.
+    pub heartbleed: bool,
+    /// Says nothing after an early ChangeCipherSpec (a sound server sends
+    /// unexpected_message).
+    pub ignore_early_ccs: bool,
+    /// Answers extended_master_secret when offered.
+    pub extended_master_secret: bool,
+    /// Offers DHE with this prime (generator 2) when the client offers it.
+    pub dh_prime: Option<Vec<u8>>,
+    /// Sends [`crate::pki::SCT_LOG_IDS`]' timestamps in the
+    /// signed_certificate_timestamp extension when asked.
+    pub scts: bool,
+}
+
+/// The running emulation; stops when dropped.
+#[derive(Debug)]
+pub struct LegacyServer {
+    addr: SocketAddr,
+    stop: Arc<AtomicBool>,
+    accepted: Arc<AtomicUsize>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl LegacyServer {
+    /// Starts serving `chain` (leaf first; the key is never used) on a free
+    /// loopback port.
+    pub fn start(quirks: Quirks, chain: Vec<CertificateDer<'static>>) -> std::io::Result<Self> {
+        let listener = TcpListener::bind("127.0.0.1:0")?;
+        let addr = listener.local_addr()?;
+        let stop = Arc::new(AtomicBool::new(false));
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let (stop2, accepted2) = (stop.clone(), accepted.clone());
+        let quirks = Arc::new(quirks);
+        let chain = Arc::new(chain);
+        let thread = std::thread::spawn(move || {
+            while !stop2.load(Ordering::SeqCst) {
+                match listener.accept() {
+                    // The connection Drop makes to wake the accept.
+                    Ok(_) if stop2.load(Ordering::SeqCst) => break,
+                    Ok((stream, _)) => {
+                        accepted2.fetch_add(1, Ordering::SeqCst);
+                        let (quirks, chain) = (quirks.clone(), chain.clone());
+                        std::thread::spawn(move || {
+                            let _ = serve(stream, &quirks, &chain);
+                        });
+                    }
+                    Err(_) => break,
+                }
+            }
+        });
+        Ok(LegacyServer {
+            addr,
+            stop,
+            accepted,
+            thread: Some(thread),
+        })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Connections accepted so far.
+    pub fn connections(&self) -> usize {
+        self.accepted.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for LegacyServer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        // Wakes the blocking accept, which then sees the flag.
+        let _ = TcpStream::connect_timeout(&self.addr, Duration::from_secs(1));
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// What the emulation reads of a ClientHello.
+struct Hello {
+    version: u16,
+    suites: Vec<u16>,
+    compression: Vec<u8>,
+    extensions: Vec<u16>,
+}
+
+fn read_record(stream: &mut TcpStream) -> std::io::Result<(u8, Vec<u8>)> {
+    let mut header = [0u8; 5];
+    stream.read_exact(&mut header)?;
+    let len = usize::from(u16::from_be_bytes([header[3], header[4]]));
+    let mut body = vec![0u8; len];
+    stream.read_exact(&mut body)?;
+    Ok((header[0], body))
+}
+
+fn parse_hello(body: &[u8]) -> Option<Hello> {
+    let mut at = 4; // handshake header
+    let version = u16::from_be_bytes([*body.get(at)?, *body.get(at + 1)?]);
+    at += 2 + 32;
+    at += 1 + usize::from(*body.get(at)?);
+    let n = usize::from(u16::from_be_bytes([*body.get(at)?, *body.get(at + 1)?]));
+    let suites = body
+        .get(at + 2..at + 2 + n)?
+        .chunks_exact(2)
+        .map(|c| u16::from_be_bytes([c[0], c[1]]))
+        .collect();
+    at += 2 + n;
+    let n = usize::from(*body.get(at)?);
+    let compression = body.get(at + 1..at + 1 + n)?.to_vec();
+    at += 1 + n;
+    let mut extensions = Vec::new();
+    if let Some(len) = body.get(at..at + 2) {
+        let end = at + 2 + usize::from(u16::from_be_bytes([len[0], len[1]]));
+        at += 2;
+        while at + 4 <= end.min(body.len()) {
+            extensions.push(u16::from_be_bytes([body[at], body[at + 1]]));
+            at += 4 + usize::from(u16::from_be_bytes([body[at + 2], body[at + 3]]));
+        }
+    }
+    Some(Hello {
+        version,
+        suites,
+        compression,
+        extensions,
+    })
+}
+
+fn record(kind: u8, body: &[u8]) -> Vec<u8> {
+    let mut out = vec![kind, 3, 3];
+    out.extend_from_slice(&(body.len() as u16).to_be_bytes());
+    out.extend_from_slice(body);
+    out
+}
+
+fn handshake(kind: u8, body: &[u8]) -> Vec<u8> {
+    let mut out = vec![kind];
+    out.extend_from_slice(&(body.len() as u32).to_be_bytes()[1..]);
+    out.extend_from_slice(body);
+    out
+}
+
+fn alert(stream: &mut TcpStream, description: u8) -> std::io::Result<()> {
+    stream.write_all(&record(21, &[2, description]))
+}
+
+fn serve(
+    mut stream: TcpStream,
+    quirks: &Quirks,
+    chain: &[CertificateDer<'static>],
+) -> std::io::Result<()> {
+    stream.set_read_timeout(Some(Duration::from_secs(20)))?;
+    let (kind, body) = read_record(&mut stream)?;
+    let Some(hello) = (kind == 22).then(|| parse_hello(&body)).flatten() else {
+        return alert(&mut stream, 10);
+    };
+    if hello.version < 0x0303 {
+        return alert(&mut stream, 70); // protocol_version
+    }
+    let dhe = quirks.dh_prime.is_some() && hello.suites.contains(&DHE_SUITE);
+    let suite = if dhe {
+        DHE_SUITE
+    } else if hello.suites.contains(&RSA_SUITE) {
+        RSA_SUITE
+    } else {
+        return alert(&mut stream, 40); // handshake_failure
+    };
+    let compression = u8::from(quirks.deflate && hello.compression.contains(&1));
+    let mut extensions = vec![0xFF, 0x01, 0, 1, 0]; // renegotiation_info
+    if quirks.extended_master_secret && hello.extensions.contains(&23) {
+        extensions.extend_from_slice(&[0, 23, 0, 0]);
+    }
+    if quirks.scts && hello.extensions.contains(&18) {
+        // The extension carries the list without the certificate's DER wrapping.
+        let der =
+            crate::pki::sct_list_extension(&crate::pki::SCT_LOG_IDS, crate::pki::SCT_TIMESTAMP_MS);
+        let list = &der[2..];
+        extensions.extend_from_slice(&[0, 18]);
+        extensions.extend_from_slice(&(list.len() as u16).to_be_bytes());
+        extensions.extend_from_slice(list);
+    }
+    if quirks.heartbleed && hello.extensions.contains(&15) {
+        extensions.extend_from_slice(&[0, 15, 0, 1, 1]);
+    }
+    let mut server_hello = vec![3, 3];
+    server_hello.extend_from_slice(&[0x42; 32]);
+    server_hello.push(0); // no session id
+    server_hello.extend_from_slice(&suite.to_be_bytes());
+    server_hello.push(compression);
+    server_hello.extend_from_slice(&(extensions.len() as u16).to_be_bytes());
+    server_hello.extend_from_slice(&extensions);
+    let mut flight = handshake(2, &server_hello);
+    let mut certificates = Vec::new();
+    for der in chain {
+        certificates.extend_from_slice(&(der.len() as u32).to_be_bytes()[1..]);
+        certificates.extend_from_slice(der);
+    }
+    let mut body = (certificates.len() as u32).to_be_bytes()[1..].to_vec();
+    body.extend_from_slice(&certificates);
+    flight.extend(handshake(11, &body));
+    if let (true, Some(prime)) = (dhe, &quirks.dh_prime) {
+        let mut ske = (prime.len() as u16).to_be_bytes().to_vec();
+        ske.extend_from_slice(prime);
+        ske.extend_from_slice(&[0, 1, 2]); // g = 2
+        ske.extend_from_slice(&[0, 1, 5]); // Ys, made up
+        ske.extend_from_slice(&[4, 1, 0, 4, 1, 2, 3, 4]); // a signature that is not one
+        flight.extend(handshake(12, &ske));
+    }
+    flight.extend(handshake(14, &[]));
+    stream.write_all(&record(22, &flight))?;
+    loop {
+        let (kind, body) = read_record(&mut stream)?;
+        match kind {
+            24 if quirks.heartbleed => {
+                // A response as long as the request's payload claims would
+                // leak memory; this one carries 16 zero bytes.
+                let mut response = vec![2, 0, 16];
+                response.extend_from_slice(&[0; 32]);
+                stream.write_all(&record(24, &response))?;
+            }
+            20 if quirks.ignore_early_ccs && body == [1] => {}
+            _ => return alert(&mut stream, 10), // unexpected_message
+        }
+    }
+}
