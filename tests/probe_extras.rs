@@ -90,6 +90,7 @@ fn an_emulated_vulnerable_server_is_found_vulnerable_on_every_count() {
         deflate: true,
         heartbleed: true,
         ignore_early_ccs: true,
+        silent_after_ccs: false,
         extended_master_secret: false,
         dh_prime: Some(oakley_group_2()),
         scts: true,
@@ -122,6 +123,33 @@ fn an_emulated_vulnerable_server_is_found_vulnerable_on_every_count() {
             "{code} {severity:?} not in {found:?}"
         );
     }
+}
+
+#[test]
+fn silence_after_an_early_change_cipher_spec_proves_nothing() {
+    let pki = TestPki::new();
+    let chain = pki.server_cert(CertCase::Good, "mail.test").chain;
+    let quirks = Quirks {
+        silent_after_ccs: true,
+        ..Quirks::default()
+    };
+    let server = LegacyServer::start(quirks, chain).unwrap();
+    let facts = run_probe(server.addr());
+    let extras = &facts.extras;
+    assert_eq!(extras.ccs_injection, None, "{extras:#?}");
+    assert!(
+        extras
+            .notes
+            .iter()
+            .any(|n| n.contains("CCS injection stays open")),
+        "{:?}",
+        extras.notes
+    );
+    let found = codes(facts);
+    assert!(
+        !found.iter().any(|(code, _)| code == "tls.ccs_injection"),
+        "{found:?}"
+    );
 }
 
 #[test]

@@ -176,7 +176,7 @@ codes! {
     TlsHeartbleed = "tls.heartbleed", Tls, Critical, "critical",
         "A heartbeat request claiming more data than it carried was answered (Heartbleed, CVE-2014-0160): the server leaks its memory, keys included. Asked only when the server announces the heartbeat extension.";
     TlsCcsInjection = "tls.ccs_injection", Tls, Critical, "critical",
-        "A ChangeCipherSpec sent before the key exchange got no alert (CCS injection, CVE-2014-0224): a man in the middle can make the session use known keys.";
+        "A ChangeCipherSpec sent before the key exchange was taken: the server answered the record after it with bad_record_mac (or decryption_failed) instead of refusing the ChangeCipherSpec with unexpected_message (CCS injection, CVE-2014-0224): a man in the middle can make the session use known keys. Silence proves nothing and leaves it open.";
     TlsWeakDh = "tls.weak_dh", Tls, Critical, "critical / warning",
         "The DHE parameters are short (under 1024 bits: critical; under 2048: warning) or a published group known to be weak (the RFC 2409 1024-bit prime many servers share, Logjam; RFC 5114 groups: warning). The message names the group.";
     StarttlsNotOffered = "starttls.not_offered", Starttls, Critical, "critical",

@@ -360,7 +360,7 @@ pub(super) fn extras_findings(facts: &CheckFacts, probe: &ProbeFacts, out: &mut 
         out.push(finding(
             Code::TlsCcsInjection,
             Critical,
-            format!("The server sent no alert when a {at} ChangeCipherSpec came before the key exchange (CCS injection, CVE-2014-0224): a man in the middle can make the session use keys he knows."),
+            format!("The server took a {at} ChangeCipherSpec sent before the key exchange and then failed to decrypt the next record (bad_record_mac) instead of refusing the ChangeCipherSpec (CCS injection, CVE-2014-0224): a man in the middle can make the session use keys he knows."),
             Some(format!("{OPENSSL_UPGRADE} (OpenSSL 0.9.8za, 1.0.0m, 1.0.1h and later fix it).")),
         ));
     }

@@ -31,9 +31,13 @@ pub struct Quirks {
     /// Announces the heartbeat extension and answers every heartbeat request
     /// with a heartbeat response, whatever length it claims.
     pub heartbleed: bool,
-    /// Says nothing after an early ChangeCipherSpec (a sound server sends
-    /// unexpected_message).
+    /// Takes an early ChangeCipherSpec in silence, as OpenSSL before 1.0.1h
+    /// did, and answers the next record with bad_record_mac (a sound server
+    /// sends unexpected_message to the CCS itself).
     pub ignore_early_ccs: bool,
+    /// Takes an early ChangeCipherSpec and then answers nothing at all (what
+    /// some servers do; it proves neither way).
+    pub silent_after_ccs: bool,
     /// Answers extended_master_secret when offered.
     pub extended_master_secret: bool,
     /// Offers DHE with this prime (generator 2) when the client offers it.
@@ -239,6 +243,7 @@ fn serve(
     }
     flight.extend(handshake(14, &[]));
     stream.write_all(&record(22, &flight))?;
+    let (mut ccs_accepted, mut silent) = (false, false);
     loop {
         let (kind, body) = read_record(&mut stream)?;
         match kind {
@@ -249,8 +254,13 @@ fn serve(
                 response.extend_from_slice(&[0; 32]);
                 stream.write_all(&record(24, &response))?;
             }
-            20 if quirks.ignore_early_ccs && body == [1] => {}
-            _ => return alert(&mut stream, 10), // unexpected_message
+            20 if quirks.ignore_early_ccs && body == [1] => ccs_accepted = true,
+            20 if quirks.silent_after_ccs && body == [1] => silent = true,
+            _ if silent => {}
+            // Having taken the early CCS, the next record is "encrypted" with
+            // keys from no master secret, and its MAC cannot verify.
+            _ if ccs_accepted => return alert(&mut stream, 20), // bad_record_mac
+            _ => return alert(&mut stream, 10),                 // unexpected_message
         }
     }
 }

@@ -9,8 +9,10 @@
 //!   handshake ends as sslyze and testssl.sh do; any heartbeat in answer means
 //!   vulnerable. Only the answer's record header is read, and nothing of it
 //!   is kept;
-//! - CCS injection: a ChangeCipherSpec right after the server's first flight;
-//!   a server that is not vulnerable answers with an alert;
+//! - CCS injection: a ChangeCipherSpec right after the server's first flight,
+//!   then a record it cannot decrypt; a sound server refuses the CCS
+//!   (unexpected_message), a vulnerable one fails the record's MAC
+//!   (bad_record_mac); silence proves nothing;
 //! - DH parameters: a hello with only the accepted DHE suites;
 //! - certificates: a hello without SNI, and, when both kinds of suites are
 //!   accepted, one with only RSA and one with only ECDSA authentication.
@@ -42,10 +44,21 @@ fn heartbeat_request(version: TlsVersion) -> Vec<u8> {
 }
 
 /// A ChangeCipherSpec record.
+/// An early ChangeCipherSpec, then a handshake record a server that took it
+/// would have to decrypt (32 bytes that are no ciphertext). A sound server
+/// refuses the CCS itself (unexpected_message); a server open to CCS
+/// injection (CVE-2014-0224) takes it and fails the next record's MAC
+/// (bad_record_mac or decryption_failed), as sslyze tells them apart.
 fn change_cipher_spec(version: TlsVersion) -> Vec<u8> {
     let [major, minor] = version.wire().to_be_bytes();
-    vec![20, major, minor, 0, 1, 1]
+    let mut bytes = vec![20, major, minor, 0, 1, 1, 22, major, minor, 0, 32];
+    bytes.extend_from_slice(&[0x5a; 32]);
+    bytes
 }
+
+/// The alerts of a server that took an early ChangeCipherSpec and then
+/// could not decrypt: bad_record_mac (20), decryption_failed (21).
+const AFTER_ACCEPTED_CCS: [u8; 2] = [20, 21];
 
 fn code(suite: &crate::facts::probe::SuiteFacts) -> Option<u16> {
     u16::from_str_radix(suite.code.trim_start_matches("0x"), 16).ok()
@@ -172,8 +185,11 @@ pub(super) async fn extras<C: Connector>(
 
     let (answer, after) = ccs_answer;
     facts.ccs_injection = match after {
-        Some(After::Alert(_)) => Some(false),
-        Some(After::Silence) => Some(true),
+        Some(After::Alert(alert)) => Some(AFTER_ACCEPTED_CCS.contains(&alert.description)),
+        Some(After::Silence) => {
+            facts.notes.push("The server sent nothing after an early ChangeCipherSpec and a record it could not decrypt; CCS injection stays open.".to_owned());
+            None
+        }
         Some(After::Closed) => {
             facts.notes.push("The server closed the connection without an alert after an early ChangeCipherSpec; CCS injection stays open.".to_owned());
             None
@@ -285,7 +301,10 @@ mod tests {
             heartbeat_request(TlsVersion::Tls12),
             [24, 3, 3, 0, 3, 1, 0x40, 0]
         );
-        assert_eq!(change_cipher_spec(TlsVersion::Tls10), [20, 3, 1, 0, 1, 1]);
+        let ccs = change_cipher_spec(TlsVersion::Tls10);
+        assert_eq!(ccs[..6], [20, 3, 1, 0, 1, 1], "the ChangeCipherSpec");
+        assert_eq!(ccs[6..11], [22, 3, 1, 0, 32], "a handshake record's header");
+        assert_eq!(ccs.len(), 11 + 32);
     }
 
     #[test]
