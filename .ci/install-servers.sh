@@ -7,7 +7,9 @@
 # Prometheus, which tests/exporter_prometheus.rs runs on 127.0.0.1 to
 # scrape `mailtls exporter`; and dnsmasq (the binary only, dnsmasq-base: no
 # service on port 53), the DNS server tests/account.rs runs on a 127.0.0.1 high
-# port to serve SRV and A records to `mailtls account`.
+# port to serve SRV and A records to `mailtls account`; and NSD with ldns's
+# tools (ldns-keygen, ldns-signzone), the authoritative server and signer of
+# the DNSSEC-signed zones tests/dane.rs and tests/domain.rs serve on loopback.
 #
 # Run as root on Debian (12 or later): sudo bash .ci/install-servers.sh
 # Idempotent: with everything installed it changes nothing and needs no network.
@@ -56,7 +58,7 @@ fi
 # Stop packaged instances that started anyway (their default configurations);
 # the tests run their own instances from private directories.
 if [ -d /run/systemd/system ]; then
-    systemctl disable --now dovecot.service postfix.service haproxy.service prometheus.service 2>/dev/null || true
+    systemctl disable --now dovecot.service postfix.service haproxy.service prometheus.service nsd.service 2>/dev/null || true
 fi
 if [ -s /run/dovecot/master.pid ] && kill -0 "$(cat /run/dovecot/master.pid)" 2>/dev/null; then
     echo "install-servers.sh: stopping the packaged dovecot"
@@ -69,6 +71,10 @@ fi
 if [ -s /run/haproxy.pid ] && kill -0 "$(cat /run/haproxy.pid)" 2>/dev/null; then
     echo "install-servers.sh: stopping the packaged haproxy"
     kill "$(cat /run/haproxy.pid)" || true
+fi
+if [ -s /run/nsd/nsd.pid ] && kill -0 "$(cat /run/nsd/nsd.pid)" 2>/dev/null; then
+    echo "install-servers.sh: stopping the packaged nsd"
+    kill "$(cat /run/nsd/nsd.pid)" || true
 fi
 if [ -s /run/prometheus/prometheus.pid ] && kill -0 "$(cat /run/prometheus/prometheus.pid)" 2>/dev/null; then
     echo "install-servers.sh: stopping the packaged prometheus"
@@ -85,3 +91,5 @@ java -version 2>&1 | head -n 1
 python3 -c 'import ssl; print("python3", ssl.OPENSSL_VERSION)'
 command -v tstclnt
 dnsmasq --version | head -n 1
+nsd -v 2>&1 | head -n 1
+command -v ldns-signzone
