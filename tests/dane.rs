@@ -8,37 +8,15 @@ mod common;
 
 use std::net::SocketAddr;
 
-use common::nsd::{Nsd, Zone};
+use common::nsd::{hex, smtp_at, spki_sha256, Nsd, Zone};
 use common::{mailtls, Pki, Run};
 use mailtls_testkit::{CertCase, Proto, ServerSpec, TestServer, Transport};
 use rustls_pki_types::CertificateDer;
 use serde_json::Value;
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// The data of a `3 1 1` record for a certificate: SHA-256 of its SPKI.
-fn spki_sha256(der: &CertificateDer<'_>) -> String {
-    let (_, cert) = x509_parser::parse_x509_certificate(der).expect("certificate");
-    let spki = cert.tbs_certificate.subject_pki.raw;
-    hex(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, spki).as_ref())
-}
-
 /// The data of a `2 0 1` record: SHA-256 of the whole certificate.
 fn cert_sha256(der: &CertificateDer<'_>) -> String {
     hex(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, der).as_ref())
-}
-
-/// An SMTP STARTTLS test server for `name` on `address`:25.
-fn smtp_at(pki: &Pki, name: &str, address: &str) -> TestServer {
-    let bind: SocketAddr = format!("{address}:25").parse().expect("address");
-    TestServer::try_start_on(
-        ServerSpec::new(Proto::Smtp, Transport::Starttls).name(name),
-        &pki.pki,
-        bind,
-    )
-    .expect("SMTP server on port 25")
 }
 
 fn check_dane(pki: &Pki, nsd: &Nsd, host: &str, address: &str) -> Run {

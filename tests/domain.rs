@@ -9,31 +9,11 @@ mod common;
 
 use std::net::SocketAddr;
 
-use common::nsd::{Nsd, Zone};
+use common::nsd::{smtp_at, spki_sha256, Nsd, Zone};
 use common::{mailtls, Pki, Run};
 use mailtls::report::domain::DomainDocument;
 use mailtls_testkit::web::{Reply, WebServer};
 use mailtls_testkit::{CertCase, Proto, ServerSpec, TestServer, Transport};
-use rustls_pki_types::CertificateDer;
-
-fn spki_sha256(der: &CertificateDer<'_>) -> String {
-    let (_, cert) = x509_parser::parse_x509_certificate(der).expect("certificate");
-    let digest = aws_lc_rs::digest::digest(
-        &aws_lc_rs::digest::SHA256,
-        cert.tbs_certificate.subject_pki.raw,
-    );
-    digest.as_ref().iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn smtp_at(pki: &Pki, name: &str, address: &str) -> TestServer {
-    let bind: SocketAddr = format!("{address}:25").parse().expect("address");
-    TestServer::try_start_on(
-        ServerSpec::new(Proto::Smtp, Transport::Starttls).name(name),
-        &pki.pki,
-        bind,
-    )
-    .expect("SMTP server on port 25")
-}
 
 fn policy_server(pki: &Pki, domain: &str, address: &str, policy: &str) -> WebServer {
     let bind: SocketAddr = format!("{address}:443").parse().expect("address");

@@ -6,10 +6,10 @@
 //! Without dnsmasq a test is skipped with a printed reason, unless `CI` is
 //! set: then it fails (`.ci/install-servers.sh` installs it).
 
-use std::net::{TcpListener, TcpStream, UdpSocket};
+use std::net::{TcpListener, UdpSocket};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 pub fn under_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
@@ -70,25 +70,16 @@ impl Dns {
                 .stderr(Stdio::piped())
                 .spawn()
                 .expect("dnsmasq starts");
-            let start = Instant::now();
-            while start.elapsed() < Duration::from_secs(5) {
-                if let Ok(Some(status)) = child.try_wait() {
-                    let mut text = String::new();
-                    if let Some(mut err) = child.stderr.take() {
-                        let _ = std::io::Read::read_to_string(&mut err, &mut text);
-                    }
-                    if text.contains("Address already in use") {
-                        break;
-                    }
-                    panic!("dnsmasq exited ({status}): {text}");
-                }
-                if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                    return Some(Dns { child, port });
-                }
-                std::thread::sleep(Duration::from_millis(50));
+            match super::wait_listening(
+                &mut child,
+                port,
+                Duration::from_secs(5),
+                "Address already in use",
+                "dnsmasq",
+            ) {
+                super::Started::Listening => return Some(Dns { child, port }),
+                super::Started::PortTaken => continue,
             }
-            let _ = child.kill();
-            let _ = child.wait();
         }
         panic!("dnsmasq did not start");
     }

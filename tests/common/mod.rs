@@ -217,3 +217,42 @@ pub fn finding(report: &Value, code: &str) -> Value {
         .cloned()
         .unwrap_or_else(|| panic!("no finding {code} in {:#}", report["findings"]))
 }
+
+/// How a DNS server child started: listening, or its port was taken.
+#[allow(dead_code)]
+pub enum Started {
+    Listening,
+    PortTaken,
+}
+
+/// Waits for `child` (`what`) to accept TCP on 127.0.0.1:`port`, polling
+/// within `limit`; a child that exits with `in_use` in its error output lost
+/// its port to another process (the caller tries another), any other exit
+/// fails the test.
+#[allow(dead_code)]
+pub fn wait_listening(
+    child: &mut std::process::Child,
+    port: u16,
+    limit: std::time::Duration,
+    in_use: &str,
+    what: &str,
+) -> Started {
+    let start = std::time::Instant::now();
+    while start.elapsed() < limit {
+        if let Ok(Some(status)) = child.try_wait() {
+            let mut text = String::new();
+            if let Some(mut err) = child.stderr.take() {
+                let _ = std::io::Read::read_to_string(&mut err, &mut text);
+            }
+            assert!(text.contains(in_use), "{what} exited ({status}): {text}");
+            return Started::PortTaken;
+        }
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Started::Listening;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!("{what} did not listen on 127.0.0.1:{port} within {limit:?}");
+}

@@ -6,10 +6,10 @@
 //! root's key-signing key is written as the trust-anchor file for mailtls's
 //! `--trust-anchor`. Missing programs skip the test unless `CI` is set.
 
-use std::net::{TcpListener, TcpStream, UdpSocket};
+use std::net::{TcpListener, UdpSocket};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 fn under_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
@@ -220,30 +220,18 @@ impl Nsd {
                 .stderr(Stdio::piped())
                 .spawn()
                 .expect("nsd starts");
-            let start = Instant::now();
-            while start.elapsed() < Duration::from_secs(10) {
-                if let Ok(Some(status)) = child.try_wait() {
-                    let mut text = String::new();
-                    if let Some(mut err) = child.stderr.take() {
-                        let _ = std::io::Read::read_to_string(&mut err, &mut text);
-                    }
-                    if text.contains("in use") {
-                        break;
-                    }
-                    panic!("nsd exited ({status}): {text}");
-                }
-                if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            match super::wait_listening(&mut child, port, Duration::from_secs(10), "in use", "nsd")
+            {
+                super::Started::Listening => {
                     return Some(Nsd {
                         child,
                         port,
                         anchor: anchor_path,
                         _dir: dir,
-                    });
+                    })
                 }
-                std::thread::sleep(Duration::from_millis(50));
+                super::Started::PortTaken => continue,
             }
-            let _ = child.kill();
-            let _ = child.wait();
         }
         panic!("nsd did not start");
     }
@@ -278,4 +266,32 @@ impl Drop for Nsd {
         }
         let _ = self.child.wait();
     }
+}
+
+/// Lower-case hex.
+#[allow(dead_code)]
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The data of a `3 1 1` TLSA record for a certificate: SHA-256 of its SPKI.
+#[allow(dead_code)]
+pub fn spki_sha256(der: &rustls_pki_types::CertificateDer<'_>) -> String {
+    let (_, cert) = x509_parser::parse_x509_certificate(der).expect("certificate");
+    let spki = cert.tbs_certificate.subject_pki.raw;
+    hex(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, spki).as_ref())
+}
+
+/// An SMTP STARTTLS test server for `name` on `address`:25 (root may bind
+/// port 25 of any loopback address; each test has its own address).
+#[allow(dead_code)]
+pub fn smtp_at(pki: &super::Pki, name: &str, address: &str) -> mailtls_testkit::TestServer {
+    use mailtls_testkit::{Proto, ServerSpec, TestServer, Transport};
+    let bind: std::net::SocketAddr = format!("{address}:25").parse().expect("address");
+    TestServer::try_start_on(
+        ServerSpec::new(Proto::Smtp, Transport::Starttls).name(name),
+        &pki.pki,
+        bind,
+    )
+    .expect("SMTP server on port 25")
 }
