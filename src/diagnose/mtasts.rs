@@ -43,23 +43,22 @@ pub struct Policy {
     pub problems: Vec<String>,
 }
 
-/// The `id` of the one valid `v=STSv1` record, or why there is none.
-pub fn sts_record(records: &[String]) -> Result<String, String> {
-    let sts: Vec<&String> = records
-        .iter()
-        .filter(|r| r.starts_with("v=STSv1"))
-        .collect();
-    let record = match sts.as_slice() {
-        [] => return Err("no record starts with v=STSv1".to_owned()),
+/// The fields after the version of the one TXT record that starts with
+/// `v=VERSION` (RFC 8461 and 8460 share the syntax: `key=value` separated by
+/// `;`), or why there is none; `lost` says what several such records cost.
+fn tagged_record<'a>(
+    records: &'a [String],
+    version: &str,
+    lost: &str,
+) -> Result<Vec<(&'a str, &'a str)>, String> {
+    let tag = format!("v={version}");
+    let found: Vec<&String> = records.iter().filter(|r| r.starts_with(&tag)).collect();
+    let record = match found.as_slice() {
+        [] => return Err(format!("no record starts with {tag}")),
         [one] => *one,
-        many => {
-            return Err(format!(
-                "{} records start with v=STSv1; senders then see no policy",
-                many.len()
-            ))
-        }
+        many => return Err(format!("{} records start with {tag}; {lost}", many.len())),
     };
-    let mut id = None;
+    let mut fields = Vec::new();
     for (i, field) in record.split(';').enumerate() {
         let field = field.trim_matches([' ', '\t']);
         if field.is_empty() && i > 0 {
@@ -68,19 +67,27 @@ pub fn sts_record(records: &[String]) -> Result<String, String> {
         let Some((key, value)) = field.split_once('=') else {
             return Err(format!("the field {field:?} is not key=value"));
         };
-        match (i, key) {
-            (0, "v") if value == "STSv1" => {}
-            (0, _) => return Err("the record must start with v=STSv1".to_owned()),
-            (_, "id") => {
-                let valid = !value.is_empty()
-                    && value.len() <= 32
-                    && value.chars().all(|c| c.is_ascii_alphanumeric());
-                if !valid {
-                    return Err(format!("id={value:?} is not 1 to 32 letters and digits"));
-                }
-                id = Some(value.to_owned());
+        match i {
+            0 if key == "v" && value == version => {}
+            0 => return Err(format!("the record must start with {tag}")),
+            _ => fields.push((key.trim(), value)),
+        }
+    }
+    Ok(fields)
+}
+
+/// The `id` of the one valid `v=STSv1` record, or why there is none.
+pub fn sts_record(records: &[String]) -> Result<String, String> {
+    let mut id = None;
+    for (key, value) in tagged_record(records, "STSv1", "senders then see no policy")? {
+        if key == "id" {
+            let valid = !value.is_empty()
+                && value.len() <= 32
+                && value.chars().all(|c| c.is_ascii_alphanumeric());
+            if !valid {
+                return Err(format!("id={value:?} is not 1 to 32 letters and digits"));
             }
-            _ => {}
+            id = Some(value.to_owned());
         }
     }
     id.ok_or_else(|| "the record has no id= field".to_owned())
@@ -183,51 +190,26 @@ pub fn mx_matches(pattern: &str, host: &str) -> bool {
 
 /// The reporting URIs of the one valid TLS-RPT record, or why there is none.
 pub fn tlsrpt_record(records: &[String]) -> Result<Vec<String>, String> {
-    let rpt: Vec<&String> = records
-        .iter()
-        .filter(|r| r.starts_with("v=TLSRPTv1"))
-        .collect();
-    let record = match rpt.as_slice() {
-        [] => return Err("no record starts with v=TLSRPTv1".to_owned()),
-        [one] => *one,
-        many => {
-            return Err(format!(
-                "{} records start with v=TLSRPTv1; senders then send no reports",
-                many.len()
-            ))
-        }
-    };
     let mut rua = None;
-    for (i, field) in record.split(';').enumerate() {
-        let field = field.trim_matches([' ', '\t']);
-        if field.is_empty() && i > 0 {
-            continue;
-        }
-        let Some((key, value)) = field.split_once('=') else {
-            return Err(format!("the field {field:?} is not key=value"));
-        };
-        match (i, key.trim()) {
-            (0, "v") if value == "TLSRPTv1" => {}
-            (0, _) => return Err("the record must start with v=TLSRPTv1".to_owned()),
-            (_, "rua") => {
-                let uris: Vec<String> = value
-                    .split(',')
-                    .map(|u| u.trim_matches([' ', '\t']).to_owned())
-                    .collect();
-                for uri in &uris {
-                    let lower = uri.to_ascii_lowercase();
-                    let ok = lower.strip_prefix("mailto:").is_some_and(|a| {
-                        a.contains('@') && !a.starts_with('@') && !a.ends_with('@')
-                    }) || lower
+    for (key, value) in tagged_record(records, "TLSRPTv1", "senders then send no reports")? {
+        if key == "rua" {
+            let uris: Vec<String> = value
+                .split(',')
+                .map(|u| u.trim_matches([' ', '\t']).to_owned())
+                .collect();
+            for uri in &uris {
+                let lower = uri.to_ascii_lowercase();
+                let ok = lower
+                    .strip_prefix("mailto:")
+                    .is_some_and(|a| a.contains('@') && !a.starts_with('@') && !a.ends_with('@'))
+                    || lower
                         .strip_prefix("https://")
                         .is_some_and(|rest| !rest.is_empty());
-                    if !ok {
-                        return Err(format!("rua {uri:?} is not a mailto: or https: address"));
-                    }
+                if !ok {
+                    return Err(format!("rua {uri:?} is not a mailto: or https: address"));
                 }
-                rua = Some(uris);
             }
-            _ => {}
+            rua = Some(uris);
         }
     }
     rua.ok_or_else(|| "the record has no rua= field".to_owned())
