@@ -13,7 +13,7 @@ use super::codes::Code;
 use super::{capitalise, finding, verify_error_text, which_cert, Finding, Policy, Severity};
 use crate::facts::cert::{date_only, short_name, CertFacts};
 use crate::facts::chain::{self, ChainReport};
-use crate::facts::tls::{StoreKind, Verification, VerifyError};
+use crate::facts::tls::{StoreKind, StoreVerdict, Verification, VerifyError};
 use crate::facts::{CheckFacts, FetchedIssuer};
 
 /// What every certificate rule looks at.
@@ -498,28 +498,30 @@ fn refusing(refuses: impl Fn(&Profile) -> bool) -> String {
 }
 
 /// Says when the stores disagree, and what that means for which clients.
+/// The clients' stores are Mozilla's, the CA files' and each platform's; this
+/// machine's store stands in for the platforms only in reports saved before
+/// the platforms were judged.
 fn trust_comparison_findings(facts: &CheckFacts, out: &mut Vec<Finding>) {
-    let trusting: Vec<_> = facts
+    let verdicts: Vec<&StoreVerdict> = facts
         .trust_by_store
         .iter()
-        .filter(|v| v.trusted == Some(true))
-        .map(|v| v.store)
+        .filter(|v| v.store != StoreKind::System || facts.trust_by_platform.is_empty())
+        .chain(&facts.trust_by_platform)
         .collect();
-    let refusing: Vec<_> = facts
-        .trust_by_store
-        .iter()
-        .filter(|v| v.trusted == Some(false))
-        .map(|v| v.store)
-        .collect();
+    let with = |trusted: bool| -> Vec<StoreKind> {
+        verdicts
+            .iter()
+            .filter(|v| v.trusted == Some(trusted))
+            .map(|v| v.store)
+            .collect()
+    };
+    let (trusting, refusing) = (with(true), with(false));
     if trusting.is_empty() || refusing.is_empty() {
         return;
     }
     let clients = |kinds: &[StoreKind]| {
-        kinds
-            .iter()
-            .map(|k| k.clients())
-            .collect::<Vec<_>>()
-            .join(" and ")
+        let names: Vec<&str> = kinds.iter().map(|k| k.clients()).collect();
+        clients::list(&names)
     };
     let private_only = trusting == [StoreKind::CaFiles];
     let (severity, fix) = if private_only {
@@ -539,7 +541,7 @@ fn trust_comparison_findings(facts: &CheckFacts, out: &mut Vec<Finding>) {
         clients(&refusing)
     );
     if private_only {
-        message.push_str(" It is issued by a private certificate authority.");
+        message.push_str(" It is issued by a private certificate authority; the verdicts per client take its root as installed (--ca-file).");
     }
     out.push(finding(
         Code::CertTrustDiffers,

@@ -1017,6 +1017,17 @@ fn trust_cases() -> Vec<Case> {
             ],
         ),
         case(
+            "trust differs: the platforms' stores speak for their clients, not this machine's",
+            FactsBuilder::good()
+                .store(StoreKind::Mozilla, Some(true))
+                .store(StoreKind::System, Some(true))
+                .platforms(true, None)
+                .platform(StoreKind::Apple, Some(false)),
+            Code::CertTrustDiffers,
+            Warning,
+            &["Thunderbird (Mozilla's root store), Outlook (the Windows root program), Android mail apps (Android's root store), mail apps on Android 8 and Java mail clients (OpenJDK's cacerts) will accept this certificate; Apple Mail (Apple's root store) will not."],
+        ),
+        case(
             "trust differs: not when a store is unavailable",
             FactsBuilder::good()
                 .store(StoreKind::Mozilla, Some(true))

@@ -244,6 +244,17 @@ impl FactsBuilder {
         self
     }
 
+    /// One platform store's verdict changed to `trusted` (after [`Self::platforms`]).
+    pub fn platform(mut self, store: StoreKind, trusted: Option<bool>) -> FactsBuilder {
+        for verdict in self.facts.trust_by_platform.iter_mut() {
+            if verdict.store == store {
+                verdict.trusted = trusted;
+                verdict.error = (trusted == Some(false)).then_some(VerifyError::UnknownIssuer);
+            }
+        }
+        self
+    }
+
     /// The missing intermediate downloaded from `url`; with it the chain is
     /// trusted by the platform stores `trusting` and by no other.
     pub fn downloaded_issuer(mut self, url: &str, trusting: &[StoreKind]) -> FactsBuilder {
