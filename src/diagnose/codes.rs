@@ -125,7 +125,7 @@ codes! {
         "The stapled OCSP response cannot be used: unreadable, not successful, about another certificate, badly signed, or status unknown.";
     CertRevoked = "cert.revoked", Certificate, Critical, "critical",
         "`--revocation`: the CA's OCSP responder (its signed answer) or its CRL (signed and current) says a certificate of the chain is revoked; the message names which.";
-    CertRevocationUnknown = "cert.revocation_unknown", Certificate, Warning, "info / warning",
+    CertRevocationUnknown = "cert.revocation_unknown", Certificate, Info, "info / warning",
         "`--revocation`: no usable answer about a certificate's revocation: the responder unreachable or its answer unusable, the CRL missing, unsigned or out of date (warning), or no OCSP or CRL URL in the certificate (info).";
     CertNoSct = "cert.no_sct", Certificate, Info, "info",
         "A publicly trusted certificate carries no Certificate Transparency timestamps (SCTs) in itself, its OCSP staple or (asked only with `--probe`) the TLS extension; Apple clients require them.";
