@@ -243,3 +243,72 @@ fn without_the_option_nothing_is_asked() {
     assert!(web.requests().is_empty(), "{:?}", web.requests());
     assert_eq!(run.code, 0, "{}", run.stdout);
 }
+
+#[test]
+fn the_ocsp_request_is_byte_for_byte_what_openssl_sends() {
+    let pki = Pki::new();
+    let cert = pki.pki.server_cert(CertCase::Good, "mail.test");
+    let dir = tempfile::tempdir().unwrap();
+    let pem = |name: &str, der: &[u8]| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, pem::encode(&pem::Pem::new("CERTIFICATE", der))).unwrap();
+        path
+    };
+    let (leaf, issuer) = (
+        pem("leaf.pem", &cert.chain[0]),
+        pem("inter.pem", &cert.chain[1]),
+    );
+    let request = dir.path().join("req.der");
+    let status = Command::new("openssl")
+        .arg("ocsp")
+        .arg("-issuer")
+        .arg(&issuer)
+        .arg("-cert")
+        .arg(&leaf)
+        .arg("-no_nonce")
+        .arg("-reqout")
+        .arg(&request)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let ours = mailtls::facts::revocation::ocsp_request(&cert.chain[0], &cert.chain[1]).unwrap();
+    assert_eq!(ours, std::fs::read(&request).unwrap());
+}
+
+#[test]
+fn a_real_crl_cut_or_flipped_anywhere_is_read_without_panicking() {
+    use mailtls::facts::revocation::read_crl;
+    let pki = Pki::new();
+    let cert = pki.pki.server_cert(CertCase::Good, "mail.test");
+    let crl = pki.pki.crl(&[OTHER_SERIAL], 7);
+    let (leaf, issuer) = (&cert.chain[0], Some(&cert.chain[1]));
+    let now = i64::try_from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs(),
+    )
+    .unwrap();
+    let whole = read_crl("http://x/", &crl, leaf, issuer, now);
+    assert_eq!(whole.error, None, "{whole:?}");
+    assert_eq!(
+        (whole.revoked, whole.signature_valid, whole.current),
+        (Some(false), Some(true), Some(true))
+    );
+    for end in 0..crl.len() {
+        let cut = read_crl("http://x/", &crl[..end], leaf, issuer, now);
+        assert!(cut.error.is_some(), "{end}");
+    }
+    for at in 0..crl.len() {
+        let mut flipped = crl.clone();
+        flipped[at] ^= 0xFF;
+        let read = read_crl("http://x/", &flipped, leaf, issuer, now);
+        // A change anywhere, signature included, must not verify.
+        assert!(
+            read.error.is_some() || read.signature_valid != Some(true),
+            "{at}"
+        );
+    }
+}
