@@ -394,6 +394,10 @@ pub struct ConnectionArgs {
     #[arg(long)]
     pub offline: bool,
 
+    /// Ask the CA whether the certificates are revoked: an OCSP request to the responder the leaf (and intermediate) names, and its CRL downloaded (plain http, within --timeout; at most 2 of each per check)
+    #[arg(long, conflicts_with = "offline")]
+    pub revocation: bool,
+
     /// Time allowed for each whole check, e.g. 10s, 2.5s, 500ms
     #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
     pub timeout: Duration,

@@ -54,7 +54,132 @@ pub(super) fn findings(facts: &CheckFacts, policy: &Policy, out: &mut Vec<Findin
     out.extend(strength);
     out.extend(expiry(&chain, policy));
     staple_findings(&chain, out);
+    revocation_findings(facts, out);
     transparency(&chain, out);
+}
+
+/// What the CA's OCSP responder and CRL say (`--revocation`): revoked by a
+/// source that can be relied on, or no source that answers usably.
+fn revocation_findings(facts: &CheckFacts, out: &mut Vec<Finding>) {
+    use crate::facts::ocsp::OcspStatus;
+    let Some(revocation) = &facts.revocation else {
+        return;
+    };
+    let now = facts.started_unix;
+    for cert in &revocation.certificates {
+        let which = match cert.position {
+            0 => "The server's certificate".to_owned(),
+            _ => format!("The intermediate '{}'", short_name(&cert.subject)),
+        };
+        let ocsp = cert.ocsp.as_ref();
+        let ocsp_status = ocsp.and_then(|o| o.usable_status(now));
+        let crl = cert.crl.as_ref().filter(|c| c.usable());
+        let by_ocsp = (ocsp_status == Some(OcspStatus::Revoked))
+            .then(|| ocsp.map(|o| (o.url.as_str(), o.response.as_ref())))
+            .flatten();
+        let by_crl = crl.filter(|c| c.revoked == Some(true));
+        if by_ocsp.is_some() || by_crl.is_some() {
+            let mut sources = Vec::new();
+            if let Some((url, response)) = by_ocsp {
+                let when = response
+                    .and_then(|r| r.revoked_at.as_deref())
+                    .map_or(String::new(), |t| format!(" since {}", date_only(t)));
+                let why = response
+                    .and_then(|r| r.revocation_reason.as_deref())
+                    .map_or(String::new(), |r| format!(", reason: {r}"));
+                sources.push(format!(
+                    "the OCSP responder at {url} says it is revoked{when}{why}"
+                ));
+            }
+            if let Some(crl) = by_crl {
+                let when = crl
+                    .revoked_at
+                    .as_deref()
+                    .map_or(String::new(), |t| format!(" since {}", date_only(t)));
+                let why = crl
+                    .revocation_reason
+                    .as_deref()
+                    .map_or(String::new(), |r| format!(", reason: {r}"));
+                sources.push(format!(
+                    "the CA's CRL at {} lists it as revoked{when}{why}",
+                    crl.url
+                ));
+            }
+            let fix = match cert.position {
+                0 => "Have the CA re-issue the certificate (with a new key if the old one may be compromised), install it with its chain (Dovecot ssl_cert, Postfix smtpd_tls_chain_files, Exim tls_certificate) and reload the server.",
+                _ => "Get the CA's current intermediate and send it instead of the revoked one (Dovecot ssl_cert, Postfix smtpd_tls_chain_files, Exim tls_certificate); if the leaf was issued under it, have the CA re-issue the certificate.",
+            };
+            out.push(finding(
+                Code::CertRevoked,
+                Severity::Critical,
+                format!(
+                    "{which} is revoked: {}; clients that check revocation refuse the connection.",
+                    sources.join("; and ")
+                ),
+                Some(fix.to_owned()),
+            ));
+            continue;
+        }
+        let ocsp_good = ocsp_status == Some(OcspStatus::Good);
+        let crl_good = crl.is_some_and(|c| c.revoked == Some(false));
+        if ocsp_good || crl_good {
+            continue;
+        }
+        let mut why = Vec::new();
+        if let Some(reason) = &cert.not_asked {
+            why.push(reason.clone());
+        }
+        if let Some(asked) = ocsp {
+            why.push(match (&asked.error, asked.response.as_ref()) {
+                (Some(error), _) => format!(
+                    "the OCSP responder at {}: {}",
+                    asked.url,
+                    error.trim_end_matches('.')
+                ),
+                (None, Some(r)) if r.status == Some(OcspStatus::Unknown) => format!(
+                    "the OCSP responder at {} does not know the certificate",
+                    asked.url
+                ),
+                (None, Some(r)) if r.signature_valid != Some(true) => format!(
+                    "the answer of the OCSP responder at {} is not signed by the issuer",
+                    asked.url
+                ),
+                (None, Some(r)) if r.names_leaf != Some(true) => format!(
+                    "the OCSP responder at {} answered about another certificate",
+                    asked.url
+                ),
+                (None, _) => format!(
+                    "the answer of the OCSP responder at {} is out of date",
+                    asked.url
+                ),
+            });
+        }
+        if let Some(c) = &cert.crl {
+            why.push(if let Some(error) = &c.error {
+                format!("the CRL at {}: {}", c.url, error.trim_end_matches('.'))
+            } else if c.signature_valid != Some(true) {
+                format!("the CRL at {} is not signed by the issuer", c.url)
+            } else {
+                format!(
+                    "the CRL at {} is out of date (next update {})",
+                    c.url,
+                    c.next_update.as_deref().map_or("not given", date_only)
+                )
+            });
+        }
+        // Nothing to ask is the CA's choice; asking and getting no answer is worth a warning.
+        let severity = if cert.ocsp.is_none() && cert.crl.is_none() {
+            Severity::Info
+        } else {
+            Severity::Warning
+        };
+        out.push(finding(
+            Code::CertRevocationUnknown,
+            severity,
+            format!("{which}'s revocation status could not be told: {}. Clients that check revocation then accept it (soft fail) or, strict ones, refuse.", why.join("; ")),
+            Some("Nothing to change on the mail server if the CA's responder was only briefly unreachable; otherwise ask the CA about its OCSP responder and CRL, or have the CA re-issue the certificate with working revocation URLs.".to_owned()),
+        ));
+    }
 }
 
 /// Dovecot, Postfix and Exim cannot staple; a server that does is a proxy or

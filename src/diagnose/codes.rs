@@ -123,6 +123,10 @@ codes! {
         "The stapled OCSP response is out of date (nextUpdate passed) or not yet valid; critical when the certificate demands stapling.";
     CertOcspUnusable = "cert.ocsp_unusable", Certificate, Warning, "warning",
         "The stapled OCSP response cannot be used: unreadable, not successful, about another certificate, badly signed, or status unknown.";
+    CertRevoked = "cert.revoked", Certificate, Critical, "critical",
+        "`--revocation`: the CA's OCSP responder (its signed answer) or its CRL (signed and current) says a certificate of the chain is revoked; the message names which.";
+    CertRevocationUnknown = "cert.revocation_unknown", Certificate, Info, "info / warning",
+        "`--revocation`: no usable answer about a certificate's revocation: the responder unreachable or its answer unusable, the CRL missing, unsigned or out of date (warning), or no OCSP or CRL URL in the certificate (info).";
     CertNoSct = "cert.no_sct", Certificate, Info, "info",
         "A publicly trusted certificate carries no Certificate Transparency timestamps (SCTs) in itself, its OCSP staple or (asked only with `--probe`) the TLS extension; Apple clients require them.";
     CertDiffersWithoutSni = "cert.differs_without_sni", Certificate, Info, "info",

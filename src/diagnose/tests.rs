@@ -1845,6 +1845,128 @@ fn dane_cases() -> Vec<Case> {
     ]
 }
 
+fn revocation_cases() -> Vec<Case> {
+    use crate::facts::ocsp::{OcspFacts, OcspStatus};
+    use crate::facts::revocation::{CertRevocation, CrlVerdict, OcspAsked};
+    use crate::facts::testing::staple;
+    const OCSP: &str = "http://ocsp.ca.example/";
+    const CRL: &str = "http://crl.ca.example/i.crl";
+    let asked = |ocsp: Option<OcspAsked>, crl: Option<CrlVerdict>| CertRevocation {
+        position: 0,
+        subject: format!("CN={HOST}"),
+        ocsp_urls: vec![OCSP.to_owned()],
+        crl_urls: vec![CRL.to_owned()],
+        ocsp,
+        crl,
+        not_asked: None,
+    };
+    let answer = |status: OcspStatus| OcspAsked {
+        url: OCSP.to_owned(),
+        http_status: Some(200),
+        response: Some(OcspFacts {
+            revoked_at: (status == OcspStatus::Revoked).then(|| "2026-11-20T10:00:00Z".to_owned()),
+            revocation_reason: (status == OcspStatus::Revoked).then(|| "key_compromise".to_owned()),
+            ..staple(status, NOW + DAY)
+        }),
+        error: None,
+    };
+    let down = OcspAsked {
+        url: OCSP.to_owned(),
+        error: Some(
+            "the responder could not be asked: the server refused the connection".to_owned(),
+        ),
+        ..OcspAsked::default()
+    };
+    let crl = |revoked: bool, next: i64| CrlVerdict {
+        url: CRL.to_owned(),
+        bytes: 500,
+        signature_valid: Some(true),
+        this_update_unix: Some(NOW - DAY),
+        next_update: Some(crate::facts::cert::rfc3339(next)),
+        next_update_unix: Some(next),
+        current: Some(next >= NOW),
+        revoked: Some(revoked),
+        revoked_at: revoked.then(|| "2026-11-21T00:00:00Z".to_owned()),
+        revocation_reason: revoked.then(|| "superseded".to_owned()),
+        ..CrlVerdict::default()
+    };
+    let codes = [Code::CertRevoked, Code::CertRevocationUnknown];
+    vec![
+        case(
+            "revocation: good by OCSP and CRL",
+            FactsBuilder::good().revocation(asked(
+                Some(answer(OcspStatus::Good)),
+                Some(crl(false, NOW + DAY)),
+            )),
+            Code::CertTrusted,
+            Ok,
+            &[],
+        )
+        .without(&codes),
+        case(
+            "revocation: revoked by OCSP",
+            FactsBuilder::good().revocation(asked(
+                Some(answer(OcspStatus::Revoked)),
+                Some(crl(false, NOW + DAY)),
+            )),
+            Code::CertRevoked,
+            Critical,
+            &[
+                "OCSP responder at http://ocsp.ca.example/",
+                "since 2026-11-20",
+                "key_compromise",
+                "re-issue",
+                "smtpd_tls_chain_files",
+            ],
+        ),
+        case(
+            "revocation: revoked by the CRL",
+            FactsBuilder::good().revocation(asked(Some(down.clone()), Some(crl(true, NOW + DAY)))),
+            Code::CertRevoked,
+            Critical,
+            &["CRL at http://crl.ca.example/i.crl", "superseded"],
+        )
+        .without(&[Code::CertRevocationUnknown]),
+        case(
+            "revocation: a badly signed OCSP answer is not believed",
+            FactsBuilder::good().revocation(asked(
+                Some(OcspAsked {
+                    response: Some(OcspFacts {
+                        signature_valid: Some(false),
+                        ..staple(OcspStatus::Revoked, NOW + DAY)
+                    }),
+                    ..answer(OcspStatus::Revoked)
+                }),
+                None,
+            )),
+            Code::CertRevocationUnknown,
+            Warning,
+            &["not signed by the issuer"],
+        )
+        .without(&[Code::CertRevoked]),
+        case(
+            "revocation: responder down, CRL out of date",
+            FactsBuilder::good().revocation(asked(Some(down), Some(crl(true, NOW - DAY)))),
+            Code::CertRevocationUnknown,
+            Warning,
+            &["refused the connection", "out of date", "soft fail"],
+        )
+        .without(&[Code::CertRevoked]),
+        case(
+            "revocation: nothing to ask",
+            FactsBuilder::good().revocation(CertRevocation {
+                ocsp_urls: Vec::new(),
+                crl_urls: Vec::new(),
+                not_asked: Some("the certificate names no OCSP responder and no CRL".to_owned()),
+                ..asked(None, None)
+            }),
+            Code::CertRevocationUnknown,
+            Info,
+            &["names no OCSP responder"],
+        ),
+    ]
+}
+
 fn staple_and_transparency_cases() -> Vec<Case> {
     use crate::facts::ocsp::{OcspFacts, OcspStatus};
     use crate::facts::testing::staple;
@@ -2156,6 +2278,7 @@ fn cases() -> Vec<Case> {
         trust_cases(),
         shape_and_strength_cases(),
         staple_and_transparency_cases(),
+        revocation_cases(),
         tls_cases(),
         extras_cases(),
         plaintext_cases(),

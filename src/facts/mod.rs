@@ -17,6 +17,7 @@ pub mod http;
 pub mod ocsp;
 pub mod probe;
 pub mod protocol;
+pub mod revocation;
 pub mod stop;
 pub mod target;
 #[cfg(test)]
@@ -90,6 +91,10 @@ pub struct CheckFacts {
     /// `mailtls domain`); absent when not asked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dane: Option<dane::DaneFacts>,
+    /// What the CA's OCSP responders and CRLs say about the chain
+    /// (`--revocation`); absent when not asked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revocation: Option<revocation::RevocationFacts>,
 }
 
 impl CheckFacts {
@@ -128,6 +133,7 @@ impl CheckFacts {
             transcript: Transcript::default(),
             probe: None,
             dane: None,
+            revocation: None,
         }
     }
 }

@@ -73,7 +73,7 @@ pub enum OcspError {
     Malformed { what: &'static str },
 }
 
-fn malformed(what: &'static str) -> OcspError {
+pub(crate) fn malformed(what: &'static str) -> OcspError {
     OcspError::Malformed { what }
 }
 
@@ -90,18 +90,18 @@ pub fn parse(staple: &[u8], chain: &[CertificateDer<'_>]) -> OcspFacts {
 }
 
 /// A run of DER elements.
-struct Elements<'a> {
+pub(crate) struct Elements<'a> {
     rest: &'a [u8],
     what: &'static str,
 }
 
 impl<'a> Elements<'a> {
-    fn new(bytes: &'a [u8], what: &'static str) -> Self {
+    pub(crate) fn new(bytes: &'a [u8], what: &'static str) -> Self {
         Elements { rest: bytes, what }
     }
 
     /// The next element and its whole encoding (header included).
-    fn next(&mut self) -> Result<(Any<'a>, &'a [u8]), OcspError> {
+    pub(crate) fn next(&mut self) -> Result<(Any<'a>, &'a [u8]), OcspError> {
         let input = self.rest;
         let (rest, any) = Any::from_der(input).map_err(|_| malformed(self.what))?;
         let whole = &input[..input.len() - rest.len()];
@@ -110,7 +110,7 @@ impl<'a> Elements<'a> {
     }
 
     /// The next element, which must be universal `tag`.
-    fn expect(&mut self, tag: Tag) -> Result<Any<'a>, OcspError> {
+    pub(crate) fn expect(&mut self, tag: Tag) -> Result<Any<'a>, OcspError> {
         let (any, _) = self.next()?;
         if any.header.class() != Class::Universal || any.header.tag() != tag {
             return Err(malformed(self.what));
@@ -119,7 +119,7 @@ impl<'a> Elements<'a> {
     }
 
     /// The next element if it is context-specific `[number]`.
-    fn context(&mut self, number: u32) -> Result<Option<Any<'a>>, OcspError> {
+    pub(crate) fn context(&mut self, number: u32) -> Result<Option<Any<'a>>, OcspError> {
         let Ok((rest, any)) = Any::from_der(self.rest) else {
             return Ok(None);
         };
@@ -130,12 +130,12 @@ impl<'a> Elements<'a> {
         Ok(None)
     }
 
-    fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.rest.is_empty()
     }
 }
 
-fn time(tlv: &[u8]) -> Result<i64, OcspError> {
+pub(crate) fn time(tlv: &[u8]) -> Result<i64, OcspError> {
     ASN1Time::from_der(tlv)
         .map(|(_, t)| t.timestamp())
         .map_err(|_| malformed("a time"))
@@ -151,7 +151,7 @@ const RESPONSE_STATUS: [&str; 7] = [
     "unauthorized",
 ];
 
-const CRL_REASONS: [&str; 11] = [
+pub(crate) const CRL_REASONS: [&str; 11] = [
     "unspecified",
     "key_compromise",
     "ca_compromise",
@@ -303,7 +303,7 @@ fn names_signer(responder: &Responder<'_>, cert: &X509Certificate<'_>) -> bool {
 
 /// Verifies `signature` over `message` with `signer`'s key by the algorithm
 /// `oid`; `None` for an algorithm (or curve) mailtls does not check.
-fn verify_with(
+pub(crate) fn verify_with(
     signer: &X509Certificate<'_>,
     oid: &[u8],
     message: &[u8],
@@ -512,12 +512,12 @@ fn read_single(bytes: &[u8], leaf: Option<&Leaf>) -> Result<Single, OcspError> {
     })
 }
 
-fn strip_zeros(bytes: &[u8]) -> &[u8] {
+pub(crate) fn strip_zeros(bytes: &[u8]) -> &[u8] {
     let first = bytes.iter().position(|&b| b != 0).unwrap_or(bytes.len());
     &bytes[first..]
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02X}")).collect()
 }
 

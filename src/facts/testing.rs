@@ -294,6 +294,14 @@ impl FactsBuilder {
         self
     }
 
+    /// `--revocation` asked about the leaf and got this.
+    pub fn revocation(mut self, leaf: crate::facts::revocation::CertRevocation) -> FactsBuilder {
+        self.facts.revocation = Some(crate::facts::revocation::RevocationFacts {
+            certificates: vec![leaf],
+        });
+        self
+    }
+
     /// The server stapled an OCSP response saying this.
     pub fn ocsp(mut self, ocsp: crate::facts::ocsp::OcspFacts) -> FactsBuilder {
         let tls = self.tls_mut();

@@ -18,7 +18,7 @@ use super::net::{connect, resolve, server_name};
 use super::probe::ProbeOptions;
 use super::ready::{close_politely, dialogue_for, starttls_dialogue};
 use super::session::{self, Deadlines, Timing};
-use super::{audit, dane, CheckSettings};
+use super::{audit, dane, revocation, CheckSettings};
 use crate::facts::chain;
 use crate::facts::dane::DaneFacts;
 use crate::facts::protocol::TlsMode;
@@ -94,6 +94,10 @@ pub async fn run_check_at(
                 facts.fetched_issuer =
                     fetch_missing_issuer(&facts, &chain, settings, &name, now, deadline).await;
             }
+        }
+        if settings.revocation && !tls.chain.is_empty() {
+            facts.revocation =
+                Some(revocation::check(&tls.chain, settings, facts.started_unix, deadline).await);
         }
         let now = facts.started();
         if let (Some(dane), Host::Name(host)) = (&mut facts.dane, &facts.target.host) {

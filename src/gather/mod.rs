@@ -22,6 +22,7 @@ pub mod net;
 pub mod probe;
 pub mod ready;
 pub mod resume;
+pub mod revocation;
 pub mod session;
 pub mod tls;
 
@@ -49,6 +50,9 @@ pub struct CheckSettings {
     /// Download a missing intermediate from the AIA URL, as Outlook and Apple
     /// Mail do (off with `--offline`).
     pub fetch_missing: bool,
+    /// Ask the CA whether the chain's certificates are revoked: OCSP and CRL
+    /// (`--revocation`).
+    pub revocation: bool,
     /// This run's downloads, by URL.
     pub fetched: fetch::FetchCache,
     /// Names answered without DNS (`--resolve`), lowercase.

@@ -170,6 +170,19 @@ fn render_details(out: &mut String, facts: &CheckFacts) {
         );
         for cert in &facts.certificates {
             render_cert(out, cert, facts.started_unix);
+            let asked = facts
+                .revocation
+                .iter()
+                .flat_map(|r| &r.certificates)
+                .filter(|r| r.position == cert.position);
+            for revocation in asked {
+                let indent = " ".repeat(LABEL_WIDTH + 2);
+                let _ = writeln!(
+                    out,
+                    "{indent}   revocation: {}",
+                    Text(&revocation.summary())
+                );
+            }
         }
     }
     if let Some(caps) = &facts.dialogue.capabilities_before_tls {

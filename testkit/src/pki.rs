@@ -65,6 +65,10 @@ pub enum CertCase {
     /// Like `Good`, but valid until 9999-12-31 23:59:59 (GeneralizedTime), RFC 5280's
     /// "no well-defined expiration date".
     Until9999,
+    /// Good chain, the leaf (serial number `serial`, at least 2^60) naming an
+    /// OCSP responder `http://127.0.0.1:OCSP/` (AIA) and a CRL
+    /// `http://127.0.0.1:CRL/intermediate.crl` (distribution point).
+    RevocationAt { ocsp: u16, crl: u16, serial: u64 },
     /// Leaf under a sub-intermediate that the intermediate (pathlen 0) may not sign:
     /// [leaf, sub-intermediate, intermediate].
     PathLenExceeded,
@@ -359,6 +363,19 @@ impl TestPki {
                         )),
                     ))
             }
+            CertCase::RevocationAt { ocsp, crl, serial } => {
+                assert!(serial >= 1 << 60, "a serial of 16 hex digits");
+                params.serial_number = Some(rcgen::SerialNumber::from(serial));
+                params
+                    .custom_extensions
+                    .push(CustomExtension::from_oid_content(
+                        &[1, 3, 6, 1, 5, 5, 7, 1, 1],
+                        aia_ocsp(&format!("http://127.0.0.1:{ocsp}/")),
+                    ));
+                params.crl_distribution_points = vec![rcgen::CrlDistributionPoint {
+                    uris: vec![format!("http://127.0.0.1:{crl}/intermediate.crl")],
+                }];
+            }
             CertCase::WithScts => params
                 .custom_extensions
                 .push(CustomExtension::from_oid_content(
@@ -551,6 +568,66 @@ impl TestPki {
         std::fs::read(path("resp.der")).expect("read the OCSP response")
     }
 
+    /// Writes what `openssl ocsp` needs to answer for the leaf numbered
+    /// `serial` as the test intermediate, into `dir`: `index.txt` (listing it as `case`
+    /// says), `inter.pem` and `inter.key`. Returns their paths in that order.
+    pub fn write_ocsp_responder(&self, dir: &Path, serial: u64, case: OcspCase) -> [PathBuf; 3] {
+        let write = |f: &str, bytes: &[u8]| {
+            let path = dir.join(f);
+            std::fs::write(&path, bytes).expect("write temp file");
+            path
+        };
+        let serial = format!("{serial:016X}");
+        let line = match case {
+            OcspCase::Good => format!(
+                "V\t{}\t\t{serial}\tunknown\t/CN=leaf\n",
+                asn1_time(days(90))
+            ),
+            OcspCase::Revoked => format!(
+                "R\t{}\t{},keyCompromise\t{serial}\tunknown\t/CN=leaf\n",
+                asn1_time(days(90)),
+                asn1_time(days(-1))
+            ),
+        };
+        write("index.txt.attr", b"unique_subject = no\n");
+        [
+            write("index.txt", line.as_bytes()),
+            write("inter.pem", self.intermediate.pem.as_bytes()),
+            write(
+                "inter.key",
+                self.intermediate.issuer.key().serialize_pem().as_bytes(),
+            ),
+        ]
+    }
+
+    /// A CRL of the test intermediate listing the serial numbers `revoked`
+    /// (keyCompromise, a day ago), issued a day ago and next updated in
+    /// `next_update_days` (negative: out of date).
+    pub fn crl(&self, revoked: &[u64], next_update_days: i64) -> Vec<u8> {
+        let revoked_certs = revoked
+            .iter()
+            .map(|&serial| rcgen::RevokedCertParams {
+                serial_number: rcgen::SerialNumber::from(serial),
+                revocation_time: days(-1),
+                reason_code: Some(rcgen::RevocationReason::KeyCompromise),
+                invalidity_date: None,
+            })
+            .collect();
+        let params = rcgen::CertificateRevocationListParams {
+            this_update: days(-1).min(days(next_update_days - 1)),
+            next_update: days(next_update_days),
+            crl_number: rcgen::SerialNumber::from(1u64),
+            issuing_distribution_point: None,
+            revoked_certs,
+            key_identifier_method: rcgen::KeyIdMethod::Sha256,
+        };
+        params
+            .signed_by(&self.intermediate.issuer)
+            .expect("sign the CRL")
+            .der()
+            .to_vec()
+    }
+
     fn openssl_leaf(&self, name: &str, weak_intermediate: bool) -> ServerCert {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = |f: &str| dir.path().join(f).to_string_lossy().into_owned();
@@ -657,6 +734,33 @@ impl TestPki {
             key,
         }
     }
+}
+
+/// An Authority Information Access extension naming an OCSP responder at `url`.
+fn aia_ocsp(url: &str) -> Vec<u8> {
+    // AccessDescription { id-ad-ocsp 1.3.6.1.5.5.7.48.1, [6] IA5String }
+    let mut access = vec![0x06, 0x08, 0x2B, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x01];
+    access.push(0x86);
+    access.push(u8::try_from(url.len()).expect("a short URL"));
+    access.extend_from_slice(url.as_bytes());
+    let mut description = vec![0x30, u8::try_from(access.len()).expect("short")];
+    description.extend(access);
+    let mut aia = vec![0x30, u8::try_from(description.len()).expect("short")];
+    aia.extend(description);
+    aia
+}
+
+/// `t` as OpenSSL's CA index writes times (UTCTime).
+fn asn1_time(t: OffsetDateTime) -> String {
+    format!(
+        "{:02}{:02}{:02}{:02}{:02}{:02}Z",
+        t.year() % 100,
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
 }
 
 /// Runs `openssl ARGS`, panicking with its output when it fails.
