@@ -270,8 +270,9 @@ pub struct ProbeExtras {
     /// back (Heartbleed, CVE-2014-0160); asked only when `heartbeat` is true.
     /// The answer's bytes are never read beyond its record header.
     pub heartbleed: Option<bool>,
-    /// A ChangeCipherSpec sent right after the server's first flight got no
-    /// alert (CCS injection, CVE-2014-0224).
+    /// A ChangeCipherSpec sent right after the server's first flight was
+    /// taken: the record after it got bad_record_mac, not unexpected_message
+    /// (CCS injection, CVE-2014-0224); `null` when the answer proved nothing.
     pub ccs_injection: Option<bool>,
     /// The server's finite-field DH parameters, from a hello offering only the
     /// DHE suites it accepts; `null` when it accepts none.
