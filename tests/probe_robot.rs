@@ -144,6 +144,31 @@ fn a_weak_oracle_is_a_warning() {
 }
 
 #[test]
+fn answers_that_do_not_repeat_leave_it_open() {
+    let server = emulation(Some(RobotOracle::Flaky));
+    let facts = run_probe(server.addr());
+    let robot = facts.extras.robot.clone().unwrap();
+    assert_eq!(robot.verdict, RobotVerdict::Inconclusive, "{robot:#?}");
+    assert_eq!(robot.rounds.len(), 2);
+    assert_eq!(robot.connections, 10);
+    assert_ne!(answers(&facts, 0), answers(&facts, 1));
+    assert!(
+        facts
+            .extras
+            .notes
+            .iter()
+            .any(|n| n.contains("differed between the two rounds")),
+        "{:?}",
+        facts.extras.notes
+    );
+    let found = codes(facts);
+    assert!(
+        !found.iter().any(|(code, _)| code == "tls.robot"),
+        "{found:?}"
+    );
+}
+
+#[test]
 fn a_sound_server_answers_alike_in_one_round() {
     let server = emulation(None);
     let facts = run_probe(server.addr());
