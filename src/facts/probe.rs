@@ -306,7 +306,8 @@ pub struct RobotFacts {
     /// Each round's answers, in [`RobotVariant`] order.
     pub rounds: Vec<Vec<RobotAnswer>>,
     pub verdict: RobotVerdict,
-    /// Connections the test made.
+    /// Connections the test asked for (also counted in the probe's
+    /// `connections`; fewer were made when the probe had stopped).
     pub connections: u32,
 }
 
