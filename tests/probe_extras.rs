@@ -94,6 +94,8 @@ fn an_emulated_vulnerable_server_is_found_vulnerable_on_every_count() {
         extended_master_secret: false,
         dh_prime: Some(oakley_group_2()),
         scts: true,
+        robot: None,
+        no_rsa_key_exchange: false,
     };
     let server = LegacyServer::start(quirks, chain).unwrap();
     let facts = run_probe(server.addr());

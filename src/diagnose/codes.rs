@@ -181,6 +181,8 @@ codes! {
         "A heartbeat request claiming more data than it carried was answered (Heartbleed, CVE-2014-0160): the server leaks its memory, keys included. Asked only when the server announces the heartbeat extension.";
     TlsCcsInjection = "tls.ccs_injection", Tls, Critical, "critical",
         "A ChangeCipherSpec sent before the key exchange was taken: the server answered the record after it with bad_record_mac (or decryption_failed) instead of refusing the ChangeCipherSpec with unexpected_message (CCS injection, CVE-2014-0224): a man in the middle can make the session use known keys. Silence proves nothing and leaves it open.";
+    TlsRobot = "tls.robot", Tls, Critical, "critical / warning",
+        "The server answers RSA key exchanges padded right and wrong differently, the same way twice (ROBOT, Return Of Bleichenbacher's Oracle Threat, CVE-2017-13099 family): with enough connections anyone can decrypt recorded sessions that used RSA key exchange and sign with the server's key. Critical for a strong oracle (the badly padded premasters answered differently among themselves), warning for a weak one (only the fully correct padding answered otherwise). Asked only when TLS_RSA_WITH_* suites are accepted at TLS 1.0 to 1.2; answers that differ between the two rounds leave it open.";
     TlsWeakDh = "tls.weak_dh", Tls, Critical, "critical / warning",
         "The DHE parameters are short (under 1024 bits: critical; under 2048: warning) or a published group known to be weak (the RFC 2409 1024-bit prime many servers share, Logjam; RFC 5114 groups: warning). The message names the group.";
     StarttlsNotOffered = "starttls.not_offered", Starttls, Critical, "critical",

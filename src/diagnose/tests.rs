@@ -211,6 +211,7 @@ const PROBE_CODES: &[Code] = &[
     Code::TlsNoExtendedMasterSecret,
     Code::TlsHeartbleed,
     Code::TlsCcsInjection,
+    Code::TlsRobot,
     Code::TlsWeakDh,
     Code::CertDiffersWithoutSni,
 ];
@@ -2139,7 +2140,10 @@ fn staple_and_transparency_cases() -> Vec<Case> {
 }
 
 fn extras_cases() -> Vec<Case> {
-    use crate::facts::probe::{CertificateAsk, DhParams, ProbeExtras, ServedCertificate};
+    use crate::facts::probe::{
+        CertificateAsk, DhParams, ProbeExtras, RobotAnswer, RobotFacts, RobotVariant, RobotVerdict,
+        ServedCertificate,
+    };
     let sound = || ProbeExtras {
         version: Some(TlsVersion::Tls12),
         compression: Some(false),
@@ -2170,6 +2174,32 @@ fn extras_cases() -> Vec<Case> {
             detail: None,
         }],
         ..sound()
+    };
+    let robot = |verdict: RobotVerdict| {
+        let answers = |list: [&str; 5]| {
+            RobotVariant::ALL
+                .into_iter()
+                .zip(list)
+                .map(|(variant, answer)| RobotAnswer {
+                    variant,
+                    answer: answer.to_owned(),
+                })
+                .collect::<Vec<_>>()
+        };
+        let round = answers([
+            "alert:bad_record_mac",
+            "alert:handshake_failure",
+            "alert:bad_record_mac",
+            "alert:bad_record_mac",
+            "alert:bad_record_mac",
+        ]);
+        RobotFacts {
+            version: TlsVersion::Tls12,
+            suites: vec!["TLS_RSA_WITH_AES_128_GCM_SHA256".to_owned()],
+            rounds: vec![round.clone(), round],
+            verdict,
+            connections: 10,
+        }
     };
     let known = |i: usize| super::dh::KNOWN_PRIMES[i].prime;
     vec![
@@ -2222,6 +2252,56 @@ fn extras_cases() -> Vec<Case> {
             Critical,
             &["CVE-2014-0224", "1.0.1h"],
         ),
+        case(
+            "a strong ROBOT oracle",
+            with(ProbeExtras {
+                robot: Some(robot(RobotVerdict::StrongOracle)),
+                ..sound()
+            }),
+            Code::TlsRobot,
+            Critical,
+            &[
+                "ROBOT",
+                "strong oracle",
+                "kRSA",
+                "tls_high_cipherlist",
+                "ssl_cipher_list",
+                "tls_require_ciphers",
+                "alert:handshake_failure",
+            ],
+        ),
+        case(
+            "a weak ROBOT oracle",
+            with(ProbeExtras {
+                robot: Some(robot(RobotVerdict::WeakOracle)),
+                ..sound()
+            }),
+            Code::TlsRobot,
+            Warning,
+            &["weak oracle", "TLS_RSA_WITH_AES_128_GCM_SHA256"],
+        ),
+        case(
+            "no ROBOT oracle, or an open answer, says nothing",
+            with(ProbeExtras {
+                robot: Some(robot(RobotVerdict::NotVulnerable)),
+                ..sound()
+            }),
+            Code::CertTrusted,
+            Ok,
+            &[],
+        )
+        .without(&[Code::TlsRobot]),
+        case(
+            "an inconclusive ROBOT test says nothing",
+            with(ProbeExtras {
+                robot: Some(robot(RobotVerdict::Inconclusive)),
+                ..sound()
+            }),
+            Code::CertTrusted,
+            Ok,
+            &[],
+        )
+        .without(&[Code::TlsRobot]),
         case(
             "export-sized DH",
             with(dh(known(0), 768)),

@@ -364,6 +364,33 @@ pub(super) fn extras_findings(facts: &CheckFacts, probe: &ProbeFacts, out: &mut 
             Some(format!("{OPENSSL_UPGRADE} (OpenSSL 0.9.8za, 1.0.0m, 1.0.1h and later fix it).")),
         ));
     }
+    if let Some(robot) = &extras.robot {
+        use crate::facts::probe::RobotVerdict;
+        let kind = match robot.verdict {
+            RobotVerdict::StrongOracle => Some((Critical, "a strong oracle: wrongly padded premasters get different answers among themselves, so an attacker needs few connections")),
+            RobotVerdict::WeakOracle => Some((Warning, "a weak oracle: only fully correct padding is answered otherwise, so an attack needs very many connections, but it remains possible")),
+            RobotVerdict::NotVulnerable | RobotVerdict::Inconclusive => None,
+        };
+        if let Some((severity, what)) = kind {
+            let answers = robot
+                .rounds
+                .first()
+                .map(|round| {
+                    round
+                        .iter()
+                        .map(|a| a.answer.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                })
+                .unwrap_or_default();
+            out.push(finding(
+                Code::TlsRobot,
+                severity,
+                format!("With RSA key exchange at {} ({}), the server answers premaster secrets padded right and wrong differently, the same way in two rounds (ROBOT, CVE-2017-13099 family): {what}. Anyone who recorded a session that used RSA key exchange can decrypt it, and sign in the server's name. The answers: {answers}.", robot.version.name(), robot.suites.join(", ")),
+                Some(format!("Remove the RSA key-exchange suites (kRSA; TLS_RSA_WITH_*), keeping ECDHE: Dovecot ssl_cipher_list = ECDHE+AESGCM:ECDHE+CHACHA20:!kRSA; Postfix smtpd_tls_mandatory_ciphers = high with tls_high_cipherlist = ECDHE+AESGCM:ECDHE+CHACHA20:!kRSA (and smtpd_tls_exclude_ciphers = kRSA); Exim tls_require_ciphers = ECDHE+AESGCM:ECDHE+CHACHA20:!kRSA. The oracle itself is a bug of the TLS library or of a device in front of the server (a load balancer or TLS offloader): {OPENSSL_UPGRADE}, or update that device's firmware.")),
+            ));
+        }
+    }
     if extras.extended_master_secret == Some(false) {
         out.push(finding(
             Code::TlsNoExtendedMasterSecret,

@@ -285,6 +285,89 @@ pub struct ProbeExtras {
     pub certificates: Vec<ServedCertificate>,
     /// Why an extra question stayed open, one sentence each.
     pub notes: Vec<String>,
+    /// The ROBOT test; `null` when not asked (no RSA key-exchange suite
+    /// accepted at TLS 1.0 to 1.2).
+    #[serde(default)]
+    pub robot: Option<RobotFacts>,
+}
+
+/// The ROBOT test (Return Of Bleichenbacher's Oracle Threat, CVE-2017-13099
+/// and its family), asked as robot-detect asks it: five ClientKeyExchanges
+/// whose RSA-encrypted premaster secrets are padded right or wrong in five
+/// ways, each followed by a ChangeCipherSpec and a Finished that is no
+/// ciphertext, on its own connection; a second round when the answers differ.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RobotFacts {
+    /// The version the hellos offered (the highest accepted with an RSA
+    /// key-exchange suite).
+    pub version: TlsVersion,
+    /// The RSA key-exchange suites offered (IANA names).
+    pub suites: Vec<String>,
+    /// Each round's answers, in [`RobotVariant`] order.
+    pub rounds: Vec<Vec<RobotAnswer>>,
+    pub verdict: RobotVerdict,
+    /// Connections the test asked for (also counted in the probe's
+    /// `connections`; fewer were made when the probe had stopped).
+    pub connections: u32,
+}
+
+/// One variant's answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RobotAnswer {
+    pub variant: RobotVariant,
+    /// What the server did after the Finished: `alert:NAME` (e.g.
+    /// `alert:bad_record_mac`), `record:TYPE` (a record that is no alert),
+    /// `closed`, `reset`, `silence` (nothing within three seconds), or
+    /// `no_answer` (the connection gave no ServerHello with an RSA key).
+    pub answer: String,
+}
+
+/// How the premaster secret was padded (PKCS#1 v1.5, block type 2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RobotVariant {
+    /// 00 02, padding, 00, the hello's version, 46 bytes: what a client sends.
+    Correct,
+    /// 41 17 instead of 00 02.
+    WrongFirstBytes,
+    /// The 00 separator moved near the end, so the secret seems one byte long.
+    ZeroMisplaced,
+    /// No 00 separator at all.
+    NoSeparator,
+    /// Padded right, but version 02 02 inside the secret.
+    WrongVersion,
+}
+
+impl RobotVariant {
+    pub const ALL: [RobotVariant; 5] = [
+        RobotVariant::Correct,
+        RobotVariant::WrongFirstBytes,
+        RobotVariant::ZeroMisplaced,
+        RobotVariant::NoSeparator,
+        RobotVariant::WrongVersion,
+    ];
+}
+
+/// What the answers say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RobotVerdict {
+    /// All five answers were the same.
+    NotVulnerable,
+    /// The answers differed, the same way in both rounds, but only between
+    /// the correct premaster and the one with the wrong version (or between
+    /// those two and the badly padded ones, which all answered alike): the
+    /// server tells apart only fully correct padding, and an attack needs
+    /// very many connections.
+    WeakOracle,
+    /// The badly padded variants got different answers, the same in both
+    /// rounds: an attacker can decrypt recorded sessions and sign with the
+    /// server's key.
+    StrongOracle,
+    /// A connection gave no usable answer, or the rounds disagreed.
+    Inconclusive,
 }
 
 /// Finite-field Diffie-Hellman parameters as the ServerKeyExchange sent them.

@@ -362,6 +362,18 @@ fn render_extras(out: &mut String, probe: &ProbeFacts) {
             parts.push(format!("Heartbleed {}", answer(extras.heartbleed)));
         }
         parts.push(format!("CCS injection {}", answer(extras.ccs_injection)));
+        if let Some(robot) = &extras.robot {
+            use crate::facts::probe::RobotVerdict;
+            parts.push(
+                match robot.verdict {
+                    RobotVerdict::NotVulnerable => "ROBOT no",
+                    RobotVerdict::WeakOracle => "ROBOT weak oracle",
+                    RobotVerdict::StrongOracle => "ROBOT strong oracle",
+                    RobotVerdict::Inconclusive => "ROBOT ?",
+                }
+                .to_owned(),
+            );
+        }
         if let Some(dh) = &extras.dh {
             parts.push(format!("DHE {} bits", dh.bits));
         }

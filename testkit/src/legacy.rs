@@ -1,11 +1,16 @@
 //! A hand-made TLS 1.2 server that emulates what no maintained library can be
 //! made to do any more: choose DEFLATE compression, echo heartbeats
 //! (Heartbleed), keep silent after an early ChangeCipherSpec (CCS injection),
-//! leave out extended_master_secret, or use a chosen DH prime.
+//! leave out extended_master_secret, use a chosen DH prime, or tell right from
+//! wrong RSA padding in a ClientKeyExchange (ROBOT).
 //!
 //! It speaks only as far as the end of its first flight (ServerHello,
 //! Certificate, ServerKeyExchange for DHE, ServerHelloDone) and never derives a
-//! key: enough for a probe that reads answers and hangs up. It listens on
+//! key: enough for a probe that reads answers and hangs up. Given an RSA key,
+//! it decrypts a ClientKeyExchange (raw m^d mod n) only to judge its padding
+//! as a [`RobotOracle`] would; a sound one (no quirk) takes any
+//! ClientKeyExchange and fails the Finished after it with bad_record_mac, as
+//! a server that uses a random premaster for bad padding does. It listens on
 //! 127.0.0.1 only, one thread per connection, until dropped. Its "leaked"
 //! heartbeat bytes are zeros.
 
@@ -16,7 +21,8 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use rustls_pki_types::CertificateDer;
+use num_bigint::BigUint;
+use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 
 /// TLS_RSA_WITH_AES_128_GCM_SHA256.
 pub const RSA_SUITE: u16 = 0x009C;
@@ -45,6 +51,99 @@ pub struct Quirks {
     /// Sends [`crate::pki::SCT_LOG_IDS`]' timestamps in the
     /// signed_certificate_timestamp extension when asked.
     pub scts: bool,
+    /// Tells RSA padding apart (needs the key: [`LegacyServer::start_with_key`]):
+    /// a ClientKeyExchange whose padding the oracle finds wrong is answered at
+    /// once with handshake_failure; one it finds right waits for the Finished
+    /// and fails its MAC (bad_record_mac).
+    pub robot: Option<RobotOracle>,
+    /// Refuses the RSA key-exchange suite: only DHE (with `dh_prime`) is left.
+    pub no_rsa_key_exchange: bool,
+}
+
+/// How a ROBOT-vulnerable server judges a decrypted premaster.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RobotOracle {
+    /// Only the first two bytes (00 02) count: a strong oracle.
+    Strong,
+    /// The whole PKCS#1 v1.5 structure and a 48-byte secret count, the
+    /// version inside it not: a weak oracle.
+    Weak,
+    /// A strong oracle for the first five ClientKeyExchanges, sound after
+    /// them: answers that do not repeat (a load balancer in front of a
+    /// vulnerable and a sound server).
+    Flaky,
+}
+
+/// The private RSA key's modulus and private exponent.
+#[derive(Debug)]
+struct RsaPrivate {
+    n: BigUint,
+    d: BigUint,
+    len: usize,
+}
+
+/// One DER TLV: tag, content, rest.
+fn tlv(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
+    let (&tag, rest) = input.split_first()?;
+    let (&first, rest) = rest.split_first()?;
+    let (len, rest) = if first < 0x80 {
+        (usize::from(first), rest)
+    } else {
+        let n = usize::from(first & 0x7f);
+        if n > 4 || rest.len() < n {
+            return None;
+        }
+        let len = rest[..n]
+            .iter()
+            .fold(0usize, |a, &b| (a << 8) | usize::from(b));
+        (len, &rest[n..])
+    };
+    (rest.len() >= len).then(|| (tag, &rest[..len], &rest[len..]))
+}
+
+/// n and d from a PKCS#8 RSA key (RFC 5208 PrivateKeyInfo around an RFC 8017
+/// RSAPrivateKey).
+fn rsa_private(pkcs8: &[u8]) -> Option<RsaPrivate> {
+    let (_, info, _) = tlv(pkcs8)?;
+    let (_, _version, rest) = tlv(info)?;
+    let (_, _algorithm, rest) = tlv(rest)?;
+    let (_, octets, _) = tlv(rest)?;
+    let (_, key, _) = tlv(octets)?;
+    let (_, _version, rest) = tlv(key)?;
+    let (_, n, rest) = tlv(rest)?;
+    let (_, _e, rest) = tlv(rest)?;
+    let (_, d, _) = tlv(rest)?;
+    let n = BigUint::from_bytes_be(n);
+    let len = usize::try_from(n.bits().div_ceil(8)).ok()?;
+    Some(RsaPrivate {
+        n,
+        d: BigUint::from_bytes_be(d),
+        len,
+    })
+}
+
+impl RobotOracle {
+    /// Whether this oracle finds the padding of `ciphertext` right.
+    fn padding_ok(self, key: &RsaPrivate, ciphertext: &[u8]) -> bool {
+        let m = BigUint::from_bytes_be(ciphertext)
+            .modpow(&key.d, &key.n)
+            .to_bytes_be();
+        if m.len() > key.len {
+            return false;
+        }
+        let mut block = vec![0u8; key.len - m.len()];
+        block.extend_from_slice(&m);
+        if block[..2] != [0, 2] {
+            return false;
+        }
+        match self {
+            RobotOracle::Strong | RobotOracle::Flaky => true,
+            RobotOracle::Weak => {
+                let separator = block[2..].iter().position(|&b| b == 0).map(|i| i + 2);
+                separator.is_some_and(|i| i >= 10 && block.len() - i - 1 == 48)
+            }
+        }
+    }
 }
 
 /// The running emulation; stops when dropped.
@@ -53,6 +152,7 @@ pub struct LegacyServer {
     addr: SocketAddr,
     stop: Arc<AtomicBool>,
     accepted: Arc<AtomicUsize>,
+    key_exchanges: Arc<AtomicUsize>,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -60,13 +160,36 @@ impl LegacyServer {
     /// Starts serving `chain` (leaf first; the key is never used) on a free
     /// loopback port.
     pub fn start(quirks: Quirks, chain: Vec<CertificateDer<'static>>) -> std::io::Result<Self> {
+        Self::start_inner(quirks, chain, None)
+    }
+
+    /// Like [`LegacyServer::start`], with the chain's PKCS#8 RSA `key`, which
+    /// [`Quirks::robot`] uses to judge ClientKeyExchanges.
+    pub fn start_with_key(
+        quirks: Quirks,
+        chain: Vec<CertificateDer<'static>>,
+        key: &PrivateKeyDer<'_>,
+    ) -> std::io::Result<Self> {
+        let key = rsa_private(key.secret_der()).ok_or_else(|| {
+            std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a PKCS#8 RSA key")
+        })?;
+        Self::start_inner(quirks, chain, Some(key))
+    }
+
+    fn start_inner(
+        quirks: Quirks,
+        chain: Vec<CertificateDer<'static>>,
+        key: Option<RsaPrivate>,
+    ) -> std::io::Result<Self> {
         let listener = TcpListener::bind("127.0.0.1:0")?;
         let addr = listener.local_addr()?;
         let stop = Arc::new(AtomicBool::new(false));
         let accepted = Arc::new(AtomicUsize::new(0));
-        let (stop2, accepted2) = (stop.clone(), accepted.clone());
+        let key_exchanges = Arc::new(AtomicUsize::new(0));
+        let (stop2, accepted2, kx2) = (stop.clone(), accepted.clone(), key_exchanges.clone());
         let quirks = Arc::new(quirks);
         let chain = Arc::new(chain);
+        let key = Arc::new(key);
         let thread = std::thread::spawn(move || {
             while !stop2.load(Ordering::SeqCst) {
                 match listener.accept() {
@@ -74,9 +197,10 @@ impl LegacyServer {
                     Ok(_) if stop2.load(Ordering::SeqCst) => break,
                     Ok((stream, _)) => {
                         accepted2.fetch_add(1, Ordering::SeqCst);
-                        let (quirks, chain) = (quirks.clone(), chain.clone());
+                        let (quirks, chain, key) = (quirks.clone(), chain.clone(), key.clone());
+                        let kx = kx2.clone();
                         std::thread::spawn(move || {
-                            let _ = serve(stream, &quirks, &chain);
+                            let _ = serve(stream, &quirks, &chain, key.as_ref().as_ref(), &kx);
                         });
                     }
                     Err(_) => break,
@@ -87,6 +211,7 @@ impl LegacyServer {
             addr,
             stop,
             accepted,
+            key_exchanges,
             thread: Some(thread),
         })
     }
@@ -98,6 +223,11 @@ impl LegacyServer {
     /// Connections accepted so far.
     pub fn connections(&self) -> usize {
         self.accepted.load(Ordering::SeqCst)
+    }
+
+    /// ClientKeyExchange records received so far.
+    pub fn key_exchanges(&self) -> usize {
+        self.key_exchanges.load(Ordering::SeqCst)
     }
 }
 
@@ -183,6 +313,8 @@ fn serve(
     mut stream: TcpStream,
     quirks: &Quirks,
     chain: &[CertificateDer<'static>],
+    key: Option<&RsaPrivate>,
+    key_exchanges: &AtomicUsize,
 ) -> std::io::Result<()> {
     stream.set_read_timeout(Some(Duration::from_secs(20)))?;
     let (kind, body) = read_record(&mut stream)?;
@@ -195,7 +327,7 @@ fn serve(
     let dhe = quirks.dh_prime.is_some() && hello.suites.contains(&DHE_SUITE);
     let suite = if dhe {
         DHE_SUITE
-    } else if hello.suites.contains(&RSA_SUITE) {
+    } else if hello.suites.contains(&RSA_SUITE) && !quirks.no_rsa_key_exchange {
         RSA_SUITE
     } else {
         return alert(&mut stream, 40); // handshake_failure
@@ -244,9 +376,32 @@ fn serve(
     flight.extend(handshake(14, &[]));
     stream.write_all(&record(22, &flight))?;
     let (mut ccs_accepted, mut silent) = (false, false);
+    let (mut key_exchanged, mut ccs_after_kx) = (false, false);
     loop {
         let (kind, body) = read_record(&mut stream)?;
         match kind {
+            // A ClientKeyExchange (RSA: a two-byte length, then the ciphertext).
+            22 if suite == RSA_SUITE
+                && !key_exchanged
+                && !ccs_accepted
+                && !silent
+                && body.first() == Some(&16) =>
+            {
+                let earlier = key_exchanges.fetch_add(1, Ordering::SeqCst);
+                let ciphertext = body.get(6..).unwrap_or_default();
+                let oracle = quirks
+                    .robot
+                    .filter(|&o| !(o == RobotOracle::Flaky && earlier >= 5));
+                if let (Some(oracle), Some(key)) = (oracle, key) {
+                    if !oracle.padding_ok(key, ciphertext) {
+                        return alert(&mut stream, 40); // handshake_failure
+                    }
+                }
+                key_exchanged = true;
+            }
+            20 if key_exchanged && body == [1] => ccs_after_kx = true,
+            // The Finished, "encrypted" under keys from whatever premaster.
+            _ if ccs_after_kx => return alert(&mut stream, 20), // bad_record_mac
             24 if quirks.heartbleed => {
                 // A response as long as the request's payload claims would
                 // leak memory; this one carries 16 zero bytes.

@@ -12,7 +12,7 @@ pub mod web;
 
 pub use hostile::{HostileCert, HttpBehaviour, HttpScript};
 pub use http::HttpFile;
-pub use legacy::{LegacyServer, Quirks};
+pub use legacy::{LegacyServer, Quirks, RobotOracle};
 pub use pki::{
     sct_list_extension, CertCase, OcspCase, ServerCert, TestPki, AIA_URL, SCT_LOG_IDS,
     SCT_TIMESTAMP_MS,

@@ -301,6 +301,21 @@ impl TestPki {
         (cert_path, key_path)
     }
 
+    /// A good server certificate for `name` with a fresh 2048-bit RSA key
+    /// (signed by the intermediate; chain [leaf, intermediate]); the key is
+    /// PKCS#8.
+    pub fn rsa_server_cert(&self, name: &str) -> ServerCert {
+        let key = KeyPair::generate_rsa_for(&rcgen::PKCS_RSA_SHA256, rcgen::RsaKeySize::_2048)
+            .expect("generate RSA leaf key");
+        let leaf = leaf_params(&[name], days(-1), days(90))
+            .signed_by(&key, &self.intermediate.issuer)
+            .expect("sign RSA leaf");
+        ServerCert {
+            chain: vec![leaf.der().clone(), self.intermediate.cert.clone()],
+            key: PrivatePkcs8KeyDer::from(key.serialize_der()).into(),
+        }
+    }
+
     /// Issues a server certificate (chain and key) for `name` according to `case`.
     ///
     /// Panics if the certificate cannot be made (for the openssl-made cases: if the

@@ -15,7 +15,9 @@
 //!   (bad_record_mac); silence proves nothing;
 //! - DH parameters: a hello with only the accepted DHE suites;
 //! - certificates: a hello without SNI, and, when both kinds of suites are
-//!   accepted, one with only RSA and one with only ECDSA authentication.
+//!   accepted, one with only RSA and one with only ECDSA authentication;
+//! - ROBOT ([`super::robot`]): only when RSA key-exchange suites are
+//!   accepted, up to ten connections of its own.
 //!
 //! TLS 1.3 hides the certificate and has neither compression, heartbeats nor
 //! early CCS, so a server that speaks only TLS 1.3 gets no extra hello.
@@ -124,7 +126,7 @@ pub(super) async fn extras<C: Connector>(
             None => None,
         }
     };
-    let (offered, ccs_answer, dh_answer, no_sni_answer, key_answers) = tokio::join!(
+    let (offered, ccs_answer, dh_answer, no_sni_answer, key_answers, robot) = tokio::join!(
         shared.ask(&offer, true),
         shared.ask_then(&base, true, Some(&ccs)),
         ask_optional(dh_spec),
@@ -138,7 +140,14 @@ pub(super) async fn extras<C: Connector>(
                 None => None,
             }
         },
+        async {
+            let mut notes = Vec::new();
+            let facts = super::robot::robot(shared, versions, &mut notes).await;
+            (facts, notes)
+        },
     );
+    facts.robot = robot.0;
+    facts.notes.extend(robot.1);
 
     match &offered {
         Answer::Hello { hello, .. } if hello.version() == version.wire() => {
@@ -168,7 +177,9 @@ pub(super) async fn extras<C: Connector>(
             .await;
         facts.heartbleed = match (&answer, after) {
             (_, Some(After::Record(24))) => Some(true),
-            (_, Some(After::Alert(_) | After::Silence | After::Closed)) => Some(false),
+            (_, Some(After::Alert(_) | After::Silence | After::Closed | After::Reset)) => {
+                Some(false)
+            }
             (_, Some(After::Record(kind))) => {
                 facts.notes.push(format!("After a heartbeat request the server sent a record of type {kind}; Heartbleed stays open."));
                 None
@@ -190,7 +201,7 @@ pub(super) async fn extras<C: Connector>(
             facts.notes.push("The server sent nothing after an early ChangeCipherSpec and a record it could not decrypt; CCS injection stays open.".to_owned());
             None
         }
-        Some(After::Closed) => {
+        Some(After::Closed | After::Reset) => {
             facts.notes.push("The server closed the connection without an alert after an early ChangeCipherSpec; CCS injection stays open.".to_owned());
             None
         }

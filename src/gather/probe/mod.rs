@@ -23,6 +23,7 @@
 pub mod extras;
 pub mod hello;
 pub mod parse;
+pub mod robot;
 pub mod suites;
 
 use std::future::Future;
@@ -204,6 +205,18 @@ impl<C: Connector> Shared<C> {
         full_flight: bool,
         follow_up: Option<&[u8]>,
     ) -> (Answer, Option<After>) {
+        self.ask_then_with(spec, full_flight, |_| follow_up.map(<[u8]>::to_vec))
+            .await
+    }
+
+    /// Like [`Shared::ask_then`], with the follow-up made from the server's
+    /// answer (e.g. encrypted to its certificate's key); `None` sends nothing.
+    async fn ask_then_with(
+        &self,
+        spec: &HelloSpec,
+        full_flight: bool,
+        follow_up: impl FnOnce(&Answer) -> Option<Vec<u8>> + Send,
+    ) -> (Answer, Option<After>) {
         let answer = self.ask_inner(spec, full_flight, follow_up).await;
         match answer {
             Ok(pair) => pair,
@@ -215,7 +228,7 @@ impl<C: Connector> Shared<C> {
         &self,
         spec: &HelloSpec,
         full_flight: bool,
-        follow_up: Option<&[u8]>,
+        follow_up: impl FnOnce(&Answer) -> Option<Vec<u8>> + Send,
     ) -> Result<(Answer, Option<After>), Answer> {
         if let Some(why) = self.stopped() {
             return Err(Answer::Stopped(why));
@@ -260,11 +273,13 @@ impl<C: Connector> Shared<C> {
             Err(_) => return Err(out_of_time(self, "a probe connection timed out")),
         }
         let answer = read_answer(&mut stream, deadline, full_flight).await;
-        let after = match (&answer, follow_up) {
-            (Some(Answer::Hello { .. }), Some(bytes)) => {
-                Some(follow(&mut stream, bytes, deadline).await)
-            }
+        let bytes = match &answer {
+            Some(hello @ Answer::Hello { .. }) => follow_up(hello),
             _ => None,
+        };
+        let after = match bytes {
+            Some(bytes) => Some(follow(&mut stream, &bytes, deadline).await),
+            None => None,
         };
         let _ = timeout_at(deadline, stream.shutdown()).await;
         match answer {
@@ -292,6 +307,8 @@ pub enum After {
     Silence,
     /// The connection ended without a record.
     Closed,
+    /// The connection was reset before any record.
+    Reset,
 }
 
 /// Sends `bytes` and reads at most one record header (plus an alert's body).
@@ -303,6 +320,7 @@ async fn follow<S: AsyncRead + AsyncWrite + Unpin>(
     let deadline = deadline.min(Instant::now() + AFTER_WAIT);
     match timeout_at(deadline, stream.write_all(bytes)).await {
         Ok(Ok(())) => {}
+        Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionReset => return After::Reset,
         Ok(Err(_)) => return After::Closed,
         Err(_) => return After::Silence,
     }
@@ -310,6 +328,9 @@ async fn follow<S: AsyncRead + AsyncWrite + Unpin>(
     let mut have = 0;
     while have < 5 || (header[0] == 21 && have < 7) {
         match timeout_at(deadline, stream.read(&mut header[have..])).await {
+            Ok(Err(e)) if have == 0 && e.kind() == std::io::ErrorKind::ConnectionReset => {
+                return After::Reset
+            }
             Ok(Ok(0)) | Ok(Err(_)) if have == 0 => return After::Closed,
             Ok(Ok(0)) | Ok(Err(_)) => break,
             Ok(Ok(n)) => have += n,
