@@ -81,15 +81,17 @@ if [ -s /run/prometheus/prometheus.pid ] && kill -0 "$(cat /run/prometheus/prome
     kill "$(cat /run/prometheus/prometheus.pid)" || true
 fi
 
+# `sed -n 1p`, not `head -n 1`: head closes the pipe early, and under pipefail
+# the writer's SIGPIPE would fail the script.
 dovecot --version
 postconf -d mail_version
-haproxy -v | head -n 1
+haproxy -v | sed -n 1p
 openssl version
-prometheus --version 2>&1 | head -n 1
-gnutls-cli --version | head -n 1
-java -version 2>&1 | head -n 1
+prometheus --version 2>&1 | sed -n 1p
+gnutls-cli --version | sed -n 1p
+java -version 2>&1 | sed -n 1p
 python3 -c 'import ssl; print("python3", ssl.OPENSSL_VERSION)'
 command -v tstclnt
-dnsmasq --version | head -n 1
-nsd -v 2>&1 | head -n 1
+dnsmasq --version | sed -n 1p
+nsd -v 2>&1 | sed -n 1p
 command -v ldns-signzone
