@@ -515,3 +515,143 @@ fn postfix_tls_auth_only_both_ways() {
         }
     }
 }
+
+/// What `openssl s_client -tls1_2` says of a second connection that offers the
+/// first one's session: `Some(true)` for "Reused", `Some(false)` for "New",
+/// and the first connection's "Extended master secret" and "Compression" lines.
+struct OpensslResumption {
+    reused: Option<bool>,
+    extended_master_secret: Option<bool>,
+    compression: Option<String>,
+    output: String,
+}
+
+fn openssl_resumption(root: &Path, endpoint: &Endpoint) -> OpensslResumption {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let session = dir.path().join("session.pem");
+    let connect = format!("{}:{}", endpoint.host, endpoint.port);
+    let run = |session_arg: &str| {
+        let mut args = vec![
+            "s_client",
+            "-connect",
+            &connect,
+            "-servername",
+            "mail.test",
+            "-CAfile",
+            root.to_str().expect("utf-8 path"),
+            "-tls1_2",
+            session_arg,
+            session.to_str().expect("utf-8 path"),
+        ];
+        if let Some(proto) = endpoint.starttls {
+            args.extend(["-starttls", proto]);
+        }
+        let output = assert_cmd::Command::new("openssl")
+            .args(&args)
+            .write_stdin("")
+            .timeout(Duration::from_secs(30))
+            .output()
+            .expect("run openssl s_client");
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    };
+    let first = run("-sess_out");
+    let second = run("-sess_in");
+    let field = |text: &str, name: &str| {
+        text.lines()
+            .find_map(|l| l.trim().strip_prefix(name))
+            .map(|v| v.trim().to_owned())
+    };
+    let reused = second.lines().find_map(|l| {
+        let l = l.trim();
+        if l.starts_with("Reused, TLSv1.2") {
+            Some(true)
+        } else if l.starts_with("New, TLSv1.2") {
+            Some(false)
+        } else {
+            None
+        }
+    });
+    OpensslResumption {
+        reused,
+        extended_master_secret: field(&first, "Extended master secret:").map(|v| v == "yes"),
+        compression: field(&first, "Compression:"),
+        output: format!("{first}\n---- second connection ----\n{second}"),
+    }
+}
+
+/// The probe's answers about real Dovecot and Postfix (OpenSSL 3 underneath):
+/// TLS 1.2 resumption and extended master secret as `openssl s_client` sees
+/// them, and none of the old holes (compression, Heartbleed, CCS injection,
+/// ROBOT) on a current OpenSSL.
+#[test]
+fn dovecot_and_postfix_probe_extras_agree_with_openssl() {
+    let pki = Pki::new();
+    let dovecot = start_dovecot(&pki, CertCase::Good);
+    let postfix = start_postfix(&pki, &[SmtpListener::new(CertCase::Good)]);
+    let endpoints: Vec<Endpoint> = dovecot_endpoints(&dovecot)
+        .into_iter()
+        .filter(|e| e.scheme == "imaps" || e.scheme == "pop3+starttls")
+        .chain(postfix_endpoints(
+            postfix.ports[0].submission,
+            postfix.ports[0].smtps,
+        ))
+        .collect();
+    for endpoint in endpoints {
+        let what = endpoint.url();
+        let run = check_json(&pki, &what, "20s", &["--probe"]);
+        let report = run.report();
+        let probe = &report["facts"]["probe"];
+        let extras = &probe["extras"];
+        assert_eq!(extras["version"], "TLSv1.2", "{what}: {extras:#}");
+        assert_eq!(extras["compression"], false, "{what}: {extras:#}");
+        assert_ne!(extras["heartbleed"], true, "{what}: {extras:#}");
+        // Dovecot's login process closes without an alert, which proves nothing.
+        assert_ne!(extras["ccs_injection"], true, "{what}: {extras:#}");
+        if !extras["robot"].is_null() {
+            assert_eq!(
+                extras["robot"]["verdict"], "not_vulnerable",
+                "{what}: {:#}",
+                extras["robot"]
+            );
+        }
+        let found = codes(&report);
+        for code in [
+            "tls.compression",
+            "tls.heartbleed",
+            "tls.ccs_injection",
+            "tls.robot",
+        ] {
+            assert!(!found.contains(&code.to_owned()), "{what}: {found:?}");
+        }
+
+        let ossl = openssl_resumption(&pki.root, &endpoint);
+        let resumed = ossl.reused.unwrap_or_else(|| {
+            panic!(
+                "{what}: openssl said neither New nor Reused:\n{}",
+                ossl.output
+            )
+        });
+        println!(
+            "{what}: TLS 1.2 resumed {resumed}, extended master secret {:?}, ChangeCipherSpec {}",
+            ossl.extended_master_secret, extras["ccs_injection"]
+        );
+        assert_eq!(
+            probe["resumption"]["tls12_ticket"], resumed,
+            "{what}: mailtls {:#} against openssl:\n{}",
+            probe["resumption"], ossl.output
+        );
+        assert_eq!(
+            Some(extras["extended_master_secret"] == true),
+            ossl.extended_master_secret,
+            "{what}: {extras:#}\n{}",
+            ossl.output
+        );
+        assert_eq!(ossl.compression.as_deref(), Some("NONE"), "{}", ossl.output);
+    }
+    stop_all(vec![dovecot]);
+    stop_all(vec![postfix]);
+}
