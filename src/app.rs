@@ -295,44 +295,25 @@ fn run_scan(plan: &ScanPlan, out: &mut dyn Write) -> Result<u8, AppError> {
 /// found checked at once, all within `--timeout`; the names resolve as
 /// discovery resolved them.
 fn run_account(plan: &AccountPlan, out: &mut dyn Write) -> Result<u8, AppError> {
-    use crate::facts::discovery::{Discovery, MAX_ENDPOINTS};
+    use crate::facts::discovery::MAX_ENDPOINTS;
     use crate::facts::target::Host;
-    use crate::report::account::{AccountDocument, AccountsDocument, EndpointResult};
+    use crate::report::account::{endpoints_to_check, AccountDocument, AccountsDocument};
 
     let started = std::time::Instant::now();
     let runtime = runtime(MAX_ENDPOINTS)?;
     let deadline = tokio::time::Instant::now() + plan.discover.timeout;
-    let discoveries: Vec<Discovery> = runtime.block_on(async {
-        // At most this many discoveries at a time; each ends by the one deadline.
-        let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(8));
-        let mut set = tokio::task::JoinSet::new();
-        for (i, account) in plan.accounts.iter().enumerate() {
-            let (slots, account, mut options) =
-                (slots.clone(), account.clone(), plan.discover.clone());
-            set.spawn(async move {
-                let _slot = slots.acquire_owned().await;
-                options.timeout = deadline.saturating_duration_since(tokio::time::Instant::now());
-                let found = crate::gather::discover::discover(
-                    account.address.clone(),
-                    &account.domain,
-                    &options,
-                )
-                .await;
-                (i, found)
-            });
-        }
-        let mut found: Vec<Option<Discovery>> = vec![None; plan.accounts.len()];
-        while let Some(done) = set.join_next().await {
-            if let Ok((i, discovery)) = done {
-                found[i] = Some(discovery);
-            }
-        }
-        found
-            .into_iter()
-            .zip(&plan.accounts)
-            .map(|(d, a)| d.unwrap_or_else(|| Discovery::empty(a.address.clone(), &a.domain)))
-            .collect()
-    });
+    let inputs: Vec<(Option<String>, String)> = plan
+        .accounts
+        .iter()
+        .map(|a| (a.address.clone(), a.domain.clone()))
+        .collect();
+    let discoveries = runtime.block_on(crate::gather::discover::discover_all(
+        &inputs,
+        &plan.discover,
+        deadline,
+    ));
+    // The names resolve to what discovery found, and the checks get what is
+    // left of the one deadline.
     let mut settings = (*plan.settings).clone();
     for discovery in &discoveries {
         for (host, ips) in &discovery.addresses {
@@ -344,42 +325,16 @@ fn run_account(plan: &AccountPlan, out: &mut dyn Write) -> Result<u8, AppError> 
     }
     let left = plan.discover.timeout.saturating_sub(started.elapsed());
     settings.timeout = left.max(std::time::Duration::from_millis(100));
-    let checked = |d: &Discovery| -> Vec<crate::facts::discovery::Endpoint> {
-        d.endpoints
-            .iter()
-            .filter(|e| settings.resolve.contains_key(&e.host.to_ascii_lowercase()))
-            .cloned()
-            .collect()
-    };
-    // Each endpoint once, however many addresses name it (a batch of one
-    // hoster's addresses checks its servers once).
-    type Key = (
-        String,
-        u16,
-        crate::facts::protocol::Protocol,
-        crate::facts::protocol::TlsMode,
-    );
-    let key = |e: &crate::facts::discovery::Endpoint| -> Key {
-        (e.host.to_ascii_lowercase(), e.port, e.protocol, e.mode)
-    };
-    let mut keys: Vec<Key> = Vec::new();
-    for discovery in &discoveries {
-        for e in checked(discovery) {
-            let k = key(&e);
-            if !keys.contains(&k) {
-                keys.push(k);
-            }
-        }
-    }
+    let keys = endpoints_to_check(&discoveries, |host| settings.resolve.contains_key(host));
     let connect = ConnectPlan {
         jobs: keys
             .iter()
-            .map(|(host, port, protocol, mode)| {
+            .map(|key| {
                 crate::plan::Job::Check(Target::at(
-                    Host::Name(host.clone()),
-                    *port,
-                    *protocol,
-                    *mode,
+                    Host::Name(key.host.clone()),
+                    key.port,
+                    key.protocol,
+                    key.mode,
                 ))
             })
             .collect(),
@@ -390,34 +345,13 @@ fn run_account(plan: &AccountPlan, out: &mut dyn Write) -> Result<u8, AppError> 
             all_addresses: false,
         },
     };
-    let reports: std::collections::HashMap<Key, Report> = keys
+    let reports: std::collections::HashMap<_, Report> = keys
         .into_iter()
         .zip(gather_reports(&connect, &runtime))
         .collect();
     let docs: Vec<AccountDocument> = discoveries
         .into_iter()
-        .map(|discovery| {
-            let endpoints = discovery
-                .endpoints
-                .iter()
-                .map(|endpoint| {
-                    let addresses = discovery.addresses_of(&endpoint.host).to_vec();
-                    let report = reports.get(&key(endpoint)).cloned();
-                    let (answer, verdict) = match &report {
-                        None => (scan::Answer::Nothing, crate::diagnose::Severity::Unknown),
-                        Some(r) => (scan::classify(r).unwrap_or(scan::Answer::Broken), r.verdict),
-                    };
-                    EndpointResult {
-                        endpoint: endpoint.clone(),
-                        addresses,
-                        answer,
-                        verdict,
-                        report,
-                    }
-                })
-                .collect();
-            AccountDocument::new(discovery, endpoints)
-        })
+        .map(|discovery| AccountDocument::with_reports(discovery, &reports))
         .collect();
     let codes: Vec<u8> = docs.iter().map(|d| d.exit_code).collect();
     let exit_code = match codes.as_slice() {

@@ -457,6 +457,44 @@ pub async fn discover(
     discovery
 }
 
+/// Discovers every `(address, domain)` at once (at most eight at a time),
+/// all by `deadline`; each result in the order given, an empty discovery for
+/// one whose task failed.
+pub async fn discover_all(
+    inputs: &[(Option<String>, String)],
+    options: &DiscoverOptions,
+    deadline: Instant,
+) -> Vec<Discovery> {
+    let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(8));
+    let mut set = JoinSet::new();
+    for (i, (address, domain)) in inputs.iter().enumerate() {
+        let (slots, address, domain, mut options) = (
+            slots.clone(),
+            address.clone(),
+            domain.clone(),
+            options.clone(),
+        );
+        set.spawn(async move {
+            let _slot = slots.acquire_owned().await;
+            options.timeout = deadline.saturating_duration_since(Instant::now());
+            (i, discover(address, &domain, &options).await)
+        });
+    }
+    let mut found: Vec<Option<Discovery>> = vec![None; inputs.len()];
+    while let Some(done) = set.join_next().await {
+        if let Ok((i, discovery)) = done {
+            found[i] = Some(discovery);
+        }
+    }
+    found
+        .into_iter()
+        .zip(inputs)
+        .map(|(d, (address, domain))| {
+            d.unwrap_or_else(|| Discovery::empty(address.clone(), domain))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

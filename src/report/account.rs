@@ -5,6 +5,7 @@
 //! The settings follow RFC 8314 as `scan`'s do: a clean endpoint first, SSL/TLS
 //! before STARTTLS, published (SRV) before guessed, never an unencrypted one.
 
+use std::collections::HashMap;
 use std::net::IpAddr;
 
 use serde::{Deserialize, Serialize};
@@ -580,7 +581,75 @@ impl AccountsDocument {
     }
 }
 
+/// One endpoint to check, however many addresses or sources name it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct EndpointKey {
+    /// Lower-case.
+    pub host: String,
+    pub port: u16,
+    pub protocol: Protocol,
+    pub mode: TlsMode,
+}
+
+impl EndpointKey {
+    pub fn of(endpoint: &Endpoint) -> EndpointKey {
+        EndpointKey {
+            host: endpoint.host.to_ascii_lowercase(),
+            port: endpoint.port,
+            protocol: endpoint.protocol,
+            mode: endpoint.mode,
+        }
+    }
+}
+
+/// The endpoints of every discovery to check, each once, in the order found:
+/// those whose host `resolves` (a batch of one hoster's addresses checks its
+/// servers once).
+pub fn endpoints_to_check(
+    discoveries: &[Discovery],
+    resolves: impl Fn(&str) -> bool,
+) -> Vec<EndpointKey> {
+    let mut keys: Vec<EndpointKey> = Vec::new();
+    for endpoint in discoveries.iter().flat_map(|d| &d.endpoints) {
+        let key = EndpointKey::of(endpoint);
+        if resolves(&key.host) && !keys.contains(&key) {
+            keys.push(key);
+        }
+    }
+    keys
+}
+
 impl AccountDocument {
+    /// The document of one discovery, each endpoint with the report of its
+    /// check (none when it was not checked: its host did not resolve).
+    pub fn with_reports(
+        discovery: Discovery,
+        reports: &HashMap<EndpointKey, Report>,
+    ) -> AccountDocument {
+        let endpoints = discovery
+            .endpoints
+            .iter()
+            .map(|endpoint| {
+                let report = reports.get(&EndpointKey::of(endpoint)).cloned();
+                let (answer, verdict) = match &report {
+                    None => (Answer::Nothing, Severity::Unknown),
+                    Some(r) => (
+                        super::scan::classify(r).unwrap_or(Answer::Broken),
+                        r.verdict,
+                    ),
+                };
+                EndpointResult {
+                    endpoint: endpoint.clone(),
+                    addresses: discovery.addresses_of(&endpoint.host).to_vec(),
+                    answer,
+                    verdict,
+                    report,
+                }
+            })
+            .collect();
+        AccountDocument::new(discovery, endpoints)
+    }
+
     pub fn new(mut discovery: Discovery, endpoints: Vec<EndpointResult>) -> AccountDocument {
         discovery.endpoints.clear();
         let findings = findings(&discovery, &endpoints);
@@ -606,6 +675,36 @@ mod tests {
     use super::*;
     use crate::facts::discovery::{Lookup, SrvService};
     use crate::facts::http::{HttpFetch, Scheme};
+
+    #[test]
+    fn each_endpoint_is_checked_once_and_only_where_its_host_resolves() {
+        let endpoint = |host: &str, source| Endpoint {
+            host: host.to_owned(),
+            port: 993,
+            protocol: Protocol::Imap,
+            mode: TlsMode::Implicit,
+            source,
+            priority: None,
+            weight: None,
+        };
+        let mut first = discovery(false);
+        first.endpoints = vec![
+            endpoint("Mail.Example.edu", Source::Guess),
+            endpoint("nowhere.example.edu", Source::Guess),
+        ];
+        let mut second = discovery(false);
+        second.endpoints = vec![endpoint("mail.example.edu", Source::Srv(SrvService::Imaps))];
+        let keys = endpoints_to_check(&[first, second], |host| host == "mail.example.edu");
+        assert_eq!(
+            keys,
+            [EndpointKey {
+                host: "mail.example.edu".to_owned(),
+                port: 993,
+                protocol: Protocol::Imap,
+                mode: TlsMode::Implicit,
+            }]
+        );
+    }
 
     fn discovery(guessed: bool) -> Discovery {
         Discovery {
