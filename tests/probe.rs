@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 
+use common::probe::Tcp;
 use mailtls::facts::probe::{Acceptance, ProbeFacts, TlsVersion, VersionProbe};
 use mailtls::facts::stop::CheckError;
 use mailtls::gather::probe::{probe, Connector, ProbeOptions};
@@ -120,27 +121,6 @@ impl Drop for OpensslServer {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-    }
-}
-
-/// Plain TCP to the server: openssl s_server speaks TLS from the first byte.
-struct Tcp(SocketAddr);
-
-impl Connector for Tcp {
-    type Stream = TcpStream;
-
-    async fn connect(&self, deadline: Instant) -> Result<TcpStream, CheckError> {
-        let address = self.0;
-        match tokio::time::timeout_at(deadline, TcpStream::connect(address)).await {
-            Ok(Ok(stream)) => Ok(stream),
-            Ok(Err(e)) => Err(CheckError::Connect {
-                address,
-                detail: e.to_string(),
-            }),
-            Err(_) => Err(CheckError::Timeout {
-                phase: mailtls::facts::stop::Phase::Connect,
-            }),
-        }
     }
 }
 

@@ -8,69 +8,16 @@
 
 mod common;
 
+use common::probe::{codes, run_probe, Tcp};
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
 use mailtls::diagnose::{diagnose, Policy, Severity};
-use mailtls::facts::probe::{CertificateAsk, ProbeFacts};
-use mailtls::facts::stop::CheckError;
-use mailtls::gather::probe::{probe, Connector, ProbeOptions};
+use mailtls::facts::probe::CertificateAsk;
 use mailtls_testkit::{CertCase, LegacyServer, Proto, Quirks, ServerSpec, TestPki, Transport};
-use tokio::net::TcpStream;
 use tokio::time::Instant;
-
-/// Plain TCP: the servers speak TLS from the first byte.
-struct Tcp(SocketAddr);
-
-impl Connector for Tcp {
-    type Stream = TcpStream;
-
-    async fn connect(&self, deadline: Instant) -> Result<TcpStream, CheckError> {
-        let address = self.0;
-        match tokio::time::timeout_at(deadline, TcpStream::connect(address)).await {
-            Ok(Ok(stream)) => Ok(stream),
-            Ok(Err(e)) => Err(CheckError::Connect {
-                address,
-                detail: e.to_string(),
-            }),
-            Err(_) => Err(CheckError::Timeout {
-                phase: mailtls::facts::stop::Phase::Connect,
-            }),
-        }
-    }
-}
-
-fn run_probe(addr: SocketAddr) -> ProbeFacts {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let options = ProbeOptions {
-        server_name: Some("mail.test".to_owned()),
-        connection_timeout: std::time::Duration::from_secs(8),
-        ..ProbeOptions::default()
-    };
-    runtime.block_on(probe(
-        Tcp(addr),
-        options,
-        mailtls::gather::probe::now_unix(),
-    ))
-}
-
-/// The findings of a check whose only facts are this probe's.
-fn codes(probe: ProbeFacts) -> Vec<(String, Severity)> {
-    let mut facts = mailtls::facts::CheckFacts::new(
-        mailtls::facts::target::TargetSpec::parse("imaps://mail.test")
-            .and_then(|s| s.resolve(None, None))
-            .unwrap(),
-    );
-    facts.probe = Some(probe);
-    diagnose(&facts, &Policy::default())
-        .into_iter()
-        .map(|f| (f.code.to_string(), f.severity))
-        .collect()
-}
 
 /// RFC 2409 Oakley Group 2, the 1024-bit prime Logjam is about.
 fn oakley_group_2() -> Vec<u8> {

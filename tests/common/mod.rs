@@ -6,6 +6,7 @@ pub mod dns;
 pub mod exporter;
 pub mod nsd;
 pub mod openssl;
+pub mod probe;
 
 use std::path::PathBuf;
 use std::time::Duration;
