@@ -86,12 +86,24 @@ fn judge(outcome: Outcome, policy: &Policy) -> Vec<Report> {
 
 /// Checks every job, without judging options (`certs`, `scan`): the reports in input order.
 fn gather_reports(connect: &ConnectPlan, runtime: &tokio::runtime::Runtime) -> Vec<Report> {
+    gather_report_groups(connect, runtime)
+        .into_iter()
+        .flatten()
+        .collect()
+}
+
+/// [`gather_reports`], one group a job (one report per address with
+/// `all_addresses`).
+fn gather_report_groups(
+    connect: &ConnectPlan,
+    runtime: &tokio::runtime::Runtime,
+) -> Vec<Vec<Report>> {
     let policy = Policy::default();
-    let mut reports = Vec::new();
+    let mut groups = Vec::new();
     runtime.block_on(engine::run_jobs(connect, None, |outcome| {
-        reports.extend(judge(outcome, &policy));
+        groups.push(judge(outcome, &policy));
     }));
-    reports
+    groups
 }
 
 fn run_check(plan: &CheckPlan, out: &mut dyn Write) -> Result<u8, AppError> {
@@ -339,15 +351,16 @@ fn run_account(plan: &AccountPlan, out: &mut dyn Write) -> Result<u8, AppError> 
             })
             .collect(),
         settings: std::sync::Arc::new(settings),
+        // Every address of every endpoint, as a client may reach any of them.
         limits: crate::plan::Limits {
             concurrency: MAX_ENDPOINTS,
             per_host: MAX_ENDPOINTS,
-            all_addresses: false,
+            all_addresses: true,
         },
     };
-    let reports: std::collections::HashMap<_, Report> = keys
+    let reports: std::collections::HashMap<_, Vec<Report>> = keys
         .into_iter()
-        .zip(gather_reports(&connect, &runtime))
+        .zip(gather_report_groups(&connect, &runtime))
         .collect();
     let docs: Vec<AccountDocument> = discoveries
         .into_iter()

@@ -373,3 +373,87 @@ fn a_silent_name_server_costs_no_more_than_the_timeout() {
     );
     assert_eq!(run.code, 3);
 }
+
+#[test]
+fn every_address_of_an_endpoint_is_checked_and_a_dead_one_is_named() {
+    let pki = Pki::new();
+    let imaps =
+        pki.start(ServerSpec::new(Proto::Imap, Transport::ImplicitTls).name("mail.twice.test"));
+    // The server listens on 127.0.0.1 only; the name's second address,
+    // 127.0.0.3, has nothing at that port.
+    let records = [
+        srv(
+            "_imaps._tcp",
+            "twice.test",
+            "mail.twice.test",
+            imaps.port(),
+            0,
+        ),
+        "--host-record=mail.twice.test,127.0.0.1".to_owned(),
+        "--host-record=mail.twice.test,127.0.0.3".to_owned(),
+    ];
+    let Some(dns) = Dns::start(&records) else {
+        return;
+    };
+    let server = dns.server();
+    let root = pki.root.to_str().expect("path");
+    let run = mailtls(&[
+        "account",
+        "carol@twice.test",
+        "--dns-server",
+        &server,
+        "--ca-file",
+        root,
+        "--no-guess",
+        "--offline",
+        "--timeout",
+        "5s",
+        "-f",
+        "json",
+    ]);
+    let doc = run.json()["accounts"][0].clone();
+    let endpoint = doc["endpoints"]
+        .as_array()
+        .and_then(|all| all.iter().find(|e| e["endpoint"]["port"] == imaps.port()))
+        .unwrap_or_else(|| panic!("the SRV endpoint: {}", run.stdout))
+        .clone();
+    assert_eq!(
+        endpoint["addresses"].as_array().map(Vec::len),
+        Some(2),
+        "{endpoint:#}"
+    );
+    let mut all = vec![endpoint["report"].clone()];
+    all.extend(
+        endpoint["address_reports"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default(),
+    );
+    assert_eq!(all.len(), 2, "one report per address: {endpoint:#}");
+    let connected: Vec<String> = all
+        .iter()
+        .map(|r| {
+            r["facts"]["connected_to"]
+                .as_str()
+                .unwrap_or("-")
+                .to_owned()
+        })
+        .collect();
+    let refused = all
+        .iter()
+        .find(|r| r["facts"]["connected_to"].is_null())
+        .unwrap_or_else(|| panic!("one address refuses: {connected:?}"));
+    let refused_codes = common::codes(refused);
+    assert!(
+        refused_codes.iter().any(|c| c.starts_with("net.")),
+        "{refused_codes:?}"
+    );
+    assert!(
+        all.iter()
+            .any(|r| common::codes(r).contains(&"dns.addresses_differ".to_owned())),
+        "the addresses are compared"
+    );
+    // The endpoint's verdict is its worst address's.
+    assert_ne!(endpoint["verdict"], "ok", "{endpoint:#}");
+    assert_ne!(run.code, 0);
+}

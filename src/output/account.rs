@@ -126,9 +126,9 @@ pub fn render_account(doc: &AccountDocument) -> String {
             let why = match (&e.report, e.answer) {
                 (None, _) => "does not resolve".to_owned(),
                 (Some(r), Answer::Nothing) => r.headline.clone(),
-                (Some(r), _) => r
-                    .findings
-                    .iter()
+                (Some(r), _) => std::iter::once(r)
+                    .chain(&e.address_reports)
+                    .flat_map(|r| &r.findings)
                     .find(|f| f.severity == e.verdict)
                     .map_or_else(String::new, |f| f.code.to_string()),
             };

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::exit;
 use super::scan::Answer;
-use crate::diagnose::{Code, Finding, Severity};
+use crate::diagnose::{worst, Code, Finding, Severity};
 use crate::facts::discovery::{
     ConfigDocument, Discovery, DocOutcome, DocSource, Endpoint, Security, Server, Source,
 };
@@ -27,9 +27,15 @@ pub struct EndpointResult {
     /// Where its host resolved to; empty when it did not (and was not checked).
     pub addresses: Vec<IpAddr>,
     pub answer: Answer,
+    /// The worst verdict of its addresses.
     pub verdict: Severity,
-    /// The check's report; `None` when the host did not resolve.
+    /// The report of its first address (the one a client tries first);
+    /// `None` when the host did not resolve.
     pub report: Option<Report>,
+    /// The reports of its other addresses: every address is checked, and
+    /// reports that differ carry `dns.addresses_differ`.
+    #[serde(default)]
+    pub address_reports: Vec<Report>,
 }
 
 /// One line of the settings to hand a user, and where it came from.
@@ -624,18 +630,20 @@ impl AccountDocument {
     /// check (none when it was not checked: its host did not resolve).
     pub fn with_reports(
         discovery: Discovery,
-        reports: &HashMap<EndpointKey, Report>,
+        reports: &HashMap<EndpointKey, Vec<Report>>,
     ) -> AccountDocument {
         let endpoints = discovery
             .endpoints
             .iter()
             .map(|endpoint| {
-                let report = reports.get(&EndpointKey::of(endpoint)).cloned();
-                let (answer, verdict) = match &report {
+                let all = reports
+                    .get(&EndpointKey::of(endpoint))
+                    .map_or(&[][..], Vec::as_slice);
+                let (answer, verdict) = match all.first() {
                     None => (Answer::Nothing, Severity::Unknown),
                     Some(r) => (
                         super::scan::classify(r).unwrap_or(Answer::Broken),
-                        r.verdict,
+                        worst(all.iter().map(|r| r.verdict)),
                     ),
                 };
                 EndpointResult {
@@ -643,7 +651,8 @@ impl AccountDocument {
                     addresses: discovery.addresses_of(&endpoint.host).to_vec(),
                     answer,
                     verdict,
-                    report,
+                    report: all.first().cloned(),
+                    address_reports: all.iter().skip(1).cloned().collect(),
                 }
             })
             .collect();
@@ -754,6 +763,7 @@ mod tests {
             answer,
             verdict,
             report: None,
+            address_reports: Vec::new(),
         }
     }
 
