@@ -141,6 +141,34 @@ fn openssl_with_client_renegotiation_renegotiates_over_aes_256_gcm_and_rsa() {
 }
 
 #[test]
+fn openssl_with_client_renegotiation_renegotiates_over_aes_128_gcm_and_p256() {
+    let dir = tempfile::tempdir().unwrap();
+    // Only secp256r1: the key agreement on P-256, not X25519.
+    let server = s_server(
+        dir.path(),
+        ECDSA,
+        &[
+            "-client_renegotiation",
+            "-groups",
+            "P-256",
+            "-cipher",
+            "ECDHE-ECDSA-AES128-GCM-SHA256",
+        ],
+    );
+    let facts = run_probe(server.1);
+    let tls12 = facts
+        .version(mailtls::facts::probe::TlsVersion::Tls12)
+        .unwrap();
+    assert_eq!(tls12.groups.as_deref(), Some(&["secp256r1".to_owned()][..]));
+    assert_eq!(
+        facts.extras.client_renegotiation,
+        Some(true),
+        "{:#?}",
+        facts.extras
+    );
+}
+
+#[test]
 fn openssl_with_client_renegotiation_renegotiates_over_chacha20_without_ems() {
     let dir = tempfile::tempdir().unwrap();
     let server = s_server_configured(

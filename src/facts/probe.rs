@@ -96,7 +96,7 @@ pub struct ProbeFacts {
     /// The extra questions asked by raw hello at one TLS ≤ 1.2 version:
     /// compression, extended master secret, heartbeat (and Heartbleed), CCS
     /// injection, DH parameters, the certificates served without SNI and per
-    /// key type.
+    /// key type, ROBOT, client-initiated renegotiation.
     #[serde(default)]
     pub extras: ProbeExtras,
     /// Session resumption, tried with rustls (two handshakes sharing a session

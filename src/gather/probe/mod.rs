@@ -5,7 +5,9 @@
 //! connections from a [`Connector`] (which does any STARTTLS dialogue first),
 //! reads the answer ([`parse`]) only as far as the ServerHello (or, before TLS
 //! 1.3, the end of the server's first flight), and hangs up: no handshake is
-//! ever completed and nothing is encrypted.
+//! completed and nothing is encrypted, but on the one connection of
+//! [`reneg`], which finishes a TLS 1.2 handshake to ask whether the server
+//! renegotiates at a client's request.
 //!
 //! For each version from SSL 3.0 to TLS 1.3 it asks: does the server accept it?
 //! Which suites, found the standard way (offer all, note the pick, remove it,
