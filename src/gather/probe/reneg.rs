@@ -925,6 +925,70 @@ mod tests {
         assert_eq!(offer(&[tls12]), None);
     }
 
+    /// Runs [`ask`] against a peer that reads the hello and answers `reply`
+    /// (then closes, or stays silent with `hold`).
+    async fn against(reply: Vec<u8>, hold: bool) -> Result<Outcome, Failure> {
+        let (mut ours, mut theirs) = tokio::io::duplex(64 * 1024);
+        let peer = tokio::spawn(async move {
+            let mut hello = [0u8; 5];
+            let _ = theirs.read_exact(&mut hello).await;
+            let _ = theirs.write_all(&reply).await;
+            if hold {
+                let mut rest = Vec::new();
+                let _ = theirs.read_to_end(&mut rest).await;
+            }
+        });
+        let mut spec = HelloSpec::new(TlsVersion::Tls12, vec![0xC02F], None);
+        spec.groups = vec![X25519];
+        let deadline = Instant::now() + std::time::Duration::from_secs(5);
+        let outcome = ask(&mut ours, deadline, &spec).await;
+        drop(ours);
+        let _ = peer.await;
+        outcome
+    }
+
+    #[tokio::test]
+    async fn hostile_first_flights_leave_it_open_in_words() {
+        let alert = plain_record(21, &[2, 40]);
+        assert_eq!(
+            against(alert, false).await,
+            Err(Failure::Alert {
+                alert: "handshake_failure".to_owned(),
+                during: "in answer to the hello"
+            })
+        );
+        assert!(matches!(
+            against(Vec::new(), false).await,
+            Err(Failure::Closed(_))
+        ));
+        assert_eq!(
+            against(vec![22, 3, 3, 0xFF, 0xFF], true).await,
+            Err(Failure::Malformed("record length"))
+        );
+        assert_eq!(
+            against(b"* OK IMAP ready".to_vec(), true).await,
+            Err(Failure::Malformed("record header"))
+        );
+        // A ServerHello for a suite that was not offered.
+        let mut hello = vec![3, 3];
+        hello.extend_from_slice(&[7; 32]);
+        hello.extend_from_slice(&[0, 0x00, 0x2F, 0]);
+        let record = plain_record(22, &handshake_message(2, &hello));
+        assert_eq!(
+            against(record, true).await,
+            Err(Failure::NotOffered("cipher suite 0x002F".to_owned()))
+        );
+        // A handshake message claiming more than the bound.
+        let record = plain_record(22, &[2, 0x7F, 0xFF, 0xFF]);
+        assert_eq!(against(record, true).await, Err(Failure::TooMuch));
+        // ServerHelloDone with nothing before it.
+        let record = plain_record(22, &handshake_message(14, &[]));
+        assert!(matches!(
+            against(record, true).await,
+            Err(Failure::Unexpected(_))
+        ));
+    }
+
     #[test]
     fn hostile_bytes_are_refused_without_panic() {
         assert_eq!(ecdhe_share(&[]), None);
