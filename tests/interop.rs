@@ -586,7 +586,7 @@ fn openssl_resumption(root: &Path, endpoint: &Endpoint) -> OpensslResumption {
 /// The probe's answers about real Dovecot and Postfix (OpenSSL 3 underneath):
 /// TLS 1.2 resumption and extended master secret as `openssl s_client` sees
 /// them, and none of the old holes (compression, Heartbleed, CCS injection,
-/// ROBOT) on a current OpenSSL.
+/// ROBOT, client-initiated renegotiation) on a current OpenSSL.
 #[test]
 fn dovecot_and_postfix_probe_extras_agree_with_openssl() {
     let pki = Pki::new();
@@ -611,6 +611,9 @@ fn dovecot_and_postfix_probe_extras_agree_with_openssl() {
         assert_ne!(extras["heartbleed"], true, "{what}: {extras:#}");
         // Dovecot's login process closes without an alert, which proves nothing.
         assert_ne!(extras["ccs_injection"], true, "{what}: {extras:#}");
+        // OpenSSL 3 refuses client-initiated renegotiation unless the server
+        // sets SSL_OP_ALLOW_CLIENT_RENEGOTIATION, which neither does.
+        assert_eq!(extras["client_renegotiation"], false, "{what}: {extras:#}");
         if !extras["robot"].is_null() {
             assert_eq!(
                 extras["robot"]["verdict"], "not_vulnerable",

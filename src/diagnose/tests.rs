@@ -212,6 +212,7 @@ const PROBE_CODES: &[Code] = &[
     Code::TlsHeartbleed,
     Code::TlsCcsInjection,
     Code::TlsRobot,
+    Code::TlsClientRenegotiation,
     Code::TlsWeakDh,
     Code::CertDiffersWithoutSni,
 ];
@@ -2242,6 +2243,44 @@ fn extras_cases() -> Vec<Case> {
             Critical,
             &["CVE-2014-0160", "read no byte", "new private key"],
         ),
+        case(
+            "client-initiated renegotiation",
+            with(ProbeExtras {
+                client_renegotiation: Some(true),
+                ..sound()
+            }),
+            Code::TlsClientRenegotiation,
+            Warning,
+            &[
+                "denial of service",
+                "SSL_OP_ALLOW_CLIENT_RENEGOTIATION",
+                "tls_ssl_options = NO_RENEGOTIATION",
+                "openssl_options = +no_renegotiation",
+            ],
+        ),
+        case(
+            "client-initiated renegotiation without secure renegotiation",
+            FactsBuilder::good().probe(ProbeBuilder::modern().secure_renegotiation(false).extras(
+                ProbeExtras {
+                    client_renegotiation: Some(true),
+                    ..sound()
+                },
+            )),
+            Code::TlsClientRenegotiation,
+            Critical,
+            &["CVE-2009-3555", "RFC 5746"],
+        ),
+        case(
+            "refused renegotiation says nothing",
+            with(ProbeExtras {
+                client_renegotiation: Some(false),
+                ..sound()
+            }),
+            Code::CertTrusted,
+            Ok,
+            &[],
+        )
+        .without(&[Code::TlsClientRenegotiation]),
         case(
             "ccs injection",
             with(ProbeExtras {

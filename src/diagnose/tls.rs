@@ -391,6 +391,19 @@ pub(super) fn extras_findings(facts: &CheckFacts, probe: &ProbeFacts, out: &mut 
             ));
         }
     }
+    if extras.client_renegotiation == Some(true) {
+        let insecure = probe.secure_renegotiation == Some(false);
+        let (severity, worse) = match insecure {
+            true => (Critical, " And the server lacks secure renegotiation (RFC 5746), so a man in the middle can splice his own commands in front of a client's session (CVE-2009-3555)."),
+            false => (Warning, ""),
+        };
+        out.push(finding(
+            Code::TlsClientRenegotiation,
+            severity,
+            format!("The server renegotiates when a client asks: a new ClientHello sent inside a completed TLS 1.2 handshake was answered with a ServerHello. Any client can make it redo the costly half of a handshake again and again on one connection, a cheap way to load its CPU (denial of service).{worse}"),
+            Some(format!("Refuse client-initiated renegotiation: {OPENSSL_UPGRADE}; OpenSSL 3 refuses it unless the application sets SSL_OP_ALLOW_CLIENT_RENEGOTIATION, and OpenSSL 1.1.1 and older allow it. Dovecot has no setting of its own and follows OpenSSL; Postfix tls_ssl_options = NO_RENEGOTIATION (Postfix 3.4 and later); Exim openssl_options = +no_renegotiation. Or allow only TLS 1.3, which has no renegotiation: {DOVECOT_MIN_PROTOCOL3}; {POSTFIX_PROTOCOLS3}.")),
+        ));
+    }
     if extras.extended_master_secret == Some(false) {
         out.push(finding(
             Code::TlsNoExtendedMasterSecret,

@@ -96,7 +96,7 @@ pub struct ProbeFacts {
     /// The extra questions asked by raw hello at one TLS ≤ 1.2 version:
     /// compression, extended master secret, heartbeat (and Heartbleed), CCS
     /// injection, DH parameters, the certificates served without SNI and per
-    /// key type.
+    /// key type, ROBOT, client-initiated renegotiation.
     #[serde(default)]
     pub extras: ProbeExtras,
     /// Session resumption, tried with rustls (two handshakes sharing a session
@@ -289,6 +289,15 @@ pub struct ProbeExtras {
     /// accepted at TLS 1.0 to 1.2).
     #[serde(default)]
     pub robot: Option<RobotFacts>,
+    /// Client-initiated renegotiation, as testssl.sh and sslyze ask it: one
+    /// TLS 1.2 ECDHE handshake completed, then a new ClientHello sent inside
+    /// it. `true`: the server answered with a ServerHello (it renegotiates
+    /// when a client asks); `false`: it refused (the no_renegotiation alert,
+    /// another alert, or a close); `null` when not asked (no TLS 1.2 ECDHE
+    /// suite with AES-GCM or ChaCha20-Poly1305 over X25519 or secp256r1) or
+    /// when the answer told nothing (see `notes`).
+    #[serde(default)]
+    pub client_renegotiation: Option<bool>,
 }
 
 /// The ROBOT test (Return Of Bleichenbacher's Oracle Threat, CVE-2017-13099

@@ -374,6 +374,12 @@ fn render_extras(out: &mut String, probe: &ProbeFacts) {
                 .to_owned(),
             );
         }
+        if extras.client_renegotiation.is_some() {
+            parts.push(format!(
+                "client renegotiation {}",
+                answer(extras.client_renegotiation)
+            ));
+        }
         if let Some(dh) = &extras.dh {
             parts.push(format!("DHE {} bits", dh.bits));
         }
@@ -477,5 +483,42 @@ fn render_transcript(out: &mut String, facts: &CheckFacts) {
     }
     if let Some(text) = &facts.unexpected_plaintext {
         let _ = writeln!(out, "    {DIM}S: (discarded before TLS){DIM:#} {text:?}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::probe::{ProbeExtras, TlsVersion};
+
+    #[test]
+    fn the_extras_line_tells_client_renegotiation_only_when_answered() {
+        let mut probe = ProbeFacts {
+            versions: Vec::new(),
+            sslv2: "not_tested".to_owned(),
+            legacy_certificates: Vec::new(),
+            legacy_chain: Vec::new(),
+            fallback_scsv: None,
+            secure_renegotiation: Some(true),
+            extras: ProbeExtras {
+                version: Some(TlsVersion::Tls12),
+                client_renegotiation: Some(false),
+                ..ProbeExtras::default()
+            },
+            resumption: None,
+            stopped: None,
+            connections: 0,
+            duration_ms: 0,
+        };
+        let mut out = String::new();
+        render_extras(&mut out, &probe);
+        assert!(
+            out.contains("CCS injection ? · client renegotiation no"),
+            "{out}"
+        );
+        probe.extras.client_renegotiation = None;
+        let mut out = String::new();
+        render_extras(&mut out, &probe);
+        assert!(!out.contains("renegotiation"), "{out}");
     }
 }

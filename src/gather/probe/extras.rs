@@ -17,7 +17,10 @@
 //! - certificates: a hello without SNI, and, when both kinds of suites are
 //!   accepted, one with only RSA and one with only ECDSA authentication;
 //! - ROBOT ([`super::robot`]): only when RSA key-exchange suites are
-//!   accepted, up to ten connections of its own.
+//!   accepted, up to ten connections of its own;
+//! - client-initiated renegotiation ([`super::reneg`]): only when TLS 1.2
+//!   ECDHE with AES-GCM or ChaCha20-Poly1305 over X25519 or secp256r1 is
+//!   accepted, one connection whose handshake is completed by hand.
 //!
 //! TLS 1.3 hides the certificate and has neither compression, heartbeats nor
 //! early CCS, so a server that speaks only TLS 1.3 gets no extra hello.
@@ -126,7 +129,7 @@ pub(super) async fn extras<C: Connector>(
             None => None,
         }
     };
-    let (offered, ccs_answer, dh_answer, no_sni_answer, key_answers, robot) = tokio::join!(
+    let (offered, ccs_answer, dh_answer, no_sni_answer, key_answers, robot, renegotiation) = tokio::join!(
         shared.ask(&offer, true),
         shared.ask_then(&base, true, Some(&ccs)),
         ask_optional(dh_spec),
@@ -145,9 +148,16 @@ pub(super) async fn extras<C: Connector>(
             let facts = super::robot::robot(shared, versions, &mut notes).await;
             (facts, notes)
         },
+        async {
+            let mut notes = Vec::new();
+            let allowed = super::reneg::client_renegotiation(shared, versions, &mut notes).await;
+            (allowed, notes)
+        },
     );
     facts.robot = robot.0;
     facts.notes.extend(robot.1);
+    facts.client_renegotiation = renegotiation.0;
+    facts.notes.extend(renegotiation.1);
 
     match &offered {
         Answer::Hello { hello, .. } if hello.version() == version.wire() => {

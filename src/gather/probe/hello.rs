@@ -109,6 +109,10 @@ pub struct HelloSpec {
     pub signature_algorithms: Option<Vec<u16>>,
     /// More extensions, appended as given (type, body).
     pub extra_extensions: Vec<(u16, Vec<u8>)>,
+    /// A renegotiation hello (RFC 5746 3.5): the renegotiation_info
+    /// extension carrying this client verify_data instead of the SCSV every
+    /// first hello offers. `None`: the SCSV.
+    pub renegotiation_info: Option<Vec<u8>>,
 }
 
 impl HelloSpec {
@@ -134,6 +138,7 @@ impl HelloSpec {
             deflate: false,
             signature_algorithms: None,
             extra_extensions: Vec::new(),
+            renegotiation_info: None,
         }
     }
 }
@@ -199,7 +204,7 @@ pub fn client_hello(spec: &HelloSpec) -> Vec<u8> {
     };
     put_vec(&mut body, 1, &session_id);
     let mut suites = spec.suites.clone();
-    if !tls13 {
+    if !tls13 && spec.renegotiation_info.is_none() {
         suites.push(RENEGOTIATION_SCSV);
     }
     put_vec(&mut body, 2, &u16_list(&suites));
@@ -264,6 +269,11 @@ fn extensions(spec: &HelloSpec) -> Vec<u8> {
         let mut key_share = Vec::new();
         put_vec(&mut key_share, 2, &shares);
         put_extension(&mut out, 51, &key_share);
+    }
+    if let Some(verify_data) = &spec.renegotiation_info {
+        let mut info = Vec::new();
+        put_vec(&mut info, 1, verify_data);
+        put_extension(&mut out, RENEGOTIATION_INFO, &info);
     }
     for (kind, body) in &spec.extra_extensions {
         put_extension(&mut out, *kind, body);

@@ -5,7 +5,9 @@
 //! connections from a [`Connector`] (which does any STARTTLS dialogue first),
 //! reads the answer ([`parse`]) only as far as the ServerHello (or, before TLS
 //! 1.3, the end of the server's first flight), and hangs up: no handshake is
-//! ever completed and nothing is encrypted.
+//! completed and nothing is encrypted, but on the one connection of
+//! [`reneg`], which finishes a TLS 1.2 handshake to ask whether the server
+//! renegotiates at a client's request.
 //!
 //! For each version from SSL 3.0 to TLS 1.3 it asks: does the server accept it?
 //! Which suites, found the standard way (offer all, note the pick, remove it,
@@ -23,6 +25,7 @@
 pub mod extras;
 pub mod hello;
 pub mod parse;
+pub mod reneg;
 pub mod robot;
 pub mod suites;
 
@@ -224,16 +227,28 @@ impl<C: Connector> Shared<C> {
         }
     }
 
-    async fn ask_inner(
-        &self,
-        spec: &HelloSpec,
-        full_flight: bool,
-        follow_up: impl FnOnce(&Answer) -> Option<Vec<u8>> + Send,
-    ) -> Result<(Answer, Option<After>), Answer> {
+    /// Why the probe stops when a connection's time ran out: the check's
+    /// deadline, or `otherwise`.
+    fn out_of_time(&self, otherwise: &str) -> Answer {
+        let why = match self
+            .options
+            .deadline
+            .is_some_and(|end| Instant::now() >= end)
+        {
+            true => OUT_OF_TIME,
+            false => otherwise,
+        };
+        self.stop(why.to_owned())
+    }
+
+    /// One new probe connection, counted against [`MAX_CONNECTIONS`] and
+    /// holding a concurrency permit, with its deadline; for a question that
+    /// speaks several flights itself ([`reneg`]). `Err`: why none was made.
+    async fn open(&self) -> Result<Opened<'_, C::Stream>, Answer> {
         if let Some(why) = self.stopped() {
             return Err(Answer::Stopped(why));
         }
-        let Ok(_permit) = self.permits.acquire().await else {
+        let Ok(permit) = self.permits.acquire().await else {
             return Err(Answer::Stopped("probe cancelled".to_owned()));
         };
         if let Some(why) = self.stopped() {
@@ -251,21 +266,28 @@ impl<C: Connector> Shared<C> {
         {
             return Err(self.stop(OUT_OF_TIME.to_owned()));
         }
-        let out_of_time = |shared: &Self, otherwise: &str| {
-            let why = match shared
-                .options
-                .deadline
-                .is_some_and(|end| Instant::now() >= end)
-            {
-                true => OUT_OF_TIME,
-                false => otherwise,
-            };
-            shared.stop(why.to_owned())
-        };
-        let mut stream = match self.connector.connect(deadline).await {
-            Ok(stream) => stream,
-            Err(e) => return Err(self.stop(format!("a probe connection failed: {e}"))),
-        };
+        match self.connector.connect(deadline).await {
+            Ok(stream) => Ok(Opened {
+                stream,
+                deadline,
+                _permit: permit,
+            }),
+            Err(e) => Err(self.stop(format!("a probe connection failed: {e}"))),
+        }
+    }
+
+    async fn ask_inner(
+        &self,
+        spec: &HelloSpec,
+        full_flight: bool,
+        follow_up: impl FnOnce(&Answer) -> Option<Vec<u8>> + Send,
+    ) -> Result<(Answer, Option<After>), Answer> {
+        let Opened {
+            mut stream,
+            deadline,
+            _permit,
+        } = self.open().await?;
+        let out_of_time = |shared: &Self, otherwise: &str| shared.out_of_time(otherwise);
         let hello = client_hello(spec);
         match timeout_at(deadline, stream.write_all(&hello)).await {
             Ok(Ok(())) => {}
@@ -290,6 +312,14 @@ impl<C: Connector> Shared<C> {
             )),
         }
     }
+}
+
+/// A connection from [`Shared::open`]: the stream, its deadline, and the
+/// concurrency permit it holds until dropped.
+struct Opened<'a, S> {
+    stream: S,
+    deadline: Instant,
+    _permit: tokio::sync::SemaphorePermit<'a>,
 }
 
 /// The longest wait for an answer to a follow-up record: a server that
