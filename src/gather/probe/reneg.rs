@@ -24,7 +24,7 @@
 //!
 //! After both Finished, an encrypted ClientHello is sent (renegotiation_info
 //! carrying the client verify_data, RFC 5746 3.5), and the first encrypted
-//! handshake record or alert within [`AFTER_WAIT`] is the answer: a
+//! handshake record or alert within [`RENEG_WAIT`] is the answer: a
 //! ServerHello means the server renegotiates at a client's request; the
 //! no_renegotiation alert, another alert or a close mean it refuses; silence
 //! leaves it open. Application data before the answer (a mail greeting) is
@@ -39,7 +39,14 @@ use tokio::time::{timeout_at, Instant};
 
 use super::hello::{client_hello, HelloSpec, EXTENDED_MASTER_SECRET, RENEGOTIATION_INFO, X25519};
 use super::parse::{alert_name, parse_server_hello, MAX_BYTES};
-use super::{Answer, Connector, Opened, Shared, AFTER_WAIT};
+use super::{Answer, Connector, Opened, Shared};
+
+/// How long the answer to the renegotiating ClientHello may take. Servers
+/// that refuse answer at once (OpenSSL's alert or close); a server behind an
+/// asynchronous TLS layer (rustls under tokio) sends its no_renegotiation
+/// warning only with its next write, so it stays silent, and this wait is
+/// what such a server costs the probe.
+const RENEG_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
 use crate::facts::probe::{Acceptance, SuiteFacts, TlsVersion, VersionProbe};
 
 /// The secp256r1 group code (RFC 8422).
@@ -457,7 +464,7 @@ pub(super) async fn client_renegotiation<C: Connector>(
         Ok(Outcome::Allowed) => Some(true),
         Ok(Outcome::Refused(_)) => Some(false),
         Ok(Outcome::Silence) => {
-            notes.push(format!("After a ClientHello sent inside an established TLS 1.2 session the server sent nothing within {} seconds; client-initiated renegotiation stays open.", AFTER_WAIT.as_secs()));
+            notes.push(format!("After a ClientHello sent inside an established TLS 1.2 session the server sent nothing within {} second(s); client-initiated renegotiation stays open.", RENEG_WAIT.as_secs()));
             None
         }
         Ok(Outcome::Unreadable(why)) => {
@@ -762,7 +769,7 @@ async fn ask<S: AsyncRead + AsyncWrite + Unpin>(
     {
         return Ok(Outcome::Unreadable(failure.to_string()));
     }
-    let wait = deadline.min(Instant::now() + AFTER_WAIT);
+    let wait = deadline.min(Instant::now() + RENEG_WAIT);
     let mut skipped = 0;
     loop {
         let (kind, payload) = match records.next(stream, wait, DURING_ANSWER).await {
