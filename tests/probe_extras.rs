@@ -43,6 +43,7 @@ fn an_emulated_vulnerable_server_is_found_vulnerable_on_every_count() {
         scts: true,
         robot: None,
         no_rsa_key_exchange: false,
+        ssl3: false,
     };
     let server = LegacyServer::start(quirks, chain).unwrap();
     let facts = run_probe(server.addr());
@@ -72,6 +73,50 @@ fn an_emulated_vulnerable_server_is_found_vulnerable_on_every_count() {
             "{code} {severity:?} not in {found:?}"
         );
     }
+}
+
+#[test]
+fn an_emulated_server_that_still_speaks_ssl_3_is_named() {
+    use mailtls::facts::probe::{Acceptance, TlsVersion};
+    let pki = TestPki::new();
+    let chain = pki.server_cert(CertCase::Good, "mail.test").chain;
+    let quirks = Quirks {
+        ssl3: true,
+        ..Quirks::default()
+    };
+    let server = LegacyServer::start(quirks, chain).unwrap();
+    let facts = run_probe(server.addr());
+    let ssl3 = facts
+        .versions
+        .iter()
+        .find(|v| v.version == TlsVersion::Ssl3)
+        .expect("SSL 3.0 is asked");
+    assert_eq!(ssl3.accepted, Acceptance::Yes, "{ssl3:#?}");
+    let names: Vec<&str> = ssl3
+        .suites
+        .iter()
+        .map(|s| s.openssl_name.as_str())
+        .collect();
+    assert!(names.contains(&"RC4-SHA"), "{names:?}");
+    let found = codes(facts);
+    assert!(
+        found.contains(&("tls.sslv3_enabled".to_owned(), Severity::Critical)),
+        "{found:?}"
+    );
+
+    // Without the quirk the same emulation refuses SSL 3.0.
+    let server = LegacyServer::start(
+        Quirks::default(),
+        pki.server_cert(CertCase::Good, "mail.test").chain,
+    )
+    .unwrap();
+    let facts = run_probe(server.addr());
+    let ssl3 = facts
+        .versions
+        .iter()
+        .find(|v| v.version == TlsVersion::Ssl3)
+        .expect("SSL 3.0");
+    assert_eq!(ssl3.accepted, Acceptance::No, "{ssl3:#?}");
 }
 
 #[test]

@@ -58,6 +58,10 @@ pub struct Quirks {
     pub robot: Option<RobotOracle>,
     /// Refuses the RSA key-exchange suite: only DHE (with `dh_prime`) is left.
     pub no_rsa_key_exchange: bool,
+    /// Also speaks SSL 3.0: to an SSL 3.0 hello offering RC4-SHA or
+    /// DES-CBC3-SHA it answers with an SSL 3.0 ServerHello, its certificate
+    /// and ServerHelloDone (OpenSSL 3 can no longer be built to).
+    pub ssl3: bool,
 }
 
 /// How a ROBOT-vulnerable server judges a decrypted premaster.
@@ -309,6 +313,46 @@ fn alert(stream: &mut TcpStream, description: u8) -> std::io::Result<()> {
     stream.write_all(&record(21, &[2, description]))
 }
 
+/// SSL 3.0's suites the emulation chooses, in its order: RC4-SHA, DES-CBC3-SHA.
+const SSL3_SUITES: [u16; 2] = [0x0005, 0x000A];
+
+/// The SSL 3.0 answer: ServerHello (no extensions: SSL 3.0 has none),
+/// Certificate, ServerHelloDone, in SSL 3.0 records; then it waits for the
+/// client to go.
+fn serve_ssl3(
+    mut stream: TcpStream,
+    hello: &Hello,
+    chain: &[CertificateDer<'static>],
+) -> std::io::Result<()> {
+    let ssl3_record = |kind: u8, body: &[u8]| {
+        let mut out = vec![kind, 3, 0];
+        out.extend_from_slice(&(body.len() as u16).to_be_bytes());
+        out.extend_from_slice(body);
+        out
+    };
+    let Some(suite) = SSL3_SUITES.into_iter().find(|s| hello.suites.contains(s)) else {
+        return stream.write_all(&ssl3_record(21, &[2, 40])); // handshake_failure
+    };
+    let mut server_hello = vec![3, 0];
+    server_hello.extend_from_slice(&[0x30; 32]);
+    server_hello.push(0); // no session id
+    server_hello.extend_from_slice(&suite.to_be_bytes());
+    server_hello.push(0); // no compression
+    let mut flight = handshake(2, &server_hello);
+    let mut certificates = Vec::new();
+    for der in chain {
+        certificates.extend_from_slice(&(der.len() as u32).to_be_bytes()[1..]);
+        certificates.extend_from_slice(der);
+    }
+    let mut body = (certificates.len() as u32).to_be_bytes()[1..].to_vec();
+    body.extend_from_slice(&certificates);
+    flight.extend(handshake(11, &body));
+    flight.extend(handshake(14, &[]));
+    stream.write_all(&ssl3_record(22, &flight))?;
+    while read_record(&mut stream).is_ok() {}
+    Ok(())
+}
+
 fn serve(
     mut stream: TcpStream,
     quirks: &Quirks,
@@ -321,6 +365,9 @@ fn serve(
     let Some(hello) = (kind == 22).then(|| parse_hello(&body)).flatten() else {
         return alert(&mut stream, 10);
     };
+    if hello.version == 0x0300 && quirks.ssl3 {
+        return serve_ssl3(stream, &hello, chain);
+    }
     if hello.version < 0x0303 {
         return alert(&mut stream, 70); // protocol_version
     }
