@@ -52,7 +52,8 @@ struct RootDs {
 }
 
 /// The anchors once the root's DS anchors have been turned into keys.
-type Resolved = Arc<tokio::sync::OnceCell<Result<Arc<TrustAnchors>, String>>>;
+/// The one validating resolver of a run, made on first use.
+type Shared = Arc<tokio::sync::OnceCell<Result<TokioResolver, String>>>;
 
 /// Where DANE asks, and which DNSSEC keys it trusts.
 #[derive(Clone)]
@@ -64,7 +65,9 @@ pub struct DaneOptions {
     pub anchor_source: String,
     /// DS anchors of the root zone, to be turned into keys.
     root_ds: Vec<RootDs>,
-    resolved: Resolved,
+    /// Shared by every check of the run, so its cache keeps the keys and
+    /// proofs validated once (the root's, each TLD's) for the next MX host.
+    shared: Shared,
 }
 
 impl std::fmt::Debug for DaneOptions {
@@ -105,23 +108,25 @@ impl DaneOptions {
             anchors: Arc::new(anchors),
             anchor_source,
             root_ds,
-            resolved: Arc::default(),
+            shared: Arc::default(),
         })
     }
 
-    /// The validating resolver these options describe. With DS anchors,
-    /// the root's keys are asked for first (once a run), by `deadline`.
+    /// The run's validating resolver, made on first use and shared by every
+    /// check after it. With DS anchors, the root's keys are asked for first,
+    /// by `deadline`.
     pub async fn resolver(&self, deadline: Instant) -> Result<TokioResolver, String> {
-        let anchors = match self.root_ds.is_empty() {
-            true => self.anchors.clone(),
-            false => self
-                .resolved
-                .get_or_init(|| self.keys_for_root_ds(deadline))
-                .await
-                .clone()?,
-        };
-        dns::resolver(&self.dns, Some(anchors))
-            .map_err(|e| format!("cannot set up the resolver: {e}"))
+        self.shared
+            .get_or_init(|| async {
+                let anchors = match self.root_ds.is_empty() {
+                    true => self.anchors.clone(),
+                    false => self.keys_for_root_ds(deadline).await?,
+                };
+                dns::resolver(&self.dns, Some(anchors))
+                    .map_err(|e| format!("cannot set up the resolver: {e}"))
+            })
+            .await
+            .clone()
     }
 
     /// The anchors with the root's DNSKEY records that the DS anchors stand
