@@ -229,14 +229,20 @@ impl<'a> ReportWriter<'a> {
     }
 }
 
+/// Writes a whole rendering and flushes it.
+fn emit(out: &mut dyn Write, text: &str) -> Result<(), AppError> {
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(AppError::Output)
+}
+
 fn run_certs(plan: &CertsPlan, out: &mut dyn Write) -> Result<u8, AppError> {
     let reports = gather_reports(&plan.connect, &runtime(plan.connect.jobs.len())?);
     let text = match &plan.out {
         None => output::pem::render_chains(&reports),
         Some(dir) => write_chain_files(dir, &reports)?,
     };
-    out.write_all(text.as_bytes()).map_err(AppError::Output)?;
-    out.flush().map_err(AppError::Output)?;
+    emit(out, &text)?;
     let all_sent = reports.iter().all(|r| {
         r.facts
             .as_ref()
@@ -292,14 +298,9 @@ fn run_scan(plan: &ScanPlan, out: &mut dyn Write) -> Result<u8, AppError> {
     let doc = ScanDocument::new(&plan.host, ports);
     let text = match plan.format {
         ScanFormat::Human => output::render_scan(&doc),
-        ScanFormat::Json => {
-            let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
-            text.push('\n');
-            text
-        }
+        ScanFormat::Json => output::json_document(&doc),
     };
-    out.write_all(text.as_bytes()).map_err(AppError::Output)?;
-    out.flush().map_err(AppError::Output)?;
+    emit(out, &text)?;
     Ok(doc.exit_code)
 }
 
@@ -377,24 +378,11 @@ fn run_account(plan: &AccountPlan, out: &mut dyn Write) -> Result<u8, AppError> 
             .map(output::render_account)
             .collect::<Vec<String>>()
             .join("\n"),
-        AccountFormat::Ndjson => docs
-            .iter()
-            .map(|doc| {
-                let mut line = serde_json::to_string(doc).unwrap_or_default();
-                line.push('\n');
-                line
-            })
-            .collect(),
-        AccountFormat::Json => {
-            // One shape however many addresses: scripts need not branch on it.
-            let mut text = serde_json::to_string_pretty(&AccountsDocument::new(docs, exit_code))
-                .unwrap_or_default();
-            text.push('\n');
-            text
-        }
+        AccountFormat::Ndjson => docs.iter().map(output::ndjson_line).collect(),
+        // One shape however many addresses: scripts need not branch on it.
+        AccountFormat::Json => output::json_document(&AccountsDocument::new(docs, exit_code)),
     };
-    out.write_all(text.as_bytes()).map_err(AppError::Output)?;
-    out.flush().map_err(AppError::Output)?;
+    emit(out, &text)?;
     Ok(exit_code)
 }
 
@@ -457,14 +445,9 @@ fn run_domain(plan: &DomainPlan, out: &mut dyn Write) -> Result<u8, AppError> {
     let doc = DomainDocument::new(facts, mx);
     let text = match plan.format {
         ScanFormat::Human => output::render_domain(&doc),
-        ScanFormat::Json => {
-            let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
-            text.push('\n');
-            text
-        }
+        ScanFormat::Json => output::json_document(&doc),
     };
-    out.write_all(text.as_bytes()).map_err(AppError::Output)?;
-    out.flush().map_err(AppError::Output)?;
+    emit(out, &text)?;
     Ok(doc.exit_code)
 }
 

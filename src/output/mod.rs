@@ -1,4 +1,5 @@
-//! Renderers: turn a [`Document`] into text. They never touch the network.
+//! Renderers: turn a [`crate::report::Document`] (and the other commands'
+//! documents) into text. They never touch the network.
 
 mod account;
 pub mod clients;
@@ -19,7 +20,6 @@ pub use nagios::render_nagios;
 pub use scan::render_scan;
 
 use crate::diagnose::Severity;
-use crate::report::{Document, Report};
 
 /// The word of a verdict line, as monitoring plugins print it (info is OK).
 pub fn verdict_word(severity: Severity) -> &'static str {
@@ -53,16 +53,17 @@ pub struct HumanOptions {
     pub transcript: bool,
 }
 
-/// One report as a single line of JSON (for `--format ndjson`).
-pub fn ndjson_line(report: &Report) -> String {
+/// One report, or any document, as a single line of JSON (for `--format ndjson`).
+pub fn ndjson_line(document: &impl serde::Serialize) -> String {
     // Serializing plain data structs to a String cannot fail.
-    let mut line = serde_json::to_string(report).unwrap_or_default();
+    let mut line = serde_json::to_string(document).unwrap_or_default();
     line.push('\n');
     line
 }
 
-/// The whole document as pretty JSON (for `--format json`).
-pub fn json_document(document: &Document) -> String {
+/// A whole document (`check`'s, `scan`'s, `account`'s, `domain`'s) as pretty
+/// JSON (for `--format json`).
+pub fn json_document(document: &impl serde::Serialize) -> String {
     let mut text = serde_json::to_string_pretty(document).unwrap_or_default();
     text.push('\n');
     text
