@@ -679,6 +679,25 @@ pub fn autodiscover_servers(body: &[u8], domain: &str) -> Vec<Server> {
     servers
 }
 
+/// A fetched document with what was read from it; `served_by_base` is the
+/// base domain of the host that finally answered.
+fn document(
+    source: DocSource,
+    domain: &str,
+    fetch: HttpFetch,
+    outcome: DocOutcome,
+    servers: Vec<Server>,
+) -> ConfigDocument {
+    ConfigDocument {
+        source,
+        domain: domain.to_owned(),
+        served_by_base: base_domain(&crate::facts::discovery::url_host(&fetch.final_url)),
+        fetch,
+        outcome,
+        servers,
+    }
+}
+
 fn autoconfig_document(
     source: DocSource,
     domain: &str,
@@ -692,14 +711,7 @@ fn autoconfig_document(
             Err(why) => (DocOutcome::Unreadable(why.to_string()), Vec::new()),
         },
     };
-    ConfigDocument {
-        source,
-        domain: domain.to_owned(),
-        served_by_base: base_domain(&crate::facts::discovery::url_host(&fetch.final_url)),
-        fetch,
-        outcome,
-        servers,
-    }
+    document(source, domain, fetch, outcome, servers)
 }
 
 fn autodiscover_document(source: DocSource, domain: &str, fetch: HttpFetch) -> ConfigDocument {
@@ -721,14 +733,7 @@ fn autodiscover_document(source: DocSource, domain: &str, fetch: HttpFetch) -> C
             Err(why) => (DocOutcome::Unreadable(why.to_string()), Vec::new()),
         },
     };
-    ConfigDocument {
-        source,
-        domain: domain.to_owned(),
-        served_by_base: base_domain(&crate::facts::discovery::url_host(&fetch.final_url)),
-        fetch,
-        outcome,
-        servers,
-    }
+    document(source, domain, fetch, outcome, servers)
 }
 
 #[cfg(test)]
