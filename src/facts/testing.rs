@@ -226,21 +226,15 @@ impl FactsBuilder {
 
     /// Every platform store's verdict (Apple, Windows, Android, Android 8, Java).
     pub fn platforms(mut self, trusted: bool, error: Option<VerifyError>) -> FactsBuilder {
-        self.facts.trust_by_platform = [
-            StoreKind::Apple,
-            StoreKind::Microsoft,
-            StoreKind::Android,
-            StoreKind::Android8,
-            StoreKind::Java,
-        ]
-        .into_iter()
-        .map(|store| StoreVerdict {
-            store,
-            trusted: Some(trusted),
-            error: error.clone(),
-            unavailable: None,
-        })
-        .collect();
+        self.facts.trust_by_platform = StoreKind::PLATFORMS
+            .into_iter()
+            .map(|store| StoreVerdict {
+                store,
+                trusted: Some(trusted),
+                error: error.clone(),
+                unavailable: None,
+            })
+            .collect();
         self
     }
 
@@ -262,21 +256,15 @@ impl FactsBuilder {
             url: url.to_owned(),
             certificate: None,
             completes_chain: Some(false),
-            trusted_by_platform: [
-                StoreKind::Apple,
-                StoreKind::Microsoft,
-                StoreKind::Android,
-                StoreKind::Android8,
-                StoreKind::Java,
-            ]
-            .into_iter()
-            .map(|store| StoreVerdict {
-                store,
-                trusted: Some(trusting.contains(&store)),
-                error: (!trusting.contains(&store)).then_some(VerifyError::UnknownIssuer),
-                unavailable: None,
-            })
-            .collect(),
+            trusted_by_platform: StoreKind::PLATFORMS
+                .into_iter()
+                .map(|store| StoreVerdict {
+                    store,
+                    trusted: Some(trusting.contains(&store)),
+                    error: (!trusting.contains(&store)).then_some(VerifyError::UnknownIssuer),
+                    unavailable: None,
+                })
+                .collect(),
             error: None,
         });
         self

@@ -146,6 +146,15 @@ pub enum StoreKind {
 }
 
 impl StoreKind {
+    /// The platforms' stores, in the order verdicts are reported.
+    pub const PLATFORMS: [StoreKind; 5] = [
+        StoreKind::Apple,
+        StoreKind::Microsoft,
+        StoreKind::Android,
+        StoreKind::Android8,
+        StoreKind::Java,
+    ];
+
     /// Who uses this store, for sentences.
     pub fn clients(self) -> &'static str {
         match self {

@@ -79,13 +79,7 @@ const BUNDLES: &[Bundle] = &[
 ];
 
 /// The platform stores, in the order verdicts are reported.
-pub const PLATFORMS: [StoreKind; 5] = [
-    StoreKind::Apple,
-    StoreKind::Microsoft,
-    StoreKind::Android,
-    StoreKind::Android8,
-    StoreKind::Java,
-];
+pub const PLATFORMS: [StoreKind; 5] = StoreKind::PLATFORMS;
 
 /// The manifest of the embedded bundles.
 const MANIFEST: &str = include_str!("../../../data/trust-stores/manifest.json");
