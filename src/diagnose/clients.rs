@@ -372,12 +372,7 @@ fn reach(profile: &Profile, facts: &CheckFacts) -> Result<(), Judged> {
 /// Whether the profile shares a version and a cipher suite with the server,
 /// by the probe's findings.
 fn negotiates(profile: &Profile, probe: &ProbeFacts) -> Result<(), Judged> {
-    let accepted: Vec<TlsVersion> = probe
-        .versions
-        .iter()
-        .filter(|v| v.accepted == Acceptance::Yes)
-        .map(|v| v.version)
-        .collect();
+    let accepted: Vec<TlsVersion> = probe.accepted_versions();
     let shared: Vec<TlsVersion> = accepted
         .iter()
         .copied()

@@ -191,12 +191,7 @@ pub(super) fn probe_findings(probe: &ProbeFacts, out: &mut Vec<Finding>) {
             Some(format!("Update the TLS library the mail server uses: OpenSSL has supported RFC 5746 since 0.9.8m, and Dovecot and Postfix use OpenSSL's, so current packages need no setting; an old appliance or proxy in front of the server is the usual cause. Or allow only TLS 1.3, which has no renegotiation: {DOVECOT_MIN_PROTOCOL3}; {POSTFIX_PROTOCOLS3}.")),
         ));
     }
-    let accepted: Vec<TlsVersion> = probe
-        .versions
-        .iter()
-        .filter(|v| v.accepted == Acceptance::Yes)
-        .map(|v| v.version)
-        .collect();
+    let accepted: Vec<TlsVersion> = probe.accepted_versions();
     // TLS 1.2 and 1.3 only: a fall from 1.3 to 1.2 is caught by TLS 1.3
     // clients through the ServerHello's downgrade sentinel (RFC 8446 4.1.3),
     // which is why rustls, for one, has no TLS_FALLBACK_SCSV.

@@ -113,6 +113,15 @@ impl ProbeFacts {
     pub fn version(&self, version: TlsVersion) -> Option<&VersionProbe> {
         self.versions.iter().find(|v| v.version == version)
     }
+
+    /// The versions the server accepted, oldest first.
+    pub fn accepted_versions(&self) -> Vec<TlsVersion> {
+        self.versions
+            .iter()
+            .filter(|v| v.accepted == Acceptance::Yes)
+            .map(|v| v.version)
+            .collect()
+    }
 }
 
 /// What the probe found for one version.
