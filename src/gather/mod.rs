@@ -53,6 +53,9 @@ pub struct CheckSettings {
     /// Ask the CA whether the chain's certificates are revoked: OCSP and CRL
     /// (`--revocation`).
     pub revocation: bool,
+    /// The HTTP client revocation questions go through, made on first use
+    /// and shared by the run's checks.
+    pub revocation_client: revocation::SharedClient,
     /// This run's downloads, by URL.
     pub fetched: fetch::FetchCache,
     /// Names answered without DNS (`--resolve`), lowercase.

@@ -15,6 +15,9 @@ use crate::facts::revocation::{
     self, CertRevocation, CrlVerdict, OcspAsked, RevocationFacts, MAX_ASKED, MAX_CRL,
 };
 
+/// The run's one client for OCSP and CRL fetches (see [`check`]).
+pub type SharedClient = std::sync::Arc<tokio::sync::OnceCell<Result<HttpClient, String>>>;
+
 /// The largest OCSP response read (as for a staple).
 const MAX_OCSP: usize = crate::facts::ocsp::MAX_STAPLE;
 
@@ -25,15 +28,23 @@ pub async fn check(
     now: i64,
     deadline: Instant,
 ) -> RevocationFacts {
-    let client = dns::resolver(
-        &DnsOptions {
-            name_server: None,
-            timeout: settings.timeout,
-        },
-        None,
-    )
-    .map(|resolver| HttpClient::new(resolver, settings.tls.trust(), settings.tls.provider()))
-    .map_err(|e| format!("no DNS resolver could be set up ({e})"));
+    let client = settings
+        .revocation_client
+        .get_or_init(|| async {
+            dns::resolver(
+                &DnsOptions {
+                    name_server: None,
+                    timeout: settings.timeout,
+                },
+                None,
+            )
+            .map(|resolver| {
+                HttpClient::new(resolver, settings.tls.trust(), settings.tls.provider())
+            })
+            .map_err(|e| format!("no DNS resolver could be set up ({e})"))
+        })
+        .await
+        .clone();
     let asked = chain
         .iter()
         .enumerate()
