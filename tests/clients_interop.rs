@@ -30,7 +30,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 use std::time::Duration;
 
-use common::mailtls;
+use common::{mailtls, program, under_ci};
 use mailtls_testkit::{CertCase, HttpFile, Proto, ServerSpec, TestServer, Transport};
 use serde_json::Value;
 
@@ -40,24 +40,12 @@ const CLIENT_TIMEOUT: Duration = Duration::from_secs(20);
 
 // ---- Tools --------------------------------------------------------------------
 
-fn under_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
-}
-
-/// The program's path on PATH, if installed.
-fn which(program: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|dir| dir.join(program))
-        .find(|p| p.is_file())
-}
-
 /// Whether every program is installed; if not, skip (printed) or, under CI, fail.
 fn available(library: &str, programs: &[&str]) -> bool {
     let missing: Vec<&str> = programs
         .iter()
         .copied()
-        .filter(|p| which(p).is_none())
+        .filter(|p| program(p).is_none())
         .collect();
     if missing.is_empty() {
         return true;

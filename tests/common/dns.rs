@@ -7,21 +7,11 @@
 //! set: then it fails (`.ci/install-servers.sh` installs it).
 
 use std::net::{TcpListener, UdpSocket};
-use std::path::PathBuf;
+
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-pub fn under_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
-}
-
-fn dnsmasq_path() -> Option<PathBuf> {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .chain([PathBuf::from("/usr/sbin"), PathBuf::from("/sbin")])
-        .map(|dir| dir.join("dnsmasq"))
-        .find(|p| p.is_file())
-}
+use super::{program, under_ci};
 
 /// A dnsmasq answering for the test zone only, on 127.0.0.1 at a free port.
 pub struct Dns {
@@ -32,7 +22,7 @@ pub struct Dns {
 impl Dns {
     /// `None` (with the reason printed) when dnsmasq is missing and CI is unset.
     pub fn start(records: &[String]) -> Option<Dns> {
-        let Some(program) = dnsmasq_path() else {
+        let Some(program) = program("dnsmasq") else {
             assert!(
                 !under_ci(),
                 "dnsmasq is not installed (CI is set; .ci/install-servers.sh installs it)"

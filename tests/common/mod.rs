@@ -257,3 +257,18 @@ pub fn wait_listening(
     let _ = child.wait();
     panic!("{what} did not listen on 127.0.0.1:{port} within {limit:?}");
 }
+
+/// Whether the tests run under CI (`CI` set to anything but empty, `false` or
+/// `0`): a missing server then fails a test instead of skipping it.
+pub fn under_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
+}
+
+/// Where `name` is installed: on PATH, or in /usr/sbin or /sbin (daemons).
+pub fn program(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .chain([PathBuf::from("/usr/sbin"), PathBuf::from("/sbin")])
+        .map(|dir| dir.join(name))
+        .find(|p| p.is_file())
+}
