@@ -1,30 +1,30 @@
 //! The root stores of the platforms mail clients run on (Apple, Windows,
 //! Android current and 8, Java), embedded from `data/trust-stores/` as trust
 //! anchors parsed at build time (`build.rs`), and the chain judged by each.
-//! (Mozilla's dated bundle is embedded for the record; the checks themselves
-//! use webpki-roots, the same Mozilla program, as the `Mozilla` store.)
+//! (Mozilla's dated bundle is kept there for the record; the checks themselves
+//! use webpki-roots, the same Mozilla program, as the `Mozilla` store.) The
+//! PEM bundles are read at build time only.
 //!
 //! A platform's distrusted list is taken out of its trusted list, so a root
 //! the vendor has disabled never anchors a chain. The bundles' versions and
 //! dates come from the same folder's `manifest.json` (`mailtls clients`).
 
-use std::collections::HashSet;
 use std::sync::Arc;
 
 use rustls::crypto::CryptoProvider;
-use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName, TrustAnchor, UnixTime};
 use serde::Deserialize;
 
 use super::trust::{LoadingStore, TrustStore, VerificationCache};
 use crate::facts::tls::{StoreKind, StoreVerdict};
 
-/// One embedded bundle: the store it belongs to, trusted or distrusted, its PEM.
+/// One bundle of `data/trust-stores/`: the store it belongs to, trusted or
+/// distrusted. `build.rs` turns them into the anchors below; the PEM itself
+/// is not in the binary.
 struct Bundle {
     store: StoreKind,
     distrusted: bool,
     file: &'static str,
-    pem: &'static str,
 }
 
 const BUNDLES: &[Bundle] = &[
@@ -32,49 +32,41 @@ const BUNDLES: &[Bundle] = &[
         store: StoreKind::Apple,
         distrusted: false,
         file: "apple.pem",
-        pem: include_str!("../../../data/trust-stores/apple.pem"),
     },
     Bundle {
         store: StoreKind::Microsoft,
         distrusted: false,
         file: "microsoft.pem",
-        pem: include_str!("../../../data/trust-stores/microsoft.pem"),
     },
     Bundle {
         store: StoreKind::Microsoft,
         distrusted: true,
         file: "distrusted-microsoft.pem",
-        pem: include_str!("../../../data/trust-stores/distrusted-microsoft.pem"),
     },
     Bundle {
         store: StoreKind::Android,
         distrusted: false,
         file: "android.pem",
-        pem: include_str!("../../../data/trust-stores/android.pem"),
     },
     Bundle {
         store: StoreKind::Android8,
         distrusted: false,
         file: "android-8.pem",
-        pem: include_str!("../../../data/trust-stores/android-8.pem"),
     },
     Bundle {
         store: StoreKind::Mozilla,
         distrusted: false,
         file: "mozilla.pem",
-        pem: include_str!("../../../data/trust-stores/mozilla.pem"),
     },
     Bundle {
         store: StoreKind::Java,
         distrusted: false,
         file: "java.pem",
-        pem: include_str!("../../../data/trust-stores/java.pem"),
     },
     Bundle {
         store: StoreKind::Java,
         distrusted: true,
         file: "distrusted-java.pem",
-        pem: include_str!("../../../data/trust-stores/distrusted-java.pem"),
     },
 ];
 
@@ -105,13 +97,6 @@ pub fn manifest() -> Vec<ManifestEntry> {
     serde_json::from_str(MANIFEST).unwrap_or_default()
 }
 
-/// The certificates of an embedded bundle, as DER.
-fn certificates(pem: &str) -> Vec<CertificateDer<'static>> {
-    CertificateDer::pem_slice_iter(pem.as_bytes())
-        .filter_map(Result::ok)
-        .collect()
-}
-
 /// The manifest file name of each platform's trusted bundle.
 pub fn bundle_file(store: StoreKind) -> Option<&'static str> {
     BUNDLES
@@ -121,7 +106,8 @@ pub fn bundle_file(store: StoreKind) -> Option<&'static str> {
 }
 
 /// The trust anchors `build.rs` made of each platform's bundle less its
-/// distrusted list: the same anchors [`roots`] gives, parsed before the run.
+/// distrusted list, parsed before the run (a test holds them equal to the
+/// roots parsed at run time).
 mod anchors {
     include!(concat!(env!("OUT_DIR"), "/anchors.rs"));
 }
@@ -136,22 +122,6 @@ fn anchors(store: StoreKind) -> &'static [TrustAnchor<'static>] {
         StoreKind::Java => anchors::JAVA,
         StoreKind::Mozilla | StoreKind::System | StoreKind::CaFiles => &[],
     }
-}
-
-/// The roots a platform trusts: its bundle less its distrusted list.
-pub fn roots(store: StoreKind) -> Vec<CertificateDer<'static>> {
-    let distrusted: HashSet<Vec<u8>> = BUNDLES
-        .iter()
-        .filter(|b| b.store == store && b.distrusted)
-        .flat_map(|b| certificates(b.pem))
-        .map(|c| c.as_ref().to_vec())
-        .collect();
-    BUNDLES
-        .iter()
-        .filter(|b| b.store == store && !b.distrusted)
-        .flat_map(|b| certificates(b.pem))
-        .filter(|c| !distrusted.contains(c.as_ref()))
-        .collect()
 }
 
 /// Every platform's store, loading in the background from the first use on.
@@ -231,7 +201,40 @@ impl PlatformStores {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashSet;
+
+    use rustls::pki_types::pem::PemObject;
+
     use super::*;
+
+    /// The certificates of a bundle, as DER, read from `data/trust-stores/`.
+    fn certificates(bundle: &Bundle) -> Vec<CertificateDer<'static>> {
+        let path = format!(
+            "{}/data/trust-stores/{}",
+            env!("CARGO_MANIFEST_DIR"),
+            bundle.file
+        );
+        let pem = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        CertificateDer::pem_slice_iter(&pem)
+            .filter_map(Result::ok)
+            .collect()
+    }
+
+    /// The roots a platform trusts: its bundle less its distrusted list.
+    fn roots(store: StoreKind) -> Vec<CertificateDer<'static>> {
+        let distrusted: HashSet<Vec<u8>> = BUNDLES
+            .iter()
+            .filter(|b| b.store == store && b.distrusted)
+            .flat_map(certificates)
+            .map(|c| c.as_ref().to_vec())
+            .collect();
+        BUNDLES
+            .iter()
+            .filter(|b| b.store == store && !b.distrusted)
+            .flat_map(certificates)
+            .filter(|c| !distrusted.contains(c.as_ref()))
+            .collect()
+    }
 
     #[test]
     fn the_embedded_bundles_match_the_manifest() {
@@ -242,7 +245,7 @@ mod tests {
                 .iter()
                 .find(|m| m.file == bundle.file)
                 .unwrap_or_else(|| panic!("{} is not in the manifest", bundle.file));
-            let parsed = certificates(bundle.pem).len();
+            let parsed = certificates(bundle).len();
             // `missing_pem` lists fingerprints the data set had no PEM for at first;
             // where the bundle was completed since, the count is met without them.
             assert!(
@@ -258,8 +261,8 @@ mod tests {
 
     #[test]
     fn distrusted_roots_never_anchor() {
-        let trusted = certificates(BUNDLES[1].pem);
-        let distrusted = certificates(BUNDLES[2].pem);
+        let trusted = certificates(&BUNDLES[1]);
+        let distrusted = certificates(&BUNDLES[2]);
         let kept = roots(StoreKind::Microsoft);
         let overlap = trusted.iter().filter(|c| distrusted.contains(c)).count();
         assert_eq!(kept.len(), trusted.len() - overlap);
