@@ -71,7 +71,9 @@ fn runtime(jobs: usize) -> Result<tokio::runtime::Runtime, AppError> {
     let mut builder = if jobs <= 1 {
         tokio::runtime::Builder::new_current_thread()
     } else {
-        tokio::runtime::Builder::new_multi_thread()
+        let mut builder = tokio::runtime::Builder::new_multi_thread();
+        builder.thread_stack_size(crate::engine::WORKER_STACK);
+        builder
     };
     builder.enable_all().build().map_err(AppError::Runtime)
 }

@@ -15,6 +15,12 @@ use crate::facts::CheckFacts;
 use crate::gather::{net, run_check_at, CheckSettings};
 use crate::plan::{ConnectPlan, Job};
 
+/// The stack of each runtime worker thread: the main thread's 8 MiB rather
+/// than tokio's 2 MiB. hickory's DNSSEC validation polls deeply nested
+/// futures; through a DNS server that strips signatures, a `domain` run of a
+/// debug build overflowed 2 MiB (tests/domain.rs has the case).
+pub const WORKER_STACK: usize = 8 << 20;
+
 /// What one job produced.
 #[derive(Debug)]
 pub enum Outcome {

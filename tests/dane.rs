@@ -8,6 +8,7 @@ mod common;
 
 use std::net::SocketAddr;
 
+use common::dns::Dns;
 use common::nsd::{hex, smtp_at, spki_sha256, Nsd, Zone};
 use common::{mailtls, Pki, Run};
 use mailtls_testkit::{CertCase, Proto, ServerSpec, TestServer, Transport};
@@ -20,17 +21,21 @@ fn cert_sha256(der: &CertificateDer<'_>) -> String {
 }
 
 fn check_dane(pki: &Pki, nsd: &Nsd, host: &str, address: &str) -> Run {
+    check_dane_via(pki, &nsd.server(), nsd.anchor(), host, address)
+}
+
+/// `check --dane` asking the DNS server `server`, trusting `anchor`.
+fn check_dane_via(pki: &Pki, server: &str, anchor: &str, host: &str, address: &str) -> Run {
     let resolve = format!("{host}:{address}");
     let url = format!("smtp://{host}:25");
-    let server = nsd.server();
     mailtls(&[
         "check",
         &url,
         "--dane",
         "--dns-server",
-        &server,
+        server,
         "--trust-anchor",
-        nsd.anchor(),
+        anchor,
         "--resolve",
         &resolve,
         "--ca-file",
@@ -175,6 +180,60 @@ fn a_record_altered_after_signing_is_bogus() {
 }
 
 #[test]
+fn a_dns_server_that_strips_signatures_is_not_a_bogus_zone() {
+    let pki = Pki::new();
+    let server = smtp_at(&pki, "mx.strip.test", "127.0.18.15");
+    let key = spki_sha256(&server.chain()[0]);
+    let Some(nsd) = Nsd::start(&[Zone::signed(
+        "strip.test",
+        &[
+            "mx IN A 127.0.18.15".to_owned(),
+            format!("_25._tcp.mx IN TLSA 3 1 1 {key}"),
+        ],
+    )]) else {
+        return;
+    };
+    // Asked directly, the zone validates and the record authenticates.
+    let direct = check_dane(&pki, &nsd, "mx.strip.test", "127.0.18.15");
+    assert_eq!(
+        dane_codes(&direct),
+        ["dane.authenticated"],
+        "{}",
+        direct.stdout
+    );
+    // Through a forwarder that passes no signatures on, every answer fails
+    // validation: that is the forwarder's doing, not the zone's.
+    let Some(forwarder) = Dns::stripping_forwarder_to(&nsd.server()) else {
+        return;
+    };
+    let run = check_dane_via(
+        &pki,
+        &forwarder.server(),
+        nsd.anchor(),
+        "mx.strip.test",
+        "127.0.18.15",
+    );
+    let codes = run.codes();
+    assert!(
+        codes.iter().any(|c| c == "dns.dnssec_unavailable"),
+        "{}",
+        run.stdout
+    );
+    assert!(dane_codes(&run).is_empty(), "{}", run.stdout);
+    let report = run.report();
+    let dane = &report["facts"]["dane"];
+    assert_eq!(dane["dnssec"], "indeterminate", "{dane}");
+    assert!(
+        dane["unvalidatable"]
+            .as_str()
+            .is_some_and(|why| why.contains(&forwarder.server())),
+        "{dane}"
+    );
+    // Unknown, not critical: nothing is known of the zone.
+    assert_eq!(run.code, 3, "{}", run.stdout);
+}
+
+#[test]
 fn an_unsigned_zone_is_insecure_not_dane() {
     let pki = Pki::new();
     let server = smtp_at(&pki, "mx.plain.signed.test", "127.0.18.5");
@@ -222,7 +281,7 @@ fn a_delegation_whose_ds_names_another_key_is_bogus() {
 }
 
 #[test]
-fn a_root_signed_with_another_key_than_the_anchor_is_bogus() {
+fn a_root_signed_with_another_key_than_the_anchor_validates_nothing() {
     let pki = Pki::new();
     let server = smtp_at(&pki, "mx.anchor.test", "127.0.18.8");
     let served = spki_sha256(&server.chain()[0]);
@@ -251,8 +310,17 @@ fn a_root_signed_with_another_key_than_the_anchor_is_bogus() {
         "-f",
         "json",
     ]);
-    // The served root is signed with a key that is not the anchor.
-    assert_eq!(dane_codes(&run), ["dane.bogus"], "{}", run.stdout);
+    // The served root is signed with a key that is not the anchor: nothing
+    // validates through this server, which says nothing of anchor.test.
+    assert!(dane_codes(&run).is_empty(), "{}", run.stdout);
+    let unavailable = finding(&run.report(), "dns.dnssec_unavailable").expect("finding");
+    assert!(
+        unavailable["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("other keys than the anchor's")),
+        "{unavailable}"
+    );
+    assert_eq!(run.code, 3, "{}", run.stdout);
     // The right anchor authenticates the same answer.
     let right = check_dane(&pki, &nsd, "mx.anchor.test", "127.0.18.8");
     assert_eq!(

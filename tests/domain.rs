@@ -9,6 +9,7 @@ mod common;
 
 use std::net::SocketAddr;
 
+use common::dns::Dns;
 use common::nsd::{smtp_at, spki_sha256, Nsd, Zone};
 use common::{mailtls, Pki, Run};
 use mailtls::report::domain::DomainDocument;
@@ -35,14 +36,18 @@ fn policy_server(pki: &Pki, domain: &str, address: &str, policy: &str) -> WebSer
 }
 
 fn domain(pki: &Pki, nsd: &Nsd, name: &str) -> (Run, DomainDocument) {
-    let server = nsd.server();
+    domain_via(pki, &nsd.server(), nsd.anchor(), name)
+}
+
+/// `mailtls domain NAME` asking the DNS server `server`, trusting `anchor`.
+fn domain_via(pki: &Pki, server: &str, anchor: &str, name: &str) -> (Run, DomainDocument) {
     let run = mailtls(&[
         "domain",
         name,
         "--dns-server",
-        &server,
+        server,
         "--trust-anchor",
-        nsd.anchor(),
+        anchor,
         "--ca-file",
         pki.root.to_str().expect("utf-8"),
         "--timeout",
@@ -129,6 +134,49 @@ fn an_enforced_policy_that_misses_an_mx_and_dane_per_mx() {
     // The policy was fetched over HTTPS and judged.
     let policy = doc.domain.mta_sts_policy.as_ref().expect("policy fetched");
     assert_eq!(policy.status, Some(200));
+}
+
+#[test]
+fn through_a_dns_server_that_strips_signatures_dnssec_is_unknown_not_broken() {
+    let pki = Pki::new();
+    let server = smtp_at(&pki, "mx.strip18.test", "127.0.18.16");
+    let key = spki_sha256(&server.chain()[0]);
+    let Some(nsd) = Nsd::start(&[Zone::signed(
+        "strip18.test",
+        &[
+            "@ IN MX 10 mx.strip18.test.".to_owned(),
+            "mx IN A 127.0.18.16".to_owned(),
+            format!("_25._tcp.mx IN TLSA 3 1 1 {key}"),
+        ],
+    )]) else {
+        return;
+    };
+    let (run, direct) = domain(&pki, &nsd, "strip18.test");
+    assert_eq!(direct.domain.mx.dnssec.name(), "secure", "{}", run.stdout);
+    let Some(forwarder) = Dns::stripping_forwarder_to(&nsd.server()) else {
+        return;
+    };
+    let (run, doc) = domain_via(&pki, &forwarder.server(), nsd.anchor(), "strip18.test");
+    assert_eq!(
+        doc.domain.mx.dnssec.name(),
+        "indeterminate",
+        "{}",
+        run.stdout
+    );
+    let found = codes(&doc.findings);
+    assert!(
+        found.contains(&"dns.dnssec_unavailable".to_owned())
+            && !found.iter().any(|c| c.starts_with("dane.")),
+        "{found:?}"
+    );
+    let mx_codes = codes(&doc.mx[0].reports[0].findings);
+    assert!(
+        mx_codes.contains(&"dns.dnssec_unavailable".to_owned())
+            && !mx_codes.iter().any(|c| c.starts_with("dane.")),
+        "{mx_codes:?}"
+    );
+    // Unknown, never critical: nothing is known of the zone's signatures.
+    assert_eq!(run.code, 3, "{}", run.stdout);
 }
 
 #[test]

@@ -277,6 +277,8 @@ codes! {
         "The zone is signed but publishes no TLSA record for the server: senders use TLS only opportunistically.";
     DaneMxInsecure = "dane.mx_insecure", Dane, Warning, "warning",
         "`mailtls domain`: an MX host publishes signed TLSA records, but the domain's MX answer is not DNSSEC-signed, so senders do not use DANE for it (RFC 7672 section 2.2.1).";
+    DnsDnssecUnavailable = "dns.dnssec_unavailable", Dns, Unknown, "unknown",
+        "DNSSEC could not be checked: the trust anchor's own zone does not validate through the DNS server mailtls asked (it strips DNSSEC records, serves other keys than the anchor's, or does not serve the anchor's zone), so a bogus or insecure answer through it says nothing of the domain's zone. Shown instead of `dane.bogus`, `dane.insecure` or `dane.mx_insecure`; the fix is to ask a DNS server that returns DNSSEC records.";
     DnsNoMx = "dns.no_mx", Dns, Warning, "warning / info",
         "`mailtls domain`: the domain has no MX record (senders fall back to its address records, which are not checked); info for the null MX (RFC 7505), a domain that takes no mail.";
     DnsMxFailed = "dns.mx_failed", Dns, Unknown, "unknown",

@@ -21,6 +21,17 @@ fn listed(records: &[&TlsaRecord]) -> String {
         .join(", ")
 }
 
+/// DNSSEC could not be checked for `name` through the DNS server asked
+/// (`why`): a fault of the path to the trust anchor, not of the zone.
+pub fn unavailable(name: &str, why: &str) -> Finding {
+    finding(
+        Code::DnsDnssecUnavailable,
+        Severity::Unknown,
+        format!("DNSSEC could not be checked for {name}: {why}. This says nothing of the zone's own signatures; DANE-aware senders judge them through their own validating resolvers."),
+        Some("Check through a DNS server that returns DNSSEC records (`--dns-server`): a validating resolver such as Unbound, or the zone's authoritative name server.".to_owned()),
+    )
+}
+
 /// The DANE findings of one check, when its TLSA records were asked for.
 pub fn findings(facts: &CheckFacts, out: &mut Vec<Finding>) {
     let Some(dane) = &facts.dane else { return };
@@ -30,6 +41,10 @@ pub fn findings(facts: &CheckFacts, out: &mut Vec<Finding>) {
         .unwrap_or_else(|| {
             format!("Publish a `3 1 1` TLSA record at {name} with the SHA-256 of the server's public key")
         });
+    if let Some(why) = &dane.unvalidatable {
+        out.push(unavailable(name, why));
+        return;
+    }
     match dane.dnssec {
         Dnssec::Bogus => {
             let why = dane
@@ -194,10 +209,10 @@ mod tests {
             name: "_25._tcp.mx.example.org".to_owned(),
             dnssec,
             records,
-            records_dropped: 0,
             error: error.map(str::to_owned),
             timed_out: error.is_some_and(|e| e.contains("in time")),
             leaf_spki_sha256: Some("cd".repeat(32)),
+            ..DaneFacts::asked(String::new())
         });
         facts
     }
@@ -264,6 +279,20 @@ mod tests {
         );
         let none = dane(Dnssec::Secure, Vec::new(), None);
         assert_eq!(codes(&none), [(Code::DaneNoRecords, Severity::Info)]);
+    }
+
+    #[test]
+    fn a_dns_server_nothing_validates_through_is_not_the_zones_fault() {
+        let mut stripped = dane(Dnssec::Bogus, vec![record(TlsaMatch::NoMatch)], Some("bad"));
+        stripped
+            .dane
+            .as_mut()
+            .expect("dane facts")
+            .unvalidatable("the DNS server 127.0.0.1:53 returns no DNSSEC signatures".to_owned());
+        assert_eq!(
+            codes(&stripped),
+            [(Code::DnsDnssecUnavailable, Severity::Unknown)]
+        );
     }
 
     #[test]

@@ -468,7 +468,12 @@ pub fn mx(facts: &DomainFacts, outcomes: &[MxOutcome], out: &mut Vec<Finding>) {
             ));
         }
     }
-    if facts.mx.dnssec != Dnssec::Secure {
+    if let Some(why) = &facts.mx.unvalidatable {
+        out.push(super::dane::unavailable(
+            &format!("the MX answer of {domain}"),
+            why,
+        ));
+    } else if facts.mx.dnssec != Dnssec::Secure {
         let with_tlsa: Vec<&str> = outcomes
             .iter()
             .filter(|o| o.tlsa_secure)
@@ -530,9 +535,7 @@ mod tests {
                         error: None,
                     })
                     .collect(),
-                dropped: 0,
-                null_mx: false,
-                error: None,
+                ..MxFacts::asked()
             },
             mta_sts_record: txt("_mta-sts.example.org", sts),
             mta_sts_policy: policy,
@@ -675,6 +678,21 @@ mod tests {
         let mut out = Vec::new();
         mx(&none, &[], &mut out);
         assert_eq!(out[0].severity, Severity::Info);
+    }
+
+    #[test]
+    fn an_mx_answer_nothing_validates_through_is_unknown_not_insecure() {
+        let mut facts = domain(&[], None, Dnssec::Indeterminate);
+        facts.mx.unvalidatable = Some("the DNS server 192.0.2.53:53 strips signatures".to_owned());
+        let mut out = Vec::new();
+        mx(&facts, &[outcome("mx1.example.org", true)], &mut out);
+        let found: Vec<(Code, Severity)> = out.iter().map(|f| (f.code, f.severity)).collect();
+        assert_eq!(found, [(Code::DnsDnssecUnavailable, Severity::Unknown)]);
+        assert!(
+            out[0].message.contains("the MX answer of example.org"),
+            "{}",
+            out[0].message
+        );
     }
 
     #[test]

@@ -1805,6 +1805,23 @@ fn dane_cases() -> Vec<Case> {
         )
         .without(&[Code::DaneAuthenticated]),
         case(
+            "dane: nothing validates through the DNS server asked",
+            smtp()
+                .dane(
+                    Dnssec::Bogus,
+                    &[(3, 1, 1, ok.clone())],
+                    Some("the TLSA records' signatures do not verify"),
+                )
+                .dane_unvalidatable("the DNS server 192.0.2.53:53 returns no DNSSEC signatures"),
+            Code::DnsDnssecUnavailable,
+            Unknown,
+            &[
+                "192.0.2.53:53 returns no DNSSEC signatures",
+                "says nothing of the zone",
+            ],
+        )
+        .without(&[Code::DaneBogus, Code::DaneAuthenticated]),
+        case(
             "dane: the question failed",
             smtp().dane(
                 Dnssec::Indeterminate,

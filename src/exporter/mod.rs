@@ -130,6 +130,7 @@ struct Exporter {
 /// Serves the plan until the process is stopped.
 pub fn run(plan: ExporterPlan) -> Result<(), ExporterError> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
+        .thread_stack_size(crate::engine::WORKER_STACK)
         .enable_all()
         .build()
         .map_err(ExporterError::Runtime)?;

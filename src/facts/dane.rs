@@ -105,6 +105,12 @@ pub struct DaneFacts {
     /// No answer came before the deadline (then `error` says so in words).
     #[serde(default)]
     pub timed_out: bool,
+    /// Why nothing could validate through the DNS server asked (it strips
+    /// DNSSEC records, or does not serve the trust anchor's zone), when the
+    /// answer came out bogus or insecure through it: then `dnssec` is
+    /// indeterminate, as nothing is known of the zone itself.
+    #[serde(default)]
+    pub unvalidatable: Option<String>,
     /// SHA-256 of the served leaf's public key (SubjectPublicKeyInfo), the
     /// data of the `3 1 1` record that would match it; `None` without a chain.
     #[serde(default)]
@@ -121,8 +127,17 @@ impl DaneFacts {
             records_dropped: 0,
             error: None,
             timed_out: false,
+            unvalidatable: None,
             leaf_spki_sha256: None,
         }
+    }
+
+    /// The answer came out bogus or insecure because nothing validates
+    /// through the DNS server asked (`why`), not because of the zone.
+    pub fn unvalidatable(&mut self, why: String) {
+        self.dnssec = Dnssec::Indeterminate;
+        self.error = None;
+        self.unvalidatable = Some(why);
     }
 
     /// The question for `name` could not be asked or answered: `error`, in words.

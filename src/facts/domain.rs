@@ -42,6 +42,25 @@ pub struct MxFacts {
     pub null_mx: bool,
     /// Why the question failed (not an absence of records).
     pub error: Option<String>,
+    /// Why nothing could validate through the DNS server asked, when the MX
+    /// answer came out bogus or insecure through it (`dnssec` is then
+    /// indeterminate).
+    #[serde(default)]
+    pub unvalidatable: Option<String>,
+}
+
+impl MxFacts {
+    /// The MX question, not yet answered.
+    pub fn asked() -> MxFacts {
+        MxFacts {
+            dnssec: Dnssec::Indeterminate,
+            hosts: Vec::new(),
+            dropped: 0,
+            null_mx: false,
+            error: None,
+            unvalidatable: None,
+        }
+    }
 }
 
 /// A TXT question: each record's strings joined, as RFC 8461 and 8460 read them.

@@ -422,11 +422,20 @@ impl FactsBuilder {
                     }
                 })
                 .collect(),
-            records_dropped: 0,
             error: error.map(str::to_owned),
             timed_out: error.is_some_and(|e| e.contains("in time")),
             leaf_spki_sha256: Some("cd".repeat(32)),
+            ..crate::facts::dane::DaneFacts::asked(String::new())
         });
+        self
+    }
+
+    /// The TLSA answer (see [`FactsBuilder::dane`]) came out bogus or
+    /// insecure through a DNS server nothing validates through (`why`).
+    pub fn dane_unvalidatable(mut self, why: &str) -> FactsBuilder {
+        if let Some(dane) = self.facts.dane.as_mut() {
+            dane.unvalidatable(why.to_owned());
+        }
         self
     }
 

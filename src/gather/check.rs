@@ -149,10 +149,7 @@ async fn dane_lookup(
             "the target is an address; DANE needs the server's host name".to_owned(),
         ));
     };
-    Some(match options.resolver(deadline).await {
-        Ok(resolver) => dane::lookup(&resolver, host, target.port, deadline).await,
-        Err(error) => DaneFacts::failed(dane::tlsa_name(host, target.port), error),
-    })
+    Some(options.tlsa(host, target.port, deadline).await)
 }
 
 /// The handshake failed in a way that may be rustls's limits rather than the

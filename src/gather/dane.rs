@@ -51,9 +51,13 @@ struct RootDs {
     digest: Vec<u8>,
 }
 
-/// The anchors once the root's DS anchors have been turned into keys.
 /// The one validating resolver of a run, made on first use.
 type Shared = Arc<tokio::sync::OnceCell<Result<TokioResolver, String>>>;
+
+/// Whether anything can validate through the run's DNS server (see
+/// [`DaneOptions::unvalidatable`]), asked once, the first time an answer is
+/// bogus.
+type PathCheck = Arc<tokio::sync::OnceCell<Option<String>>>;
 
 /// Where DANE asks, and which DNSSEC keys it trusts.
 #[derive(Clone)]
@@ -65,9 +69,13 @@ pub struct DaneOptions {
     pub anchor_source: String,
     /// DS anchors of the root zone, to be turned into keys.
     root_ds: Vec<RootDs>,
+    /// The zone the anchors are keys of (`.` unless `--trust-anchor` gives
+    /// another zone's key set).
+    anchor_zone: String,
     /// Shared by every check of the run, so its cache keeps the keys and
     /// proofs validated once (the root's, each TLD's) for the next MX host.
     shared: Shared,
+    path: PathCheck,
 }
 
 impl std::fmt::Debug for DaneOptions {
@@ -89,15 +97,16 @@ impl DaneOptions {
         timeout: Duration,
         anchor_file: Option<&Path>,
     ) -> Result<DaneOptions, AnchorError> {
-        let (anchors, root_ds, anchor_source) = match anchor_file {
+        let (anchors, root_ds, anchor_zone, anchor_source) = match anchor_file {
             None => (
                 TrustAnchors::default(),
                 Vec::new(),
+                ".".to_owned(),
                 "the root zone's keys".to_owned(),
             ),
             Some(path) => {
-                let (anchors, root_ds) = read_anchors(path)?;
-                (anchors, root_ds, path.display().to_string())
+                let (anchors, root_ds, zone) = read_anchors(path)?;
+                (anchors, root_ds, zone, path.display().to_string())
             }
         };
         Ok(DaneOptions {
@@ -108,7 +117,9 @@ impl DaneOptions {
             anchors: Arc::new(anchors),
             anchor_source,
             root_ds,
+            anchor_zone,
             shared: Arc::default(),
+            path: Arc::default(),
         })
     }
 
@@ -124,6 +135,74 @@ impl DaneOptions {
                 };
                 dns::resolver(&self.dns, Some(anchors))
                     .map_err(|e| format!("cannot set up the resolver: {e}"))
+            })
+            .await
+            .clone()
+    }
+
+    /// The TLSA records of `host`'s `port` through the run's validating
+    /// resolver, by `deadline`; a bogus or insecure answer is told apart from
+    /// a DNS server through which nothing validates
+    /// ([`DaneOptions::unvalidatable`]).
+    pub async fn tlsa(&self, host: &str, port: u16, deadline: Instant) -> DaneFacts {
+        let resolver = match self.resolver(deadline).await {
+            Ok(resolver) => resolver,
+            Err(error) => return DaneFacts::failed(tlsa_name(host, port), error),
+        };
+        let mut facts = lookup(&resolver, host, port, deadline).await;
+        if matches!(facts.dnssec, Dnssec::Bogus | Dnssec::Insecure) {
+            if let Some(why) = self.unvalidatable(&resolver, deadline).await {
+                facts.unvalidatable(why);
+            }
+        }
+        facts
+    }
+
+    /// Why no answer can validate through the run's DNS server, if that is
+    /// so: the trust anchor's own zone does not validate through it either.
+    /// Through a server that strips DNSSEC records (some forwarders, home
+    /// routers and middleboxes) hickory's validator calls signed answers
+    /// bogus or even insecure (seen with dnsmasq's `--filter-rr=RRSIG`); this
+    /// tells that apart from a zone whose signatures are wrong or absent.
+    /// `None` when the anchor's zone validates, or when that cannot be told
+    /// by `deadline`. Asked once per run, the first time an answer is bogus
+    /// or insecure.
+    pub async fn unvalidatable(
+        &self,
+        resolver: &TokioResolver,
+        deadline: Instant,
+    ) -> Option<String> {
+        self.path
+            .get_or_init(|| async {
+                let zone = dns::absolute(&self.anchor_zone).ok()?;
+                let server = match self.dns.name_server {
+                    Some(server) => format!("the DNS server {server}"),
+                    None => "the system's DNS server".to_owned(),
+                };
+                let answer = timeout_at(deadline, resolver.lookup(zone, RecordType::DNSKEY)).await;
+                match answer {
+                    Err(_) => None,
+                    Ok(Err(error)) if dns::timed_out(&error) => None,
+                    Ok(Err(error)) => Some(format!(
+                        "{server} gives no validatable DNSKEY records for the trust anchor's zone ({}): {error}",
+                        self.anchor_zone
+                    )),
+                    Ok(Ok(keys)) => {
+                        let secure = keys
+                            .records()
+                            .iter()
+                            .filter(|r| r.record_type() == RecordType::DNSKEY)
+                            .map(|r| r.proof())
+                            .collect::<Vec<_>>();
+                        match !secure.is_empty() && secure.iter().all(|p| *p == Proof::Secure) {
+                            true => None,
+                            false => Some(format!(
+                                "the trust anchor's own zone ({}) does not validate through {server} either: it returns no DNSSEC signatures, or other keys than the anchor's",
+                                self.anchor_zone
+                            )),
+                        }
+                    }
+                }
             })
             .await
             .clone()
@@ -214,9 +293,10 @@ fn read_ds(line: &str, path: &Path) -> Result<RootDs, AnchorError> {
     })
 }
 
-/// The DNSKEY records of a zone-file-like text, and DS records of the root
-/// (comments and other records are skipped).
-fn read_anchors(path: &Path) -> Result<(TrustAnchors, Vec<RootDs>), AnchorError> {
+/// The DNSKEY records of a zone-file-like text, DS records of the root
+/// (comments and other records are skipped), and the zone they are keys of
+/// (the first DNSKEY line's owner; the root for DS records).
+fn read_anchors(path: &Path) -> Result<(TrustAnchors, Vec<RootDs>, String), AnchorError> {
     let text = std::fs::read_to_string(path).map_err(|error| AnchorError::Read {
         path: path.display().to_string(),
         error,
@@ -250,7 +330,14 @@ fn read_anchors(path: &Path) -> Result<(TrustAnchors, Vec<RootDs>), AnchorError>
             detail: "no DNSKEY or DS line found".to_owned(),
         });
     }
-    Ok((anchors, root_ds))
+    let zone = lines
+        .iter()
+        .find(|line| has(line, "DNSKEY"))
+        .and_then(|line| line.split_whitespace().next())
+        .filter(|_| root_ds.is_empty())
+        .unwrap_or(".")
+        .to_owned();
+    Ok((anchors, root_ds, zone))
 }
 
 /// The TLSA name of a TCP service: `_25._tcp.mx.example.org`.
@@ -326,14 +413,9 @@ fn from_error(name: String, error: &ResolveError) -> DaneFacts {
     facts
 }
 
-/// Asks for the TLSA records of `host`'s `port`, by `deadline`. The records
+/// Asks `resolver` for the TLSA records of `host`'s `port`, by `deadline`. The records
 /// are not yet compared with a chain ([`compare`] does that).
-pub async fn lookup(
-    resolver: &TokioResolver,
-    host: &str,
-    port: u16,
-    deadline: Instant,
-) -> DaneFacts {
+async fn lookup(resolver: &TokioResolver, host: &str, port: u16, deadline: Instant) -> DaneFacts {
     let name = tlsa_name(host, port);
     let mut facts = DaneFacts::asked(name.clone());
     let question = match dns::absolute(&name) {

@@ -69,6 +69,14 @@ pub fn no_records_code(error: &ResolveError) -> Option<ResponseCode> {
     })
 }
 
+/// Whether a lookup failed for want of an answer in time.
+pub fn timed_out(error: &ResolveError) -> bool {
+    matches!(
+        error.proto().map(|proto| proto.kind()),
+        Some(ProtoErrorKind::Timeout)
+    )
+}
+
 /// An error as an answer: "no records" only for NXDOMAIN or an empty NOERROR
 /// answer; a refusal or a server failure is a failed question, not an absence.
 pub fn failed(error: &ResolveError) -> Answer {

@@ -40,13 +40,7 @@ fn dnssec(proof: hickory_resolver::proto::dnssec::Proof) -> Dnssec {
 
 /// The MX records of `domain`, each host's addresses, by `deadline`.
 async fn mx(resolver: &TokioResolver, domain: &str, deadline: Instant) -> MxFacts {
-    let mut facts = MxFacts {
-        dnssec: Dnssec::Indeterminate,
-        hosts: Vec::new(),
-        dropped: 0,
-        null_mx: false,
-        error: None,
-    };
+    let mut facts = MxFacts::asked();
     let question = match dns::absolute(domain) {
         Ok(question) => question,
         Err(why) => {
@@ -202,13 +196,7 @@ pub async fn gather(
         domain: domain.to_owned(),
         name_server: options.dns.name_server.map(|s| s.to_string()),
         trust_anchor: options.anchor_source.clone(),
-        mx: MxFacts {
-            dnssec: Dnssec::Indeterminate,
-            hosts: Vec::new(),
-            dropped: 0,
-            null_mx: false,
-            error: None,
-        },
+        mx: MxFacts::asked(),
         mta_sts_record: TxtFacts {
             name: format!("_mta-sts.{domain}"),
             records: Vec::new(),
@@ -241,6 +229,12 @@ pub async fn gather(
         txt(&plain, format!("_smtp._tls.{domain}"), deadline),
     );
     facts.mx = mx;
+    if matches!(facts.mx.dnssec, Dnssec::Bogus | Dnssec::Insecure) {
+        if let Some(why) = options.unvalidatable(&validating, deadline).await {
+            facts.mx.dnssec = Dnssec::Indeterminate;
+            facts.mx.unvalidatable = Some(why);
+        }
+    }
     facts.mta_sts_record = sts;
     facts.tls_rpt_record = rpt;
     if publishes_sts(&facts.mta_sts_record) {

@@ -1,7 +1,8 @@
 //! A real DNS server for the tests: Debian's dnsmasq on 127.0.0.1 at a free
 //! port, answering for the `.test` zone only from the records given
 //! (`--srv-host`, `--host-record`, `--mx-host`); nothing else is answered or
-//! asked upstream.
+//! asked upstream; or as a forwarder to another test server that strips
+//! DNSSEC signatures from its answers.
 //!
 //! Without dnsmasq a test is skipped with a printed reason, unless `CI` is
 //! set: then it fails (`.ci/install-servers.sh` installs it).
@@ -22,6 +23,22 @@ pub struct Dns {
 impl Dns {
     /// `None` (with the reason printed) when dnsmasq is missing and CI is unset.
     pub fn start(records: &[String]) -> Option<Dns> {
+        // Every name under .test that is not configured: NXDOMAIN, never asked upstream.
+        Dns::spawn(&["--local=/test/"], records)
+    }
+
+    /// A dnsmasq that forwards every question to `upstream` (`ADDR:PORT`)
+    /// and takes the DNSSEC signatures out of the answers
+    /// (`--filter-rr=RRSIG`), as some forwarders and home routers do.
+    pub fn stripping_forwarder_to(upstream: &str) -> Option<Dns> {
+        let (address, port) = upstream.rsplit_once(':').expect("ADDR:PORT");
+        Dns::spawn(
+            &[&format!("--server={address}#{port}"), "--filter-rr=RRSIG"],
+            &[],
+        )
+    }
+
+    fn spawn(answers: &[&str], records: &[String]) -> Option<Dns> {
         let Some(program) = program("dnsmasq") else {
             assert!(
                 !under_ci(),
@@ -51,9 +68,8 @@ impl Dns {
                     "--conf-file=/dev/null",
                     "--user=root",
                     "--pid-file=",
-                    // Every name under .test that is not configured: NXDOMAIN, never asked upstream.
-                    "--local=/test/",
                 ])
+                .args(answers)
                 .args(records)
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
