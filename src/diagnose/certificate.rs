@@ -168,16 +168,22 @@ fn revocation_findings(facts: &CheckFacts, out: &mut Vec<Finding>) {
             });
         }
         // Nothing to ask is the CA's choice; asking and getting no answer is worth a warning.
-        let severity = if cert.ocsp.is_none() && cert.crl.is_none() {
-            Severity::Info
+        let (severity, fix) = if cert.ocsp.is_none() && cert.crl.is_none() {
+            (
+                Severity::Info,
+                "Nothing to change on the mail server: the certificate names nowhere to ask about its revocation, which is the issuing CA's choice. With a private CA, add a CRL distribution point (or an OCSP responder URL, over http://) when issuing, if clients must be able to learn of a revocation.",
+            )
         } else {
-            Severity::Warning
+            (
+                Severity::Warning,
+                "Nothing to change on the mail server if the CA's responder was only briefly unreachable; otherwise ask the CA about its OCSP responder and CRL, or have the CA re-issue the certificate with working revocation URLs.",
+            )
         };
         out.push(finding(
             Code::CertRevocationUnknown,
             severity,
             format!("{which}'s revocation status could not be told: {}. Clients that check revocation then accept it (soft fail) or, strict ones, refuse.", why.join("; ")),
-            Some("Nothing to change on the mail server if the CA's responder was only briefly unreachable; otherwise ask the CA about its OCSP responder and CRL, or have the CA re-issue the certificate with working revocation URLs.".to_owned()),
+            Some(fix.to_owned()),
         ));
     }
 }

@@ -1968,7 +1968,12 @@ fn revocation_cases() -> Vec<Case> {
             FactsBuilder::good().revocation(asked(Some(down), Some(crl(true, NOW - DAY)))),
             Code::CertRevocationUnknown,
             Warning,
-            &["refused the connection", "out of date", "soft fail"],
+            &[
+                "refused the connection",
+                "out of date",
+                "soft fail",
+                "briefly unreachable",
+            ],
         )
         .without(&[Code::CertRevoked]),
         case(
@@ -1981,7 +1986,7 @@ fn revocation_cases() -> Vec<Case> {
             }),
             Code::CertRevocationUnknown,
             Info,
-            &["names no OCSP responder"],
+            &["names no OCSP responder", "issuing CA's choice", "CRL distribution point"],
         ),
     ]
 }
