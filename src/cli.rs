@@ -609,6 +609,54 @@ mod tests {
         Cli::command().debug_assert();
     }
 
+    /// The help texts list the ports by hand, in prose; this holds them to
+    /// the one table (`facts::protocol::PROTOCOLS`).
+    #[test]
+    fn the_help_texts_agree_with_the_port_table() {
+        use crate::facts::protocol::{mail_ports, TlsMode};
+        let line = |text: &'static str, marker: &str| -> &'static str {
+            text.lines()
+                .find(|l| l.contains(marker))
+                .unwrap_or_else(|| panic!("no help line with {marker:?}"))
+        };
+        let scan = SCAN_HELP
+            .split_once("with STARTTLS")
+            .map(|(ports, _)| ports)
+            .and_then(|ports| ports.split_once(';'))
+            .expect("SCAN_HELP lists SSL/TLS ports, then STARTTLS ones");
+        let lists = [
+            (
+                "check --help",
+                line(CHECK_HELP, "with SSL/TLS (implicit TLS)"),
+                line(CHECK_HELP, "ManageSieve with STARTTLS"),
+            ),
+            ("scan --help", scan.0, scan.1),
+        ];
+        let numbers = |text: &str| -> Vec<u16> {
+            text.split(|c: char| c.is_whitespace() || ",/;".contains(c))
+                .filter_map(|word| word.parse().ok())
+                .collect()
+        };
+        for (help, implicit, starttls) in lists {
+            let mut expected = (Vec::new(), Vec::new());
+            for (port, protocol, mode) in mail_ports() {
+                let (list, ports) = match mode {
+                    TlsMode::Implicit => (implicit, &mut expected.0),
+                    TlsMode::Starttls => (starttls, &mut expected.1),
+                };
+                let name = protocol.info().name;
+                assert!(list.contains(name), "{help}: {name} missing from {list:?}");
+                ports.push(port);
+            }
+            for (list, mut ports) in [(implicit, expected.0), (starttls, expected.1)] {
+                let mut listed = numbers(list);
+                listed.sort_unstable();
+                ports.sort_unstable();
+                assert_eq!(listed, ports, "{help}: the ports of {list:?}");
+            }
+        }
+    }
+
     #[test]
     fn durations() {
         assert_eq!(parse_duration("10"), Ok(Duration::from_secs(10)));

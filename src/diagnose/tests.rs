@@ -1986,7 +1986,11 @@ fn revocation_cases() -> Vec<Case> {
             }),
             Code::CertRevocationUnknown,
             Info,
-            &["names no OCSP responder", "issuing CA's choice", "CRL distribution point"],
+            &[
+                "names no OCSP responder",
+                "issuing CA's choice",
+                "CRL distribution point",
+            ],
         ),
     ]
 }
