@@ -183,6 +183,13 @@ fn client_certificates_requested_required_and_presented() {
     assert_eq!(found[0], "tls.client_cert_required");
     assert!(!found.iter().any(|c| c.starts_with("net.")), "{found:?}");
     assert!(text(&finding(&run.report(), "tls.client_cert_required")).contains("--client-cert"));
+    // In TLS 1.3 the refusal is an alert after the handshake, kept as a typed error.
+    assert_eq!(
+        run.report()["facts"]["stopped"]["error"]["tls_alert"]["alert"],
+        "certificate_required",
+        "{:#}",
+        run.report()["facts"]["stopped"]
+    );
 
     // Required, and presented: the check completes.
     let (cert, key) = pki.pki.write_client_identity(pki.dir.path(), "client.test");

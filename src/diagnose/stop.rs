@@ -108,8 +108,8 @@ fn client_cert_required(facts: &CheckFacts) -> Finding {
 /// during the handshake.
 fn stopped_by_client_cert_demand(facts: &CheckFacts) -> bool {
     match facts.stopped.as_ref().and_then(|s| s.error.as_ref()) {
-        // e.g. "received fatal alert: CertificateRequired"
-        Some(CheckError::Io { detail, .. }) => detail.contains("ertificate"),
+        // certificate_required, bad_certificate, certificate_unknown, …
+        Some(CheckError::TlsAlert { alert, .. }) => alert.contains("certificate"),
         Some(CheckError::Handshake(HandshakeFailure::AlertReceived { alert })) => {
             alert.contains("certificate") || alert == "handshake_failure"
         }
@@ -190,6 +190,12 @@ fn stop_finding(target: &Target, error: &CheckError, facts: &CheckFacts) -> Find
             Code::NetIoError,
             Unknown,
             format!("A network error ended the check during {}: {detail}.", phase.describe()),
+            None,
+        ),
+        CheckError::TlsAlert { phase, alert } => finding(
+            Code::NetIoError,
+            Unknown,
+            format!("A network error ended the check during {}: the server sent the TLS alert {alert}.", phase.describe()),
             None,
         ),
         CheckError::Internal { detail } => finding(

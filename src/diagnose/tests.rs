@@ -588,9 +588,9 @@ fn client_certificate_cases() -> Vec<Case> {
             FactsBuilder::imaps()
                 .tls13()
                 .client_cert_requested(&["CN=Corp Client CA"])
-                .stopped(CheckError::Io {
+                .stopped(CheckError::TlsAlert {
                     phase: Phase::TlsDialogue,
-                    detail: "received fatal alert: CertificateRequired".to_owned(),
+                    alert: "certificate_required".to_owned(),
                 }),
             Code::TlsClientCertRequired,
             Unknown,

@@ -65,6 +65,11 @@ pub enum CheckError {
     LineTooLong { phase: Phase, limit: usize },
     #[error("network error during {}: {detail}", .phase.describe())]
     Io { phase: Phase, detail: String },
+    /// A fatal TLS alert after the handshake, e.g. `certificate_required`:
+    /// in TLS 1.3 a server's refusal of the client's certificate comes so,
+    /// on the first read.
+    #[error("network error during {}: the server sent the TLS alert {alert}", .phase.describe())]
+    TlsAlert { phase: Phase, alert: String },
     #[error("{0}")]
     Dialogue(DialogueError),
     #[error("{0}")]
@@ -99,7 +104,8 @@ impl CheckError {
             CheckError::Timeout { phase }
             | CheckError::Closed { phase }
             | CheckError::LineTooLong { phase, .. }
-            | CheckError::Io { phase, .. } => *phase,
+            | CheckError::Io { phase, .. }
+            | CheckError::TlsAlert { phase, .. } => *phase,
             CheckError::Dialogue(DialogueError::UnexpectedGreeting { .. })
             | CheckError::Dialogue(DialogueError::ServiceUnavailable { .. }) => Phase::Greeting,
             CheckError::Dialogue(_) => Phase::PlaintextDialogue,

@@ -107,6 +107,10 @@ fn io_error(phase: Phase, error: &std::io::Error) -> CheckError {
         .get_ref()
         .and_then(|inner| inner.downcast_ref::<rustls::Error>())
     {
+        Some(rustls::Error::AlertReceived(alert)) => CheckError::TlsAlert {
+            phase,
+            alert: super::tls::words::alert_name(*alert),
+        },
         Some(tls) => CheckError::Io {
             phase,
             detail: super::tls::words::tls_error(tls),
