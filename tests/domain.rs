@@ -180,6 +180,45 @@ fn through_a_dns_server_that_strips_signatures_dnssec_is_unknown_not_broken() {
 }
 
 #[test]
+fn a_domain_without_mx_is_checked_at_its_own_address() {
+    let pki = Pki::new();
+    let server = smtp_at(&pki, "implicit18.test", "127.0.18.17");
+    let key = spki_sha256(&server.chain()[0]);
+    let Some(nsd) = Nsd::start(&[Zone::signed(
+        "implicit18.test",
+        &[
+            "@ IN A 127.0.18.17".to_owned(),
+            // RFC 7672 section 2.2.2: the TLSA base name is the domain itself.
+            format!("_25._tcp IN TLSA 3 1 1 {key}"),
+        ],
+    )]) else {
+        return;
+    };
+    let (run, doc) = domain(&pki, &nsd, "implicit18.test");
+    assert!(doc.domain.mx.implicit, "{}", run.stdout);
+    assert_eq!(doc.mx.len(), 1, "{}", run.stdout);
+    assert_eq!(doc.mx[0].host, "implicit18.test");
+    assert_eq!(doc.mx[0].preference, 0);
+    assert_eq!(
+        doc.domain.mx.dnssec.name(),
+        "secure",
+        "the absence of MX is signed"
+    );
+    let mx_codes = codes(&doc.mx[0].reports[0].findings);
+    assert!(
+        mx_codes.contains(&"dane.authenticated".to_owned()),
+        "{mx_codes:?}"
+    );
+    let no_mx = doc
+        .findings
+        .iter()
+        .find(|f| f.code.to_string() == "dns.no_mx")
+        .expect("dns.no_mx");
+    assert!(no_mx.message.contains("implicit MX"), "{}", no_mx.message);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+}
+
+#[test]
 fn a_testing_policy_with_every_mx_listed_an_unsigned_zone_and_no_tls_rpt() {
     let pki = Pki::new();
     let _mx = smtp_at(&pki, "mx.plain.signed18.test", "127.0.18.21");

@@ -280,7 +280,7 @@ codes! {
     DnsDnssecUnavailable = "dns.dnssec_unavailable", Dns, Unknown, "unknown",
         "DNSSEC could not be checked: the trust anchor's own zone does not validate through the DNS server mailtls asked (it strips DNSSEC records, serves other keys than the anchor's, or does not serve the anchor's zone), so a bogus or insecure answer through it says nothing of the domain's zone. Shown instead of `dane.bogus`, `dane.insecure` or `dane.mx_insecure`; the fix is to ask a DNS server that returns DNSSEC records.";
     DnsNoMx = "dns.no_mx", Dns, Warning, "warning / info",
-        "`mailtls domain`: the domain has no MX record (senders fall back to its address records, which are not checked); info for the null MX (RFC 7505), a domain that takes no mail.";
+        "`mailtls domain`: the domain has no MX record: senders deliver to its own address records (the implicit MX of RFC 5321, checked as a host of preference 0), or, without those, cannot deliver; info for the null MX (RFC 7505), a domain that takes no mail.";
     DnsMxFailed = "dns.mx_failed", Dns, Unknown, "unknown",
         "`mailtls domain`: the MX question failed (SERVFAIL, REFUSED, no answer in time).";
     DnsMxUnresolvable = "dns.mx_unresolvable", Dns, Warning, "warning",

@@ -439,17 +439,27 @@ pub fn mx(facts: &DomainFacts, outcomes: &[MxOutcome], out: &mut Vec<Finding>) {
                 format!("{domain} publishes the null MX (RFC 7505): it accepts no mail."),
             )
         } else {
-            (Severity::Warning, format!("{domain} has no MX record: senders fall back to its own address records (RFC 5321 section 5.1), which mailtls does not check."))
+            (Severity::Warning, format!("{domain} has no MX record and no address record: senders cannot deliver mail to it."))
         };
         out.push(finding(
             Code::DnsNoMx,
             severity,
             message,
             Some(format!(
-                "Publish `{domain}. IN MX 10 mx.{domain}.` naming the hosts that receive its mail."
+                "Publish `{domain}. IN MX 10 mx.{domain}.` naming the hosts that receive its mail, or the null MX `{domain}. IN MX 0 .` if it takes none."
             )),
         ));
         return;
+    }
+    if facts.mx.implicit {
+        out.push(finding(
+            Code::DnsNoMx,
+            Severity::Warning,
+            format!("{domain} has no MX record: senders deliver to its own address records instead (the implicit MX of RFC 5321 section 5.1), checked here as the host {domain}."),
+            Some(format!(
+                "Publish `{domain}. IN MX 10 {domain}.` (or name the hosts that receive its mail), so the mail route is stated rather than implied."
+            )),
+        ));
     }
     for host in &facts.mx.hosts {
         if host.addresses.is_empty() {
@@ -674,10 +684,28 @@ mod tests {
             out.iter().map(|f| (f.code, f.severity)).collect::<Vec<_>>(),
             [(Code::DnsNoMx, Severity::Warning)]
         );
+        assert!(
+            out[0].message.contains("no address record"),
+            "{}",
+            out[0].message
+        );
         none.mx.null_mx = true;
         let mut out = Vec::new();
         mx(&none, &[], &mut out);
         assert_eq!(out[0].severity, Severity::Info);
+        // Only the domain's own address: the implicit MX, checked as a host.
+        let mut implicit = facts.clone();
+        implicit.mx.hosts.truncate(1);
+        implicit.mx.hosts[0].host = "example.org".to_owned();
+        implicit.mx.implicit = true;
+        implicit.mx.dnssec = Dnssec::Secure;
+        let mut out = Vec::new();
+        mx(&implicit, &[outcome("example.org", false)], &mut out);
+        assert_eq!(
+            out.iter().map(|f| (f.code, f.severity)).collect::<Vec<_>>(),
+            [(Code::DnsNoMx, Severity::Warning)]
+        );
+        assert!(out[0].message.contains("implicit MX"), "{}", out[0].message);
     }
 
     #[test]

@@ -40,6 +40,12 @@ pub struct MxFacts {
     pub dropped: usize,
     /// The domain publishes the null MX (RFC 7505): it accepts no mail.
     pub null_mx: bool,
+    /// No MX record, but the domain has addresses: senders deliver to them
+    /// (the implicit MX of RFC 5321 section 5.1), so `hosts` holds the domain
+    /// itself at preference 0, and DANE asks `_25._tcp.DOMAIN` (RFC 7672
+    /// section 2.2.2).
+    #[serde(default)]
+    pub implicit: bool,
     /// Why the question failed (not an absence of records).
     pub error: Option<String>,
     /// Why nothing could validate through the DNS server asked, when the MX
@@ -57,6 +63,7 @@ impl MxFacts {
             hosts: Vec::new(),
             dropped: 0,
             null_mx: false,
+            implicit: false,
             error: None,
             unvalidatable: None,
         }

@@ -345,7 +345,7 @@ pub fn tlsa_name(host: &str, port: u16) -> String {
     format!("_{port}._tcp.{}", host.trim_end_matches('.'))
 }
 
-fn dnssec_of(proof: Proof) -> Dnssec {
+pub(crate) fn dnssec_of(proof: Proof) -> Dnssec {
     match proof {
         Proof::Secure => Dnssec::Secure,
         Proof::Insecure => Dnssec::Insecure,
@@ -356,7 +356,7 @@ fn dnssec_of(proof: Proof) -> Dnssec {
 
 /// The worst proof of a set of records (bogus below indeterminate below
 /// insecure below secure, as far as DANE is concerned).
-fn worst(proofs: impl Iterator<Item = Proof>) -> Option<Dnssec> {
+pub(crate) fn worst(proofs: impl Iterator<Item = Proof>) -> Option<Dnssec> {
     let rank = |d: Dnssec| match d {
         Dnssec::Bogus => 0,
         Dnssec::Indeterminate => 1,
@@ -366,12 +366,10 @@ fn worst(proofs: impl Iterator<Item = Proof>) -> Option<Dnssec> {
     proofs.map(dnssec_of).min_by_key(|d| rank(*d))
 }
 
-/// A failed TLSA question as facts: a validated absence of records, or a
-/// failure (bogus when validation is what failed).
-fn from_error(name: String, error: &ResolveError) -> DaneFacts {
-    let mut facts = DaneFacts::asked(name);
-    let kind = error.proto().map(|p| p.kind());
-    match kind {
+/// What DNSSEC said of an answer that there are no records (the proofs of
+/// its SOA and authority records), if `error` is such an answer.
+pub(crate) fn absence_dnssec(error: &ResolveError) -> Option<Dnssec> {
+    match error.proto().map(|p| p.kind()) {
         Some(ProtoErrorKind::NoRecordsFound {
             response_code: ResponseCode::NoError | ResponseCode::NXDomain,
             soa,
@@ -382,8 +380,22 @@ fn from_error(name: String, error: &ResolveError) -> DaneFacts {
                 .iter()
                 .map(|s| s.proof())
                 .chain(authorities.iter().flat_map(|a| a.iter().map(|r| r.proof())));
-            facts.dnssec = worst(proofs).unwrap_or(Dnssec::Indeterminate);
+            Some(worst(proofs).unwrap_or(Dnssec::Indeterminate))
         }
+        _ => None,
+    }
+}
+
+/// A failed TLSA question as facts: a validated absence of records, or a
+/// failure (bogus when validation is what failed).
+fn from_error(name: String, error: &ResolveError) -> DaneFacts {
+    let mut facts = DaneFacts::asked(name);
+    if let Some(dnssec) = absence_dnssec(error) {
+        facts.dnssec = dnssec;
+        return facts;
+    }
+    let kind = error.proto().map(|p| p.kind());
+    match kind {
         Some(ProtoErrorKind::Nsec { proof, .. }) => {
             facts.dnssec = dnssec_of(*proof);
             if facts.dnssec != Dnssec::Insecure {

@@ -10,7 +10,7 @@ use hickory_resolver::proto::rr::{RData, RecordType};
 use hickory_resolver::TokioResolver;
 use tokio::time::{timeout_at, Instant};
 
-use super::dane::DaneOptions;
+use super::dane::{self, DaneOptions};
 use super::dns;
 use super::http::{HttpClient, Request};
 use super::CheckSettings;
@@ -25,16 +25,6 @@ fn answer_error(error: &hickory_resolver::ResolveError) -> Option<String> {
     match dns::failed(error) {
         Answer::Failed(why) => Some(why),
         _ => None,
-    }
-}
-
-fn dnssec(proof: hickory_resolver::proto::dnssec::Proof) -> Dnssec {
-    use hickory_resolver::proto::dnssec::Proof;
-    match proof {
-        Proof::Secure => Dnssec::Secure,
-        Proof::Insecure => Dnssec::Insecure,
-        Proof::Bogus => Dnssec::Bogus,
-        Proof::Indeterminate => Dnssec::Indeterminate,
     }
 }
 
@@ -55,6 +45,11 @@ async fn mx(resolver: &TokioResolver, domain: &str, deadline: Instant) -> MxFact
         }
         Ok(Err(error)) => {
             facts.error = answer_error(&error);
+            if facts.error.is_none() {
+                // No MX record: the domain itself may be the host.
+                facts.dnssec = dane::absence_dnssec(&error).unwrap_or(Dnssec::Indeterminate);
+                implicit_mx(resolver, domain, deadline, &mut facts).await;
+            }
             return facts;
         }
         Ok(Ok(answer)) => answer,
@@ -65,7 +60,7 @@ async fn mx(resolver: &TokioResolver, domain: &str, deadline: Instant) -> MxFact
         let RData::MX(mx) = record.data() else {
             continue;
         };
-        proofs.push(dnssec(record.proof()));
+        proofs.push(dane::dnssec_of(record.proof()));
         if mx.exchange().is_root() {
             facts.null_mx = true;
             continue;
@@ -87,6 +82,10 @@ async fn mx(resolver: &TokioResolver, domain: &str, deadline: Instant) -> MxFact
         } else {
             Dnssec::Secure
         });
+    if records.is_empty() && !facts.null_mx {
+        implicit_mx(resolver, domain, deadline, &mut facts).await;
+        return facts;
+    }
     records.sort();
     facts.dropped = records.len().saturating_sub(MAX_MX);
     records.truncate(MAX_MX);
@@ -105,6 +104,21 @@ async fn mx(resolver: &TokioResolver, domain: &str, deadline: Instant) -> MxFact
     hosts.sort_by_key(|(i, _)| *i);
     facts.hosts = hosts.into_iter().map(|(_, host)| host).collect();
     facts
+}
+
+/// RFC 5321 section 5.1: without MX records the domain itself is the host,
+/// at preference 0, if it has addresses.
+async fn implicit_mx(
+    resolver: &TokioResolver,
+    domain: &str,
+    deadline: Instant,
+    facts: &mut MxFacts,
+) {
+    let itself = addresses(resolver, 0, domain.to_ascii_lowercase(), deadline).await;
+    if !itself.addresses.is_empty() {
+        facts.implicit = true;
+        facts.hosts = vec![itself];
+    }
 }
 
 /// The addresses of one MX host.

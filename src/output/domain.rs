@@ -59,7 +59,11 @@ pub fn render_domain(doc: &DomainDocument) -> String {
         let _ = writeln!(out, "  {DIM}none{DIM:#}");
     }
     for mx in &doc.mx {
-        let _ = writeln!(out, "  {:>5} {}", mx.preference, Text(&mx.host));
+        let implicit = match d.mx.implicit {
+            true => format!(" {DIM}(implicit MX: no MX record, the domain's own address){DIM:#}"),
+            false => String::new(),
+        };
+        let _ = writeln!(out, "  {:>5} {}{implicit}", mx.preference, Text(&mx.host));
         if mx.reports.is_empty() {
             let _ = writeln!(out, "        {DIM}not checked (no address){DIM:#}");
         }
