@@ -501,4 +501,15 @@ fn account_checks_dane_at_srv_targets() {
         smtps["report"]["facts"]["dane"]["name"],
         "_465._tcp.smtp.acct18.test"
     );
+    // Not port 25: the words are about RFC 7673 clients, not sending servers.
+    let authenticated = smtps["report"]["findings"]
+        .as_array()
+        .and_then(|all| all.iter().find(|f| f["code"] == "dane.authenticated"))
+        .and_then(|f| f["message"].as_str())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        authenticated.contains("RFC 7673") && !authenticated.contains("Postfix"),
+        "{authenticated}"
+    );
 }

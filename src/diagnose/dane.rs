@@ -1,5 +1,6 @@
 //! DANE rules (RFC 7672, with RFC 7671's advice on rollovers): from the TLSA
-//! facts of one check to what DANE-aware senders (Postfix, Exim) will do
+//! facts of one check to what DANE-aware senders (Postfix, Exim; or, away
+//! from port 25, clients that apply RFC 7673 to SRV targets) will do
 //! with this server, and the zone records that fix it.
 
 use super::{finding, Code, Finding, Severity};
@@ -21,13 +22,53 @@ fn listed(records: &[&TlsaRecord]) -> String {
         .join(", ")
 }
 
+/// Who acts on a server's TLSA records, in the words of the findings: on
+/// port 25 sending mail servers (RFC 7672; Postfix and Exim implement it,
+/// docs/clients.md), at any other port clients that apply DANE to a server
+/// an SRV record named (RFC 7673), of which mailtls names none.
+struct Audience {
+    /// Who they are, starting a clause.
+    who: &'static str,
+    /// What they do when no record authenticates the server.
+    refuse: &'static str,
+    /// What they do while the TLSA answer does not validate.
+    bogus: &'static str,
+    /// What a failed TLSA question makes them do.
+    failed: &'static str,
+    /// What they rely on without DANE.
+    without: &'static str,
+}
+
+const SENDERS: Audience = Audience {
+    who: "DANE-aware senders (Postfix, Exim)",
+    refuse: "will not deliver mail to it",
+    bogus: "defer mail to this server until it validates",
+    failed: "a DANE-aware sender whose MX lookup was secure defers mail rather than send without knowing",
+    without: "senders use TLS only opportunistically",
+};
+
+const SRV_CLIENTS: Audience = Audience {
+    who: "clients that apply DANE to servers found by SRV records (RFC 7673)",
+    refuse: "will not connect to it",
+    bogus: "do not connect to this server until it validates",
+    failed: "a client that applies DANE and found this server through a signed SRV answer does not connect rather than connect without knowing",
+    without: "clients rely on the certificate alone",
+};
+
+fn audience(facts: &CheckFacts) -> &'static Audience {
+    match super::relay::is_relay(facts) {
+        true => &SENDERS,
+        false => &SRV_CLIENTS,
+    }
+}
+
 /// DNSSEC could not be checked for `name` through the DNS server asked
 /// (`why`): a fault of the path to the trust anchor, not of the zone.
 pub fn unavailable(name: &str, why: &str) -> Finding {
     finding(
         Code::DnsDnssecUnavailable,
         Severity::Unknown,
-        format!("DNSSEC could not be checked for {name}: {why}. This says nothing of the zone's own signatures; DANE-aware senders judge them through their own validating resolvers."),
+        format!("DNSSEC could not be checked for {name}: {why}. This says nothing of the zone's own signatures, which others judge through their own validating resolvers."),
         Some("Check through a DNS server that returns DNSSEC records (`--dns-server`): a validating resolver such as Unbound, or the zone's authoritative name server.".to_owned()),
     )
 }
@@ -36,6 +77,8 @@ pub fn unavailable(name: &str, why: &str) -> Finding {
 pub fn findings(facts: &CheckFacts, out: &mut Vec<Finding>) {
     let Some(dane) = &facts.dane else { return };
     let name = &dane.name;
+    let audience = audience(facts);
+    let who = audience.who;
     let publish = suggested(dane)
         .map(|record| format!("Publish in the signed zone: `{record}`"))
         .unwrap_or_else(|| {
@@ -54,7 +97,7 @@ pub fn findings(facts: &CheckFacts, out: &mut Vec<Finding>) {
             out.push(finding(
                 Code::DaneBogus,
                 Severity::Critical,
-                format!("DNSSEC validation of the TLSA answer for {name} failed: {why}; DANE-aware senders (Postfix, Exim) defer mail to this server until it validates."),
+                format!("DNSSEC validation of the TLSA answer for {name} failed: {why}; {who} {}.", audience.bogus),
                 Some("Re-sign the zone (expired or altered RRSIG records), and check that the DS record at the parent matches the zone's key-signing key (`ldns-key2ds`, `dnssec-dsfromkey`).".to_owned()),
             ));
             return;
@@ -65,7 +108,7 @@ pub fn findings(facts: &CheckFacts, out: &mut Vec<Finding>) {
             out.push(finding(
                 Code::DaneLookupFailed,
                 if timed_out { Severity::Unknown } else { Severity::Critical },
-                format!("The TLSA question for {name} failed ({why}); a DANE-aware sender whose MX lookup was secure defers mail rather than send without knowing."),
+                format!("The TLSA question for {name} failed ({why}); {}.", audience.failed),
                 Some("Make every name server of the zone answer TLSA questions (NOERROR with or without records, never SERVFAIL or REFUSED), and check the zone's signatures reach the trust anchor.".to_owned()),
             ));
             return;
@@ -76,9 +119,9 @@ pub fn findings(facts: &CheckFacts, out: &mut Vec<Finding>) {
                 Code::DaneInsecure,
                 if with_records { Severity::Warning } else { Severity::Info },
                 if with_records {
-                    format!("{name} publishes {} TLSA record(s), but the answer is not DNSSEC-signed, so senders ignore them: no DANE for this server.", dane.records.len())
+                    format!("{name} publishes {} TLSA record(s), but the answer is not DNSSEC-signed, so they are ignored: no DANE for this server.", dane.records.len())
                 } else {
-                    format!("{name} is not in a DNSSEC-signed zone: no DANE for this server, senders use TLS only opportunistically.")
+                    format!("{name} is not in a DNSSEC-signed zone: no DANE for this server, {}.", audience.without)
                 },
                 Some("Sign the zone (e.g. `ldns-signzone`, BIND `dnssec-policy`, Knot `dnssec-signing: on`) and publish its DS record at the parent; then TLSA records take effect.".to_owned()),
             ));
@@ -90,7 +133,7 @@ pub fn findings(facts: &CheckFacts, out: &mut Vec<Finding>) {
         out.push(finding(
             Code::DaneNoRecords,
             Severity::Info,
-            format!("The zone is signed, but {name} has no TLSA record: senders use TLS only opportunistically."),
+            format!("The zone is signed, but {name} has no TLSA record: {}.", audience.without),
             Some(format!("{publish}, and a second for the next key before any key change (RFC 7671 section 8.1).")),
         ));
         return;
@@ -114,9 +157,9 @@ pub fn findings(facts: &CheckFacts, out: &mut Vec<Finding>) {
             Code::DaneUnusableRecord,
             Severity::Warning,
             if all {
-                format!("No TLSA record at {name} is usable for SMTP: {list}; senders then require TLS but authenticate nothing.")
+                format!("No TLSA record at {name} is usable by RFC 7672's rules: {list}; {who} then require TLS but authenticate nothing.")
             } else {
-                format!("SMTP senders skip TLSA record(s) at {name}: {list}.")
+                format!("RFC 7672's rules skip TLSA record(s) at {name}: {list}.")
             },
             Some(format!("Replace them with DANE-EE or DANE-TA records (RFC 7672 section 3.1). {publish}")),
         ));
@@ -157,7 +200,7 @@ pub fn findings(facts: &CheckFacts, out: &mut Vec<Finding>) {
     if authenticating.is_empty() {
         let mut why = Vec::new();
         if not_compared {
-            why.push("the server sent no certificate (DANE senders require TLS)".to_owned());
+            why.push("the server sent no certificate (DANE requires TLS)".to_owned());
         }
         if !unmatched.is_empty() {
             why.push(format!("{} match(es) nothing served", listed(&unmatched)));
@@ -166,15 +209,18 @@ pub fn findings(facts: &CheckFacts, out: &mut Vec<Finding>) {
         out.push(finding(
             Code::DaneNoMatch,
             Severity::Critical,
-            format!("No TLSA record at {name} authenticates the server: {}; DANE-aware senders (Postfix, Exim) will not deliver mail to it.", why.join("; ")),
-            Some(format!("{publish}, or put back the key and certificate the records were made for; keep the old record until senders' caches expire (its TTL).")),
+            format!("No TLSA record at {name} authenticates the server: {}; {who} {}.", why.join("; "), audience.refuse),
+            Some(format!("{publish}, or put back the key and certificate the records were made for; keep the old record until resolvers' caches expire (its TTL).")),
         ));
         return;
     }
     out.push(finding(
         Code::DaneAuthenticated,
         Severity::Ok,
-        format!("TLSA {} at {name} match(es) the served chain: DANE-aware senders authenticate this server.", listed(&authenticating)),
+        format!(
+            "TLSA {} at {name} match(es) the served chain: {who} authenticate this server.",
+            listed(&authenticating)
+        ),
         None,
     ));
     if !unmatched.is_empty() {

@@ -1730,12 +1730,24 @@ fn plaintext_cases() -> Vec<Case> {
 
 fn dane_cases() -> Vec<Case> {
     use crate::facts::dane::{Dnssec, TlsaMatch};
-    let smtp = || good_starttls(Protocol::Smtp);
+    // Port 25: the records are for sending servers (RFC 7672).
+    let smtp = || good_starttls(Protocol::Smtp).port(25);
     let ok = TlsaMatch::Authenticates { position: 0 };
     let unusable = || TlsaMatch::Unusable {
         why: "usage 1 (PKIX-EE) is not used for SMTP".to_owned(),
     };
     vec![
+        case(
+            "dane: away from port 25 the records are for RFC 7673 clients",
+            good_starttls(Protocol::Smtp).dane(
+                Dnssec::Secure,
+                &[(3, 1, 1, TlsaMatch::NoMatch)],
+                None,
+            ),
+            Code::DaneNoMatch,
+            Critical,
+            &["RFC 7673", "will not connect"],
+        ),
         case(
             "dane: a record matches",
             smtp().dane(Dnssec::Secure, &[(3, 1, 1, ok.clone())], None),
@@ -1851,7 +1863,7 @@ fn dane_cases() -> Vec<Case> {
             smtp().dane(Dnssec::Insecure, &[(3, 1, 1, ok)], None),
             Code::DaneInsecure,
             Warning,
-            &["senders ignore them"],
+            &["so they are ignored"],
         )
         .without(&[Code::DaneAuthenticated]),
         case(
