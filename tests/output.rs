@@ -20,7 +20,8 @@ use std::time::Duration;
 use assert_cmd::Command;
 use mailtls::report::Document;
 use mailtls_testkit::{
-    CertCase, ClientAuth, Misbehaviour, Proto, ServerSpec, TestPki, TestServer, Transport,
+    CertCase, ClientAuth, LegacyServer, Misbehaviour, Proto, Quirks, RobotOracle, ServerSpec,
+    TestPki, TestServer, Transport,
 };
 use serde_json::Value;
 
@@ -439,19 +440,32 @@ fn unified_diff(expected: &str, actual: &str, name: &str) -> String {
 // ---------------------------------------------------------------------------
 // Making the saved reports: the real binary against the test kit's servers.
 
-/// One target of a saved report: a test server, or a port where nothing listens.
+/// What answers at a target of a saved report.
+enum Server {
+    /// The test kit's rustls server.
+    Kit(ServerSpec),
+    /// The test kit's hand-made TLS 1.2 emulation (testkit/src/legacy.rs) with
+    /// an RSA certificate for mail.test under the test root; it speaks TLS
+    /// from the first byte (only for implicit-TLS schemes) and never finishes
+    /// a handshake, so rustls's own fails and the probe reads the rest.
+    Legacy(Quirks),
+    /// Nothing: the port is closed.
+    Nothing,
+}
+
+/// One target of a saved report.
 struct Target {
     scheme: &'static str,
     /// The port the saved report shows instead of the server's ephemeral one.
     port: u16,
-    server: Option<ServerSpec>,
+    server: Server,
 }
 
 fn serve(scheme: &'static str, port: u16, spec: ServerSpec) -> Target {
     Target {
         scheme,
         port,
-        server: Some(spec),
+        server: Server::Kit(spec),
     }
 }
 
@@ -559,7 +573,7 @@ fn cases() -> Vec<Case> {
             vec![Target {
                 scheme: "imaps",
                 port: 993,
-                server: None,
+                server: Server::Nothing,
             }],
             &[],
         ),
@@ -571,6 +585,18 @@ fn cases() -> Vec<Case> {
         case(
             "probe",
             vec![serve("imaps", 993, good(Imap, ImplicitTls))],
+            &["--probe", "--probe-concurrency", "2"],
+        ),
+        case(
+            "probe_robot",
+            vec![Target {
+                scheme: "imaps",
+                port: 993,
+                server: Server::Legacy(Quirks {
+                    robot: Some(RobotOracle::Strong),
+                    ..Quirks::default()
+                }),
+            }],
             &["--probe", "--probe-concurrency", "2"],
         ),
         case(
@@ -622,7 +648,24 @@ fn regenerate_report_fixtures() {
         work.path().join("reports")
     };
     std::fs::create_dir_all(&out).expect("reports directory");
-    for case in cases() {
+    // MAILTLS_REGENERATE_ONLY=NAME,NAME: only these (to add a report without
+    // changing every other).
+    let only: Option<Vec<String>> = std::env::var("MAILTLS_REGENERATE_ONLY")
+        .ok()
+        .filter(|v| !v.is_empty())
+        .map(|v| v.split(',').map(|n| n.trim().to_owned()).collect());
+    let cases: Vec<Case> = cases()
+        .into_iter()
+        .filter(|c| only.as_ref().is_none_or(|o| o.iter().any(|n| n == c.name)))
+        .collect();
+    if let Some(only) = &only {
+        assert_eq!(
+            cases.len(),
+            only.len(),
+            "MAILTLS_REGENERATE_ONLY names a report cases() does not make: {only:?}"
+        );
+    }
+    for case in cases {
         let text = generate(&case, &pki, work.path());
         std::fs::write(out.join(format!("{}.json", case.name)), text).expect("write report");
         eprintln!(
@@ -647,17 +690,26 @@ fn closed_port() -> u16 {
 /// ephemeral ports and the durations made fixed, judged again by `explain`.
 fn generate(case: &Case, pki: &TestPki, work: &Path) -> String {
     let mut servers: Vec<TestServer> = Vec::new();
+    let mut legacy_servers: Vec<LegacyServer> = Vec::new();
     let mut ports = BTreeMap::new();
     let mut args: Vec<String> = vec!["check".into()];
     for target in &case.targets {
         let port = match &target.server {
-            Some(spec) => {
+            Server::Kit(spec) => {
                 let server = TestServer::start(spec.clone(), pki);
                 let port = server.port();
                 servers.push(server);
                 port
             }
-            None => closed_port(),
+            Server::Legacy(quirks) => {
+                let cert = pki.rsa_server_cert(HOST);
+                let server = LegacyServer::start_with_key(quirks.clone(), cert.chain, &cert.key)
+                    .expect("the TLS 1.2 emulation starts");
+                let port = server.addr().port();
+                legacy_servers.push(server);
+                port
+            }
+            Server::Nothing => closed_port(),
         };
         ports.insert(port, target.port);
         args.push(format!("{}://{HOST}:{port}", target.scheme));
@@ -679,6 +731,7 @@ fn generate(case: &Case, pki: &TestPki, work: &Path) -> String {
     args.extend(case.extra.iter().map(|a| (*a).to_owned()));
     let (checked, _) = run_mailtls(work, &args, None);
     drop(servers);
+    drop(legacy_servers);
 
     let mut document: Value = serde_json::from_str(&checked)
         .unwrap_or_else(|e| panic!("{}: check printed no JSON ({e}):\n{checked}", case.name));
