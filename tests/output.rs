@@ -13,11 +13,14 @@
 //! `MAILTLS_REGENERATE=1 cargo test --test output -- --ignored` makes the saved
 //! reports afresh from the test kit's servers.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use assert_cmd::Command;
+use common::golden::{blessing, unified_diff, write_atomically};
 use mailtls::report::Document;
 use mailtls_testkit::{
     CertCase, ClientAuth, LegacyServer, Misbehaviour, Proto, Quirks, RobotOracle, ServerSpec,
@@ -32,7 +35,8 @@ fn reports_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/reports")
 }
 
-/// The saved reports: every `NAME.json` in tests/reports, by name.
+/// The saved reports: every `NAME.json` in tests/reports (not in its
+/// subdirectories, which hold the other commands' documents), by name.
 fn fixtures() -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(reports_dir())
         .expect("tests/reports")
@@ -69,10 +73,6 @@ const TRANSCRIPT: Rendering = Rendering {
     suffix: "transcript.human",
     args: &["-f", "human", "--transcript"],
 };
-
-fn blessing() -> bool {
-    std::env::var_os("MAILTLS_BLESS").is_some_and(|v| !v.is_empty() && v != "0")
-}
 
 /// `mailtls explain tests/reports/NAME.json ARGS --color never`: stdout and exit code.
 fn explain(name: &str, args: &[&str]) -> (String, i32) {
@@ -205,14 +205,6 @@ fn keeps(new: &Value, old: &Value) -> bool {
     }
 }
 
-fn write_atomically(path: &Path, text: &str) {
-    let temporary = path.with_extension("blessing");
-    std::fs::write(&temporary, text)
-        .unwrap_or_else(|e| panic!("write {}: {e}", temporary.display()));
-    std::fs::rename(&temporary, path)
-        .unwrap_or_else(|e| panic!("rename to {}: {e}", path.display()));
-}
-
 #[test]
 fn human_reports_are_exactly_as_expected() {
     check_renderings(&HUMAN, &fixtures());
@@ -243,7 +235,12 @@ fn transcripts_are_exactly_as_expected() {
 fn every_expected_file_belongs_to_a_saved_report() {
     let names = fixtures();
     for entry in std::fs::read_dir(reports_dir()).expect("tests/reports") {
-        let file = entry.expect("entry").file_name();
+        let entry = entry.expect("entry");
+        // account/ and domain/: the other commands' documents (tests/output_documents.rs).
+        if entry.file_type().expect("file type").is_dir() {
+            continue;
+        }
+        let file = entry.file_name();
         let file = file.to_str().expect("UTF-8 file name");
         if file == "README.md" || file.starts_with('.') || file.ends_with(".json") {
             continue;
@@ -309,132 +306,6 @@ fn the_diff_shows_changed_lines_with_context() {
     );
     assert!(unified_diff("same\n", "same", "x").contains("no newline at the end"));
     assert!(unified_diff("tab\n", "tab\u{1b}[1m\n", "x").contains("+tab\\u{1b}[1m"));
-}
-
-// ---------------------------------------------------------------------------
-// A small line diff (longest common subsequence), printed like `diff -u`.
-
-const CONTEXT: usize = 3;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Edit {
-    Same,
-    Removed,
-    Added,
-}
-
-/// The edits that turn `old` into `new`, each with its line indices in both.
-fn line_edits<'a>(old: &[&'a str], new: &[&'a str]) -> Vec<(Edit, usize, usize)> {
-    // Common prefix and suffix first: the table is only for what changed.
-    let prefix = old.iter().zip(new).take_while(|(a, b)| a == b).count();
-    let suffix = old[prefix..]
-        .iter()
-        .rev()
-        .zip(new[prefix..].iter().rev())
-        .take_while(|(a, b)| a == b)
-        .count();
-    let (a, b) = (
-        &old[prefix..old.len() - suffix],
-        &new[prefix..new.len() - suffix],
-    );
-    // lcs[i][j]: length of the longest common subsequence of a[i..] and b[j..].
-    let mut lcs = vec![vec![0u32; b.len() + 1]; a.len() + 1];
-    for i in (0..a.len()).rev() {
-        for j in (0..b.len()).rev() {
-            lcs[i][j] = if a[i] == b[j] {
-                lcs[i + 1][j + 1] + 1
-            } else {
-                lcs[i + 1][j].max(lcs[i][j + 1])
-            };
-        }
-    }
-    let mut edits: Vec<(Edit, usize, usize)> = (0..prefix).map(|k| (Edit::Same, k, k)).collect();
-    let (mut i, mut j) = (0, 0);
-    while i < a.len() || j < b.len() {
-        if i < a.len() && j < b.len() && a[i] == b[j] {
-            edits.push((Edit::Same, prefix + i, prefix + j));
-            i += 1;
-            j += 1;
-        } else if i < a.len() && (j == b.len() || lcs[i + 1][j] >= lcs[i][j + 1]) {
-            // Removals before additions, as diff -u prints them.
-            edits.push((Edit::Removed, prefix + i, prefix + j));
-            i += 1;
-        } else {
-            edits.push((Edit::Added, prefix + i, prefix + j));
-            j += 1;
-        }
-    }
-    let (old_end, new_end) = (old.len() - suffix, new.len() - suffix);
-    edits.extend((0..suffix).map(|k| (Edit::Same, old_end + k, new_end + k)));
-    edits
-}
-
-/// Control characters shown escaped, so that a diff never hides them (or
-/// colours the terminal it is printed on).
-fn visible(line: &str) -> String {
-    line.chars()
-        .map(|c| {
-            if c.is_control() && c != '\t' {
-                c.escape_unicode().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
-}
-
-/// `expected` against `actual` as a unified diff with a few lines of context.
-fn unified_diff(expected: &str, actual: &str, name: &str) -> String {
-    let old: Vec<&str> = expected.lines().collect();
-    let new: Vec<&str> = actual.lines().collect();
-    let edits = line_edits(&old, &new);
-    let mut out = format!("--- {name} (expected)\n+++ {name} (actual)\n");
-    let changed: Vec<usize> = (0..edits.len())
-        .filter(|&k| edits[k].0 != Edit::Same)
-        .collect();
-    let mut k = 0;
-    while k < changed.len() {
-        // A hunk: changes closer than twice the context share one.
-        let start = changed[k].saturating_sub(CONTEXT);
-        let mut last = changed[k];
-        while k + 1 < changed.len() && changed[k + 1] <= last + 2 * CONTEXT + 1 {
-            k += 1;
-            last = changed[k];
-        }
-        let end = (last + CONTEXT + 1).min(edits.len());
-        let hunk = &edits[start..end];
-        let old_count = hunk.iter().filter(|e| e.0 != Edit::Added).count();
-        let new_count = hunk.iter().filter(|e| e.0 != Edit::Removed).count();
-        let first_line = |count: usize, index: usize| if count == 0 { index } else { index + 1 };
-        out.push_str(&format!(
-            "@@ -{},{old_count} +{},{new_count} @@\n",
-            first_line(old_count, hunk[0].1),
-            first_line(new_count, hunk[0].2)
-        ));
-        for &(edit, i, j) in hunk {
-            let (mark, line) = match edit {
-                Edit::Same => (' ', old[i]),
-                Edit::Removed => ('-', old[i]),
-                Edit::Added => ('+', new[j]),
-            };
-            out.push(mark);
-            out.push_str(&visible(line));
-            out.push('\n');
-        }
-        k += 1;
-    }
-    if edits.iter().all(|e| e.0 == Edit::Same) {
-        out.push_str("(the lines are the same; the line ends differ)\n");
-    }
-    if expected.ends_with('\n') != actual.ends_with('\n') {
-        let which = if actual.ends_with('\n') {
-            "expected"
-        } else {
-            "actual"
-        };
-        out.push_str(&format!("(the {which} output has no newline at the end)\n"));
-    }
-    out
 }
 
 // ---------------------------------------------------------------------------
