@@ -375,11 +375,7 @@ fn run_account(plan: &AccountPlan, out: &mut dyn Write) -> Result<u8, AppError> 
         many => crate::report::exit::of_accounts(many),
     };
     let text = match plan.format {
-        AccountFormat::Human => docs
-            .iter()
-            .map(output::render_account)
-            .collect::<Vec<String>>()
-            .join("\n"),
+        AccountFormat::Human => output::render_accounts(&docs),
         AccountFormat::Ndjson => docs.iter().map(output::ndjson_line).collect(),
         // One shape however many addresses: scripts need not branch on it.
         AccountFormat::Json => output::json_document(&AccountsDocument::new(docs, exit_code)),

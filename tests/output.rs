@@ -13,14 +13,18 @@
 //! `MAILTLS_REGENERATE=1 cargo test --test output -- --ignored` makes the saved
 //! reports afresh from the test kit's servers.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use assert_cmd::Command;
+use common::golden::{blessing, unified_diff, write_atomically};
 use mailtls::report::Document;
 use mailtls_testkit::{
-    CertCase, ClientAuth, Misbehaviour, Proto, ServerSpec, TestPki, TestServer, Transport,
+    CertCase, ClientAuth, LegacyServer, Misbehaviour, Proto, Quirks, RobotOracle, ServerSpec,
+    TestPki, TestServer, Transport,
 };
 use serde_json::Value;
 
@@ -31,7 +35,8 @@ fn reports_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/reports")
 }
 
-/// The saved reports: every `NAME.json` in tests/reports, by name.
+/// The saved reports: every `NAME.json` in tests/reports (not in its
+/// subdirectories, which hold the other commands' documents), by name.
 fn fixtures() -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(reports_dir())
         .expect("tests/reports")
@@ -68,10 +73,6 @@ const TRANSCRIPT: Rendering = Rendering {
     suffix: "transcript.human",
     args: &["-f", "human", "--transcript"],
 };
-
-fn blessing() -> bool {
-    std::env::var_os("MAILTLS_BLESS").is_some_and(|v| !v.is_empty() && v != "0")
-}
 
 /// `mailtls explain tests/reports/NAME.json ARGS --color never`: stdout and exit code.
 fn explain(name: &str, args: &[&str]) -> (String, i32) {
@@ -204,14 +205,6 @@ fn keeps(new: &Value, old: &Value) -> bool {
     }
 }
 
-fn write_atomically(path: &Path, text: &str) {
-    let temporary = path.with_extension("blessing");
-    std::fs::write(&temporary, text)
-        .unwrap_or_else(|e| panic!("write {}: {e}", temporary.display()));
-    std::fs::rename(&temporary, path)
-        .unwrap_or_else(|e| panic!("rename to {}: {e}", path.display()));
-}
-
 #[test]
 fn human_reports_are_exactly_as_expected() {
     check_renderings(&HUMAN, &fixtures());
@@ -242,7 +235,12 @@ fn transcripts_are_exactly_as_expected() {
 fn every_expected_file_belongs_to_a_saved_report() {
     let names = fixtures();
     for entry in std::fs::read_dir(reports_dir()).expect("tests/reports") {
-        let file = entry.expect("entry").file_name();
+        let entry = entry.expect("entry");
+        // account/ and domain/: the other commands' documents (tests/output_documents.rs).
+        if entry.file_type().expect("file type").is_dir() {
+            continue;
+        }
+        let file = entry.file_name();
         let file = file.to_str().expect("UTF-8 file name");
         if file == "README.md" || file.starts_with('.') || file.ends_with(".json") {
             continue;
@@ -311,147 +309,34 @@ fn the_diff_shows_changed_lines_with_context() {
 }
 
 // ---------------------------------------------------------------------------
-// A small line diff (longest common subsequence), printed like `diff -u`.
-
-const CONTEXT: usize = 3;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Edit {
-    Same,
-    Removed,
-    Added,
-}
-
-/// The edits that turn `old` into `new`, each with its line indices in both.
-fn line_edits<'a>(old: &[&'a str], new: &[&'a str]) -> Vec<(Edit, usize, usize)> {
-    // Common prefix and suffix first: the table is only for what changed.
-    let prefix = old.iter().zip(new).take_while(|(a, b)| a == b).count();
-    let suffix = old[prefix..]
-        .iter()
-        .rev()
-        .zip(new[prefix..].iter().rev())
-        .take_while(|(a, b)| a == b)
-        .count();
-    let (a, b) = (
-        &old[prefix..old.len() - suffix],
-        &new[prefix..new.len() - suffix],
-    );
-    // lcs[i][j]: length of the longest common subsequence of a[i..] and b[j..].
-    let mut lcs = vec![vec![0u32; b.len() + 1]; a.len() + 1];
-    for i in (0..a.len()).rev() {
-        for j in (0..b.len()).rev() {
-            lcs[i][j] = if a[i] == b[j] {
-                lcs[i + 1][j + 1] + 1
-            } else {
-                lcs[i + 1][j].max(lcs[i][j + 1])
-            };
-        }
-    }
-    let mut edits: Vec<(Edit, usize, usize)> = (0..prefix).map(|k| (Edit::Same, k, k)).collect();
-    let (mut i, mut j) = (0, 0);
-    while i < a.len() || j < b.len() {
-        if i < a.len() && j < b.len() && a[i] == b[j] {
-            edits.push((Edit::Same, prefix + i, prefix + j));
-            i += 1;
-            j += 1;
-        } else if i < a.len() && (j == b.len() || lcs[i + 1][j] >= lcs[i][j + 1]) {
-            // Removals before additions, as diff -u prints them.
-            edits.push((Edit::Removed, prefix + i, prefix + j));
-            i += 1;
-        } else {
-            edits.push((Edit::Added, prefix + i, prefix + j));
-            j += 1;
-        }
-    }
-    let (old_end, new_end) = (old.len() - suffix, new.len() - suffix);
-    edits.extend((0..suffix).map(|k| (Edit::Same, old_end + k, new_end + k)));
-    edits
-}
-
-/// Control characters shown escaped, so that a diff never hides them (or
-/// colours the terminal it is printed on).
-fn visible(line: &str) -> String {
-    line.chars()
-        .map(|c| {
-            if c.is_control() && c != '\t' {
-                c.escape_unicode().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
-}
-
-/// `expected` against `actual` as a unified diff with a few lines of context.
-fn unified_diff(expected: &str, actual: &str, name: &str) -> String {
-    let old: Vec<&str> = expected.lines().collect();
-    let new: Vec<&str> = actual.lines().collect();
-    let edits = line_edits(&old, &new);
-    let mut out = format!("--- {name} (expected)\n+++ {name} (actual)\n");
-    let changed: Vec<usize> = (0..edits.len())
-        .filter(|&k| edits[k].0 != Edit::Same)
-        .collect();
-    let mut k = 0;
-    while k < changed.len() {
-        // A hunk: changes closer than twice the context share one.
-        let start = changed[k].saturating_sub(CONTEXT);
-        let mut last = changed[k];
-        while k + 1 < changed.len() && changed[k + 1] <= last + 2 * CONTEXT + 1 {
-            k += 1;
-            last = changed[k];
-        }
-        let end = (last + CONTEXT + 1).min(edits.len());
-        let hunk = &edits[start..end];
-        let old_count = hunk.iter().filter(|e| e.0 != Edit::Added).count();
-        let new_count = hunk.iter().filter(|e| e.0 != Edit::Removed).count();
-        let first_line = |count: usize, index: usize| if count == 0 { index } else { index + 1 };
-        out.push_str(&format!(
-            "@@ -{},{old_count} +{},{new_count} @@\n",
-            first_line(old_count, hunk[0].1),
-            first_line(new_count, hunk[0].2)
-        ));
-        for &(edit, i, j) in hunk {
-            let (mark, line) = match edit {
-                Edit::Same => (' ', old[i]),
-                Edit::Removed => ('-', old[i]),
-                Edit::Added => ('+', new[j]),
-            };
-            out.push(mark);
-            out.push_str(&visible(line));
-            out.push('\n');
-        }
-        k += 1;
-    }
-    if edits.iter().all(|e| e.0 == Edit::Same) {
-        out.push_str("(the lines are the same; the line ends differ)\n");
-    }
-    if expected.ends_with('\n') != actual.ends_with('\n') {
-        let which = if actual.ends_with('\n') {
-            "expected"
-        } else {
-            "actual"
-        };
-        out.push_str(&format!("(the {which} output has no newline at the end)\n"));
-    }
-    out
-}
-
-// ---------------------------------------------------------------------------
 // Making the saved reports: the real binary against the test kit's servers.
 
-/// One target of a saved report: a test server, or a port where nothing listens.
+/// What answers at a target of a saved report.
+enum Server {
+    /// The test kit's rustls server.
+    Kit(ServerSpec),
+    /// The test kit's hand-made TLS 1.2 emulation (testkit/src/legacy.rs) with
+    /// an RSA certificate for mail.test under the test root; it speaks TLS
+    /// from the first byte (only for implicit-TLS schemes) and never finishes
+    /// a handshake, so rustls's own fails and the probe reads the rest.
+    Legacy(Quirks),
+    /// Nothing: the port is closed.
+    Nothing,
+}
+
+/// One target of a saved report.
 struct Target {
     scheme: &'static str,
     /// The port the saved report shows instead of the server's ephemeral one.
     port: u16,
-    server: Option<ServerSpec>,
+    server: Server,
 }
 
 fn serve(scheme: &'static str, port: u16, spec: ServerSpec) -> Target {
     Target {
         scheme,
         port,
-        server: Some(spec),
+        server: Server::Kit(spec),
     }
 }
 
@@ -559,7 +444,7 @@ fn cases() -> Vec<Case> {
             vec![Target {
                 scheme: "imaps",
                 port: 993,
-                server: None,
+                server: Server::Nothing,
             }],
             &[],
         ),
@@ -571,6 +456,18 @@ fn cases() -> Vec<Case> {
         case(
             "probe",
             vec![serve("imaps", 993, good(Imap, ImplicitTls))],
+            &["--probe", "--probe-concurrency", "2"],
+        ),
+        case(
+            "probe_robot",
+            vec![Target {
+                scheme: "imaps",
+                port: 993,
+                server: Server::Legacy(Quirks {
+                    robot: Some(RobotOracle::Strong),
+                    ..Quirks::default()
+                }),
+            }],
             &["--probe", "--probe-concurrency", "2"],
         ),
         case(
@@ -622,7 +519,24 @@ fn regenerate_report_fixtures() {
         work.path().join("reports")
     };
     std::fs::create_dir_all(&out).expect("reports directory");
-    for case in cases() {
+    // MAILTLS_REGENERATE_ONLY=NAME,NAME: only these (to add a report without
+    // changing every other).
+    let only: Option<Vec<String>> = std::env::var("MAILTLS_REGENERATE_ONLY")
+        .ok()
+        .filter(|v| !v.is_empty())
+        .map(|v| v.split(',').map(|n| n.trim().to_owned()).collect());
+    let cases: Vec<Case> = cases()
+        .into_iter()
+        .filter(|c| only.as_ref().is_none_or(|o| o.iter().any(|n| n == c.name)))
+        .collect();
+    if let Some(only) = &only {
+        assert_eq!(
+            cases.len(),
+            only.len(),
+            "MAILTLS_REGENERATE_ONLY names a report cases() does not make: {only:?}"
+        );
+    }
+    for case in cases {
         let text = generate(&case, &pki, work.path());
         std::fs::write(out.join(format!("{}.json", case.name)), text).expect("write report");
         eprintln!(
@@ -647,17 +561,26 @@ fn closed_port() -> u16 {
 /// ephemeral ports and the durations made fixed, judged again by `explain`.
 fn generate(case: &Case, pki: &TestPki, work: &Path) -> String {
     let mut servers: Vec<TestServer> = Vec::new();
+    let mut legacy_servers: Vec<LegacyServer> = Vec::new();
     let mut ports = BTreeMap::new();
     let mut args: Vec<String> = vec!["check".into()];
     for target in &case.targets {
         let port = match &target.server {
-            Some(spec) => {
+            Server::Kit(spec) => {
                 let server = TestServer::start(spec.clone(), pki);
                 let port = server.port();
                 servers.push(server);
                 port
             }
-            None => closed_port(),
+            Server::Legacy(quirks) => {
+                let cert = pki.rsa_server_cert(HOST);
+                let server = LegacyServer::start_with_key(quirks.clone(), cert.chain, &cert.key)
+                    .expect("the TLS 1.2 emulation starts");
+                let port = server.addr().port();
+                legacy_servers.push(server);
+                port
+            }
+            Server::Nothing => closed_port(),
         };
         ports.insert(port, target.port);
         args.push(format!("{}://{HOST}:{port}", target.scheme));
@@ -679,6 +602,7 @@ fn generate(case: &Case, pki: &TestPki, work: &Path) -> String {
     args.extend(case.extra.iter().map(|a| (*a).to_owned()));
     let (checked, _) = run_mailtls(work, &args, None);
     drop(servers);
+    drop(legacy_servers);
 
     let mut document: Value = serde_json::from_str(&checked)
         .unwrap_or_else(|e| panic!("{}: check printed no JSON ({e}):\n{checked}", case.name));

@@ -14,6 +14,16 @@ use crate::report::scan::Answer;
 const BOLD: Style = Style::new().bold();
 const DIM: Style = Style::new().dimmed();
 
+/// Every address's report, in the order given, a blank line between them:
+/// what `mailtls account` prints (styled; the output stream strips the styles
+/// where colour is off).
+pub fn render_accounts(docs: &[AccountDocument]) -> String {
+    docs.iter()
+        .map(render_account)
+        .collect::<Vec<String>>()
+        .join("\n")
+}
+
 pub fn render_account(doc: &AccountDocument) -> String {
     let mut out = String::new();
     let d = &doc.discovery;

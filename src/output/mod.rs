@@ -12,7 +12,7 @@ mod nagios;
 pub mod pem;
 mod scan;
 
-pub use account::render_account;
+pub use account::{render_account, render_accounts};
 pub use domain::render_domain;
 pub use human::{render_report, render_summary};
 pub use junit::render_junit;

@@ -4,6 +4,7 @@
 
 pub mod dns;
 pub mod exporter;
+pub mod golden;
 pub mod nsd;
 pub mod openssl;
 pub mod probe;
