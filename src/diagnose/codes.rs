@@ -143,8 +143,8 @@ codes! {
         "The server sends a certificate more than once.";
     CertUnrelatedCertificate = "cert.unrelated_certificate", Certificate, Info, "info",
         "The server sends a certificate that is not on its certificate's chain.";
-    TlsHandshakeFailed = "tls.handshake_failed", Tls, Critical, "critical",
-        "The handshake did not complete: an alert from the server (named), or the server closed or broke the handshake.";
+    TlsHandshakeFailed = "tls.handshake_failed", Tls, Critical, "critical / info",
+        "The handshake did not complete: an alert from the server (named), or the server closed or broke the handshake. Info when the server refused only mailtls's own suites (rustls: ECDHE with AEAD) and the probe found the TLS 1.2 or 1.3 suites it does accept.";
     TlsNoTls13 = "tls.no_tls13", Tls, Info, "info",
         "TLS 1.2 was negotiated although TLS 1.3 was offered.";
     TlsClientCertRequested = "tls.client_cert_requested", Tls, Info, "info",

@@ -269,6 +269,21 @@ fn dialogue_finding(target: &Target, error: &DialogueError) -> Finding {
     }
 }
 
+/// The TLS 1.2 and 1.3 suites the probe found the server accepts, by name.
+fn modern_accepted(facts: &CheckFacts) -> Vec<&str> {
+    use crate::facts::probe::TlsVersion;
+    let Some(probe) = facts.probe.as_ref() else {
+        return Vec::new();
+    };
+    probe
+        .accepted_versions()
+        .into_iter()
+        .filter(|v| matches!(v, TlsVersion::Tls12 | TlsVersion::Tls13))
+        .filter_map(|v| probe.version(v))
+        .flat_map(|v| v.suites.iter().map(|s| s.name.as_str()))
+        .collect()
+}
+
 fn handshake_finding(target: &Target, error: &HandshakeFailure, facts: &CheckFacts) -> Finding {
     let port = target.port;
     let protocol = target.protocol.display_name();
@@ -301,6 +316,20 @@ fn handshake_finding(target: &Target, error: &HandshakeFailure, facts: &CheckFac
             format!("The TLS handshake with the {protocol} server did not finish in time."),
             Some("Retry with a longer --timeout; if it persists, a firewall may be dropping TLS packets.".to_owned()),
         ),
+        (HandshakeFailure::AlertReceived { alert }, _)
+            if matches!(alert.as_str(), "handshake_failure" | "insufficient_security")
+                && !modern_accepted(facts).is_empty() =>
+        {
+            finding(
+                Code::TlsHandshakeFailed,
+                Info,
+                format!(
+                    "mailtls's own handshake was refused with the alert {alert}: its TLS library (rustls) offers only ECDHE key exchange with AEAD suites, and the server accepts none of them. The probe found what the server does accept ({}); its other findings and the verdicts per client say what that means for mail clients.",
+                    modern_accepted(facts).join(", ")
+                ),
+                Some("Enable ECDHE suites with AES-GCM or ChaCha20 (Mozilla's \"intermediate\" configuration), which every current mail client offers.".to_owned()),
+            )
+        }
         (HandshakeFailure::AlertReceived { alert }, _) => {
             let hint = match alert.as_str() {
                 "protocol_version" => " It does not accept TLS 1.2 or 1.3; it may speak only legacy TLS 1.0/1.1, which current mail clients refuse.",

@@ -1335,6 +1335,28 @@ fn tls_cases() -> Vec<Case> {
         )
         .without(&[Code::TlsTls10Enabled, Code::TlsLegacyOnly]),
         case(
+            "mailtls's own handshake refused, but the probe found TLS 1.2 suites",
+            stopped(alert("handshake_failure")).probe(
+                ProbeBuilder::empty()
+                    .refuses(TlsVersion::Ssl3)
+                    .refuses(TlsVersion::Tls10)
+                    .refuses(TlsVersion::Tls11)
+                    .suites(
+                        TlsVersion::Tls12,
+                        vec![rsa_kx_suite("TLS_RSA_WITH_AES_128_GCM_SHA256")],
+                    )
+                    .refuses(TlsVersion::Tls13),
+            ),
+            Code::TlsHandshakeFailed,
+            Info,
+            &[
+                "rustls",
+                "accepts none of them",
+                "TLS_RSA_WITH_AES_128_GCM_SHA256",
+            ],
+        )
+        .without(&[Code::TlsLegacyOnly]),
+        case(
             "legacy only",
             stopped(alert("protocol_version")).probe(
                 ProbeBuilder::empty()
