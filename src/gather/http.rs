@@ -56,6 +56,11 @@ pub struct Request {
     pub max_redirects: usize,
     /// The largest body read.
     pub max_body: usize,
+    /// Redirects followed to plain http:// only, never to https (for URLs
+    /// that RFC 5280 has be plain http, such as caIssuers); one elsewhere
+    /// ends the fetch with [`HttpError::RedirectNotPlainHttp`]. The first URL
+    /// is the caller's to choose.
+    pub plain_http_redirects_only: bool,
 }
 
 impl Request {
@@ -67,6 +72,7 @@ impl Request {
             body: None,
             max_redirects: MAX_REDIRECTS,
             max_body: MAX_DOCUMENT,
+            plain_http_redirects_only: false,
         }
     }
 
@@ -88,6 +94,14 @@ impl Request {
 
     pub fn with_max_body(self, max_body: usize) -> Request {
         Request { max_body, ..self }
+    }
+
+    /// Follows redirects to plain http:// URLs only.
+    pub fn with_plain_http_redirects_only(self) -> Request {
+        Request {
+            plain_http_redirects_only: true,
+            ..self
+        }
     }
 }
 
@@ -192,7 +206,14 @@ impl HttpClient {
                 return fetch;
             };
             let next = match url.join(&location) {
-                Ok(next) if matches!(next.scheme(), "http" | "https") => next,
+                Ok(next) if next.scheme() == "http" => next,
+                Ok(next) if next.scheme() == "https" && !request.plain_http_redirects_only => next,
+                Ok(_) if request.plain_http_redirects_only => {
+                    fetch.error = Some(HttpError::RedirectNotPlainHttp {
+                        location: clip(&location),
+                    });
+                    return fetch;
+                }
                 _ => {
                     fetch.error = Some(HttpError::RedirectNotHttp {
                         location: clip(&location),
@@ -483,5 +504,17 @@ mod tests {
             Request::get("http://a.example/").max_redirects,
             MAX_REDIRECTS
         );
+        assert!(!Request::get("http://a.example/").plain_http_redirects_only);
+        assert!(
+            Request::get("http://a.example/")
+                .with_plain_http_redirects_only()
+                .plain_http_redirects_only
+        );
+    }
+
+    #[test]
+    fn server_text_is_clipped() {
+        assert_eq!(clip(&"x".repeat(300)).chars().count(), 201);
+        assert_eq!(clip("short"), "short");
     }
 }
