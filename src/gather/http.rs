@@ -105,6 +105,10 @@ impl Request {
     }
 }
 
+/// A run's one [`HttpClient`] for the checks' own fetches, made on first
+/// use: `Err` says why none could be made.
+pub type SharedClient = Arc<tokio::sync::OnceCell<Result<HttpClient, String>>>;
+
 /// Fetches URLs; cheap to clone, shared by every fetch of a run.
 #[derive(Clone)]
 pub struct HttpClient {
