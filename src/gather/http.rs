@@ -1,9 +1,11 @@
-//! HTTP(S) fetches for documents that configure mail: Thunderbird autoconfig,
-//! Microsoft Autodiscover, MTA-STS policies. One bounded request at a time:
-//! names through the run's hickory resolver (so `--dns-server` governs them),
-//! TCP to the address found, TLS through tokio-rustls against the run's trust
-//! store (an untrusted server is refused, as a client would), HTTP/1.1 by
-//! hyper. Size, redirects and time are bounded; the result is plain facts.
+//! HTTP(S) fetches, the only ones mailtls makes: documents that configure
+//! mail (Thunderbird autoconfig, Microsoft Autodiscover, MTA-STS policies)
+//! and the checks' own (OCSP, CRLs, a missing intermediate from its AIA URL).
+//! One bounded request at a time: names through the hickory resolver it is
+//! given (for discovery and MTA-STS the one `--dns-server` governs), TCP to
+//! the address found, TLS through tokio-rustls against the run's trust store (an
+//! untrusted server is refused, as a client would), HTTP/1.1 by hyper. Size,
+//! redirects and time are bounded; the result is plain facts.
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -105,8 +107,8 @@ impl Request {
     }
 }
 
-/// A run's one [`HttpClient`] for the checks' own fetches, made on first
-/// use: `Err` says why none could be made.
+/// A run's one [`HttpClient`] for the checks' fetches (revocation, the AIA
+/// download), made on first use: `Err` says why none could be made.
 pub type SharedClient = Arc<tokio::sync::OnceCell<Result<HttpClient, String>>>;
 
 /// Fetches URLs; cheap to clone, shared by every fetch of a run.

@@ -53,8 +53,9 @@ pub struct CheckSettings {
     /// Ask the CA whether the chain's certificates are revoked: OCSP and CRL
     /// (`--revocation`).
     pub revocation: bool,
-    /// The HTTP client the checks' own fetches go through, made on first
-    /// use and shared by the run's checks (see [`CheckSettings::http_client`]).
+    /// The HTTP client revocation questions and AIA downloads go through,
+    /// made on first use and shared by the run's checks (see
+    /// [`CheckSettings::http_client`]).
     pub http_client: http::SharedClient,
     /// This run's downloads, by URL.
     pub fetched: fetch::FetchCache,
@@ -69,7 +70,7 @@ pub struct CheckSettings {
 }
 
 impl CheckSettings {
-    /// The run's HTTP client for the checks' own fetches (OCSP, CRL):
+    /// The run's HTTP client for the checks' own fetches (OCSP, CRL, AIA):
     /// names asked of the system's name servers through [`dns::resolver`]
     /// (never the hosts file), HTTPS against the run's trust store.
     pub async fn http_client(&self) -> Result<http::HttpClient, String> {
