@@ -1,6 +1,6 @@
 //! `gather::http`, the bounded HTTP(S) fetcher, against the test kit's web
-//! server on loopback: trusted and untrusted HTTPS, redirects and their
-//! limit, the size cap, the deadline, POST. URLs name 127.0.0.1 literally, so
+//! server on loopback: trusted and untrusted HTTPS, redirects, their limit
+//! and their scheme, the size cap, the deadline, POST. URLs name 127.0.0.1 literally, so
 //! no DNS question is asked (the resolver points at a port nobody serves).
 
 use std::net::SocketAddr;
@@ -142,6 +142,68 @@ async fn redirects_are_followed_three_times_and_no_more() {
         .await;
     assert_eq!(fetch.location, Some(format!("http://{}/end", end.addr())));
     assert_eq!(end.requests().len(), 1);
+}
+
+#[tokio::test]
+async fn plain_http_redirects_only_refuses_https_and_other_schemes() {
+    let pki = TestPki::new();
+    let secure = WebServer::start(
+        any_port(),
+        Some(pki.server_cert(CertCase::Good, "127.0.0.1")),
+        vec![("/i.der", Reply::xml("<secure/>"))],
+    )
+    .expect("server");
+    let redirect = |location: String| Reply::Redirect {
+        status: 301,
+        location,
+    };
+    let server = WebServer::start(
+        any_port(),
+        None,
+        vec![
+            (
+                "/to-https",
+                redirect(format!("https://{}/i.der", secure.addr())),
+            ),
+            ("/to-ldap", redirect("ldap://127.0.0.1/cn=ca".to_owned())),
+        ],
+    )
+    .expect("server");
+    let http = client(&pki);
+    let to_https = format!("http://{}/to-https", server.addr());
+    let fetch = http
+        .fetch(
+            &Request::get(to_https.clone()).with_plain_http_redirects_only(),
+            in_seconds(5),
+        )
+        .await;
+    assert_eq!(
+        fetch.error,
+        Some(HttpError::RedirectNotPlainHttp {
+            location: format!("https://{}/i.der", secure.addr()),
+        })
+    );
+    assert_eq!(fetch.status, Some(301));
+    assert!(
+        secure.requests().is_empty(),
+        "the https server is not asked"
+    );
+    let fetch = http
+        .fetch(
+            &Request::get(format!("http://{}/to-ldap", server.addr()))
+                .with_plain_http_redirects_only(),
+            in_seconds(5),
+        )
+        .await;
+    assert_eq!(
+        fetch.error,
+        Some(HttpError::RedirectNotPlainHttp {
+            location: "ldap://127.0.0.1/cn=ca".to_owned(),
+        })
+    );
+    // By default the same redirect to https is followed.
+    let fetch = http.get(&to_https, in_seconds(5)).await;
+    assert_eq!(fetch.document(), Some(&b"<secure/>"[..]), "{fetch:?}");
 }
 
 #[tokio::test]

@@ -47,6 +47,8 @@ pub enum HttpError {
     RedirectWithoutLocation { status: u16 },
     #[error("the server redirected to {location}, which is not an http:// or https:// URL")]
     RedirectNotHttp { location: String },
+    #[error("the server redirected to {location}; only plain http is followed")]
+    RedirectNotPlainHttp { location: String },
     #[error("the document is larger than {limit} bytes")]
     TooLarge { limit: usize },
 }

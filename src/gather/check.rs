@@ -217,7 +217,11 @@ async fn fetch_missing_issuer(
 ) -> Option<FetchedIssuer> {
     let missing = chain::analyse(&facts.certificates).top_issuer_missing?;
     let url = missing.ca_issuers_urls.first()?.clone();
-    Some(match settings.fetched.fetch(&url, deadline).await {
+    let fetched = match settings.http_client().await {
+        Ok(client) => settings.fetched.fetch(&client, &url, deadline).await,
+        Err(error) => Err(error),
+    };
+    Some(match fetched {
         Ok(der) => {
             let mut completed = chain.to_vec();
             completed.push(der.clone());

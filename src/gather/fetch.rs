@@ -1,19 +1,23 @@
 //! Fetching a missing intermediate from the URL in a certificate's Authority
-//! Information Access extension, only when asked (`--fetch-missing`).
+//! Information Access extension, as Outlook and Apple Mail do (unless
+//! `--offline`).
 //!
-//! Mail clients do not do this, which is why a missing intermediate breaks them;
-//! mailtls does it only to confirm the diagnosis ("with this certificate the chain
-//! would be trusted"). The URL comes from the server, so the fetch is plain HTTP
-//! only (as RFC 5280 prescribes for caIssuers), bounded in size, redirects and time.
-
-use std::time::Duration;
+//! Most mail clients do not do this, which is why a missing intermediate breaks
+//! them; mailtls does it only to confirm the diagnosis ("with this certificate
+//! the chain would be trusted"). The URL comes from the server, so the fetch is
+//! plain HTTP only (as RFC 5280 prescribes for caIssuers), redirects included,
+//! bounded in size, redirects and time; it goes through the run's HTTP client
+//! ([`super::http`]).
 
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::CertificateDer;
 use tokio::time::Instant;
 
+use super::http::{HttpClient, Request};
+use crate::facts::http::HttpError;
+
 /// Largest certificate we accept over AIA; real intermediates are 1–2 KiB.
-const MAX_BODY: u64 = 64 * 1024;
+const MAX_BODY: usize = 64 * 1024;
 
 /// Redirects followed at most (each to plain http, within the same deadline).
 const MAX_REDIRECTS: usize = 3;
@@ -38,17 +42,6 @@ pub enum FetchError {
     NotACertificate,
 }
 
-/// One HTTP exchange: a body, or a redirect that is not followed yet.
-enum Answer {
-    Body(Vec<u8>),
-    Redirect {
-        status: u16,
-        location: Option<String>,
-    },
-}
-
-/// Downloads the certificate at `url` by `deadline`, following at most
-/// [`MAX_REDIRECTS`] redirects, each to plain http only.
 /// Downloads already made in this run, by URL: a batch asks each AIA URL once.
 #[derive(Debug, Clone, Default)]
 pub struct FetchCache {
@@ -63,9 +56,11 @@ pub struct FetchCache {
 const MAX_CACHED: usize = 1024;
 
 impl FetchCache {
-    /// The certificate at `url`, from this run's earlier download if there was one.
+    /// The certificate at `url`, from this run's earlier download if there
+    /// was one, else through `client`.
     pub async fn fetch(
         &self,
+        client: &HttpClient,
         url: &str,
         deadline: Instant,
     ) -> Result<CertificateDer<'static>, String> {
@@ -78,7 +73,7 @@ impl FetchCache {
         if let Some(result) = known {
             return result;
         }
-        let result = fetch_certificate(url, deadline)
+        let result = fetch_certificate(client, url, deadline)
             .await
             .map_err(|e| e.to_string());
         let mut done = self.done.lock().unwrap_or_else(|e| e.into_inner());
@@ -89,119 +84,82 @@ impl FetchCache {
     }
 }
 
+/// Downloads the certificate at `url` through `client` by `deadline`,
+/// following at most [`MAX_REDIRECTS`] redirects, each to plain http only,
+/// and reading at most [`MAX_BODY`] bytes.
 pub async fn fetch_certificate(
+    client: &HttpClient,
     url: &str,
     deadline: Instant,
 ) -> Result<CertificateDer<'static>, FetchError> {
     if !is_http(url) {
         return Err(FetchError::NotHttp);
     }
-    let mut url = url.to_owned();
-    let mut redirects = 0;
-    loop {
-        let (status, location) = match get(&url, deadline).await? {
-            Answer::Body(body) => return parse_certificate(&body),
-            Answer::Redirect { status, location } => (status, location),
-        };
-        let Some(location) = location else {
-            return Err(FetchError::RedirectWithoutLocation { status });
-        };
-        let next = resolve(&url, &location);
-        if !is_http(&next) {
-            return Err(FetchError::RedirectNotHttp {
-                location: clip(&next),
-            });
+    let request = Request::get(url)
+        .with_max_redirects(MAX_REDIRECTS)
+        .with_max_body(MAX_BODY)
+        .with_plain_http_redirects_only();
+    let fetch = client.fetch(&request, deadline).await;
+    match (fetch.status, fetch.error) {
+        // Any other answer than a certificate or a redirect is its status,
+        // whatever became of its body.
+        (Some(status), _) if !(200..=299).contains(&status) && !is_redirect(status) => {
+            Err(FetchError::Http(status_words(status)))
         }
-        redirects += 1;
-        if redirects > MAX_REDIRECTS {
-            return Err(FetchError::TooManyRedirects {
-                location: clip(&next),
-            });
-        }
-        url = next;
+        (_, Some(error)) => Err(fetch_error(error)),
+        (_, None) => match fetch.body {
+            Some(body) => parse_certificate(&body),
+            None => Err(FetchError::Http("the server sent no answer".to_owned())),
+        },
     }
 }
 
-/// One GET without following redirects, bounded by `deadline` and [`MAX_BODY`].
-async fn get(url: &str, deadline: Instant) -> Result<Answer, FetchError> {
-    let remaining = deadline.saturating_duration_since(Instant::now());
-    if remaining < Duration::from_millis(10) {
-        return Err(FetchError::NoTime);
-    }
-    let url = url.to_owned();
-    tokio::task::spawn_blocking(move || {
-        let agent = ureq::Agent::config_builder()
-            .timeout_global(Some(remaining))
-            .max_redirects(0)
-            .http_status_as_error(false)
-            .build()
-            .new_agent();
-        let mut response = agent.get(&url).call().map_err(http_error)?;
-        let status = response.status();
-        if matches!(status.as_u16(), 301 | 302 | 303 | 307 | 308) {
-            let location = response
-                .headers()
-                .get("location")
-                .map(|v| String::from_utf8_lossy(v.as_bytes()).trim().to_owned());
-            return Ok(Answer::Redirect {
-                status: status.as_u16(),
-                location,
-            });
-        }
-        if !status.is_success() {
-            return Err(FetchError::Http(match status.canonical_reason() {
-                Some(reason) => format!(
-                    "the server answered with HTTP status {} ({reason})",
-                    status.as_u16()
-                ),
-                None => format!("the server answered with HTTP status {}", status.as_u16()),
-            }));
-        }
-        response
-            .body_mut()
-            .with_config()
-            .limit(MAX_BODY)
-            .read_to_vec()
-            .map(Answer::Body)
-            .map_err(http_error)
-    })
-    .await
-    .map_err(|_| FetchError::Http("the download stopped unexpectedly".to_owned()))?
+/// The redirects the client follows (any other 3xx is an answer).
+fn is_redirect(status: u16) -> bool {
+    matches!(status, 301 | 302 | 303 | 307 | 308)
 }
 
-/// ureq's errors in plain words.
-fn http_error(error: ureq::Error) -> FetchError {
-    use std::io::ErrorKind;
+fn status_words(status: u16) -> String {
+    match http::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+    {
+        Some(reason) => format!("the server answered with HTTP status {status} ({reason})"),
+        None => format!("the server answered with HTTP status {status}"),
+    }
+}
+
+/// The HTTP client's errors as this download's sentences.
+fn fetch_error(error: HttpError) -> FetchError {
     let text = match error {
-        ureq::Error::Timeout(_) => "the server did not answer in time".to_owned(),
-        ureq::Error::HostNotFound => {
+        HttpError::NoTime => return FetchError::NoTime,
+        HttpError::RedirectNotPlainHttp { location } => {
+            return FetchError::RedirectNotHttp { location }
+        }
+        HttpError::TooManyRedirects { location, .. } => {
+            return FetchError::TooManyRedirects { location }
+        }
+        HttpError::RedirectWithoutLocation { status } => {
+            return FetchError::RedirectWithoutLocation { status }
+        }
+        // Redirects elsewhere than plain http are refused above; this is a
+        // `Location` that is no URL at all.
+        HttpError::RedirectNotHttp { location } => {
+            format!("the server redirected to {location}, which is not a valid URL")
+        }
+        // The address starts with http:// (checked first): it does not parse.
+        HttpError::NotHttp => "the address is not a valid URL".to_owned(),
+        HttpError::Dns(_) | HttpError::NoAddresses => {
             "the host name in the address could not be looked up".to_owned()
         }
-        ureq::Error::Io(e) => match e.kind() {
-            ErrorKind::ConnectionRefused => "the server refused the connection".to_owned(),
-            ErrorKind::ConnectionReset
-            | ErrorKind::ConnectionAborted
-            | ErrorKind::UnexpectedEof
-            | ErrorKind::BrokenPipe => {
-                "the server closed the connection before it answered".to_owned()
-            }
-            ErrorKind::TimedOut => "the server did not answer in time".to_owned(),
-            _ => format!("a network error ended the download ({e})"),
-        },
-        ureq::Error::BodyExceedsLimit(_) => format!(
+        HttpError::Timeout => "the server did not answer in time".to_owned(),
+        HttpError::TooLarge { .. } => format!(
             "the answer is larger than {} KiB, far more than a certificate",
             MAX_BODY / 1024
         ),
-        ureq::Error::LargeResponseHeader(..) => {
-            "the server's answer has too many headers".to_owned()
-        }
-        ureq::Error::Protocol(_) => "the server's answer is not valid HTTP".to_owned(),
-        ureq::Error::BadUri(_) | ureq::Error::Http(_) => {
-            "the address is not a valid URL".to_owned()
-        }
-        ureq::Error::ConnectionFailed => "no connection to the server could be made".to_owned(),
-        ureq::Error::StatusCode(status) => format!("the server answered with HTTP status {status}"),
-        _ => "the download failed".to_owned(),
+        // Already plain words ("the server refused the connection").
+        HttpError::Connect(words) => words,
+        error @ (HttpError::Protocol(_) | HttpError::Tls(_)) => error.to_string(),
     };
     FetchError::Http(text)
 }
@@ -209,48 +167,6 @@ fn http_error(error: ureq::Error) -> FetchError {
 fn is_http(url: &str) -> bool {
     url.get(..7)
         .is_some_and(|s| s.eq_ignore_ascii_case("http://"))
-}
-
-/// A `Location` as an absolute URL, resolved against the URL it came from
-/// (RFC 3986 without dot-segment removal, which no CA needs).
-fn resolve(base: &str, location: &str) -> String {
-    let has_scheme = location.split_once(':').is_some_and(|(scheme, _)| {
-        scheme.starts_with(|c: char| c.is_ascii_alphabetic())
-            && scheme
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
-    });
-    if has_scheme {
-        return location.to_owned();
-    }
-    if location.starts_with("//") {
-        return format!("http:{location}");
-    }
-    // `base` is http://authority[/path][?query][#fragment].
-    let after_scheme = &base[7.min(base.len())..];
-    let authority_end = after_scheme
-        .find(['/', '?', '#'])
-        .unwrap_or(after_scheme.len());
-    let origin = &base[..7 + authority_end];
-    let rest = &after_scheme[authority_end..];
-    let path = &rest[..rest.find(['?', '#']).unwrap_or(rest.len())];
-    if location.starts_with('/') {
-        format!("{origin}{location}")
-    } else if location.starts_with('?') || location.starts_with('#') || location.is_empty() {
-        format!("{origin}{path}{location}")
-    } else {
-        let directory = &path[..path.rfind('/').map_or(0, |i| i + 1)];
-        let directory = if directory.is_empty() { "/" } else { directory };
-        format!("{origin}{directory}{location}")
-    }
-}
-
-/// Server text in an error message: at most 200 characters.
-fn clip(text: &str) -> String {
-    match text.char_indices().nth(200) {
-        Some((end, _)) => format!("{}…", &text[..end]),
-        None => text.to_owned(),
-    }
 }
 
 /// DER as served by most CAs, or PEM as served by some.
@@ -269,6 +185,8 @@ fn parse_certificate(body: &[u8]) -> Result<CertificateDer<'static>, FetchError>
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
 
     #[test]
@@ -284,24 +202,9 @@ mod tests {
     }
 
     #[test]
-    fn redirects_resolve_against_the_url_they_came_from() {
-        let base = "http://ca.example:8080/certs/inter.der?x=1";
-        for (location, expected) in [
-            ("https://ca.example/i.der", "https://ca.example/i.der"),
-            ("HTTP://other.example/i.der", "HTTP://other.example/i.der"),
-            ("//other.example/i.der", "http://other.example/i.der"),
-            ("/root/i.der", "http://ca.example:8080/root/i.der"),
-            ("i2.der", "http://ca.example:8080/certs/i2.der"),
-            ("?y=2", "http://ca.example:8080/certs/inter.der?y=2"),
-            ("file:///etc/passwd", "file:///etc/passwd"),
-        ] {
-            assert_eq!(resolve(base, location), expected, "{location}");
-        }
-        assert_eq!(
-            resolve("http://ca.example", "i.der"),
-            "http://ca.example/i.der"
-        );
-        assert!(is_http("HTTP://ca.example/") && !is_http("https://ca.example/"));
+    fn only_http_addresses_count_as_http() {
+        assert!(is_http("HTTP://ca.example/") && is_http("http://ca.example/"));
+        assert!(!is_http("https://ca.example/") && !is_http("http:/x"));
     }
 
     #[test]
@@ -320,14 +223,32 @@ mod tests {
             looping.to_string(),
             "the server redirected more than 3 times (last to http://ca.example/again)"
         );
-        assert_eq!(clip(&"x".repeat(300)).chars().count(), 201);
     }
 
-    /// A loopback HTTP server that answers every request with a 302 to
-    /// `location` (`{self}` becomes its own address); returns its address and
-    /// a counter of the connections it accepted.
-    fn redirecting(
-        location: &'static str,
+    /// A client that asks a name server on a loopback port nobody serves:
+    /// the tests' URLs name 127.0.0.1, so no DNS question is asked.
+    fn client() -> HttpClient {
+        use crate::gather::dns::{resolver, DnsOptions};
+        use crate::gather::tls::trust::{CaFiles, TrustStore};
+        let provider = crate::gather::tls::TlsClient::default_provider();
+        let trust =
+            TrustStore::load_files_only(&CaFiles::default(), &provider).expect("trust store");
+        let dns = resolver(
+            &DnsOptions {
+                name_server: Some(std::net::SocketAddr::from(([127, 0, 0, 1], 9))),
+                timeout: Duration::from_secs(1),
+            },
+            None,
+        )
+        .expect("resolver");
+        HttpClient::new(dns, &trust, &provider)
+    }
+
+    /// A loopback HTTP server that answers every request with `answer(own
+    /// address)`, a whole HTTP response; returns its address and a counter
+    /// of the connections it accepted.
+    fn serving(
+        answer: impl Fn(&str) -> Vec<u8> + Send + 'static,
     ) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
         use std::io::{Read, Write};
         use std::sync::atomic::{AtomicUsize, Ordering};
@@ -340,33 +261,79 @@ mod tests {
                 counting.fetch_add(1, Ordering::SeqCst);
                 let mut request = [0u8; 2048];
                 let _ = stream.read(&mut request);
-                let location = location.replace("{self}", &own);
-                let _ = write!(
-                    stream,
-                    "HTTP/1.1 302 Found\r\nLocation: {location}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-                );
+                let _ = stream.write_all(&answer(&own));
             }
         });
         (address, count)
     }
 
+    /// A server answering every request with a 302 to `location` (`{self}`
+    /// becomes its own address).
+    fn redirecting(
+        location: &'static str,
+    ) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+        serving(move |own| {
+            let location = location.replace("{self}", own);
+            format!(
+                "HTTP/1.1 302 Found\r\nLocation: {location}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            )
+            .into_bytes()
+        })
+    }
+
+    /// A server answering every request with `status` and `body`.
+    fn answering(
+        status: &'static str,
+        body: Vec<u8>,
+    ) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+        serving(move |_| {
+            let mut answer = format!(
+                "HTTP/1.1 {status}\r\nContent-Type: application/pkix-cert\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            )
+            .into_bytes();
+            answer.extend_from_slice(&body);
+            answer
+        })
+    }
+
+    fn in_seconds(n: u64) -> Instant {
+        Instant::now() + Duration::from_secs(n)
+    }
+
     #[tokio::test]
     async fn a_redirect_loop_ends_after_three() {
         let (address, count) = redirecting("http://{self}/again");
-        let deadline = Instant::now() + Duration::from_secs(5);
-        let result = fetch_certificate(&format!("http://{address}/first"), deadline).await;
-        assert!(
-            matches!(result, Err(FetchError::TooManyRedirects { .. })),
-            "{result:?}"
-        );
+        let result =
+            fetch_certificate(&client(), &format!("http://{address}/first"), in_seconds(5)).await;
+        let Err(FetchError::TooManyRedirects { location }) = result else {
+            panic!("{result:?}");
+        };
+        assert_eq!(location, format!("http://{address}/again"));
+        assert_eq!(count.load(std::sync::atomic::Ordering::SeqCst), 4);
+    }
+
+    #[tokio::test]
+    async fn a_relative_redirect_goes_to_the_same_server() {
+        let (address, count) = redirecting("again");
+        let result = fetch_certificate(
+            &client(),
+            &format!("http://{address}/certs/first"),
+            in_seconds(5),
+        )
+        .await;
+        let Err(FetchError::TooManyRedirects { location }) = result else {
+            panic!("{result:?}");
+        };
+        assert_eq!(location, format!("http://{address}/certs/again"));
         assert_eq!(count.load(std::sync::atomic::Ordering::SeqCst), 4);
     }
 
     #[tokio::test]
     async fn a_redirect_to_https_is_not_followed() {
         let (address, count) = redirecting("https://{self}/secure");
-        let deadline = Instant::now() + Duration::from_secs(5);
-        let result = fetch_certificate(&format!("http://{address}/first"), deadline).await;
+        let result =
+            fetch_certificate(&client(), &format!("http://{address}/first"), in_seconds(5)).await;
         let Err(FetchError::RedirectNotHttp { location }) = result else {
             panic!("{result:?}");
         };
@@ -375,15 +342,72 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_redirect_to_another_scheme_is_not_followed() {
+        let (address, count) = redirecting("file:///etc/passwd");
+        let result =
+            fetch_certificate(&client(), &format!("http://{address}/first"), in_seconds(5)).await;
+        let Err(FetchError::RedirectNotHttp { location }) = result else {
+            panic!("{result:?}");
+        };
+        assert_eq!(location, "file:///etc/passwd");
+        assert_eq!(count.load(std::sync::atomic::Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn an_answer_over_64_kib_is_refused() {
+        let (big, _) = answering("200 OK", vec![0x30; MAX_BODY + 1]);
+        let result =
+            fetch_certificate(&client(), &format!("http://{big}/i.der"), in_seconds(5)).await;
+        let Err(FetchError::Http(words)) = result else {
+            panic!("{result:?}");
+        };
+        assert_eq!(
+            words,
+            "the answer is larger than 64 KiB, far more than a certificate"
+        );
+        // 64 KiB exactly is read, and judged as a certificate.
+        let (largest, _) = answering("200 OK", vec![0x30; MAX_BODY]);
+        let result =
+            fetch_certificate(&client(), &format!("http://{largest}/i.der"), in_seconds(5)).await;
+        assert!(
+            matches!(result, Err(FetchError::NotACertificate)),
+            "{result:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_error_status_is_named() {
+        let (address, _) = answering("404 Not Found", b"<html>gone</html>".to_vec());
+        let result =
+            fetch_certificate(&client(), &format!("http://{address}/i.der"), in_seconds(5)).await;
+        let Err(FetchError::Http(words)) = result else {
+            panic!("{result:?}");
+        };
+        assert_eq!(
+            words,
+            "the server answered with HTTP status 404 (Not Found)"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_refused_connection_is_said_so() {
+        // Port 9 (discard) is the test kit's AIA URL that nobody serves.
+        let result = fetch_certificate(&client(), "http://127.0.0.1:9/i.der", in_seconds(5)).await;
+        let Err(FetchError::Http(words)) = result else {
+            panic!("{result:?}");
+        };
+        assert_eq!(words, "the server refused the connection");
+    }
+
+    #[tokio::test]
     async fn only_http_is_fetched() {
-        let deadline = Instant::now() + Duration::from_secs(1);
         for url in [
             "https://ca.example/x.der",
             "ldap://ca.example/x",
             "file:///etc/passwd",
         ] {
             assert!(matches!(
-                fetch_certificate(url, deadline).await,
+                fetch_certificate(&client(), url, in_seconds(1)).await,
                 Err(FetchError::NotHttp)
             ));
         }

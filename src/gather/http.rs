@@ -1,9 +1,11 @@
-//! HTTP(S) fetches for documents that configure mail: Thunderbird autoconfig,
-//! Microsoft Autodiscover, MTA-STS policies. One bounded request at a time:
-//! names through the run's hickory resolver (so `--dns-server` governs them),
-//! TCP to the address found, TLS through tokio-rustls against the run's trust
-//! store (an untrusted server is refused, as a client would), HTTP/1.1 by
-//! hyper. Size, redirects and time are bounded; the result is plain facts.
+//! HTTP(S) fetches, the only ones mailtls makes: documents that configure
+//! mail (Thunderbird autoconfig, Microsoft Autodiscover, MTA-STS policies)
+//! and the checks' own (OCSP, CRLs, a missing intermediate from its AIA URL).
+//! One bounded request at a time: names through the hickory resolver it is
+//! given (for discovery and MTA-STS the one `--dns-server` governs), TCP to
+//! the address found, TLS through tokio-rustls against the run's trust store (an
+//! untrusted server is refused, as a client would), HTTP/1.1 by hyper. Size,
+//! redirects and time are bounded; the result is plain facts.
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -56,6 +58,11 @@ pub struct Request {
     pub max_redirects: usize,
     /// The largest body read.
     pub max_body: usize,
+    /// Redirects followed to plain http:// only, never to https (for URLs
+    /// that RFC 5280 has be plain http, such as caIssuers); one elsewhere
+    /// ends the fetch with [`HttpError::RedirectNotPlainHttp`]. The first URL
+    /// is the caller's to choose.
+    pub plain_http_redirects_only: bool,
 }
 
 impl Request {
@@ -67,6 +74,7 @@ impl Request {
             body: None,
             max_redirects: MAX_REDIRECTS,
             max_body: MAX_DOCUMENT,
+            plain_http_redirects_only: false,
         }
     }
 
@@ -89,7 +97,19 @@ impl Request {
     pub fn with_max_body(self, max_body: usize) -> Request {
         Request { max_body, ..self }
     }
+
+    /// Follows redirects to plain http:// URLs only.
+    pub fn with_plain_http_redirects_only(self) -> Request {
+        Request {
+            plain_http_redirects_only: true,
+            ..self
+        }
+    }
 }
+
+/// A run's one [`HttpClient`] for the checks' fetches (revocation, the AIA
+/// download), made on first use: `Err` says why none could be made.
+pub type SharedClient = Arc<tokio::sync::OnceCell<Result<HttpClient, String>>>;
 
 /// Fetches URLs; cheap to clone, shared by every fetch of a run.
 #[derive(Clone)]
@@ -192,7 +212,14 @@ impl HttpClient {
                 return fetch;
             };
             let next = match url.join(&location) {
-                Ok(next) if matches!(next.scheme(), "http" | "https") => next,
+                Ok(next) if next.scheme() == "http" => next,
+                Ok(next) if next.scheme() == "https" && !request.plain_http_redirects_only => next,
+                Ok(_) if request.plain_http_redirects_only => {
+                    fetch.error = Some(HttpError::RedirectNotPlainHttp {
+                        location: clip(&location),
+                    });
+                    return fetch;
+                }
                 _ => {
                     fetch.error = Some(HttpError::RedirectNotHttp {
                         location: clip(&location),
@@ -483,5 +510,17 @@ mod tests {
             Request::get("http://a.example/").max_redirects,
             MAX_REDIRECTS
         );
+        assert!(!Request::get("http://a.example/").plain_http_redirects_only);
+        assert!(
+            Request::get("http://a.example/")
+                .with_plain_http_redirects_only()
+                .plain_http_redirects_only
+        );
+    }
+
+    #[test]
+    fn server_text_is_clipped() {
+        assert_eq!(clip(&"x".repeat(300)).chars().count(), 201);
+        assert_eq!(clip("short"), "short");
     }
 }

@@ -53,9 +53,10 @@ pub struct CheckSettings {
     /// Ask the CA whether the chain's certificates are revoked: OCSP and CRL
     /// (`--revocation`).
     pub revocation: bool,
-    /// The HTTP client revocation questions go through, made on first use
-    /// and shared by the run's checks.
-    pub revocation_client: revocation::SharedClient,
+    /// The HTTP client revocation questions and AIA downloads go through,
+    /// made on first use and shared by the run's checks (see
+    /// [`CheckSettings::http_client`]).
+    pub http_client: http::SharedClient,
     /// This run's downloads, by URL.
     pub fetched: fetch::FetchCache,
     /// Names answered without DNS (`--resolve`), lowercase.
@@ -66,4 +67,28 @@ pub struct CheckSettings {
     pub probe: Option<probe::ProbeOptions>,
     /// Also ask for the TLSA records and compare them with the chain (`--dane`).
     pub dane: Option<std::sync::Arc<dane::DaneOptions>>,
+}
+
+impl CheckSettings {
+    /// The run's HTTP client for the checks' own fetches (OCSP, CRL, AIA):
+    /// names asked of the system's name servers through [`dns::resolver`]
+    /// (never the hosts file), HTTPS against the run's trust store.
+    pub async fn http_client(&self) -> Result<http::HttpClient, String> {
+        self.http_client
+            .get_or_init(|| async {
+                dns::resolver(
+                    &dns::DnsOptions {
+                        name_server: None,
+                        timeout: self.timeout,
+                    },
+                    None,
+                )
+                .map(|resolver| {
+                    http::HttpClient::new(resolver, self.tls.trust(), self.tls.provider())
+                })
+                .map_err(|e| format!("no DNS resolver could be set up ({e})"))
+            })
+            .await
+            .clone()
+    }
 }

@@ -8,15 +8,11 @@
 use rustls::pki_types::CertificateDer;
 use tokio::time::Instant;
 
-use super::dns::{self, DnsOptions};
 use super::http::{HttpClient, Request, MAX_REDIRECTS};
 use super::CheckSettings;
 use crate::facts::revocation::{
     self, CertRevocation, CrlVerdict, OcspAsked, RevocationFacts, MAX_ASKED, MAX_CRL,
 };
-
-/// The run's one client for OCSP and CRL fetches (see [`check`]).
-pub type SharedClient = std::sync::Arc<tokio::sync::OnceCell<Result<HttpClient, String>>>;
 
 /// The largest OCSP response read (as for a staple).
 const MAX_OCSP: usize = crate::facts::ocsp::MAX_STAPLE;
@@ -28,23 +24,7 @@ pub async fn check(
     now: i64,
     deadline: Instant,
 ) -> RevocationFacts {
-    let client = settings
-        .revocation_client
-        .get_or_init(|| async {
-            dns::resolver(
-                &DnsOptions {
-                    name_server: None,
-                    timeout: settings.timeout,
-                },
-                None,
-            )
-            .map(|resolver| {
-                HttpClient::new(resolver, settings.tls.trust(), settings.tls.provider())
-            })
-            .map_err(|e| format!("no DNS resolver could be set up ({e})"))
-        })
-        .await
-        .clone();
+    let client = settings.http_client().await;
     let asked = chain
         .iter()
         .enumerate()

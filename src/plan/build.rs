@@ -312,7 +312,7 @@ fn settings(args: &ConnectionArgs) -> Result<CheckSettings, PlanError> {
         ),
         fetch_missing: !args.offline,
         revocation: args.revocation,
-        revocation_client: Default::default(),
+        http_client: Default::default(),
         fetched: Default::default(),
         audit: false,
         probe: None,
