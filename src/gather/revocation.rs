@@ -159,6 +159,7 @@ async fn ask_ocsp(
     };
     let request = Request::post(url, "application/ocsp-request", body)
         .with_max_redirects(MAX_REDIRECTS)
+        .with_plain_http_redirects_only()
         .with_max_body(MAX_OCSP);
     let fetch = client.fetch(&request, deadline).await;
     asked.http_status = fetch.status;
@@ -209,6 +210,7 @@ async fn fetch_crl(
     };
     let request = Request::get(url)
         .with_max_redirects(MAX_REDIRECTS)
+        .with_plain_http_redirects_only()
         .with_max_body(MAX_CRL);
     let fetch = client.fetch(&request, deadline).await;
     if let Some(error) = fetch.error {
