@@ -198,6 +198,12 @@ pub fn tlsrpt_record(records: &[String]) -> Result<Vec<String>, String> {
                 .map(|u| u.trim_matches([' ', '\t']).to_owned())
                 .collect();
             for uri in &uris {
+                // RFC 8460 section 3: URIs (RFC 3986) have no spaces or control characters.
+                if uri.is_empty() || uri.chars().any(|c| c.is_whitespace() || c.is_control()) {
+                    return Err(format!(
+                        "rua \"{uri}\" is not a URI (it is empty, or holds spaces or control characters)"
+                    ));
+                }
                 let lower = uri.to_ascii_lowercase();
                 let ok = lower
                     .strip_prefix("mailto:")
@@ -206,7 +212,7 @@ pub fn tlsrpt_record(records: &[String]) -> Result<Vec<String>, String> {
                         .strip_prefix("https://")
                         .is_some_and(|rest| !rest.is_empty());
                 if !ok {
-                    return Err(format!("rua {uri:?} is not a mailto: or https: address"));
+                    return Err(format!("rua \"{uri}\" is not a mailto: or https: address"));
                 }
             }
             rua = Some(uris);
@@ -792,6 +798,8 @@ mod tests {
             ])
         );
         assert!(one("v=TLSRPTv1; rua=http://r.example.org").is_err());
+        assert!(one("v=TLSRPTv1; rua=mailto:tls@example.org\u{1b}[2J").is_err());
+        assert!(one("v=TLSRPTv1; rua=mailto:tls @example.org").is_err());
         assert!(one("v=TLSRPTv1;").is_err());
         assert!(one("rua=mailto:a@b; v=TLSRPTv1").is_err());
     }
