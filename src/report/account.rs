@@ -393,7 +393,16 @@ pub fn findings(discovery: &Discovery, endpoints: &[EndpointResult]) -> Vec<Find
         if e.answer == Answer::Nothing {
             let why = match &e.report {
                 None => "which does not resolve".to_owned(),
-                Some(report) => format!("where nothing answers ({})", report.headline),
+                // The check's own words for why it stopped, else its headline.
+                Some(report) => {
+                    let stopped = report
+                        .facts
+                        .as_ref()
+                        .and_then(|f| f.stopped.as_ref())
+                        .map(|s| s.message.clone())
+                        .unwrap_or_else(|| report.headline.trim_end_matches('.').to_owned());
+                    format!("where nothing answers ({stopped})")
+                }
             };
             let (message, fix) = match e.endpoint.source {
                 Source::Document(doc) => {
