@@ -192,7 +192,7 @@ fn render_details(out: &mut String, facts: &CheckFacts) {
         label(out, "Inside TLS", &caps.join(" "));
     }
     if let Some(probe) = &facts.probe {
-        render_probe(out, probe, facts.started_unix);
+        render_probe(out, probe, &facts.certificates, facts.started_unix);
     }
 }
 
@@ -278,7 +278,8 @@ fn by_store_text(verdicts: &[StoreVerdict]) -> String {
 }
 
 /// The probe as a compact table: one line per version.
-fn render_probe(out: &mut String, probe: &ProbeFacts, now: i64) {
+/// `shown`: the certificates already listed under Certificates.
+fn render_probe(out: &mut String, probe: &ProbeFacts, shown: &[CertFacts], now: i64) {
     label(
         out,
         "Probe",
@@ -329,7 +330,13 @@ fn render_probe(out: &mut String, probe: &ProbeFacts, now: i64) {
         }
     }
     render_extras(out, probe);
-    if !probe.legacy_certificates.is_empty() {
+    if !probe.legacy_certificates.is_empty() && probe.legacy_certificates == *shown {
+        label(
+            out,
+            "",
+            "the certificates above were read from the probe's own handshake",
+        );
+    } else if !probe.legacy_certificates.is_empty() {
         label(
             out,
             "",
