@@ -255,6 +255,8 @@ codes! {
         "`mailtls account`: the domain's mail settings (autoconfig or Autodiscover) are served only over plain HTTP (or reached through a plain-HTTP redirect), so anyone on the network path can change the servers a client is told to use; Thunderbird fetches them by default (`mailnews.auto_config.fetchFromISP.sslOnly` is false) and shows them to the user to confirm.";
     AccountSourcesDisagree = "account.sources_disagree", Account, Warning, "warning",
         "`mailtls account`: two sources a client may use (SRV records, autoconfig, ISPDB, the MX-based lookup, Autodiscover) name different servers for the same protocol, so clients end up on different servers depending on which source they read.";
+    AccountConfigUnreadable = "account.config_unreadable", Account, Info, "info",
+        "`mailtls account`: a URL a client asks for its settings (autoconfig, ISPDB, the MX-based lookup, Autodiscover) answers with a document that is not a configuration (not XML, the wrong XML, no servers), so clients cannot use it.";
     AccountAutodiscoverOtherDomain = "account.autodiscover_other_domain", Account, Warning, "warning",
         "`mailtls account`: Autodiscover for the domain is answered from another domain (through the plain-HTTP redirect or the `_autodiscover._tcp` SRV record), or sends the client to an address at another domain; Thunderbird then asks the user whether to trust that domain, and the answer may be forged.";
     DaneAuthenticated = "dane.authenticated", Dane, Ok, "ok",

@@ -51,6 +51,7 @@ const REPORT_CODES: &[Code] = &[
     Code::AccountConfigOverHttp,
     Code::AccountSourcesDisagree,
     Code::AccountAutodiscoverOtherDomain,
+    Code::AccountConfigUnreadable,
 ];
 
 /// One row of the table.

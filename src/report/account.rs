@@ -252,6 +252,26 @@ fn document_findings(discovery: &Discovery, endpoints: &[EndpointResult]) -> Vec
         });
     }
 
+    // Documents served that no client can read as settings.
+    for doc in &discovery.documents {
+        let DocOutcome::Unreadable(why) = &doc.outcome else {
+            continue;
+        };
+        findings.push(Finding {
+            code: Code::AccountConfigUnreadable,
+            severity: Severity::Info,
+            message: format!(
+                "The {} configuration at {} is served, but {why}: mail clients cannot use it.",
+                doc.source.label(),
+                doc.fetch.url
+            ),
+            fix: Some(format!(
+                "Serve a valid document at {}, or let the URL answer 404 Not Found so clients move on to the next source at once.",
+                doc.fetch.url
+            )),
+        });
+    }
+
     // Autodiscover answered from, or sending the client to, another domain.
     let own_base = discovery.base_domain.as_deref().unwrap_or(domain);
     for doc in discovery
