@@ -12,6 +12,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use assert_cmd::Command;
+use mailtls::report::account::AccountsDocument;
 use mailtls::report::Document;
 use mailtls_testkit::{Proto, ServerSpec, TestPki, TestServer, Transport};
 use serde_json::Value;
@@ -78,6 +79,11 @@ impl Run {
 
     pub fn codes(&self) -> Vec<String> {
         codes(&self.report())
+    }
+
+    /// The first account of a JSON `account` run.
+    pub fn account(&self) -> Value {
+        self.json()["accounts"][0].clone()
     }
 }
 
@@ -206,6 +212,34 @@ pub fn check_json(pki: &Pki, url: &str, timeout: &str, extra: &[&str]) -> Run {
         "summary.exit_code"
     );
     run
+}
+
+/// `mailtls account ARGS... --dns-server SERVER`, and `--ca-file ROOT` with a PKI.
+pub fn account_args<'a>(server: &'a str, pki: Option<&'a Pki>, args: &[&'a str]) -> Vec<&'a str> {
+    let mut all = vec!["account"];
+    all.extend_from_slice(args);
+    all.extend(["--dns-server", server]);
+    if let Some(pki) = pki {
+        all.extend(["--ca-file", pki.root.to_str().expect("utf-8 path")]);
+    }
+    all
+}
+
+/// [`account_args`] with `-f json`, also checking that the JSON reads back
+/// into the accounts document type with unknown fields denied (every field
+/// is serialized) and that its exit code is the run's.
+pub fn account_json(server: &str, pki: Option<&Pki>, args: &[&str]) -> (Run, AccountsDocument) {
+    let mut all = account_args(server, pki, args);
+    all.extend(["-f", "json"]);
+    let run = mailtls(&all);
+    let document: AccountsDocument = serde_json::from_str(&run.stdout).unwrap_or_else(|e| {
+        panic!(
+            "JSON does not match the accounts document type ({e}):\n{}",
+            run.stdout
+        )
+    });
+    assert_eq!(i32::from(document.exit_code), run.code, "exit_code");
+    (run, document)
 }
 
 /// Asserts a finding with `code` exists and returns it.
