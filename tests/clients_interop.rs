@@ -188,16 +188,7 @@ struct OpensslServer {
 impl OpensslServer {
     fn start(pki: &OpensslPki, leaf: &str, args: &[&str]) -> OpensslServer {
         let conf = pki.path("legacy.cnf");
-        std::fs::write(
-            &conf,
-            "openssl_conf = openssl_init\n\
-             [openssl_init]\nproviders = provider_sect\nssl_conf = ssl_sect\n\
-             [provider_sect]\ndefault = default_sect\nlegacy = legacy_sect\n\
-             [default_sect]\nactivate = 1\n[legacy_sect]\nactivate = 1\n\
-             [ssl_sect]\nsystem_default = system_default_sect\n\
-             [system_default_sect]\nCipherString = ALL:@SECLEVEL=0\n",
-        )
-        .unwrap();
+        std::fs::write(&conf, common::openssl::LEGACY_CONF).unwrap();
         let (child, addr) = common::openssl::start_s_server(|port| {
             let mut command = Command::new("openssl");
             command

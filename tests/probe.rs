@@ -35,37 +35,9 @@ fn material() -> &'static Material {
     static MATERIAL: OnceLock<Material> = OnceLock::new();
     MATERIAL.get_or_init(|| {
         let dir = tempfile::tempdir().expect("tempdir");
-        let cert = dir.path().join("cert.pem");
-        let key = dir.path().join("key.pem");
-        let status = Command::new("openssl")
-            .args([
-                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "30",
-            ])
-            .args([
-                "-subj",
-                "/CN=mail.test",
-                "-addext",
-                "subjectAltName=DNS:mail.test",
-            ])
-            .arg("-keyout")
-            .arg(&key)
-            .arg("-out")
-            .arg(&cert)
-            .stderr(Stdio::null())
-            .status()
-            .expect("run openssl req");
-        assert!(status.success(), "openssl req failed");
+        let (cert, key) = common::openssl::self_signed(dir.path(), "mail.test", &["rsa:2048"]);
         let legacy_conf = dir.path().join("legacy.cnf");
-        std::fs::write(
-            &legacy_conf,
-            "openssl_conf = openssl_init\n\
-             [openssl_init]\nproviders = provider_sect\nssl_conf = ssl_sect\n\
-             [provider_sect]\ndefault = default_sect\nlegacy = legacy_sect\n\
-             [default_sect]\nactivate = 1\n[legacy_sect]\nactivate = 1\n\
-             [ssl_sect]\nsystem_default = system_default_sect\n\
-             [system_default_sect]\nCipherString = ALL:@SECLEVEL=0\n",
-        )
-        .expect("write openssl config");
+        std::fs::write(&legacy_conf, common::openssl::LEGACY_CONF).expect("write openssl config");
         Material {
             _dir: dir,
             cert,

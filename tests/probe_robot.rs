@@ -10,7 +10,7 @@ mod common;
 
 use common::probe::{codes, run_probe};
 
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use mailtls::diagnose::Severity;
 use mailtls::facts::probe::{ProbeFacts, RobotVariant, RobotVerdict};
@@ -184,20 +184,7 @@ fn a_server_without_rsa_key_exchange_gets_no_robot_connection() {
 #[test]
 fn openssl_with_an_rsa_certificate_and_aes128_sha_is_not_an_oracle() {
     let dir = tempfile::tempdir().unwrap();
-    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
-    let status = Command::new("openssl")
-        .args([
-            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "30",
-        ])
-        .args(["-subj", "/CN=mail.test"])
-        .arg("-keyout")
-        .arg(&key)
-        .arg("-out")
-        .arg(&cert)
-        .stderr(Stdio::null())
-        .status()
-        .expect("run openssl req");
-    assert!(status.success(), "openssl req failed");
+    let (cert, key) = common::openssl::self_signed(dir.path(), "mail.test", &["rsa:2048"]);
     let (mut child, addr) = common::openssl::start_s_server(|port| {
         let mut command = Command::new("openssl");
         command
