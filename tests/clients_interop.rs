@@ -190,14 +190,12 @@ impl OpensslServer {
         let conf = pki.path("legacy.cnf");
         std::fs::write(&conf, common::openssl::LEGACY_CONF).unwrap();
         let (child, addr) = common::openssl::start_s_server(|port| {
-            let mut command = Command::new("openssl");
+            let mut command = common::openssl::s_server(
+                port,
+                &pki.path(&format!("{leaf}.pem")),
+                &pki.path(&format!("{leaf}.key")),
+            );
             command
-                .arg("s_server")
-                .args(["-accept", &format!("127.0.0.1:{port}")])
-                .arg("-cert")
-                .arg(pki.path(&format!("{leaf}.pem")))
-                .arg("-key")
-                .arg(pki.path(&format!("{leaf}.key")))
                 .arg("-cert_chain")
                 .arg(pki.path("inter.pem"))
                 .args(["-www", "-quiet"])

@@ -72,14 +72,8 @@ impl OpensslServer {
     fn start(args: &[&str]) -> OpensslServer {
         let m = material();
         let (child, addr) = common::openssl::start_s_server(|port| {
-            let mut command = Command::new("openssl");
+            let mut command = common::openssl::s_server(port, &m.cert, &m.key);
             command
-                .arg("s_server")
-                .args(["-accept", &format!("127.0.0.1:{port}")])
-                .arg("-cert")
-                .arg(&m.cert)
-                .arg("-key")
-                .arg(&m.key)
                 .args(["-www", "-quiet"])
                 .args(args)
                 .env("OPENSSL_CONF", &m.legacy_conf);

@@ -10,8 +10,6 @@ mod common;
 
 use common::probe::{codes, run_probe};
 
-use std::process::Command;
-
 use mailtls::diagnose::Severity;
 use mailtls::facts::probe::{ProbeFacts, RobotVariant, RobotVerdict};
 use mailtls_testkit::{CertCase, LegacyServer, Quirks, RobotOracle, TestPki};
@@ -186,15 +184,8 @@ fn openssl_with_an_rsa_certificate_and_aes128_sha_is_not_an_oracle() {
     let dir = tempfile::tempdir().unwrap();
     let (cert, key) = common::openssl::self_signed(dir.path(), "mail.test", &["rsa:2048"]);
     let (mut child, addr) = common::openssl::start_s_server(|port| {
-        let mut command = Command::new("openssl");
-        command
-            .arg("s_server")
-            .args(["-accept", &format!("127.0.0.1:{port}")])
-            .arg("-cert")
-            .arg(&cert)
-            .arg("-key")
-            .arg(&key)
-            .args(["-quiet", "-no_tls1_3", "-cipher", "AES128-SHA"]);
+        let mut command = common::openssl::s_server(port, &cert, &key);
+        command.args(["-quiet", "-no_tls1_3", "-cipher", "AES128-SHA"]);
         command
     });
     let facts = run_probe(addr);

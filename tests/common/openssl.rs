@@ -45,6 +45,20 @@ pub fn self_signed(dir: &Path, name: &str, key: &[&str]) -> (PathBuf, PathBuf) {
     (cert, key_path)
 }
 
+/// `openssl s_server -accept 127.0.0.1:PORT -cert CERT -key KEY`, to which
+/// the caller of [`start_s_server`] adds what its server needs.
+pub fn s_server(port: u16, cert: &Path, key: &Path) -> Command {
+    let mut command = Command::new("openssl");
+    command
+        .arg("s_server")
+        .args(["-accept", &format!("127.0.0.1:{port}")])
+        .arg("-cert")
+        .arg(cert)
+        .arg("-key")
+        .arg(key);
+    command
+}
+
 /// Runs `command(port)` (an `openssl s_server -accept 127.0.0.1:PORT …`) on a
 /// port the kernel chose, and returns once it accepts connections. Another
 /// process could take the port in between, so a server that exits at once
