@@ -254,8 +254,7 @@ pub fn finding(report: &Value, code: &str) -> Value {
 }
 
 /// How a DNS server child started: listening, or its port was taken.
-#[allow(dead_code)]
-pub enum Started {
+enum Started {
     Listening,
     PortTaken,
 }
@@ -264,8 +263,7 @@ pub enum Started {
 /// within `limit`; a child that exits with `in_use` in its error output lost
 /// its port to another process (the caller tries another), any other exit
 /// fails the test.
-#[allow(dead_code)]
-pub fn wait_listening(
+fn wait_listening(
     child: &mut std::process::Child,
     port: u16,
     limit: std::time::Duration,
@@ -290,6 +288,33 @@ pub fn wait_listening(
     let _ = child.kill();
     let _ = child.wait();
     panic!("{what} did not listen on 127.0.0.1:{port} within {limit:?}");
+}
+
+/// Starts a DNS server (`what`) with `spawn(port)` on a loopback port free
+/// for both UDP and TCP, and waits within `limit` until it accepts TCP; one
+/// that lost its port to another process (`in_use` in its error output) is
+/// started again on another port, five times at most.
+pub fn start_dns_server(
+    what: &str,
+    limit: std::time::Duration,
+    in_use: &str,
+    spawn: impl Fn(u16) -> std::process::Child,
+) -> (std::process::Child, u16) {
+    for _ in 0..5 {
+        let port = std::net::UdpSocket::bind("127.0.0.1:0")
+            .and_then(|s| s.local_addr())
+            .expect("free port")
+            .port();
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_err() {
+            continue;
+        }
+        let mut child = spawn(port);
+        match wait_listening(&mut child, port, limit, in_use, what) {
+            Started::Listening => return (child, port),
+            Started::PortTaken => continue,
+        }
+    }
+    panic!("{what} did not start");
 }
 
 /// Whether the tests run under CI (`CI` set to anything but empty, `false` or
