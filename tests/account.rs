@@ -12,7 +12,7 @@ use std::net::{TcpListener, UdpSocket};
 use std::time::{Duration, Instant};
 
 use common::dns::Dns;
-use common::{mailtls, Pki};
+use common::{account_args, account_json, codes, mailtls, Pki};
 use mailtls_testkit::{Proto, ServerSpec, Transport};
 use serde_json::Value;
 
@@ -47,12 +47,11 @@ fn endpoints(doc: &Value) -> Vec<(String, u64, String, String)> {
         .collect()
 }
 
-fn finding_codes(doc: &Value) -> Vec<String> {
-    doc["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .map(|f| f["code"].as_str().expect("code").to_owned())
+/// Each endpoint's host and source, and its port.
+fn named_ports(doc: &Value) -> Vec<(String, u64)> {
+    endpoints(doc)
+        .into_iter()
+        .map(|(who, port, _, _)| (who, port))
         .collect()
 }
 
@@ -95,24 +94,9 @@ fn srv_records_are_followed_checked_and_their_disagreements_flagged() {
         return;
     };
     let server = dns.server();
-    let root = pki.root.to_str().expect("path");
-    let args = [
-        "account",
-        "alice@example.test",
-        "--dns-server",
-        &server,
-        "--ca-file",
-        root,
-        "--timeout",
-        "5s",
-        "-f",
-        "json",
-    ];
-    let run = mailtls(&args);
-    let doc = run.json()["accounts"][0].clone();
-    // The document reads back into its own type: every field is serialized.
-    let typed: mailtls::report::account::AccountsDocument =
-        serde_json::from_str(&run.stdout).expect("an accounts document");
+    let args = ["alice@example.test", "--timeout", "5s"];
+    let (run, typed) = account_json(&server, Some(&pki), &args);
+    let doc = run.account();
     let typed = typed.accounts.into_iter().next().expect("one account");
     assert_eq!(typed.endpoints.len(), 5);
     let mail = |source: &str| format!("mail.example.test:srv:{source}");
@@ -178,10 +162,10 @@ fn srv_records_are_followed_checked_and_their_disagreements_flagged() {
             ),
         ]
     );
-    let mut codes = finding_codes(&doc);
-    codes.sort();
+    let mut found = codes(&doc);
+    found.sort();
     assert_eq!(
-        codes,
+        found,
         [
             "account.endpoint_unreachable",
             "account.srv_target_name_mismatch",
@@ -192,12 +176,7 @@ fn srv_records_are_followed_checked_and_their_disagreements_flagged() {
     assert_eq!(doc["exit_code"], 2);
 
     // The human form: where each setting came from, and the disagreements.
-    let human: Vec<&str> = args
-        .iter()
-        .copied()
-        .filter(|a| *a != "-f" && *a != "json")
-        .collect();
-    let run = mailtls(&human);
+    let run = mailtls(&account_args(&server, Some(&pki), &args));
     let out = &run.stdout;
     assert!(out.contains("Settings for mail clients"), "{out}");
     assert!(
@@ -219,23 +198,10 @@ fn without_srv_records_thunderbirds_guesses_that_resolve_are_used() {
         return;
     };
     let server = dns.server();
-    let run = mailtls(&[
-        "account",
-        "guess.test",
-        "--dns-server",
-        &server,
-        "--timeout",
-        "3s",
-        "-f",
-        "json",
-    ]);
-    let doc = run.json()["accounts"][0].clone();
-    let found: Vec<(String, u64)> = endpoints(&doc)
-        .into_iter()
-        .map(|(who, port, _, _)| (who, port))
-        .collect();
+    let (run, _) = account_json(&server, None, &["guess.test", "--timeout", "3s"]);
+    let doc = run.account();
     assert_eq!(
-        found,
+        named_ports(&doc),
         [
             ("imap.guess.test:guess".to_owned(), 993),
             ("imap.guess.test:guess".to_owned(), 143)
@@ -258,24 +224,15 @@ fn without_srv_records_thunderbirds_guesses_that_resolve_are_used() {
     assert!(lookups.contains(&("_imaps._tcp.guess.test", "no_records")));
     assert!(lookups.contains(&("imap.guess.test", "found")));
     assert!(lookups.contains(&("mail.guess.test", "no_records")));
-    assert_eq!(finding_codes(&doc), ["account.nothing_published"]);
+    assert_eq!(codes(&doc), ["account.nothing_published"]);
     assert_eq!(run.code, 3, "nothing answers");
 
     // --no-guess: no endpoint at all.
-    let run = mailtls(&[
-        "account",
-        "alice@guess.test",
-        "--dns-server",
-        &server,
-        "--no-guess",
-        "--timeout",
-        "3s",
-        "-f",
-        "json",
-    ]);
-    let doc = run.json()["accounts"][0].clone();
+    let args = ["alice@guess.test", "--no-guess", "--timeout", "3s"];
+    let (run, _) = account_json(&server, None, &args);
+    let doc = run.account();
     assert!(endpoints(&doc).is_empty());
-    assert_eq!(finding_codes(&doc), ["account.nothing_published"]);
+    assert_eq!(codes(&doc), ["account.nothing_published"]);
     assert_eq!(run.code, 3);
 }
 
@@ -296,27 +253,11 @@ fn a_protocol_published_only_for_starttls_is_also_tried_at_its_tls_port() {
     let Some(dns) = Dns::start(&records) else {
         return;
     };
-    let server = dns.server();
-    let root = pki.root.to_str().expect("path");
-    let run = mailtls(&[
-        "account",
-        "bob@alone.test",
-        "--dns-server",
-        &server,
-        "--ca-file",
-        root,
-        "--timeout",
-        "3s",
-        "-f",
-        "json",
-    ]);
-    let doc = run.json()["accounts"][0].clone();
-    let found: Vec<(String, u64)> = endpoints(&doc)
-        .into_iter()
-        .map(|(who, port, _, _)| (who, port))
-        .collect();
+    let args = ["bob@alone.test", "--timeout", "3s"];
+    let (run, _) = account_json(&dns.server(), Some(&pki), &args);
+    let doc = run.account();
     assert_eq!(
-        found,
+        named_ports(&doc),
         [
             (
                 "mail.alone.test:srv:_imap._tcp".to_owned(),
@@ -330,7 +271,7 @@ fn a_protocol_published_only_for_starttls_is_also_tried_at_its_tls_port() {
     // Whatever 127.0.0.1:993 is on this machine, the published STARTTLS endpoint works.
     assert_eq!(doc["endpoints"][0]["answer"], "starttls");
     assert_eq!(doc["settings"][0]["protocol"], "imap");
-    assert!(finding_codes(&doc)
+    assert!(codes(&doc)
         .iter()
         .all(|c| c != "account.endpoint_unreachable" && c != "account.nothing_published"));
 }
@@ -352,23 +293,14 @@ fn a_silent_name_server_costs_no_more_than_the_timeout() {
     let silent = UdpSocket::bind("127.0.0.1:0").expect("udp socket");
     let server = silent.local_addr().expect("address").to_string();
     let started = Instant::now();
-    let run = mailtls(&[
-        "account",
-        "alice@example.test",
-        "--dns-server",
-        &server,
-        "--timeout",
-        "2s",
-        "-f",
-        "json",
-    ]);
+    let (run, _) = account_json(&server, None, &["alice@example.test", "--timeout", "2s"]);
     let took = started.elapsed();
     assert!(took < Duration::from_secs(5), "took {took:?}");
-    let doc = run.json()["accounts"][0].clone();
+    let doc = run.account();
     assert_eq!(doc["discovery"]["timed_out"], true, "{}", run.stdout);
     assert!(endpoints(&doc).is_empty());
     assert!(
-        finding_codes(&doc).is_empty(),
+        codes(&doc).is_empty(),
         "failed questions are not \"nothing published\""
     );
     assert_eq!(run.code, 3);
@@ -395,23 +327,15 @@ fn every_address_of_an_endpoint_is_checked_and_a_dead_one_is_named() {
     let Some(dns) = Dns::start(&records) else {
         return;
     };
-    let server = dns.server();
-    let root = pki.root.to_str().expect("path");
-    let run = mailtls(&[
-        "account",
+    let args = [
         "carol@twice.test",
-        "--dns-server",
-        &server,
-        "--ca-file",
-        root,
         "--no-guess",
         "--offline",
         "--timeout",
         "5s",
-        "-f",
-        "json",
-    ]);
-    let doc = run.json()["accounts"][0].clone();
+    ];
+    let (run, _) = account_json(&dns.server(), Some(&pki), &args);
+    let doc = run.account();
     let endpoint = doc["endpoints"]
         .as_array()
         .and_then(|all| all.iter().find(|e| e["endpoint"]["port"] == imaps.port()))
@@ -443,14 +367,14 @@ fn every_address_of_an_endpoint_is_checked_and_a_dead_one_is_named() {
         .iter()
         .find(|r| r["facts"]["connected_to"].is_null())
         .unwrap_or_else(|| panic!("one address refuses: {connected:?}"));
-    let refused_codes = common::codes(refused);
+    let refused_codes = codes(refused);
     assert!(
         refused_codes.iter().any(|c| c.starts_with("net.")),
         "{refused_codes:?}"
     );
     assert!(
         all.iter()
-            .any(|r| common::codes(r).contains(&"dns.addresses_differ".to_owned())),
+            .any(|r| codes(r).contains(&"dns.addresses_differ".to_owned())),
         "the addresses are compared"
     );
     // The endpoint's verdict is its worst address's.

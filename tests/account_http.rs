@@ -10,7 +10,7 @@ mod common;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use common::dns::Dns;
-use common::{mailtls, Pki};
+use common::{account_args, account_json, mailtls, Pki};
 use mailtls_testkit::web::{Reply, WebServer};
 use mailtls_testkit::{CertCase, Proto, ServerSpec, TestServer, Transport};
 use serde_json::Value;
@@ -84,13 +84,12 @@ const AUTODISCOVER: &str = r#"<?xml version="1.0" encoding="utf-8"?>
   </Response>
 </Autodiscover>"#;
 
+/// `--ispdb-url`: the ISPDB at its test address.
+const ISPDB_URL: &str = "--ispdb-url=https://ispdb.test/v1.1/";
+
+/// The findings' codes, sorted.
 fn codes(doc: &Value) -> Vec<String> {
-    let mut codes: Vec<String> = doc["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .map(|f| f["code"].as_str().expect("code").to_owned())
-        .collect();
+    let mut codes = common::codes(doc);
     codes.sort();
     codes
 }
@@ -180,24 +179,9 @@ fn every_source_is_read_and_every_disagreement_flagged() {
     let _smtps = mail_server(&pki, net, Proto::Smtp, Transport::ImplicitTls, 465);
 
     let server = dns.server();
-    let root = pki.root.to_str().expect("path");
-    let run = mailtls(&[
-        "account",
-        "alice@cfg.test",
-        "--dns-server",
-        &server,
-        "--ca-file",
-        root,
-        "--ispdb-url",
-        "https://ispdb.test/v1.1/",
-        "--timeout",
-        "8s",
-        "-f",
-        "json",
-    ]);
-    let doc = run.json()["accounts"][0].clone();
-    let typed: mailtls::report::account::AccountsDocument =
-        serde_json::from_str(&run.stdout).expect("an accounts document");
+    let args = ["alice@cfg.test", ISPDB_URL, "--timeout", "8s"];
+    let (run, typed) = account_json(&server, Some(&pki), &args);
+    let doc = run.account();
     let typed = typed.accounts.into_iter().next().expect("one account");
     assert_eq!(run.code, 1, "warnings only: {}", run.stdout);
 
@@ -388,20 +372,11 @@ fn every_source_is_read_and_every_disagreement_flagged() {
     assert_eq!(redirect.requests()[0].method, "POST");
 
     // The human report names the documents and the settings.
-    let human = mailtls(&[
-        "account",
-        "alice@cfg.test",
-        "--dns-server",
+    let human = mailtls(&account_args(
         &server,
-        "--ca-file",
-        root,
-        "--ispdb-url",
-        "https://ispdb.test/v1.1/",
-        "--timeout",
-        "8s",
-        "--color",
-        "never",
-    ]);
+        Some(&pki),
+        &[&args[..], &["--color", "never"]].concat(),
+    ));
     assert_eq!(human.code, 1);
     for line in [
         "autoconfig-http            http://autoconfig.cfg.test/mail/config-v1.1.xml?emailaddress=alice%40cfg.test 2 server(s) (plain HTTP: forgeable)",
@@ -426,21 +401,15 @@ fn offline_fetches_nothing_and_several_addresses_give_one_line_each() {
     .expect("http server on 80");
     let imaps = mail_server(&pki, net, Proto::Imap, Transport::ImplicitTls, 993);
     let server = dns.server();
-    let root = pki.root.to_str().expect("path");
-    let run = mailtls(&[
-        "account",
+    let alice_and_nobody = [
         "alice@cfg.test",
         "nobody.test",
         "--offline",
-        "--dns-server",
-        &server,
-        "--ca-file",
-        root,
         "--timeout",
         "5s",
-        "-f",
-        "ndjson",
-    ]);
+    ];
+    let ndjson = [&alice_and_nobody[..], &["-f", "ndjson"]].concat();
+    let run = mailtls(&account_args(&server, Some(&pki), &ndjson));
     let lines: Vec<Value> = run
         .stdout
         .lines()
@@ -466,16 +435,8 @@ fn offline_fetches_nothing_and_several_addresses_give_one_line_each() {
     // Two addresses of one domain: its server is checked once, not twice.
     let offline = |addresses: &[&str]| {
         let before = imaps.connections_accepted();
-        let mut args = vec![
-            "account",
-            "--offline",
-            "--dns-server",
-            &server,
-            "-f",
-            "ndjson",
-        ];
-        args.extend_from_slice(addresses);
-        let run = mailtls(&args);
+        let args = [addresses, &["--offline", "-f", "ndjson"]].concat();
+        let run = mailtls(&account_args(&server, None, &args));
         assert_eq!(
             run.stdout.lines().count(),
             addresses.len(),
@@ -489,18 +450,7 @@ fn offline_fetches_nothing_and_several_addresses_give_one_line_each() {
     assert_eq!(offline(&["alice@cfg.test", "bob@cfg.test"]), one);
 
     // JSON with several addresses: one document holding them all (no --ca-file now).
-    let run = mailtls(&[
-        "account",
-        "alice@cfg.test",
-        "nobody.test",
-        "--offline",
-        "--dns-server",
-        &server,
-        "--timeout",
-        "5s",
-        "-f",
-        "json",
-    ]);
+    let (run, _) = account_json(&server, None, &alice_and_nobody);
     let doc = run.json();
     assert_eq!(doc["accounts"].as_array().map(Vec::len), Some(2));
     // Without the test root, alice's server is untrusted: critical outranks unknown.
@@ -524,26 +474,12 @@ fn a_silent_web_server_leaves_the_checks_their_time() {
         vec![("/mail/config-v1.1.xml", Reply::Silent)],
     );
     let _imaps = mail_server(&pki, net, Proto::Imap, Transport::ImplicitTls, 993);
-    let server = dns.server();
-    let root = pki.root.to_str().expect("path");
     let started = std::time::Instant::now();
-    let run = mailtls(&[
-        "account",
-        "alice@cfg.test",
-        "--dns-server",
-        &server,
-        "--ca-file",
-        root,
-        "--ispdb-url",
-        "https://ispdb.test/v1.1/",
-        "--timeout",
-        "4s",
-        "-f",
-        "json",
-    ]);
+    let args = ["alice@cfg.test", ISPDB_URL, "--timeout", "4s"];
+    let (run, _) = account_json(&dns.server(), Some(&pki), &args);
     let took = started.elapsed();
     assert!(took < std::time::Duration::from_secs(6), "{took:?}");
-    let doc = run.json()["accounts"][0].clone();
+    let doc = run.account();
     let autoconfig = doc["discovery"]["documents"]
         .as_array()
         .expect("documents")
@@ -595,23 +531,9 @@ fn an_autodiscover_redirect_to_another_address_is_followed_and_flagged() {
         vec![("/autodiscover/autodiscover.xml", Reply::xml(AUTODISCOVER))],
     );
     let _imaps = mail_server(&pki, net, Proto::Imap, Transport::ImplicitTls, 993);
-    let server = dns.server();
-    let root = pki.root.to_str().expect("path");
-    let run = mailtls(&[
-        "account",
-        "alice@cfg.test",
-        "--dns-server",
-        &server,
-        "--ca-file",
-        root,
-        "--ispdb-url",
-        "https://ispdb.test/v1.1/",
-        "--timeout",
-        "6s",
-        "-f",
-        "json",
-    ]);
-    let doc = run.json()["accounts"][0].clone();
+    let args = ["alice@cfg.test", ISPDB_URL, "--timeout", "6s"];
+    let (run, _) = account_json(&dns.server(), Some(&pki), &args);
+    let doc = run.account();
     let documents = doc["discovery"]["documents"].as_array().expect("documents");
     let of = |label: &str| {
         documents
@@ -668,24 +590,9 @@ fn a_broken_server_named_only_by_autoconfig_decides_the_exit_code() {
         at(net, 2, 993),
     )
     .expect("mail server on 993");
-    let server = dns.server();
-    let root = pki.root.to_str().expect("path");
-    let run = mailtls(&[
-        "account",
-        "alice@cfg.test",
-        "--dns-server",
-        &server,
-        "--ca-file",
-        root,
-        "--ispdb-url",
-        "https://ispdb.test/v1.1/",
-        "--no-guess",
-        "--timeout",
-        "6s",
-        "-f",
-        "json",
-    ]);
-    let doc = run.json()["accounts"][0].clone();
+    let args = ["alice@cfg.test", ISPDB_URL, "--no-guess", "--timeout", "6s"];
+    let (run, _) = account_json(&dns.server(), Some(&pki), &args);
+    let doc = run.account();
     let endpoint = &doc["endpoints"][0];
     assert_eq!(endpoint["endpoint"]["source"], "autoconfig");
     assert_eq!(endpoint["answer"], "implicit_tls");

@@ -288,46 +288,33 @@ fn completions_and_man_page_come_from_the_cli_definition() {
 #[test]
 fn one_host_never_gets_more_than_its_connection_budget() {
     let pki = Pki::new();
-    // A silent server holds every connection until the client gives up on it.
-    let server = pki.start(
-        ServerSpec::new(Proto::Imap, Transport::ImplicitTls).misbehave(Misbehaviour::Silent),
-    );
-    let url = url_for(&server, Proto::Imap, Transport::ImplicitTls);
-    let mut args = vec![
-        "check",
-        "--timeout",
-        "300ms",
-        "-f",
-        "ndjson",
-        "--quiet",
-        "--per-host",
-        "2",
-    ];
-    let targets = vec![url.as_str(); 6];
-    args.extend(&targets);
-    let run = mailtls(&args);
+    // Six checks of one silent server, which holds every connection until
+    // the client gives up on it, with PER_HOST connections at once at most.
+    let batch = |per_host: &str| {
+        let server = pki.start(
+            ServerSpec::new(Proto::Imap, Transport::ImplicitTls).misbehave(Misbehaviour::Silent),
+        );
+        let url = url_for(&server, Proto::Imap, Transport::ImplicitTls);
+        let mut args = vec![
+            "check",
+            "--timeout",
+            "300ms",
+            "-f",
+            "ndjson",
+            "--quiet",
+            "--per-host",
+            per_host,
+        ];
+        args.extend(vec![url.as_str(); 6]);
+        (mailtls(&args), server)
+    };
+    let (run, server) = batch("2");
     assert_eq!(ndjson(&run.stdout).len(), 6);
     assert_eq!(server.connections_accepted(), 6);
     assert_eq!(server.most_connections_at_once(), 2);
 
     // The same batch with a larger budget does overlap: the measure can tell.
-    let wide = pki.start(
-        ServerSpec::new(Proto::Imap, Transport::ImplicitTls).misbehave(Misbehaviour::Silent),
-    );
-    let url = url_for(&wide, Proto::Imap, Transport::ImplicitTls);
-    let mut args = vec![
-        "check",
-        "--timeout",
-        "300ms",
-        "-f",
-        "ndjson",
-        "--quiet",
-        "--per-host",
-        "6",
-    ];
-    let targets = vec![url.as_str(); 6];
-    args.extend(&targets);
-    mailtls(&args);
+    let (_, wide) = batch("6");
     assert!(
         wide.most_connections_at_once() > 2,
         "{}",

@@ -188,25 +188,14 @@ struct OpensslServer {
 impl OpensslServer {
     fn start(pki: &OpensslPki, leaf: &str, args: &[&str]) -> OpensslServer {
         let conf = pki.path("legacy.cnf");
-        std::fs::write(
-            &conf,
-            "openssl_conf = openssl_init\n\
-             [openssl_init]\nproviders = provider_sect\nssl_conf = ssl_sect\n\
-             [provider_sect]\ndefault = default_sect\nlegacy = legacy_sect\n\
-             [default_sect]\nactivate = 1\n[legacy_sect]\nactivate = 1\n\
-             [ssl_sect]\nsystem_default = system_default_sect\n\
-             [system_default_sect]\nCipherString = ALL:@SECLEVEL=0\n",
-        )
-        .unwrap();
+        std::fs::write(&conf, common::openssl::LEGACY_CONF).unwrap();
         let (child, addr) = common::openssl::start_s_server(|port| {
-            let mut command = Command::new("openssl");
+            let mut command = common::openssl::s_server(
+                port,
+                &pki.path(&format!("{leaf}.pem")),
+                &pki.path(&format!("{leaf}.key")),
+            );
             command
-                .arg("s_server")
-                .args(["-accept", &format!("127.0.0.1:{port}")])
-                .arg("-cert")
-                .arg(pki.path(&format!("{leaf}.pem")))
-                .arg("-key")
-                .arg(pki.path(&format!("{leaf}.key")))
                 .arg("-cert_chain")
                 .arg(pki.path("inter.pem"))
                 .args(["-www", "-quiet"])

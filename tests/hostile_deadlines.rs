@@ -15,10 +15,9 @@ mod hostile_common;
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use common::{url_for, Pki};
+use common::{codes, url_for, Pki};
 use hostile_common::{numbers_in, run_with, Output, Terminal};
 use mailtls_testkit::{Misbehaviour, Proto, ServerSpec, Transport};
-use serde_json::Value;
 
 /// `--timeout` of the deadline tests.
 const TIMEOUT: Duration = Duration::from_secs(2);
@@ -60,15 +59,6 @@ fn assert_within_deadline(out: &Output, what: &str) {
         },
         TIMEOUT + SLACK
     );
-}
-
-fn codes(report: &Value) -> Vec<String> {
-    report["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .map(|f| f["code"].as_str().expect("code").to_owned())
-        .collect()
 }
 
 /// A server that answers every ClientHello after 1.5 s: the normal check gets

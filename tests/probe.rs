@@ -35,37 +35,9 @@ fn material() -> &'static Material {
     static MATERIAL: OnceLock<Material> = OnceLock::new();
     MATERIAL.get_or_init(|| {
         let dir = tempfile::tempdir().expect("tempdir");
-        let cert = dir.path().join("cert.pem");
-        let key = dir.path().join("key.pem");
-        let status = Command::new("openssl")
-            .args([
-                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "30",
-            ])
-            .args([
-                "-subj",
-                "/CN=mail.test",
-                "-addext",
-                "subjectAltName=DNS:mail.test",
-            ])
-            .arg("-keyout")
-            .arg(&key)
-            .arg("-out")
-            .arg(&cert)
-            .stderr(Stdio::null())
-            .status()
-            .expect("run openssl req");
-        assert!(status.success(), "openssl req failed");
+        let (cert, key) = common::openssl::self_signed(dir.path(), "mail.test", &["rsa:2048"]);
         let legacy_conf = dir.path().join("legacy.cnf");
-        std::fs::write(
-            &legacy_conf,
-            "openssl_conf = openssl_init\n\
-             [openssl_init]\nproviders = provider_sect\nssl_conf = ssl_sect\n\
-             [provider_sect]\ndefault = default_sect\nlegacy = legacy_sect\n\
-             [default_sect]\nactivate = 1\n[legacy_sect]\nactivate = 1\n\
-             [ssl_sect]\nsystem_default = system_default_sect\n\
-             [system_default_sect]\nCipherString = ALL:@SECLEVEL=0\n",
-        )
-        .expect("write openssl config");
+        std::fs::write(&legacy_conf, common::openssl::LEGACY_CONF).expect("write openssl config");
         Material {
             _dir: dir,
             cert,
@@ -100,14 +72,8 @@ impl OpensslServer {
     fn start(args: &[&str]) -> OpensslServer {
         let m = material();
         let (child, addr) = common::openssl::start_s_server(|port| {
-            let mut command = Command::new("openssl");
+            let mut command = common::openssl::s_server(port, &m.cert, &m.key);
             command
-                .arg("s_server")
-                .args(["-accept", &format!("127.0.0.1:{port}")])
-                .arg("-cert")
-                .arg(&m.cert)
-                .arg("-key")
-                .arg(&m.key)
                 .args(["-www", "-quiet"])
                 .args(args)
                 .env("OPENSSL_CONF", &m.legacy_conf);
@@ -125,6 +91,11 @@ impl Drop for OpensslServer {
 }
 
 fn run_probe(server: &OpensslServer) -> ProbeFacts {
+    probe_through(Tcp(server.addr))
+}
+
+/// The probe through `connector`, for mail.test, which must not stop early.
+fn probe_through(connector: impl Connector) -> ProbeFacts {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -134,7 +105,7 @@ fn run_probe(server: &OpensslServer) -> ProbeFacts {
         ..ProbeOptions::default()
     };
     let facts = runtime.block_on(probe(
-        Tcp(server.addr),
+        connector,
         options,
         mailtls::gather::probe::now_unix(),
     ));
@@ -724,20 +695,7 @@ impl Connector for ClosesTls13 {
 #[test]
 fn a_close_on_a_tls13_hello_is_no_when_other_hellos_are_answered() {
     let server = OpensslServer::start(&["-tls1", "-cipher", "AES128-SHA:@SECLEVEL=0"]);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let options = ProbeOptions {
-        server_name: Some("mail.test".to_owned()),
-        ..ProbeOptions::default()
-    };
-    let facts = runtime.block_on(probe(
-        ClosesTls13(server.addr),
-        options,
-        mailtls::gather::probe::now_unix(),
-    ));
-    assert_eq!(facts.stopped, None, "{facts:#?}");
+    let facts = probe_through(ClosesTls13(server.addr));
     assert_eq!(
         accepted(&facts),
         [

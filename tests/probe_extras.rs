@@ -8,11 +8,11 @@
 
 mod common;
 
+use common::openssl::self_signed;
 use common::probe::{codes, run_probe, Tcp};
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 
 use mailtls::diagnose::{diagnose, Policy, Severity};
 use mailtls::facts::probe::CertificateAsk;
@@ -184,31 +184,6 @@ impl Drop for OpensslServer {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
-}
-
-fn self_signed(dir: &Path, name: &str, key: &[&str]) -> (PathBuf, PathBuf) {
-    let (cert, key_path) = (
-        dir.join(format!("{name}.pem")),
-        dir.join(format!("{name}.key")),
-    );
-    let status = Command::new("openssl")
-        .args(["req", "-x509", "-nodes", "-days", "30", "-newkey"])
-        .args(key)
-        .args([
-            "-subj",
-            &format!("/CN={name}"),
-            "-addext",
-            &format!("subjectAltName=DNS:{name}"),
-        ])
-        .arg("-keyout")
-        .arg(&key_path)
-        .arg("-out")
-        .arg(&cert)
-        .stderr(Stdio::null())
-        .status()
-        .unwrap();
-    assert!(status.success());
-    (cert, key_path)
 }
 
 /// `openssl s_server` with `args`, answering HTTP (-www) unless it is to

@@ -10,12 +10,13 @@
 
 mod common;
 
+use common::openssl::self_signed;
 use common::probe::{codes, run_probe};
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::{Child, Command};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
@@ -32,23 +33,6 @@ impl Drop for OpensslServer {
     }
 }
 
-fn self_signed(dir: &Path, key: &[&str]) -> (PathBuf, PathBuf) {
-    let (cert, key_path) = (dir.join("mail.test.pem"), dir.join("mail.test.key"));
-    let status = Command::new("openssl")
-        .args(["req", "-x509", "-nodes", "-days", "30", "-newkey"])
-        .args(key)
-        .args(["-subj", "/CN=mail.test"])
-        .arg("-keyout")
-        .arg(&key_path)
-        .arg("-out")
-        .arg(&cert)
-        .stderr(Stdio::null())
-        .status()
-        .unwrap();
-    assert!(status.success());
-    (cert, key_path)
-}
-
 /// `openssl s_server` with a certificate of `key` and `args`.
 fn s_server(dir: &Path, key: &[&str], args: &[&str]) -> OpensslServer {
     s_server_configured(dir, key, args, None)
@@ -62,7 +46,7 @@ fn s_server_configured(
     args: &[&str],
     config: Option<&str>,
 ) -> OpensslServer {
-    let (cert, key) = self_signed(dir, key);
+    let (cert, key) = self_signed(dir, "mail.test", key);
     let config = config.map(|text| {
         let path = dir.join("openssl.cnf");
         std::fs::write(

@@ -10,8 +10,6 @@ mod common;
 
 use common::probe::{codes, run_probe};
 
-use std::process::{Command, Stdio};
-
 use mailtls::diagnose::Severity;
 use mailtls::facts::probe::{ProbeFacts, RobotVariant, RobotVerdict};
 use mailtls_testkit::{CertCase, LegacyServer, Quirks, RobotOracle, TestPki};
@@ -184,30 +182,10 @@ fn a_server_without_rsa_key_exchange_gets_no_robot_connection() {
 #[test]
 fn openssl_with_an_rsa_certificate_and_aes128_sha_is_not_an_oracle() {
     let dir = tempfile::tempdir().unwrap();
-    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
-    let status = Command::new("openssl")
-        .args([
-            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "30",
-        ])
-        .args(["-subj", "/CN=mail.test"])
-        .arg("-keyout")
-        .arg(&key)
-        .arg("-out")
-        .arg(&cert)
-        .stderr(Stdio::null())
-        .status()
-        .expect("run openssl req");
-    assert!(status.success(), "openssl req failed");
+    let (cert, key) = common::openssl::self_signed(dir.path(), "mail.test", &["rsa:2048"]);
     let (mut child, addr) = common::openssl::start_s_server(|port| {
-        let mut command = Command::new("openssl");
-        command
-            .arg("s_server")
-            .args(["-accept", &format!("127.0.0.1:{port}")])
-            .arg("-cert")
-            .arg(&cert)
-            .arg("-key")
-            .arg(&key)
-            .args(["-quiet", "-no_tls1_3", "-cipher", "AES128-SHA"]);
+        let mut command = common::openssl::s_server(port, &cert, &key);
+        command.args(["-quiet", "-no_tls1_3", "-cipher", "AES128-SHA"]);
         command
     });
     let facts = run_probe(addr);

@@ -7,8 +7,6 @@
 
 mod common;
 
-use std::process::Command;
-
 use common::{check_json, codes, finding, Pki};
 use mailtls_testkit::{CertCase, OcspCase, Proto, ServerSpec, Transport, SCT_LOG_IDS};
 
@@ -114,17 +112,8 @@ fn openssl_s_server_status_file_staple_is_read() {
     std::fs::write(&key_path, cert.key_pem()).unwrap();
     std::fs::write(&staple_path, &staple).unwrap();
     let (mut child, addr) = common::openssl::start_s_server(|port| {
-        let mut command = Command::new("openssl");
-        command
-            .arg("s_server")
-            .args(["-accept", &format!("127.0.0.1:{port}")])
-            .arg("-cert")
-            .arg(&cert_path)
-            .arg("-key")
-            .arg(&key_path)
-            .arg("-status_file")
-            .arg(&staple_path)
-            .arg("-quiet");
+        let mut command = common::openssl::s_server(port, &cert_path, &key_path);
+        command.arg("-status_file").arg(&staple_path).arg("-quiet");
         command
     });
     // s_server speaks no IMAP: the check stops after the handshake, with its facts.

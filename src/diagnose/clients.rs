@@ -746,7 +746,24 @@ mod tests {
 
     /// Trusted everywhere, TLS 1.3.
     fn trusted_everywhere() -> FactsBuilder {
-        FactsBuilder::good()
+        everywhere(FactsBuilder::good())
+    }
+
+    /// Trusted everywhere, TLS 1.3, with `leaf` for the server's certificate.
+    fn trusted_everywhere_with(leaf: CertBuilder) -> FactsBuilder {
+        everywhere(
+            FactsBuilder::imaps()
+                .tls13()
+                .cert(leaf)
+                .cert(CertBuilder::intermediate())
+                .trusted(),
+        )
+    }
+
+    /// `facts` with the chain also in the Mozilla and system stores, and on
+    /// every platform.
+    fn everywhere(facts: FactsBuilder) -> FactsBuilder {
+        facts
             .store(StoreKind::Mozilla, Some(true))
             .store(StoreKind::System, Some(true))
             .platforms(true, None)
@@ -838,15 +855,7 @@ mod tests {
 
     #[test]
     fn a_1024_bit_leaf_is_refused_by_openssl_and_apple_only() {
-        let facts = FactsBuilder::imaps()
-            .tls13()
-            .cert(CertBuilder::leaf(HOST).rsa(1024))
-            .cert(CertBuilder::intermediate())
-            .trusted()
-            .store(StoreKind::Mozilla, Some(true))
-            .store(StoreKind::System, Some(true))
-            .platforms(true, None)
-            .build();
+        let facts = trusted_everywhere_with(CertBuilder::leaf(HOST).rsa(1024)).build();
         for (id, got) in outcomes(&facts) {
             let want = match id {
                 "openssl" => Outcome::CannotConnect,
@@ -897,13 +906,7 @@ mod tests {
             .refuses(TlsVersion::Tls11)
             .refuses(TlsVersion::Tls12)
             .refuses(TlsVersion::Tls13);
-        let facts = FactsBuilder::imaps()
-            .cert(CertBuilder::leaf(HOST))
-            .cert(CertBuilder::intermediate())
-            .trusted()
-            .store(StoreKind::Mozilla, Some(true))
-            .store(StoreKind::System, Some(true))
-            .platforms(true, None)
+        let facts = everywhere(FactsBuilder::imaps().good_chain().trusted())
             .stopped(CheckError::Handshake(HandshakeFailure::AlertReceived {
                 alert: "protocol_version".to_owned(),
             }))
@@ -948,15 +951,7 @@ mod tests {
 
     #[test]
     fn apple_refuses_long_lived_public_certificates() {
-        let facts = FactsBuilder::imaps()
-            .tls13()
-            .cert(CertBuilder::leaf(HOST).validity_days(500))
-            .cert(CertBuilder::intermediate())
-            .trusted()
-            .store(StoreKind::Mozilla, Some(true))
-            .store(StoreKind::System, Some(true))
-            .platforms(true, None)
-            .build();
+        let facts = trusted_everywhere_with(CertBuilder::leaf(HOST).validity_days(500)).build();
         let apple = outcome(&facts, "apple");
         assert_eq!(apple.outcome, Outcome::Warns, "{apple:?}");
         assert!(apple.causes[0].contains("at most 398"));

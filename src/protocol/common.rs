@@ -324,6 +324,20 @@ pub(super) mod testing {
         }
     }
 
+    /// [`run`] of the dialogue `new` makes for `mode`, in that mode.
+    pub(in crate::protocol) fn run_in<D: Dialogue, S: AsRef<str>>(
+        mode: TlsMode,
+        new: impl FnOnce(TlsMode) -> D,
+        server: &[S],
+    ) -> Run {
+        run(new(mode), mode, server)
+    }
+
+    /// The capabilities in `list`, as the facts hold them.
+    pub(in crate::protocol) fn caps(list: &[&str]) -> Option<Vec<String>> {
+        Some(list.iter().map(|c| c.to_string()).collect())
+    }
+
     /// `prefix` followed by the numbers 1..=count, one line each.
     pub(in crate::protocol) fn numbered(prefix: &str, count: usize) -> Vec<String> {
         (1..=count).map(|n| format!("{prefix}{n}")).collect()

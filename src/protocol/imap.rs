@@ -198,7 +198,7 @@ fn not_a_greeting(line: &str) -> DialogueError {
 mod tests {
     use super::super::MAX_REPLY_LINES;
     use super::*;
-    use crate::protocol::common::testing::{numbered, run, Run, HANDSHAKE};
+    use crate::protocol::common::testing::{numbered, run_in, Run, HANDSHAKE};
     use crate::protocol::DialogueFacts;
 
     const DOVECOT: &str = "* OK [CAPABILITY IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE LITERAL+ STARTTLS LOGINDISABLED] Dovecot (Debian) ready.";
@@ -206,19 +206,11 @@ mod tests {
         "* CAPABILITY IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE LITERAL+ AUTH=PLAIN";
 
     fn starttls<S: AsRef<str>>(server: &[S]) -> Run {
-        run(
-            ImapDialogue::new(TlsMode::Starttls),
-            TlsMode::Starttls,
-            server,
-        )
+        run_in(TlsMode::Starttls, ImapDialogue::new, server)
     }
 
     fn implicit<S: AsRef<str>>(server: &[S]) -> Run {
-        run(
-            ImapDialogue::new(TlsMode::Implicit),
-            TlsMode::Implicit,
-            server,
-        )
+        run_in(TlsMode::Implicit, ImapDialogue::new, server)
     }
 
     fn caps(list: &str) -> Option<Vec<String>> {

@@ -150,29 +150,17 @@ fn is_temporary_refusal(line: &str) -> bool {
 mod tests {
     use super::super::MAX_REPLY_LINES;
     use super::*;
-    use crate::protocol::common::testing::{numbered, run, Run, HANDSHAKE};
+    use crate::protocol::common::testing::{caps, numbered, run_in, Run, HANDSHAKE};
     use crate::protocol::DialogueFacts;
 
     const GREETING: &str = "+OK Dovecot (Debian) ready.";
 
     fn starttls<S: AsRef<str>>(server: &[S]) -> Run {
-        run(
-            Pop3Dialogue::new(TlsMode::Starttls),
-            TlsMode::Starttls,
-            server,
-        )
+        run_in(TlsMode::Starttls, Pop3Dialogue::new, server)
     }
 
     fn implicit<S: AsRef<str>>(server: &[S]) -> Run {
-        run(
-            Pop3Dialogue::new(TlsMode::Implicit),
-            TlsMode::Implicit,
-            server,
-        )
-    }
-
-    fn caps(list: &[&str]) -> Option<Vec<String>> {
-        Some(list.iter().map(|c| c.to_string()).collect())
+        run_in(TlsMode::Implicit, Pop3Dialogue::new, server)
     }
 
     #[test]

@@ -153,7 +153,7 @@ fn first_quoted(line: &str) -> Option<&str> {
 mod tests {
     use super::super::MAX_REPLY_LINES;
     use super::*;
-    use crate::protocol::common::testing::{numbered, run, Run, HANDSHAKE};
+    use crate::protocol::common::testing::{caps, numbered, run_in, Run, HANDSHAKE};
     use crate::protocol::{Action, Dialogue, DialogueFacts};
 
     const DOVECOT: [&str; 9] = [
@@ -170,23 +170,11 @@ mod tests {
     ];
 
     fn starttls<S: AsRef<str>>(server: &[S]) -> Run {
-        run(
-            SieveDialogue::new(TlsMode::Starttls),
-            TlsMode::Starttls,
-            server,
-        )
+        run_in(TlsMode::Starttls, SieveDialogue::new, server)
     }
 
     fn implicit<S: AsRef<str>>(server: &[S]) -> Run {
-        run(
-            SieveDialogue::new(TlsMode::Implicit),
-            TlsMode::Implicit,
-            server,
-        )
-    }
-
-    fn caps(list: &[&str]) -> Option<Vec<String>> {
-        Some(list.iter().map(|c| c.to_string()).collect())
+        run_in(TlsMode::Implicit, SieveDialogue::new, server)
     }
 
     #[test]

@@ -207,7 +207,7 @@ fn parse_reply_line(line: &str) -> Option<ReplyLine<'_>> {
 mod tests {
     use super::super::MAX_REPLY_LINES;
     use super::*;
-    use crate::protocol::common::testing::{numbered, run, Run, HANDSHAKE};
+    use crate::protocol::common::testing::{caps, numbered, run, Run, HANDSHAKE};
     use crate::protocol::DialogueFacts;
 
     const GREETING: &str = "220 mail.test ESMTP Postfix (Debian/GNU)";
@@ -250,10 +250,6 @@ mod tests {
     fn implicit<S: AsRef<str>>(server: &[S]) -> Run {
         let dialogue = SmtpDialogue::new(TlsMode::Implicit, "probe.example");
         run(dialogue, TlsMode::Implicit, server)
-    }
-
-    fn caps(list: &[&str]) -> Option<Vec<String>> {
-        Some(list.iter().map(|c| c.to_string()).collect())
     }
 
     #[test]

@@ -766,10 +766,11 @@ mod tests {
         }
     }
 
+    /// The result of checking `mail.example.edu:PORT` (SSL/TLS at 993 and
+    /// 465, STARTTLS elsewhere), named by `source`.
     fn result(
         source: Source,
         port: u16,
-        mode: TlsMode,
         priority: u16,
         answer: Answer,
         verdict: Severity,
@@ -783,7 +784,10 @@ mod tests {
                 host: "mail.example.edu".to_owned(),
                 port,
                 protocol,
-                mode,
+                mode: match port {
+                    993 | 465 => TlsMode::Implicit,
+                    _ => TlsMode::Starttls,
+                },
                 source,
                 priority: source.is_published().then_some(priority),
                 weight: source.is_published().then_some(1),
@@ -794,166 +798,6 @@ mod tests {
             report: None,
             address_reports: Vec::new(),
         }
-    }
-
-    fn codes(findings: &[Finding]) -> Vec<Code> {
-        findings.iter().map(|f| f.code).collect()
-    }
-
-    #[test]
-    fn starttls_ranked_ahead_of_working_tls_is_flagged_and_tls_recommended() {
-        let endpoints = vec![
-            result(
-                Source::Srv(SrvService::Imaps),
-                993,
-                TlsMode::Implicit,
-                10,
-                Answer::ImplicitTls,
-                Severity::Ok,
-            ),
-            result(
-                Source::Srv(SrvService::Imap),
-                143,
-                TlsMode::Starttls,
-                0,
-                Answer::Starttls,
-                Severity::Ok,
-            ),
-        ];
-        let doc = AccountDocument::new(discovery(false), endpoints);
-        assert_eq!(codes(&doc.findings), [Code::AccountStarttlsWhereTlsWorks]);
-        assert!(doc.findings[0].message.contains("_imap._tcp.example.edu"));
-        assert_eq!(doc.settings.len(), 1);
-        assert_eq!(doc.settings[0].port, 993);
-        assert_eq!(doc.settings[0].security, "SSL/TLS");
-        assert_eq!(doc.exit_code, 1);
-    }
-
-    #[test]
-    fn starttls_published_alone_where_tls_works_alongside_is_flagged() {
-        let endpoints = vec![
-            result(
-                Source::Srv(SrvService::Imap),
-                143,
-                TlsMode::Starttls,
-                0,
-                Answer::Starttls,
-                Severity::Ok,
-            ),
-            result(
-                Source::Alongside(SrvService::Imap),
-                993,
-                TlsMode::Implicit,
-                0,
-                Answer::ImplicitTls,
-                Severity::Ok,
-            ),
-        ];
-        let doc = AccountDocument::new(discovery(false), endpoints);
-        assert_eq!(codes(&doc.findings), [Code::AccountStarttlsWhereTlsWorks]);
-        assert!(doc.findings[0]
-            .message
-            .contains("publishes only _imap._tcp.example.edu"));
-        let fix = doc.findings[0].fix.as_deref().unwrap_or_default();
-        assert!(
-            fix.contains("_imaps._tcp.example.edu. SRV 0 1 993 mail.example.edu."),
-            "{fix}"
-        );
-        assert_eq!(doc.settings[0].port, 993);
-        assert_eq!(doc.settings[0].source, Source::Alongside(SrvService::Imap));
-    }
-
-    #[test]
-    fn nothing_at_the_tls_port_alongside_is_no_finding() {
-        let endpoints = vec![
-            result(
-                Source::Srv(SrvService::Imap),
-                143,
-                TlsMode::Starttls,
-                0,
-                Answer::Starttls,
-                Severity::Ok,
-            ),
-            result(
-                Source::Alongside(SrvService::Imap),
-                993,
-                TlsMode::Implicit,
-                0,
-                Answer::Nothing,
-                Severity::Unknown,
-            ),
-        ];
-        let doc = AccountDocument::new(discovery(false), endpoints);
-        assert!(doc.findings.is_empty(), "{:?}", doc.findings);
-        assert_eq!(doc.settings[0].security, "STARTTLS");
-        assert_eq!(doc.exit_code, 0);
-    }
-
-    #[test]
-    fn tls_preferred_by_priority_is_not_flagged() {
-        let endpoints = vec![
-            result(
-                Source::Srv(SrvService::Imaps),
-                993,
-                TlsMode::Implicit,
-                0,
-                Answer::ImplicitTls,
-                Severity::Ok,
-            ),
-            result(
-                Source::Srv(SrvService::Imap),
-                143,
-                TlsMode::Starttls,
-                10,
-                Answer::Starttls,
-                Severity::Ok,
-            ),
-        ];
-        let doc = AccountDocument::new(discovery(false), endpoints);
-        assert!(doc.findings.is_empty(), "{:?}", doc.findings);
-        assert_eq!(doc.exit_code, 0);
-    }
-
-    #[test]
-    fn an_unreachable_published_endpoint_is_flagged_but_does_not_decide_alone() {
-        let endpoints = vec![result(
-            Source::Srv(SrvService::Submissions),
-            465,
-            TlsMode::Implicit,
-            0,
-            Answer::Nothing,
-            Severity::Unknown,
-        )];
-        let doc = AccountDocument::new(discovery(false), endpoints);
-        assert_eq!(codes(&doc.findings), [Code::AccountEndpointUnreachable]);
-        assert!(doc.settings.is_empty());
-        assert_eq!(doc.exit_code, 3);
-    }
-
-    #[test]
-    fn guesses_only_say_nothing_is_published() {
-        let endpoints = vec![result(
-            Source::Guess,
-            993,
-            TlsMode::Implicit,
-            0,
-            Answer::ImplicitTls,
-            Severity::Ok,
-        )];
-        let doc = AccountDocument::new(discovery(true), endpoints);
-        assert_eq!(codes(&doc.findings), [Code::AccountNothingPublished]);
-        assert_eq!(doc.findings[0].severity, Severity::Info);
-        assert_eq!(doc.settings[0].source, Source::Guess);
-        assert_eq!(doc.exit_code, 0);
-    }
-
-    /// The findings' codes but the notice that no SRV record exists, which
-    /// every test with documents only gets.
-    fn document_codes(findings: &[Finding]) -> Vec<Code> {
-        codes(findings)
-            .into_iter()
-            .filter(|c| *c != Code::AccountNothingPublished)
-            .collect()
     }
 
     fn document(source: DocSource, url: &str, servers: Vec<Server>) -> ConfigDocument {
@@ -990,242 +834,413 @@ mod tests {
         }
     }
 
-    fn from(source: Source, port: u16, mode: TlsMode, answer: Answer) -> EndpointResult {
-        let mut result = result(source, port, mode, 0, answer, Severity::Ok);
-        result.endpoint.protocol = Protocol::Imap;
-        result
-    }
-
-    #[test]
-    fn a_configuration_giving_starttls_where_tls_works_is_flagged() {
-        let mut d = discovery(false);
-        d.documents = vec![document(
-            DocSource::Autoconfig,
-            "https://autoconfig.example.edu/mail/config-v1.1.xml",
-            vec![server("mail.example.edu", 143, Security::Starttls)],
-        )];
-        let endpoints = vec![
-            from(
-                Source::Document(DocSource::Autoconfig),
+    /// What `doc` names, STARTTLS at 143, and SSL/TLS that works beside it at 993.
+    fn starttls_with_tls_beside(doc: DocSource) -> Vec<EndpointResult> {
+        vec![
+            result(
+                Source::Document(doc),
                 143,
-                TlsMode::Starttls,
+                0,
                 Answer::Starttls,
+                Severity::Ok,
             ),
-            from(
-                Source::BesideDocument(DocSource::Autoconfig),
+            result(
+                Source::BesideDocument(doc),
                 993,
-                TlsMode::Implicit,
+                0,
                 Answer::ImplicitTls,
+                Severity::Ok,
             ),
-        ];
-        let doc = AccountDocument::new(d, endpoints);
-        assert_eq!(
-            document_codes(&doc.findings),
-            [Code::AccountStarttlsWhereTlsWorks]
-        );
-        let f = &doc.findings[0];
-        assert!(
-            f.message.contains("mail.example.edu:993 answers SSL/TLS"),
-            "{}",
-            f.message
-        );
-        assert!(f
-            .fix
-            .as_deref()
-            .unwrap_or_default()
-            .contains("<socketType>SSL</socketType>"));
-        let notice = doc.findings.last().expect("the notice");
-        assert_eq!(notice.code, Code::AccountNothingPublished);
-        assert!(notice
-            .message
-            .contains("come from its configuration documents"));
-        assert_eq!(doc.settings[0].port, 993);
+        ]
+    }
+
+    const AUTOCONFIG: &str = "https://autoconfig.example.edu/mail/config-v1.1.xml";
+
+    /// What discovery and the checks found, and all the account document
+    /// must say about it.
+    struct Case {
+        name: &'static str,
+        /// Whether discovery guessed the host names.
+        guessed: bool,
+        documents: Vec<ConfigDocument>,
+        endpoints: Vec<EndpointResult>,
+        /// Every finding, in order: its code, its severity and words its
+        /// message holds (with a leading `^`: words it starts with).
+        findings: Vec<(Code, Severity, &'static str)>,
+        /// Words the first finding's fix holds.
+        fix: Option<&'static str>,
+        /// Every setting: `PORT SECURITY SOURCE`, and ` (caveat)` with one.
+        settings: Vec<&'static str>,
+        exit_code: u8,
+    }
+
+    fn cases() -> Vec<Case> {
+        use Source::{Alongside, Document, Guess, Srv};
+        let ok = Severity::Ok;
+        vec![
+            Case {
+                name: "STARTTLS ranked ahead of working SSL/TLS: flagged, SSL/TLS recommended",
+                guessed: false,
+                documents: Vec::new(),
+                endpoints: vec![
+                    result(Srv(SrvService::Imaps), 993, 10, Answer::ImplicitTls, ok),
+                    result(Srv(SrvService::Imap), 143, 0, Answer::Starttls, ok),
+                ],
+                findings: vec![(
+                    Code::AccountStarttlsWhereTlsWorks,
+                    Severity::Warning,
+                    "_imap._tcp.example.edu",
+                )],
+                fix: None,
+                settings: vec!["993 SSL/TLS srv:_imaps._tcp"],
+                exit_code: 1,
+            },
+            Case {
+                name: "STARTTLS published alone where SSL/TLS works alongside: flagged",
+                guessed: false,
+                documents: Vec::new(),
+                endpoints: vec![
+                    result(Srv(SrvService::Imap), 143, 0, Answer::Starttls, ok),
+                    result(Alongside(SrvService::Imap), 993, 0, Answer::ImplicitTls, ok),
+                ],
+                findings: vec![(
+                    Code::AccountStarttlsWhereTlsWorks,
+                    Severity::Warning,
+                    "publishes only _imap._tcp.example.edu",
+                )],
+                fix: Some("_imaps._tcp.example.edu. SRV 0 1 993 mail.example.edu."),
+                settings: vec!["993 SSL/TLS alongside:_imap._tcp"],
+                exit_code: 1,
+            },
+            Case {
+                name: "nothing at the SSL/TLS port alongside: no finding",
+                guessed: false,
+                documents: Vec::new(),
+                endpoints: vec![
+                    result(Srv(SrvService::Imap), 143, 0, Answer::Starttls, ok),
+                    result(
+                        Alongside(SrvService::Imap),
+                        993,
+                        0,
+                        Answer::Nothing,
+                        Severity::Unknown,
+                    ),
+                ],
+                findings: Vec::new(),
+                fix: None,
+                settings: vec!["143 STARTTLS srv:_imap._tcp"],
+                exit_code: 0,
+            },
+            Case {
+                name: "SSL/TLS preferred by priority: not flagged",
+                guessed: false,
+                documents: Vec::new(),
+                endpoints: vec![
+                    result(Srv(SrvService::Imaps), 993, 0, Answer::ImplicitTls, ok),
+                    result(Srv(SrvService::Imap), 143, 10, Answer::Starttls, ok),
+                ],
+                findings: Vec::new(),
+                fix: None,
+                settings: vec!["993 SSL/TLS srv:_imaps._tcp"],
+                exit_code: 0,
+            },
+            Case {
+                name: "an unreachable published endpoint: flagged, but does not decide alone",
+                guessed: false,
+                documents: Vec::new(),
+                endpoints: vec![result(
+                    Srv(SrvService::Submissions),
+                    465,
+                    0,
+                    Answer::Nothing,
+                    Severity::Unknown,
+                )],
+                findings: vec![(Code::AccountEndpointUnreachable, Severity::Warning, "")],
+                fix: None,
+                settings: Vec::new(),
+                exit_code: 3,
+            },
+            Case {
+                name: "guesses only: nothing is published",
+                guessed: true,
+                documents: Vec::new(),
+                endpoints: vec![result(Guess, 993, 0, Answer::ImplicitTls, ok)],
+                findings: vec![(Code::AccountNothingPublished, Severity::Info, "")],
+                fix: None,
+                settings: vec!["993 SSL/TLS guess"],
+                exit_code: 0,
+            },
+            Case {
+                name: "a configuration giving STARTTLS where SSL/TLS works: flagged",
+                guessed: false,
+                documents: vec![document(
+                    DocSource::Autoconfig,
+                    AUTOCONFIG,
+                    vec![server("mail.example.edu", 143, Security::Starttls)],
+                )],
+                endpoints: starttls_with_tls_beside(DocSource::Autoconfig),
+                findings: vec![
+                    (
+                        Code::AccountStarttlsWhereTlsWorks,
+                        Severity::Warning,
+                        "mail.example.edu:993 answers SSL/TLS",
+                    ),
+                    (
+                        Code::AccountNothingPublished,
+                        Severity::Info,
+                        "come from its configuration documents",
+                    ),
+                ],
+                fix: Some("<socketType>SSL</socketType>"),
+                settings: vec!["993 SSL/TLS alongside:autoconfig"],
+                exit_code: 1,
+            },
+            Case {
+                name: "a configuration giving no encryption where SSL/TLS works: flagged",
+                guessed: false,
+                documents: vec![document(
+                    DocSource::AutodiscoverDomain,
+                    "https://example.edu/autodiscover/autodiscover.xml",
+                    vec![server("mail.example.edu", 143, Security::Plain)],
+                )],
+                endpoints: starttls_with_tls_beside(DocSource::AutodiscoverDomain),
+                findings: vec![
+                    (
+                        Code::AccountStarttlsWhereTlsWorks,
+                        Severity::Warning,
+                        "with no encryption (though STARTTLS works there)",
+                    ),
+                    (Code::AccountNothingPublished, Severity::Info, ""),
+                ],
+                fix: Some("<SSL>on</SSL>"),
+                settings: vec!["993 SSL/TLS alongside:autodiscover-domain"],
+                exit_code: 1,
+            },
+            Case {
+                name: "settings only over plain HTTP: flagged",
+                guessed: false,
+                documents: vec![document(
+                    DocSource::AutoconfigHttp,
+                    "http://autoconfig.example.edu/mail/config-v1.1.xml",
+                    vec![server("mail.example.edu", 993, Security::Tls)],
+                )],
+                endpoints: vec![result(
+                    Document(DocSource::AutoconfigHttp),
+                    993,
+                    0,
+                    Answer::ImplicitTls,
+                    ok,
+                )],
+                findings: vec![
+                    (
+                        Code::AccountConfigOverHttp,
+                        Severity::Warning,
+                        "http://autoconfig.example.edu/",
+                    ),
+                    (Code::AccountNothingPublished, Severity::Info, ""),
+                ],
+                fix: None,
+                settings: vec!["993 SSL/TLS autoconfig-http"],
+                exit_code: 1,
+            },
+            Case {
+                name: "settings over plain HTTP with the same over HTTPS beside them: not flagged",
+                guessed: false,
+                documents: vec![
+                    document(
+                        DocSource::Autoconfig,
+                        AUTOCONFIG,
+                        vec![server("mail.example.edu", 993, Security::Tls)],
+                    ),
+                    document(
+                        DocSource::AutoconfigHttp,
+                        "http://autoconfig.example.edu/mail/config-v1.1.xml",
+                        vec![server("mail.example.edu", 993, Security::Tls)],
+                    ),
+                ],
+                endpoints: vec![result(
+                    Document(DocSource::AutoconfigHttp),
+                    993,
+                    0,
+                    Answer::ImplicitTls,
+                    ok,
+                )],
+                findings: vec![(Code::AccountNothingPublished, Severity::Info, "")],
+                fix: None,
+                settings: vec!["993 SSL/TLS autoconfig-http"],
+                exit_code: 0,
+            },
+            Case {
+                name: "sources naming different servers: flagged",
+                guessed: false,
+                documents: vec![document(
+                    DocSource::Ispdb,
+                    "https://autoconfig.thunderbird.net/v1.1/example.edu",
+                    vec![server("imap.old-hoster.example", 993, Security::Tls)],
+                )],
+                endpoints: vec![result(
+                    Srv(SrvService::Imaps),
+                    993,
+                    0,
+                    Answer::ImplicitTls,
+                    ok,
+                )],
+                findings: vec![(
+                    Code::AccountSourcesDisagree,
+                    Severity::Warning,
+                    "SRV: mail.example.edu; ispdb: imap.old-hoster.example",
+                )],
+                fix: None,
+                settings: vec!["993 SSL/TLS srv:_imaps._tcp"],
+                exit_code: 1,
+            },
+            Case {
+                name: "Autodiscover from another domain: flagged",
+                guessed: false,
+                documents: vec![
+                    ConfigDocument {
+                        outcome: DocOutcome::RedirectAddr("alice@elsewhere.example".to_owned()),
+                        ..document(
+                            DocSource::Autodiscover,
+                            "https://autodiscover.example.edu/autodiscover/autodiscover.xml",
+                            Vec::new(),
+                        )
+                    },
+                    ConfigDocument {
+                        served_by_base: Some("hoster.example".to_owned()),
+                        ..document(
+                            DocSource::AutodiscoverSrv,
+                            "https://autodiscover.hoster.example/autodiscover/autodiscover.xml",
+                            vec![server("mail.example.edu", 993, Security::Tls)],
+                        )
+                    },
+                ],
+                endpoints: vec![result(
+                    Document(DocSource::AutodiscoverSrv),
+                    993,
+                    0,
+                    Answer::ImplicitTls,
+                    ok,
+                )],
+                findings: vec![
+                    (
+                        Code::AccountAutodiscoverOtherDomain,
+                        Severity::Warning,
+                        "elsewhere.example",
+                    ),
+                    (
+                        Code::AccountAutodiscoverOtherDomain,
+                        Severity::Warning,
+                        "hoster.example",
+                    ),
+                    (Code::AccountNothingPublished, Severity::Info, ""),
+                ],
+                fix: None,
+                settings: vec!["993 SSL/TLS autodiscover-srv"],
+                exit_code: 1,
+            },
+            Case {
+                name: "a configured port where nothing answers: flagged",
+                guessed: false,
+                documents: vec![document(
+                    DocSource::Autoconfig,
+                    AUTOCONFIG,
+                    vec![server("mail.example.edu", 993, Security::Tls)],
+                )],
+                endpoints: vec![result(
+                    Document(DocSource::Autoconfig),
+                    993,
+                    0,
+                    Answer::Nothing,
+                    ok,
+                )],
+                findings: vec![
+                    (
+                        Code::AccountEndpointUnreachable,
+                        Severity::Warning,
+                        "^The autoconfig configuration at https://autoconfig.example.edu/",
+                    ),
+                    (Code::AccountNothingPublished, Severity::Info, ""),
+                ],
+                fix: None,
+                settings: Vec::new(),
+                exit_code: 3,
+            },
+            Case {
+                name:
+                    "a certificate for another name behind SRV: flagged, the setting has a caveat",
+                guessed: false,
+                documents: Vec::new(),
+                endpoints: vec![EndpointResult {
+                    report: Some(Report {
+                        findings: vec![Finding {
+                            code: Code::CertNameMismatch,
+                            severity: Severity::Critical,
+                            message: "name".to_owned(),
+                            fix: None,
+                        }],
+                        ..Report::invalid_input("imaps://mail.example.edu:993", "test")
+                    }),
+                    ..result(
+                        Srv(SrvService::Imaps),
+                        993,
+                        0,
+                        Answer::ImplicitTls,
+                        Severity::Critical,
+                    )
+                }],
+                findings: vec![(Code::AccountSrvTargetNameMismatch, Severity::Warning, "")],
+                fix: None,
+                settings: vec!["993 SSL/TLS srv:_imaps._tcp (caveat)"],
+                exit_code: 2,
+            },
+        ]
+    }
+
+    /// Whether `message` holds `words` (with a leading `^`: starts with them).
+    fn holds(message: &str, words: &str) -> bool {
+        match words.strip_prefix('^') {
+            Some(start) => message.starts_with(start),
+            None => message.contains(words),
+        }
     }
 
     #[test]
-    fn a_configuration_giving_no_encryption_where_tls_works_is_flagged() {
-        let mut d = discovery(false);
-        d.documents = vec![document(
-            DocSource::AutodiscoverDomain,
-            "https://example.edu/autodiscover/autodiscover.xml",
-            vec![server("mail.example.edu", 143, Security::Plain)],
-        )];
-        let endpoints = vec![
-            from(
-                Source::Document(DocSource::AutodiscoverDomain),
-                143,
-                TlsMode::Starttls,
-                Answer::Starttls,
-            ),
-            from(
-                Source::BesideDocument(DocSource::AutodiscoverDomain),
-                993,
-                TlsMode::Implicit,
-                Answer::ImplicitTls,
-            ),
-        ];
-        let doc = AccountDocument::new(d, endpoints);
-        assert_eq!(
-            document_codes(&doc.findings),
-            [Code::AccountStarttlsWhereTlsWorks]
-        );
-        let f = &doc.findings[0];
-        assert!(
-            f.message
-                .contains("with no encryption (though STARTTLS works there)"),
-            "{}",
-            f.message
-        );
-        assert!(f
-            .fix
-            .as_deref()
-            .unwrap_or_default()
-            .contains("<SSL>on</SSL>"));
-    }
-
-    #[test]
-    fn settings_only_over_plain_http_are_flagged_and_https_beside_them_is_not() {
-        let http = document(
-            DocSource::AutoconfigHttp,
-            "http://autoconfig.example.edu/mail/config-v1.1.xml",
-            vec![server("mail.example.edu", 993, Security::Tls)],
-        );
-        let endpoints = || {
-            vec![from(
-                Source::Document(DocSource::AutoconfigHttp),
-                993,
-                TlsMode::Implicit,
-                Answer::ImplicitTls,
-            )]
-        };
-        let mut d = discovery(false);
-        d.documents = vec![http.clone()];
-        let doc = AccountDocument::new(d.clone(), endpoints());
-        assert_eq!(document_codes(&doc.findings), [Code::AccountConfigOverHttp]);
-        assert!(doc.findings[0]
-            .message
-            .contains("http://autoconfig.example.edu/"));
-        d.documents.insert(
-            0,
-            document(
-                DocSource::Autoconfig,
-                "https://autoconfig.example.edu/mail/config-v1.1.xml",
-                vec![server("mail.example.edu", 993, Security::Tls)],
-            ),
-        );
-        let doc = AccountDocument::new(d, endpoints());
-        assert!(
-            document_codes(&doc.findings).is_empty(),
-            "{:?}",
-            doc.findings
-        );
-    }
-
-    #[test]
-    fn sources_naming_different_servers_are_flagged() {
-        let mut d = discovery(false);
-        d.documents = vec![document(
-            DocSource::Ispdb,
-            "https://autoconfig.thunderbird.net/v1.1/example.edu",
-            vec![server("imap.old-hoster.example", 993, Security::Tls)],
-        )];
-        let endpoints = vec![from(
-            Source::Srv(SrvService::Imaps),
-            993,
-            TlsMode::Implicit,
-            Answer::ImplicitTls,
-        )];
-        let doc = AccountDocument::new(d, endpoints);
-        assert_eq!(
-            document_codes(&doc.findings),
-            [Code::AccountSourcesDisagree]
-        );
-        let message = &doc.findings[0].message;
-        assert!(
-            message.contains("SRV: mail.example.edu; ispdb: imap.old-hoster.example"),
-            "{message}"
-        );
-    }
-
-    #[test]
-    fn autodiscover_from_another_domain_is_flagged() {
-        let mut d = discovery(false);
-        let mut srv = document(
-            DocSource::AutodiscoverSrv,
-            "https://autodiscover.hoster.example/autodiscover/autodiscover.xml",
-            vec![server("mail.example.edu", 993, Security::Tls)],
-        );
-        srv.served_by_base = Some("hoster.example".to_owned());
-        let mut redirect = document(
-            DocSource::Autodiscover,
-            "https://autodiscover.example.edu/autodiscover/autodiscover.xml",
-            Vec::new(),
-        );
-        redirect.outcome = DocOutcome::RedirectAddr("alice@elsewhere.example".to_owned());
-        d.documents = vec![redirect, srv];
-        let endpoints = vec![from(
-            Source::Document(DocSource::AutodiscoverSrv),
-            993,
-            TlsMode::Implicit,
-            Answer::ImplicitTls,
-        )];
-        let doc = AccountDocument::new(d, endpoints);
-        assert_eq!(
-            document_codes(&doc.findings),
-            [
-                Code::AccountAutodiscoverOtherDomain,
-                Code::AccountAutodiscoverOtherDomain
-            ]
-        );
-        assert!(doc.findings[0].message.contains("elsewhere.example"));
-        assert!(doc.findings[1].message.contains("hoster.example"));
-    }
-
-    #[test]
-    fn a_configured_port_where_nothing_answers_is_flagged() {
-        let mut d = discovery(false);
-        d.documents = vec![document(
-            DocSource::Autoconfig,
-            "https://autoconfig.example.edu/mail/config-v1.1.xml",
-            vec![server("mail.example.edu", 993, Security::Tls)],
-        )];
-        let endpoints = vec![from(
-            Source::Document(DocSource::Autoconfig),
-            993,
-            TlsMode::Implicit,
-            Answer::Nothing,
-        )];
-        let doc = AccountDocument::new(d, endpoints);
-        assert_eq!(
-            document_codes(&doc.findings),
-            [Code::AccountEndpointUnreachable]
-        );
-        assert!(doc.findings[0]
-            .message
-            .starts_with("The autoconfig configuration at https://autoconfig.example.edu/"));
-    }
-
-    #[test]
-    fn a_certificate_for_another_name_behind_srv_is_flagged() {
-        let mut endpoint = result(
-            Source::Srv(SrvService::Imaps),
-            993,
-            TlsMode::Implicit,
-            0,
-            Answer::ImplicitTls,
-            Severity::Critical,
-        );
-        let mut report = Report::invalid_input("imaps://mail.example.edu:993", "test");
-        report.findings = vec![Finding {
-            code: Code::CertNameMismatch,
-            severity: Severity::Critical,
-            message: "name".to_owned(),
-            fix: None,
-        }];
-        endpoint.report = Some(report);
-        let doc = AccountDocument::new(discovery(false), vec![endpoint]);
-        assert_eq!(codes(&doc.findings), [Code::AccountSrvTargetNameMismatch]);
-        assert!(doc.settings[0].caveat.is_some());
-        assert_eq!(doc.exit_code, 2);
+    fn findings_settings_and_exit_code_follow_what_was_found() {
+        for case in cases() {
+            let name = case.name;
+            let mut discovery = discovery(case.guessed);
+            discovery.documents = case.documents;
+            let doc = AccountDocument::new(discovery, case.endpoints);
+            let found: Vec<(Code, Severity)> =
+                doc.findings.iter().map(|f| (f.code, f.severity)).collect();
+            let expected: Vec<(Code, Severity)> =
+                case.findings.iter().map(|(c, s, _)| (*c, *s)).collect();
+            assert_eq!(found, expected, "{name}: the findings");
+            for (finding, (code, _, words)) in doc.findings.iter().zip(&case.findings) {
+                assert!(
+                    holds(&finding.message, words),
+                    "{name}: {code:?} does not say {words:?}: {}",
+                    finding.message
+                );
+            }
+            if let Some(words) = case.fix {
+                let fix = doc.findings[0].fix.as_deref().unwrap_or_default();
+                assert!(
+                    fix.contains(words),
+                    "{name}: the fix does not say {words:?}: {fix}"
+                );
+            }
+            let settings: Vec<String> = doc
+                .settings
+                .iter()
+                .map(|s| {
+                    let caveat = if s.caveat.is_some() { " (caveat)" } else { "" };
+                    format!("{} {} {}{caveat}", s.port, s.security, s.source)
+                })
+                .collect();
+            assert_eq!(settings, case.settings, "{name}: the settings");
+            assert_eq!(doc.exit_code, case.exit_code, "{name}: the exit code");
+        }
     }
 }

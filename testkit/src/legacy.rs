@@ -309,6 +309,18 @@ fn handshake(kind: u8, body: &[u8]) -> Vec<u8> {
     out
 }
 
+/// The Certificate handshake message carrying `chain`.
+fn certificate_message(chain: &[CertificateDer<'static>]) -> Vec<u8> {
+    let mut certificates = Vec::new();
+    for der in chain {
+        certificates.extend_from_slice(&(der.len() as u32).to_be_bytes()[1..]);
+        certificates.extend_from_slice(der);
+    }
+    let mut body = (certificates.len() as u32).to_be_bytes()[1..].to_vec();
+    body.extend_from_slice(&certificates);
+    handshake(11, &body)
+}
+
 fn alert(stream: &mut TcpStream, description: u8) -> std::io::Result<()> {
     stream.write_all(&record(21, &[2, description]))
 }
@@ -339,14 +351,7 @@ fn serve_ssl3(
     server_hello.extend_from_slice(&suite.to_be_bytes());
     server_hello.push(0); // no compression
     let mut flight = handshake(2, &server_hello);
-    let mut certificates = Vec::new();
-    for der in chain {
-        certificates.extend_from_slice(&(der.len() as u32).to_be_bytes()[1..]);
-        certificates.extend_from_slice(der);
-    }
-    let mut body = (certificates.len() as u32).to_be_bytes()[1..].to_vec();
-    body.extend_from_slice(&certificates);
-    flight.extend(handshake(11, &body));
+    flight.extend(certificate_message(chain));
     flight.extend(handshake(14, &[]));
     stream.write_all(&ssl3_record(22, &flight))?;
     while read_record(&mut stream).is_ok() {}
@@ -404,14 +409,7 @@ fn serve(
     server_hello.extend_from_slice(&(extensions.len() as u16).to_be_bytes());
     server_hello.extend_from_slice(&extensions);
     let mut flight = handshake(2, &server_hello);
-    let mut certificates = Vec::new();
-    for der in chain {
-        certificates.extend_from_slice(&(der.len() as u32).to_be_bytes()[1..]);
-        certificates.extend_from_slice(der);
-    }
-    let mut body = (certificates.len() as u32).to_be_bytes()[1..].to_vec();
-    body.extend_from_slice(&certificates);
-    flight.extend(handshake(11, &body));
+    flight.extend(certificate_message(chain));
     if let (true, Some(prime)) = (dhe, &quirks.dh_prime) {
         let mut ske = (prime.len() as u16).to_be_bytes().to_vec();
         ske.extend_from_slice(prime);

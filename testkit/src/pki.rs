@@ -520,39 +520,13 @@ impl TestPki {
         let path = |f: &str| dir.path().join(f).to_string_lossy().into_owned();
         let write =
             |f: &str, bytes: &[u8]| std::fs::write(path(f), bytes).expect("write temp file");
-        write("inter.pem", self.intermediate.pem.as_bytes());
-        write(
-            "inter.key",
-            self.intermediate.issuer.key().serialize_pem().as_bytes(),
-        );
         let leaf = cert.chain.first().expect("a leaf");
         write(
             "leaf.pem",
             pem::encode_config(&pem::Pem::new("CERTIFICATE", leaf.as_ref()), pem_config())
                 .as_bytes(),
         );
-        let serial = x509_serial_hex(leaf.as_ref());
-        let asn1 = |t: OffsetDateTime| {
-            format!(
-                "{:02}{:02}{:02}{:02}{:02}{:02}Z",
-                t.year() % 100,
-                u8::from(t.month()),
-                t.day(),
-                t.hour(),
-                t.minute(),
-                t.second()
-            )
-        };
-        let line = match case {
-            OcspCase::Good => format!("V\t{}\t\t{serial}\tunknown\t/CN=leaf\n", asn1(days(90))),
-            OcspCase::Revoked => format!(
-                "R\t{}\t{},keyCompromise\t{serial}\tunknown\t/CN=leaf\n",
-                asn1(days(90)),
-                asn1(days(-1))
-            ),
-        };
-        write("index.txt", line.as_bytes());
-        write("index.txt.attr", b"unique_subject = no\n");
+        self.write_ocsp_index(dir.path(), &x509_serial_hex(leaf.as_ref()), case);
         openssl(&[
             "ocsp",
             "-issuer",
@@ -587,12 +561,17 @@ impl TestPki {
     /// `serial` as the test intermediate, into `dir`: `index.txt` (listing it as `case`
     /// says), `inter.pem` and `inter.key`. Returns their paths in that order.
     pub fn write_ocsp_responder(&self, dir: &Path, serial: u64, case: OcspCase) -> [PathBuf; 3] {
+        self.write_ocsp_index(dir, &format!("{serial:016X}"), case)
+    }
+
+    /// [`TestPki::write_ocsp_responder`] for the leaf whose serial number is
+    /// `serial` in hexadecimal, as the CA index writes it.
+    fn write_ocsp_index(&self, dir: &Path, serial: &str, case: OcspCase) -> [PathBuf; 3] {
         let write = |f: &str, bytes: &[u8]| {
             let path = dir.join(f);
             std::fs::write(&path, bytes).expect("write temp file");
             path
         };
-        let serial = format!("{serial:016X}");
         let line = match case {
             OcspCase::Good => format!(
                 "V\t{}\t\t{serial}\tunknown\t/CN=leaf\n",

@@ -7,12 +7,10 @@
 //! Without dnsmasq a test is skipped with a printed reason, unless `CI` is
 //! set: then it fails (`.ci/install-servers.sh` installs it).
 
-use std::net::{TcpListener, UdpSocket};
-
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use super::{program, under_ci};
+use super::{program, start_dns_server, under_ci};
 
 /// A dnsmasq answering for the test zone only, on 127.0.0.1 at a free port.
 pub struct Dns {
@@ -47,16 +45,10 @@ impl Dns {
             println!("SKIP: dnsmasq is not installed (set CI=true to make this a failure)");
             return None;
         };
-        for _ in 0..5 {
-            // A port free for both UDP and TCP.
-            let port = UdpSocket::bind("127.0.0.1:0")
-                .and_then(|s| s.local_addr())
-                .expect("free port")
-                .port();
-            if TcpListener::bind(("127.0.0.1", port)).is_err() {
-                continue;
-            }
-            let mut child = Command::new(&program)
+        let limit = Duration::from_secs(5);
+        let in_use = "Address already in use";
+        let (child, port) = start_dns_server("dnsmasq", limit, in_use, |port| {
+            Command::new(&program)
                 .args([
                     "--no-daemon",
                     "--keep-in-foreground",
@@ -75,19 +67,9 @@ impl Dns {
                 .stdout(Stdio::null())
                 .stderr(Stdio::piped())
                 .spawn()
-                .expect("dnsmasq starts");
-            match super::wait_listening(
-                &mut child,
-                port,
-                Duration::from_secs(5),
-                "Address already in use",
-                "dnsmasq",
-            ) {
-                super::Started::Listening => return Some(Dns { child, port }),
-                super::Started::PortTaken => continue,
-            }
-        }
-        panic!("dnsmasq did not start");
+                .expect("dnsmasq starts")
+        });
+        Some(Dns { child, port })
     }
 
     pub fn server(&self) -> String {

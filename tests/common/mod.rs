@@ -13,6 +13,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use assert_cmd::Command;
+use mailtls::report::account::AccountsDocument;
 use mailtls::report::Document;
 use mailtls_testkit::{Proto, ServerSpec, TestPki, TestServer, Transport};
 use serde_json::Value;
@@ -79,6 +80,11 @@ impl Run {
 
     pub fn codes(&self) -> Vec<String> {
         codes(&self.report())
+    }
+
+    /// The first account of a JSON `account` run.
+    pub fn account(&self) -> Value {
+        self.json()["accounts"][0].clone()
     }
 }
 
@@ -209,6 +215,34 @@ pub fn check_json(pki: &Pki, url: &str, timeout: &str, extra: &[&str]) -> Run {
     run
 }
 
+/// `mailtls account ARGS... --dns-server SERVER`, and `--ca-file ROOT` with a PKI.
+pub fn account_args<'a>(server: &'a str, pki: Option<&'a Pki>, args: &[&'a str]) -> Vec<&'a str> {
+    let mut all = vec!["account"];
+    all.extend_from_slice(args);
+    all.extend(["--dns-server", server]);
+    if let Some(pki) = pki {
+        all.extend(["--ca-file", pki.root.to_str().expect("utf-8 path")]);
+    }
+    all
+}
+
+/// [`account_args`] with `-f json`, also checking that the JSON reads back
+/// into the accounts document type with unknown fields denied (every field
+/// is serialized) and that its exit code is the run's.
+pub fn account_json(server: &str, pki: Option<&Pki>, args: &[&str]) -> (Run, AccountsDocument) {
+    let mut all = account_args(server, pki, args);
+    all.extend(["-f", "json"]);
+    let run = mailtls(&all);
+    let document: AccountsDocument = serde_json::from_str(&run.stdout).unwrap_or_else(|e| {
+        panic!(
+            "JSON does not match the accounts document type ({e}):\n{}",
+            run.stdout
+        )
+    });
+    assert_eq!(i32::from(document.exit_code), run.code, "exit_code");
+    (run, document)
+}
+
 /// Asserts a finding with `code` exists and returns it.
 pub fn finding(report: &Value, code: &str) -> Value {
     report["findings"]
@@ -221,8 +255,7 @@ pub fn finding(report: &Value, code: &str) -> Value {
 }
 
 /// How a DNS server child started: listening, or its port was taken.
-#[allow(dead_code)]
-pub enum Started {
+enum Started {
     Listening,
     PortTaken,
 }
@@ -231,8 +264,7 @@ pub enum Started {
 /// within `limit`; a child that exits with `in_use` in its error output lost
 /// its port to another process (the caller tries another), any other exit
 /// fails the test.
-#[allow(dead_code)]
-pub fn wait_listening(
+fn wait_listening(
     child: &mut std::process::Child,
     port: u16,
     limit: std::time::Duration,
@@ -257,6 +289,33 @@ pub fn wait_listening(
     let _ = child.kill();
     let _ = child.wait();
     panic!("{what} did not listen on 127.0.0.1:{port} within {limit:?}");
+}
+
+/// Starts a DNS server (`what`) with `spawn(port)` on a loopback port free
+/// for both UDP and TCP, and waits within `limit` until it accepts TCP; one
+/// that lost its port to another process (`in_use` in its error output) is
+/// started again on another port, five times at most.
+pub fn start_dns_server(
+    what: &str,
+    limit: std::time::Duration,
+    in_use: &str,
+    spawn: impl Fn(u16) -> std::process::Child,
+) -> (std::process::Child, u16) {
+    for _ in 0..5 {
+        let port = std::net::UdpSocket::bind("127.0.0.1:0")
+            .and_then(|s| s.local_addr())
+            .expect("free port")
+            .port();
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_err() {
+            continue;
+        }
+        let mut child = spawn(port);
+        match wait_listening(&mut child, port, limit, in_use, what) {
+            Started::Listening => return (child, port),
+            Started::PortTaken => continue,
+        }
+    }
+    panic!("{what} did not start");
 }
 
 /// Whether the tests run under CI (`CI` set to anything but empty, `false` or

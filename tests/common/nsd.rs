@@ -6,12 +6,11 @@
 //! root's key-signing key is written as the trust-anchor file for mailtls's
 //! `--trust-anchor`. Missing programs skip the test unless `CI` is set.
 
-use std::net::{TcpListener, UdpSocket};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use super::{program, under_ci};
+use super::{program, start_dns_server, under_ci};
 
 /// The programs, or `None` with the reason printed (a failure under CI).
 fn programs() -> Option<(PathBuf, PathBuf, PathBuf)> {
@@ -188,42 +187,28 @@ impl Nsd {
             path.join(&served).display()
         ));
         let anchor_path = path.join("anchor.key");
-        for _ in 0..5 {
-            let port = UdpSocket::bind("127.0.0.1:0")
-                .and_then(|s| s.local_addr())
-                .expect("free port")
-                .port();
-            if TcpListener::bind(("127.0.0.1", port)).is_err() {
-                continue;
-            }
-            let p = path.display();
+        let p = path.display();
+        let (child, port) = start_dns_server("nsd", Duration::from_secs(10), "in use", |port| {
             let config = format!(
                 "server:\n    ip-address: 127.0.0.1@{port}\n    do-ip6: no\n    username: \"\"\n    chroot: \"\"\n    zonesdir: \"{p}\"\n    database: \"\"\n    zonelistfile: \"{p}/zone.list\"\n    xfrdfile: \"{p}/xfrd.state\"\n    pidfile: \"{p}/nsd.pid\"\n    server-count: 1\n    verbosity: 1\nremote-control:\n    control-enable: no\n{config_zones}"
             );
             let conf = path.join(format!("nsd-{port}.conf"));
             std::fs::write(&conf, config).expect("config");
-            let mut child = Command::new(&nsd)
+            Command::new(&nsd)
                 .args(["-d", "-c"])
                 .arg(&conf)
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
                 .stderr(Stdio::piped())
                 .spawn()
-                .expect("nsd starts");
-            match super::wait_listening(&mut child, port, Duration::from_secs(10), "in use", "nsd")
-            {
-                super::Started::Listening => {
-                    return Some(Nsd {
-                        child,
-                        port,
-                        anchor: anchor_path,
-                        _dir: dir,
-                    })
-                }
-                super::Started::PortTaken => continue,
-            }
-        }
-        panic!("nsd did not start");
+                .expect("nsd starts")
+        });
+        Some(Nsd {
+            child,
+            port,
+            anchor: anchor_path,
+            _dir: dir,
+        })
     }
 
     pub fn server(&self) -> String {

@@ -1,9 +1,63 @@
-//! Starting `openssl s_server` on a free loopback port and waiting until it listens.
+//! Starting `openssl s_server` on a free loopback port and waiting until it
+//! listens, and what it is started with: self-signed certificates and a
+//! configuration that allows legacy protocols.
 
 use std::io::Read;
 use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+/// An OPENSSL_CONF that loads the legacy provider and drops the security level
+/// to 0, instead of Debian's system file (TLS 1.2 minimum, SECLEVEL 2).
+pub const LEGACY_CONF: &str = "openssl_conf = openssl_init\n\
+     [openssl_init]\nproviders = provider_sect\nssl_conf = ssl_sect\n\
+     [provider_sect]\ndefault = default_sect\nlegacy = legacy_sect\n\
+     [default_sect]\nactivate = 1\n[legacy_sect]\nactivate = 1\n\
+     [ssl_sect]\nsystem_default = system_default_sect\n\
+     [system_default_sect]\nCipherString = ALL:@SECLEVEL=0\n";
+
+/// A self-signed certificate for `name` (its subject and DNS name) and a new
+/// key made with `openssl req -newkey KEY...` (`["rsa:2048"]`, or an
+/// algorithm with its `-pkeyopt`s), written to `dir` as NAME.pem and NAME.key.
+pub fn self_signed(dir: &Path, name: &str, key: &[&str]) -> (PathBuf, PathBuf) {
+    let (cert, key_path) = (
+        dir.join(format!("{name}.pem")),
+        dir.join(format!("{name}.key")),
+    );
+    let status = Command::new("openssl")
+        .args(["req", "-x509", "-nodes", "-days", "30", "-newkey"])
+        .args(key)
+        .args([
+            "-subj",
+            &format!("/CN={name}"),
+            "-addext",
+            &format!("subjectAltName=DNS:{name}"),
+        ])
+        .arg("-keyout")
+        .arg(&key_path)
+        .arg("-out")
+        .arg(&cert)
+        .stderr(Stdio::null())
+        .status()
+        .expect("run openssl req");
+    assert!(status.success(), "openssl req failed");
+    (cert, key_path)
+}
+
+/// `openssl s_server -accept 127.0.0.1:PORT -cert CERT -key KEY`, to which
+/// the caller of [`start_s_server`] adds what its server needs.
+pub fn s_server(port: u16, cert: &Path, key: &Path) -> Command {
+    let mut command = Command::new("openssl");
+    command
+        .arg("s_server")
+        .args(["-accept", &format!("127.0.0.1:{port}")])
+        .arg("-cert")
+        .arg(cert)
+        .arg("-key")
+        .arg(key);
+    command
+}
 
 /// Runs `command(port)` (an `openssl s_server -accept 127.0.0.1:PORT …`) on a
 /// port the kernel chose, and returns once it accepts connections. Another
