@@ -1071,6 +1071,41 @@ mod tests {
                 exit_code: 0,
             },
             Case {
+                name: "a settings URL answering with something else: named",
+                guessed: false,
+                documents: vec![
+                    ConfigDocument {
+                        outcome: DocOutcome::Unreadable(
+                            "it is not an autoconfig document (no clientConfig)".to_owned(),
+                        ),
+                        ..document(DocSource::WellKnown, "https://example.edu/.well-known/autoconfig/mail/config-v1.1.xml", Vec::new())
+                    },
+                    document(
+                        DocSource::Autoconfig,
+                        AUTOCONFIG,
+                        vec![server("mail.example.edu", 993, Security::Tls)],
+                    ),
+                ],
+                endpoints: vec![result(
+                    Document(DocSource::Autoconfig),
+                    993,
+                    0,
+                    Answer::ImplicitTls,
+                    ok,
+                )],
+                findings: vec![
+                    (Code::AccountNothingPublished, Severity::Info, ""),
+                    (
+                        Code::AccountConfigUnreadable,
+                        Severity::Info,
+                        "https://example.edu/.well-known/autoconfig/mail/config-v1.1.xml is served, but it is not an autoconfig document",
+                    ),
+                ],
+                fix: None,
+                settings: vec!["993 SSL/TLS autoconfig"],
+                exit_code: 0,
+            },
+            Case {
                 name: "sources naming different servers: flagged",
                 guessed: false,
                 documents: vec![document(
