@@ -289,8 +289,8 @@ codes! {
         "`mailtls domain`: an MX host has no address; senders skip it.";
     MtaStsNone = "mtasts.none", MtaSts, Info, "info",
         "`mailtls domain`: no `_mta-sts` TXT record: no MTA-STS (RFC 8461); the fix gives the record and policy to publish.";
-    MtaStsRecordInvalid = "mtasts.record_invalid", MtaSts, Warning, "warning",
-        "The `_mta-sts` TXT record is not valid (not `v=STSv1` first, no `id` of 1 to 32 letters and digits, more than one record) or the question failed; senders see no policy.";
+    MtaStsRecordInvalid = "mtasts.record_invalid", MtaSts, Warning, "warning / unknown",
+        "The `_mta-sts` TXT record is not valid (not `v=STSv1` first, no `id` of 1 to 32 letters and digits, more than one record) or the question failed; senders see no policy. Unknown when no answer came in time.";
     MtaStsPolicyUnavailable = "mtasts.policy_unavailable", MtaSts, Warning, "warning",
         "The record exists but `https://mta-sts.DOMAIN/.well-known/mta-sts.txt` gives no policy: no answer, an untrusted certificate, a status other than 200, a redirect (senders follow none).";
     MtaStsPolicyInvalid = "mtasts.policy_invalid", MtaSts, Warning, "warning",
@@ -309,8 +309,8 @@ codes! {
         "The MTA-STS policy is valid, in `mode: enforce`, and every MX host is listed and has a valid certificate.";
     TlsRptNone = "tlsrpt.none", TlsRpt, Info, "info",
         "No `_smtp._tls` TXT record: senders report no TLS failures to the domain (RFC 8460).";
-    TlsRptInvalid = "tlsrpt.invalid", TlsRpt, Warning, "warning",
-        "The `_smtp._tls` record is not valid (not `v=TLSRPTv1` first, no `rua`, an address that is not `mailto:` or `https:`, more than one record) or the question failed.";
+    TlsRptInvalid = "tlsrpt.invalid", TlsRpt, Warning, "warning / unknown",
+        "The `_smtp._tls` record is not valid (not `v=TLSRPTv1` first, no `rua`, an address that is not `mailto:` or `https:`, more than one record) or the question failed. Unknown when no answer came in time.";
     TlsRptPublished = "tlsrpt.published", TlsRpt, Ok, "ok",
         "A valid TLS-RPT record; the message lists where reports go.";
     LimitsTruncated = "limits.truncated", Limits, Warning, "warning",

@@ -232,7 +232,7 @@ pub fn mta_sts(facts: &DomainFacts, mx: &[MxOutcome], out: &mut Vec<Finding>) {
     if let Some(why) = &record.error {
         out.push(finding(
             Code::MtaStsRecordInvalid,
-            Severity::Warning,
+            unanswered(record),
             format!(
                 "The TXT question for {} failed ({why}); senders then see no MTA-STS policy.",
                 record.name
@@ -378,12 +378,22 @@ pub fn mta_sts(facts: &DomainFacts, mx: &[MxOutcome], out: &mut Vec<Finding>) {
     }
 }
 
+/// How a failed TXT question weighs: unknown when no answer came in time
+/// (nothing is known of the record, and the DNS server asked may be the one
+/// at fault), a warning when the zone's server answered with a failure.
+fn unanswered(record: &TxtFacts) -> Severity {
+    match record.timed_out {
+        true => Severity::Unknown,
+        false => Severity::Warning,
+    }
+}
+
 /// The TLS-RPT findings of a domain.
 pub fn tls_rpt(record: &TxtFacts, out: &mut Vec<Finding>) {
     if let Some(why) = &record.error {
         out.push(finding(
             Code::TlsRptInvalid,
-            Severity::Warning,
+            unanswered(record),
             format!(
                 "The TXT question for {} failed ({why}); senders send no TLS reports.",
                 record.name
@@ -514,9 +524,8 @@ mod tests {
 
     fn txt(name: &str, records: &[&str]) -> TxtFacts {
         TxtFacts {
-            name: name.to_owned(),
             records: records.iter().map(|r| r.to_string()).collect(),
-            error: None,
+            ..TxtFacts::asked(name.to_owned())
         }
     }
 
@@ -785,6 +794,31 @@ mod tests {
         assert_eq!(bad.problems.len(), 4, "{:?}", bad.problems);
         let none = parse_policy("version: STSv1\nmode: none\nmax_age: 86400\n");
         assert_eq!(none.problems, Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_txt_question_without_an_answer_is_unknown_not_a_fault_of_the_zone() {
+        let silent = |name: &str| TxtFacts {
+            error: Some("no answer in time".to_owned()),
+            timed_out: true,
+            ..TxtFacts::asked(name.to_owned())
+        };
+        let mut out = Vec::new();
+        tls_rpt(&silent("_smtp._tls.example.org"), &mut out);
+        assert_eq!(out[0].severity, Severity::Unknown);
+        let mut facts = domain(&[], None, Dnssec::Secure);
+        facts.mta_sts_record = silent("_mta-sts.example.org");
+        assert_eq!(
+            sts_codes(&facts, &[]),
+            [(Code::MtaStsRecordInvalid, Severity::Unknown)]
+        );
+        // A failure the server answered with is the zone's.
+        let mut refused = silent("_smtp._tls.example.org");
+        refused.timed_out = false;
+        refused.error = Some("the name server answered SERVFAIL".to_owned());
+        let mut out = Vec::new();
+        tls_rpt(&refused, &mut out);
+        assert_eq!(out[0].severity, Severity::Warning);
     }
 
     #[test]

@@ -78,6 +78,22 @@ pub struct TxtFacts {
     /// At most [`MAX_TXT`], each cut to [`MAX_TXT_LEN`] bytes.
     pub records: Vec<String>,
     pub error: Option<String>,
+    /// No answer came before the deadline (then `error` says so in words):
+    /// nothing is known of the record.
+    #[serde(default)]
+    pub timed_out: bool,
+}
+
+impl TxtFacts {
+    /// The TXT question for `name`, not yet answered.
+    pub fn asked(name: String) -> TxtFacts {
+        TxtFacts {
+            name,
+            records: Vec::new(),
+            error: None,
+            timed_out: false,
+        }
+    }
 }
 
 /// Everything `mailtls domain` asked, apart from the MX hosts' checks.

@@ -147,11 +147,7 @@ async fn addresses(
 
 /// The TXT records at `name`, strings joined, bounded.
 async fn txt(resolver: &TokioResolver, name: String, deadline: Instant) -> TxtFacts {
-    let mut facts = TxtFacts {
-        name: name.clone(),
-        records: Vec::new(),
-        error: None,
-    };
+    let mut facts = TxtFacts::asked(name.clone());
     let question = match dns::absolute(&name) {
         Ok(question) => question,
         Err(why) => {
@@ -160,8 +156,14 @@ async fn txt(resolver: &TokioResolver, name: String, deadline: Instant) -> TxtFa
         }
     };
     match timeout_at(deadline, resolver.lookup(question, RecordType::TXT)).await {
-        Err(_) => facts.error = Some("no answer in time".to_owned()),
-        Ok(Err(error)) => facts.error = answer_error(&error),
+        Err(_) => {
+            facts.timed_out = true;
+            facts.error = Some("no answer in time".to_owned());
+        }
+        Ok(Err(error)) => {
+            facts.timed_out = dns::timed_out(&error);
+            facts.error = answer_error(&error);
+        }
         Ok(Ok(answer)) => {
             for record in answer.records() {
                 let RData::TXT(text) = record.data() else {
@@ -211,17 +213,9 @@ pub async fn gather(
         name_server: options.dns.name_server.map(|s| s.to_string()),
         trust_anchor: options.anchor_source.clone(),
         mx: MxFacts::asked(),
-        mta_sts_record: TxtFacts {
-            name: format!("_mta-sts.{domain}"),
-            records: Vec::new(),
-            error: None,
-        },
+        mta_sts_record: TxtFacts::asked(format!("_mta-sts.{domain}")),
         mta_sts_policy: None,
-        tls_rpt_record: TxtFacts {
-            name: format!("_smtp._tls.{domain}"),
-            records: Vec::new(),
-            error: None,
-        },
+        tls_rpt_record: TxtFacts::asked(format!("_smtp._tls.{domain}")),
     };
     let plain = match dns::resolver(&options.dns, None) {
         Ok(plain) => plain,
