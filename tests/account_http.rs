@@ -4,88 +4,21 @@
 //! `--ca-file`) and plain HTTP by loopback web servers on 127.0.151.X:443/:80,
 //! so the standard URLs work unchanged; the test kit's mail servers behind the
 //! names at their standard ports. Only 127.0.0.0/8 is asked or contacted.
+//!
+//! The zone, the documents and the servers are in tests/common/every_source.rs,
+//! whose scenario tests/output_documents.rs also saves as a document.
 
 mod common;
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-
 use common::dns::Dns;
+use common::every_source::{
+    host, http, https, mail_server, mail_server_with, zone, EverySource, Options, ARGS, AUTOCONFIG,
+    AUTODISCOVER, ISPDB_URL,
+};
 use common::{account_args, account_json, mailtls, Pki};
-use mailtls_testkit::web::{Reply, WebServer};
-use mailtls_testkit::{CertCase, Proto, ServerSpec, TestServer, Transport};
+use mailtls_testkit::web::Reply;
+use mailtls_testkit::{CertCase, Proto, ServerSpec, Transport};
 use serde_json::Value;
-
-/// Each test's own network, 127.0.NET.0/24, so parallel tests never collide.
-type Net = u8;
-
-fn ip(net: Net, last: u8) -> IpAddr {
-    IpAddr::V4(Ipv4Addr::new(127, 0, net, last))
-}
-
-fn at(net: Net, last: u8, port: u16) -> SocketAddr {
-    SocketAddr::new(ip(net, last), port)
-}
-
-fn host(net: Net, name: &str, last: u8) -> String {
-    format!("--host-record={name},{}", ip(net, last))
-}
-
-/// An HTTPS server on `last`:443 with a certificate for `name`.
-fn https(pki: &Pki, net: Net, last: u8, name: &str, routes: Vec<(&str, Reply)>) -> WebServer {
-    WebServer::start(
-        at(net, last, 443),
-        Some(pki.pki.server_cert(CertCase::Good, name)),
-        routes,
-    )
-    .expect("https server on 443 (tests run as root)")
-}
-
-fn mail_server(pki: &Pki, net: Net, proto: Proto, transport: Transport, port: u16) -> TestServer {
-    TestServer::try_start_on(
-        ServerSpec::new(proto, transport).name("mail.cfg.test"),
-        &pki.pki,
-        at(net, 2, port),
-    )
-    .expect("mail server on its standard port (tests run as root)")
-}
-
-const AUTOCONFIG: &str = r#"<?xml version="1.0"?>
-<clientConfig version="1.1">
-  <emailProvider id="cfg.test">
-    <incomingServer type="imap">
-      <hostname>mail.%EMAILDOMAIN%</hostname>
-      <port>143</port>
-      <socketType>STARTTLS</socketType>
-    </incomingServer>
-    <outgoingServer type="smtp">
-      <hostname>mail.cfg.test</hostname>
-      <port>465</port>
-      <socketType>SSL</socketType>
-    </outgoingServer>
-  </emailProvider>
-</clientConfig>"#;
-
-const ISPDB: &str = r#"<clientConfig version="1.1"><emailProvider id="cfg.test">
-  <incomingServer type="imap"><hostname>imap.old.test</hostname><port>993</port><socketType>SSL</socketType></incomingServer>
-</emailProvider></clientConfig>"#;
-
-const MX_AUTOCONFIG: &str = r#"<clientConfig version="1.1"><emailProvider id="hoster.test">
-  <incomingServer type="imap"><hostname>mail.cfg.test</hostname><port>993</port><socketType>SSL</socketType></incomingServer>
-</emailProvider></clientConfig>"#;
-
-const AUTODISCOVER: &str = r#"<?xml version="1.0" encoding="utf-8"?>
-<Autodiscover xmlns="http://schemas.microsoft.com/exchange/autodiscover/responseschema/2006">
-  <Response xmlns="http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a">
-    <Account>
-      <AccountType>email</AccountType>
-      <Action>settings</Action>
-      <Protocol><Type>IMAP</Type><Server>mail.cfg.test</Server><Port>993</Port><SSL>on</SSL></Protocol>
-    </Account>
-  </Response>
-</Autodiscover>"#;
-
-/// `--ispdb-url`: the ISPDB at its test address.
-const ISPDB_URL: &str = "--ispdb-url=https://ispdb.test/v1.1/";
 
 /// The findings' codes, sorted.
 fn codes(doc: &Value) -> Vec<String> {
@@ -105,82 +38,14 @@ fn message_of<'a>(doc: &'a Value, code: &str, containing: &str) -> &'a str {
         .unwrap_or_else(|| panic!("no {code} finding mentions {containing}: {doc:#}"))
 }
 
-/// The zone: SRV for IMAPS, MX to the hoster, every web and mail name.
-fn zone(net: Net) -> Vec<String> {
-    vec![
-        "--srv-host=_imaps._tcp.cfg.test,mail.cfg.test,993,0,1".to_owned(),
-        "--mx-host=cfg.test,mx1.mail.hoster.test,10".to_owned(),
-        "--mx-host=cfg.test,mx9.backup.test,20".to_owned(),
-        host(net, "autoconfig.cfg.test", 1),
-        host(net, "mail.cfg.test", 2),
-        host(net, "cfg.test", 3),
-        host(net, "autodiscover.cfg.test", 4),
-        host(net, "autodiscover.hoster.test", 5),
-        host(net, "ispdb.test", 6),
-        host(net, "autoconfig.hoster.test", 7),
-        host(net, "imap.old.test", 8),
-    ]
-}
-
 #[test]
 fn every_source_is_read_and_every_disagreement_flagged() {
     let pki = Pki::new();
-    let net = 151;
-    let Some(dns) = Dns::start(&zone(net)) else {
+    let Some(scenario) = EverySource::start(&pki, Options::on(151)) else {
         return;
     };
-    // The domain's autoconfig: 404 over HTTPS, the document only over plain HTTP.
-    let autoconfig_https = https(&pki, net, 1, "autoconfig.cfg.test", vec![]);
-    let autoconfig_http = WebServer::start(
-        at(net, 1, 80),
-        None,
-        vec![("/mail/config-v1.1.xml", Reply::xml(AUTOCONFIG))],
-    )
-    .expect("http server on 80");
-    // ISPDB names a server of an old hoster, where nothing answers.
-    let ispdb = https(
-        &pki,
-        net,
-        6,
-        "ispdb.test",
-        vec![("/v1.1/cfg.test", Reply::xml(ISPDB))],
-    );
-    // The MX host's base domain has its own autoconfig, which agrees.
-    let mx_autoconfig = https(
-        &pki,
-        net,
-        7,
-        "autoconfig.hoster.test",
-        vec![("/mail/config-v1.1.xml", Reply::xml(MX_AUTOCONFIG))],
-    );
-    // Autodiscover: only the plain-HTTP redirect method, to another domain.
-    let redirect = WebServer::start(
-        at(net, 4, 80),
-        None,
-        vec![(
-            "/autodiscover/autodiscover.xml",
-            Reply::Redirect {
-                status: 302,
-                location: "https://autodiscover.hoster.test/autodiscover/autodiscover.xml"
-                    .to_owned(),
-            },
-        )],
-    )
-    .expect("http server on 80");
-    let autodiscover = https(
-        &pki,
-        net,
-        5,
-        "autodiscover.hoster.test",
-        vec![("/autodiscover/autodiscover.xml", Reply::xml(AUTODISCOVER))],
-    );
-    let _imaps = mail_server(&pki, net, Proto::Imap, Transport::ImplicitTls, 993);
-    let _imap = mail_server(&pki, net, Proto::Imap, Transport::Starttls, 143);
-    let _smtps = mail_server(&pki, net, Proto::Smtp, Transport::ImplicitTls, 465);
-
-    let server = dns.server();
-    let args = ["alice@cfg.test", ISPDB_URL, "--timeout", "8s"];
-    let (run, typed) = account_json(&server, Some(&pki), &args);
+    let server = scenario.dns_server();
+    let (run, typed) = account_json(&server, Some(&pki), &ARGS);
     let doc = run.account();
     let typed = typed.accounts.into_iter().next().expect("one account");
     assert_eq!(run.code, 1, "warnings only: {}", run.stdout);
@@ -345,15 +210,20 @@ fn every_source_is_read_and_every_disagreement_flagged() {
     );
 
     // What the servers were asked: the address, and Autodiscover's POST.
-    let asked = autoconfig_http.requests();
+    let asked = scenario.autoconfig_http.requests();
     assert_eq!(asked.len(), 1);
     assert_eq!(
         asked[0].target,
         "/mail/config-v1.1.xml?emailaddress=alice%40cfg.test"
     );
     assert_eq!(asked[0].host, "autoconfig.cfg.test");
-    assert_eq!(autoconfig_https.requests().len(), 1);
-    let mut asked: Vec<String> = ispdb.requests().into_iter().map(|r| r.target).collect();
+    assert_eq!(scenario.autoconfig_https.requests().len(), 1);
+    let mut asked: Vec<String> = scenario
+        .ispdb
+        .requests()
+        .into_iter()
+        .map(|r| r.target)
+        .collect();
     asked.sort();
     assert_eq!(
         asked,
@@ -363,19 +233,19 @@ fn every_source_is_read_and_every_disagreement_flagged() {
             "/v1.1/mail.hoster.test"
         ]
     );
-    assert_eq!(mx_autoconfig.requests().len(), 1);
-    let posted = autodiscover.requests();
+    assert_eq!(scenario.mx_autoconfig.requests().len(), 1);
+    let posted = scenario.autodiscover.requests();
     assert_eq!(posted.len(), 1);
     assert_eq!(posted[0].method, "POST");
     assert!(String::from_utf8_lossy(&posted[0].body)
         .contains("<EMailAddress>alice@cfg.test</EMailAddress>"));
-    assert_eq!(redirect.requests()[0].method, "POST");
+    assert_eq!(scenario.redirect.requests()[0].method, "POST");
 
     // The human report names the documents and the settings.
     let human = mailtls(&account_args(
         &server,
         Some(&pki),
-        &[&args[..], &["--color", "never"]].concat(),
+        &[&ARGS[..], &["--color", "never"]].concat(),
     ));
     assert_eq!(human.code, 1);
     for line in [
@@ -393,12 +263,11 @@ fn offline_fetches_nothing_and_several_addresses_give_one_line_each() {
     let Some(dns) = Dns::start(&zone(net)) else {
         return;
     };
-    let autoconfig_http = WebServer::start(
-        at(net, 1, 80),
-        None,
+    let autoconfig_http = http(
+        net,
+        1,
         vec![("/mail/config-v1.1.xml", Reply::xml(AUTOCONFIG))],
-    )
-    .expect("http server on 80");
+    );
     let imaps = mail_server(&pki, net, Proto::Imap, Transport::ImplicitTls, 993);
     let server = dns.server();
     let alice_and_nobody = [
@@ -582,14 +451,8 @@ fn a_broken_server_named_only_by_autoconfig_decides_the_exit_code() {
         "autoconfig.cfg.test",
         vec![("/mail/config-v1.1.xml", Reply::xml(config))],
     );
-    let _expired = TestServer::try_start_on(
-        ServerSpec::new(Proto::Imap, Transport::ImplicitTls)
-            .name("mail.cfg.test")
-            .cert(CertCase::Expired),
-        &pki.pki,
-        at(net, 2, 993),
-    )
-    .expect("mail server on 993");
+    let expired = ServerSpec::new(Proto::Imap, Transport::ImplicitTls).cert(CertCase::Expired);
+    let _expired = mail_server_with(&pki, net, expired, 993);
     let args = ["alice@cfg.test", ISPDB_URL, "--no-guess", "--timeout", "6s"];
     let (run, _) = account_json(&dns.server(), Some(&pki), &args);
     let doc = run.account();

@@ -20,19 +20,18 @@
 
 mod common;
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use assert_cmd::Command;
-use common::dns::Dns;
+use common::every_source::{EverySource, Options, ARGS, ILL_FORMED};
 use common::golden::{blessing, unified_diff, write_atomically};
 use common::nsd::{smtp_at, spki_sha256, Nsd, Zone};
 use common::Pki;
 use mailtls::report::account::AccountsDocument;
 use mailtls::report::domain::DomainDocument;
 use mailtls_testkit::web::{Reply, WebServer};
-use mailtls_testkit::{CertCase, Proto, ServerSpec, TestServer, Transport};
+use mailtls_testkit::CertCase;
 
 /// One kind of saved document: its directory under tests/reports, and how a
 /// saved one is read, written out again and rendered.
@@ -341,166 +340,35 @@ fn save(kind: &Kind, dir: &Path, name: &str, text: &str, human: &str) -> PathBuf
     path
 }
 
-fn loopback(net: u8, last: u8) -> IpAddr {
-    IpAddr::V4(Ipv4Addr::new(127, 0, net, last))
-}
-
-fn at(net: u8, last: u8, port: u16) -> SocketAddr {
-    SocketAddr::new(loopback(net, last), port)
-}
-
-/// An HTTPS server on `last`:443 with a certificate for `name`.
-fn https(pki: &Pki, net: u8, last: u8, name: &str, routes: Vec<(&str, Reply)>) -> WebServer {
-    WebServer::start(
-        at(net, last, 443),
-        Some(pki.pki.server_cert(CertCase::Good, name)),
-        routes,
-    )
-    .expect("https server on 443 (run as root)")
-}
-
 /// The scenario of tests/account_http.rs's
-/// `every_source_is_read_and_every_disagreement_flagged`, on 127.0.160.0/24,
-/// with a broken server and a broken document more: SRV for IMAPS; autoconfig
-/// over plain HTTP only (STARTTLS for IMAP where SSL/TLS works, SMTPS); the
-/// well-known autoconfig URL serving XML that is not well formed and carries
-/// an escape sequence in a tag name (which the parser's message quotes); ISPDB
-/// naming an old hoster's server where nothing answers; the MX host's base
-/// domain's autoconfig agreeing; Autodiscover only by the plain-HTTP redirect
-/// to another domain; and the SMTPS server's certificate expired, so that the
+/// `every_source_is_read_and_every_disagreement_flagged`
+/// (tests/common/every_source.rs), on 127.0.160.0/24, with a broken server
+/// and a broken document more: SRV for IMAPS; autoconfig over plain HTTP only
+/// (STARTTLS for IMAP where SSL/TLS works, SMTPS); the well-known autoconfig
+/// URL serving XML that is not well formed and carries an escape sequence in
+/// a tag name (which the parser's message quotes); ISPDB naming an old
+/// hoster's server where nothing answers; the MX host's base domain's
+/// autoconfig agreeing; Autodiscover only by the plain-HTTP redirect to
+/// another domain; and the SMTPS server's certificate expired, so that the
 /// outgoing setting has a caveat. `None` (skipped) without dnsmasq.
 fn account_every_source(out: &Path) -> Option<PathBuf> {
-    const NET: u8 = 160;
-    const AUTOCONFIG: &str = r#"<?xml version="1.0"?>
-<clientConfig version="1.1">
-  <emailProvider id="cfg.test">
-    <incomingServer type="imap">
-      <hostname>mail.%EMAILDOMAIN%</hostname>
-      <port>143</port>
-      <socketType>STARTTLS</socketType>
-    </incomingServer>
-    <outgoingServer type="smtp">
-      <hostname>mail.cfg.test</hostname>
-      <port>465</port>
-      <socketType>SSL</socketType>
-    </outgoingServer>
-  </emailProvider>
-</clientConfig>"#;
-    const BROKEN: &str = "<?xml version=\"1.0\"?>\n<clientConfig version=\"1.1\">\n  <emailProvider id=\"cfg.test\">\n  </emailProvider\u{1b}[2J>\n</clientConfig>";
-    const ISPDB: &str = r#"<clientConfig version="1.1"><emailProvider id="cfg.test">
-  <incomingServer type="imap"><hostname>imap.old.test</hostname><port>993</port><socketType>SSL</socketType></incomingServer>
-</emailProvider></clientConfig>"#;
-    const MX_AUTOCONFIG: &str = r#"<clientConfig version="1.1"><emailProvider id="hoster.test">
-  <incomingServer type="imap"><hostname>mail.cfg.test</hostname><port>993</port><socketType>SSL</socketType></incomingServer>
-</emailProvider></clientConfig>"#;
-    const AUTODISCOVER: &str = r#"<?xml version="1.0" encoding="utf-8"?>
-<Autodiscover xmlns="http://schemas.microsoft.com/exchange/autodiscover/responseschema/2006">
-  <Response xmlns="http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a">
-    <Account>
-      <AccountType>email</AccountType>
-      <Action>settings</Action>
-      <Protocol><Type>IMAP</Type><Server>mail.cfg.test</Server><Port>993</Port><SSL>on</SSL></Protocol>
-    </Account>
-  </Response>
-</Autodiscover>"#;
-
-    let host = |name: &str, last: u8| format!("--host-record={name},{}", loopback(NET, last));
-    let zone = vec![
-        "--srv-host=_imaps._tcp.cfg.test,mail.cfg.test,993,0,1".to_owned(),
-        "--mx-host=cfg.test,mx1.mail.hoster.test,10".to_owned(),
-        "--mx-host=cfg.test,mx9.backup.test,20".to_owned(),
-        host("autoconfig.cfg.test", 1),
-        host("mail.cfg.test", 2),
-        host("cfg.test", 3),
-        host("autodiscover.cfg.test", 4),
-        host("autodiscover.hoster.test", 5),
-        host("ispdb.test", 6),
-        host("autoconfig.hoster.test", 7),
-        host("imap.old.test", 8),
-    ];
-    let dns = Dns::start(&zone)?;
     let pki = Pki::new();
+    let options = Options {
+        well_known: Some(ILL_FORMED),
+        smtps_cert: CertCase::Expired,
+        ..Options::on(160)
+    };
+    let scenario = EverySource::start(&pki, options)?;
     let work = tempfile::tempdir().expect("tempdir");
     std::fs::copy(&pki.root, work.path().join(ROOT_FILE)).expect("copy the root");
 
-    let _autoconfig_https = https(&pki, NET, 1, "autoconfig.cfg.test", vec![]);
-    let _autoconfig_http = WebServer::start(
-        at(NET, 1, 80),
-        None,
-        vec![("/mail/config-v1.1.xml", Reply::xml(AUTOCONFIG))],
-    )
-    .expect("http server on 80");
-    let _well_known = https(
-        &pki,
-        NET,
-        3,
-        "cfg.test",
-        vec![(
-            "/.well-known/autoconfig/mail/config-v1.1.xml",
-            Reply::xml(BROKEN),
-        )],
-    );
-    let _ispdb = https(
-        &pki,
-        NET,
-        6,
-        "ispdb.test",
-        vec![("/v1.1/cfg.test", Reply::xml(ISPDB))],
-    );
-    let _mx_autoconfig = https(
-        &pki,
-        NET,
-        7,
-        "autoconfig.hoster.test",
-        vec![("/mail/config-v1.1.xml", Reply::xml(MX_AUTOCONFIG))],
-    );
-    let _redirect = WebServer::start(
-        at(NET, 4, 80),
-        None,
-        vec![(
-            "/autodiscover/autodiscover.xml",
-            Reply::Redirect {
-                status: 302,
-                location: "https://autodiscover.hoster.test/autodiscover/autodiscover.xml"
-                    .to_owned(),
-            },
-        )],
-    )
-    .expect("http server on 80");
-    let _autodiscover = https(
-        &pki,
-        NET,
-        5,
-        "autodiscover.hoster.test",
-        vec![("/autodiscover/autodiscover.xml", Reply::xml(AUTODISCOVER))],
-    );
-    let mail = |proto, transport, port, cert| {
-        TestServer::try_start_on(
-            ServerSpec::new(proto, transport)
-                .name("mail.cfg.test")
-                .cert(cert),
-            &pki.pki,
-            at(NET, 2, port),
-        )
-        .expect("mail server on its standard port (run as root)")
-    };
-    let _imaps = mail(Proto::Imap, Transport::ImplicitTls, 993, CertCase::Good);
-    let _imap = mail(Proto::Imap, Transport::Starttls, 143, CertCase::Good);
-    let _smtps = mail(Proto::Smtp, Transport::ImplicitTls, 465, CertCase::Expired);
-
-    let server = dns.server();
+    let server = scenario.dns_server();
     let args = [
-        "account",
-        "alice@cfg.test",
-        "--dns-server",
-        &server,
-        "--ca-file",
-        ROOT_FILE,
-        "--ispdb-url",
-        "https://ispdb.test/v1.1/",
-        "--timeout",
-        "8s",
-    ];
+        &["account"][..],
+        &ARGS,
+        &["--dns-server", &server, "--ca-file", ROOT_FILE],
+    ]
+    .concat();
     let (text, code) = run_mailtls(work.path(), &[&args[..], &["-f", "json"]].concat());
     let doc: AccountsDocument = serde_json::from_str(&text).expect("an accounts document");
     assert_eq!(i32::from(doc.exit_code), code);

@@ -3,6 +3,7 @@
 #![allow(dead_code)] // each test file uses a different subset
 
 pub mod dns;
+pub mod every_source;
 pub mod exporter;
 pub mod golden;
 pub mod nsd;
