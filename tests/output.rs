@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use assert_cmd::Command;
-use common::golden::{blessing, unified_diff, write_atomically};
+use common::golden::{run_mailtls, unified_diff, Golden};
 use mailtls::report::Document;
 use mailtls_testkit::{
     CertCase, ClientAuth, LegacyServer, Misbehaviour, Proto, Quirks, RobotOracle, ServerSpec,
@@ -112,56 +112,36 @@ fn saved_exit_code(name: &str) -> i32 {
 /// Renders every listed fixture and compares (or, blessing, rewrites) the
 /// expected files; fails once, with every difference.
 fn check_renderings(rendering: &Rendering, names: &[String]) {
-    let bless = blessing();
-    let mut failures = Vec::new();
+    let mut golden = Golden::new("output");
     for name in names {
         let (actual, code) = explain(name, rendering.args);
         let expected_code = saved_exit_code(name);
         // Blessing the JSON rendering rewrites the saved summary too.
-        if code != expected_code && !bless {
-            failures.push(format!(
+        if code != expected_code && !golden.blessing() {
+            golden.fail(format!(
                 "{name} ({}): explain exited with {code}, the saved summary.exit_code is {expected_code}",
                 rendering.suffix
             ));
         }
         if rendering.suffix.ends_with("human") && actual.contains('\u{1b}') {
-            failures.push(format!(
+            golden.fail(format!(
                 "{name} ({}): --color never (and NO_COLOR) still printed escape sequences",
                 rendering.suffix
             ));
         }
-        let path = reports_dir().join(format!("{name}.{}", rendering.suffix));
-        let expected = std::fs::read_to_string(&path).ok();
-        if expected.as_deref() == Some(actual.as_str()) {
-            continue;
-        }
-        let shown = format!("tests/reports/{name}.{}", rendering.suffix);
-        if bless {
-            if let Err(refusal) = may_bless(rendering, expected.as_deref(), &actual) {
-                failures.push(format!("{shown}: not blessed: {refusal}"));
-                continue;
-            }
-            write_atomically(&path, &actual);
-            eprintln!("blessed {shown}");
-            continue;
-        }
-        failures.push(match &expected {
-            None => format!("{shown} is missing; explain printed:\n{actual}"),
-            Some(expected) => format!(
-                "{shown} differs from `mailtls explain tests/reports/{name}.json {} --color never`:\n{}",
-                rendering.args.join(" "),
-                unified_diff(expected, &actual, &shown)
+        golden.compare(
+            &reports_dir().join(format!("{name}.{}", rendering.suffix)),
+            &format!("tests/reports/{name}.{}", rendering.suffix),
+            &actual,
+            "explain",
+            &format!(
+                "`mailtls explain tests/reports/{name}.json {} --color never`",
+                rendering.args.join(" ")
             ),
-        });
+            |expected| may_bless(rendering, expected, &actual),
+        );
     }
-    assert!(
-        failures.is_empty(),
-        "{}\n\n{} problems in {} renderings. If the new output is right, bless it:\n    \
-         MAILTLS_BLESS=1 cargo test --test output\nand review the change with `git diff tests/reports`.",
-        failures.join("\n\n"),
-        failures.len(),
-        names.len()
-    );
+    golden.finish(names.len());
 }
 
 /// The JSON rendering of a saved report is the saved report itself: blessing
@@ -613,11 +593,7 @@ fn generate(case: &Case, pki: &TestPki, work: &Path) -> String {
     }
     // Judged again from the fixed facts (the ports appear in messages), by the
     // very command the tests run.
-    let (saved, code) = run_mailtls(
-        work,
-        &["explain".into(), "-".into(), "-f".into(), "json".into()],
-        Some(text),
-    );
+    let (saved, code) = run_mailtls(work, &["explain", "-", "-f", "json"], Some(text));
     let document: Document = serde_json::from_str(&saved)
         .unwrap_or_else(|e| panic!("{}: explain gave no report ({e}):\n{saved}", case.name));
     assert_eq!(i32::from(document.summary.exit_code), code, "{}", case.name);
@@ -630,27 +606,6 @@ fn generate(case: &Case, pki: &TestPki, work: &Path) -> String {
         );
     }
     saved
-}
-
-/// Runs the binary in `dir`; returns stdout and the exit code.
-fn run_mailtls(dir: &Path, args: &[String], input: Option<String>) -> (String, i32) {
-    let mut command = Command::cargo_bin("mailtls").expect("binary");
-    command
-        .current_dir(dir)
-        .args(args)
-        .env("NO_COLOR", "1")
-        .timeout(Duration::from_secs(120));
-    if let Some(input) = input {
-        command.write_stdin(input);
-    }
-    let output = command.output().expect("run mailtls");
-    let stdout = String::from_utf8(output.stdout).expect("UTF-8 output");
-    assert!(
-        !stdout.is_empty(),
-        "mailtls {args:?} printed nothing: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    (stdout, output.status.code().unwrap_or(-1))
 }
 
 /// Durations differ from run to run: each check is said to take 20 ms more

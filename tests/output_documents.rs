@@ -21,11 +21,9 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
-use assert_cmd::Command;
 use common::every_source::{EverySource, Options, ARGS, ILL_FORMED};
-use common::golden::{blessing, unified_diff, write_atomically};
+use common::golden::{run_mailtls, unified_diff, Golden};
 use common::nsd::{smtp_at, spki_sha256, Nsd, Zone};
 use common::Pki;
 use mailtls::report::account::AccountsDocument;
@@ -129,8 +127,7 @@ fn unescaped(styled: &str) -> Option<String> {
 /// Renders every saved document of a kind and compares (or, blessing,
 /// rewrites) its expected rendering; fails once, with every difference.
 fn check_renderings(kind: &Kind) {
-    let bless = blessing();
-    let mut failures = Vec::new();
+    let mut golden = Golden::new("output_documents");
     let names = saved(kind);
     for name in &names {
         let shown = format!("tests/reports/{}/{name}", kind.dir);
@@ -139,40 +136,23 @@ fn check_renderings(kind: &Kind) {
         let styled = match (kind.render)(&text) {
             Ok(styled) => styled,
             Err(e) => {
-                failures.push(format!("{shown}.json does not read into its type: {e}"));
+                golden.fail(format!("{shown}.json does not read into its type: {e}"));
                 continue;
             }
         };
         if let Some(why) = unescaped(&styled) {
-            failures.push(format!("{shown}: {why}"));
+            golden.fail(format!("{shown}: {why}"));
         }
-        let actual = plain(&styled);
-        let path = dir_of(kind).join(format!("{name}.human"));
-        let expected = std::fs::read_to_string(&path).ok();
-        if expected.as_deref() == Some(actual.as_str()) {
-            continue;
-        }
-        if bless {
-            write_atomically(&path, &actual);
-            eprintln!("blessed {shown}.human");
-            continue;
-        }
-        failures.push(match &expected {
-            None => format!("{shown}.human is missing; the renderer printed:\n{actual}"),
-            Some(expected) => format!(
-                "{shown}.human differs from the rendering of {shown}.json:\n{}",
-                unified_diff(expected, &actual, &format!("{shown}.human"))
-            ),
-        });
+        golden.compare(
+            &dir_of(kind).join(format!("{name}.human")),
+            &format!("{shown}.human"),
+            &plain(&styled),
+            "the renderer",
+            &format!("the rendering of {shown}.json"),
+            |_| Ok(()),
+        );
     }
-    assert!(
-        failures.is_empty(),
-        "{}\n\n{} problems in {} renderings. If the new output is right, bless it:\n    \
-         MAILTLS_BLESS=1 cargo test --test output_documents\nand review the change with `git diff tests/reports`.",
-        failures.join("\n\n"),
-        failures.len(),
-        names.len()
-    );
+    golden.finish(names.len());
 }
 
 /// Every saved document reads into its type and writes out as it was saved.
@@ -298,27 +278,6 @@ fn regenerate_document_fixtures() {
     }
 }
 
-/// Runs the binary in `dir` (where the root and anchor files are, named
-/// relatively so that the documents carry no temporary paths); stdout and
-/// the exit code.
-fn run_mailtls(dir: &Path, args: &[&str]) -> (String, i32) {
-    let output = Command::cargo_bin("mailtls")
-        .expect("binary")
-        .current_dir(dir)
-        .args(args)
-        .env("NO_COLOR", "1")
-        .timeout(Duration::from_secs(120))
-        .output()
-        .expect("run mailtls");
-    let stdout = String::from_utf8(output.stdout).expect("UTF-8 output");
-    assert!(
-        !stdout.is_empty(),
-        "mailtls {args:?} printed nothing: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    (stdout, output.status.code().unwrap_or(-1))
-}
-
 /// Checks that the document the binary wrote reads back (with unknown fields
 /// denied) and round-trips, and that its rendering is what the binary printed
 /// in a second run of the same command in human form (`human`): the tests'
@@ -369,7 +328,7 @@ fn account_every_source(out: &Path) -> Option<PathBuf> {
         &["--dns-server", &server, "--ca-file", ROOT_FILE],
     ]
     .concat();
-    let (text, code) = run_mailtls(work.path(), &[&args[..], &["-f", "json"]].concat());
+    let (text, code) = run_mailtls(work.path(), &[&args[..], &["-f", "json"]].concat(), None);
     let doc: AccountsDocument = serde_json::from_str(&text).expect("an accounts document");
     assert_eq!(i32::from(doc.exit_code), code);
     assert_eq!(
@@ -401,7 +360,11 @@ fn account_every_source(out: &Path) -> Option<PathBuf> {
         ],
         "{text}"
     );
-    let (human, _) = run_mailtls(work.path(), &[&args[..], &["--color", "never"]].concat());
+    let (human, _) = run_mailtls(
+        work.path(),
+        &[&args[..], &["--color", "never"]].concat(),
+        None,
+    );
     Some(save(&ACCOUNT, out, "every_source", &text, &human))
 }
 
@@ -464,7 +427,7 @@ fn domain_dane_and_mta_sts(out: &Path) -> Option<PathBuf> {
         "--timeout",
         "15s",
     ];
-    let (text, code) = run_mailtls(work.path(), &[&args[..], &["-f", "json"]].concat());
+    let (text, code) = run_mailtls(work.path(), &[&args[..], &["-f", "json"]].concat(), None);
     let doc: DomainDocument = serde_json::from_str(&text).expect("a domain document");
     assert_eq!(i32::from(doc.exit_code), code);
     assert_eq!(doc.domain.mx.dnssec.name(), "secure", "{text}");
@@ -488,6 +451,10 @@ fn domain_dane_and_mta_sts(out: &Path) -> Option<PathBuf> {
         "{text}"
     );
     assert_eq!(code, 2, "{text}");
-    let (human, _) = run_mailtls(work.path(), &[&args[..], &["--color", "never"]].concat());
+    let (human, _) = run_mailtls(
+        work.path(),
+        &[&args[..], &["--color", "never"]].concat(),
+        None,
+    );
     Some(save(&DOMAIN, out, "dane_and_mta_sts", &text, &human))
 }

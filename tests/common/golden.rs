@@ -1,8 +1,15 @@
 //! What the exact-output tests share (tests/output.rs, tests/output_documents.rs):
-//! blessing (`MAILTLS_BLESS=1` rewrites the expected files), atomic writes, and
-//! a small line diff to show how a rendering differs from its expected file.
+//! blessing (`MAILTLS_BLESS=1` rewrites the expected files), atomic writes,
+//! comparing renderings with their expected files ([`Golden`]), a small line
+//! diff to show how a rendering differs from its expected file, and running
+//! the binary for the generators of the saved documents.
 
+use std::ffi::OsStr;
+use std::fmt::Debug;
 use std::path::Path;
+use std::time::Duration;
+
+use assert_cmd::Command;
 
 /// Whether `MAILTLS_BLESS` is set (to anything but empty or `0`).
 pub fn blessing() -> bool {
@@ -16,6 +23,112 @@ pub fn write_atomically(path: &Path, text: &str) {
         .unwrap_or_else(|e| panic!("write {}: {e}", temporary.display()));
     std::fs::rename(&temporary, path)
         .unwrap_or_else(|e| panic!("rename to {}: {e}", path.display()));
+}
+
+/// One test's renderings compared with their expected files (or, blessing,
+/// written to them); every failure is collected and reported at once by
+/// [`Golden::finish`].
+pub struct Golden {
+    /// The test target, for the blessing command (`cargo test --test TARGET`).
+    target: &'static str,
+    bless: bool,
+    failures: Vec<String>,
+}
+
+impl Golden {
+    pub fn new(target: &'static str) -> Golden {
+        Golden {
+            target,
+            bless: blessing(),
+            failures: Vec::new(),
+        }
+    }
+
+    /// Whether this run blesses (see [`blessing`]).
+    pub fn blessing(&self) -> bool {
+        self.bless
+    }
+
+    /// A failure found otherwise than by comparing.
+    pub fn fail(&mut self, failure: String) {
+        self.failures.push(failure);
+    }
+
+    /// Compares `actual`, which `printer` printed, with the expected file at
+    /// `path` (`shown` in messages), which should be what `source` prints.
+    /// Blessing, a file that differs or is missing is written instead, unless
+    /// `may_bless` (given the expected text, if any) refuses.
+    pub fn compare(
+        &mut self,
+        path: &Path,
+        shown: &str,
+        actual: &str,
+        printer: &str,
+        source: &str,
+        may_bless: impl FnOnce(Option<&str>) -> Result<(), String>,
+    ) {
+        let expected = std::fs::read_to_string(path).ok();
+        if expected.as_deref() == Some(actual) {
+            return;
+        }
+        if self.bless {
+            match may_bless(expected.as_deref()) {
+                Ok(()) => {
+                    write_atomically(path, actual);
+                    eprintln!("blessed {shown}");
+                }
+                Err(refusal) => self.fail(format!("{shown}: not blessed: {refusal}")),
+            }
+            return;
+        }
+        self.fail(match &expected {
+            None => format!("{shown} is missing; {printer} printed:\n{actual}"),
+            Some(expected) => format!(
+                "{shown} differs from {source}:\n{}",
+                unified_diff(expected, actual, shown)
+            ),
+        });
+    }
+
+    /// Fails with every failure found in the `renderings`, and how to bless.
+    pub fn finish(self, renderings: usize) {
+        assert!(
+            self.failures.is_empty(),
+            "{}\n\n{} problems in {renderings} renderings. If the new output is right, bless it:\n    \
+             MAILTLS_BLESS=1 cargo test --test {}\nand review the change with `git diff tests/reports`.",
+            self.failures.join("\n\n"),
+            self.failures.len(),
+            self.target
+        );
+    }
+}
+
+/// Runs the binary in `dir` (where the generators put the files their
+/// arguments name relatively, so that the saved documents carry no
+/// temporary paths), with `input` on standard input; stdout, which must not
+/// be empty, and the exit code.
+pub fn run_mailtls<S: AsRef<OsStr> + Debug>(
+    dir: &Path,
+    args: &[S],
+    input: Option<String>,
+) -> (String, i32) {
+    let mut command = Command::cargo_bin("mailtls").expect("binary");
+    command
+        .current_dir(dir)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .timeout(Duration::from_secs(120));
+    if let Some(input) = input {
+        command.write_stdin(input);
+    }
+    let output = command.output().expect("run mailtls");
+    let stdout = String::from_utf8(output.stdout).expect("UTF-8 output");
+    assert!(
+        !stdout.is_empty(),
+        "mailtls {args:?} printed nothing: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (stdout, output.status.code().unwrap_or(-1))
 }
 
 // ---------------------------------------------------------------------------
