@@ -283,6 +283,33 @@ fn garbage_silence_and_floods_end_with_a_finding_within_the_deadline() {
 }
 
 #[test]
+fn implicit_tls_that_works_but_no_greeting_follows_is_said_so_and_no_client_connects() {
+    let pki = Pki::new();
+    let spec = ServerSpec::new(Proto::Imap, Transport::ImplicitTls)
+        .misbehave(Misbehaviour::SilentAfterTls);
+    let run = run_case(&pki, spec, "1s");
+    assert_eq!(run.code, 3, "{:#}", run.report()["findings"]);
+    let report = run.report();
+    assert_eq!(
+        report["facts"]["tls"]["version"], "TLSv1.3",
+        "the handshake completed"
+    );
+    let message = finding(&report, "net.no_greeting")["message"].to_string();
+    assert!(
+        message.contains("TLS handshake")
+            && message.contains("succeeded")
+            && !message.contains("did not answer TLS"),
+        "{message}"
+    );
+    // TLS works, yet no client gets a session: none is said to connect.
+    let clients = report["clients"].as_array().expect("per-client verdicts");
+    assert!(!clients.is_empty());
+    for client in clients {
+        assert_ne!(client["outcome"], "connects", "{client:#}");
+    }
+}
+
+#[test]
 fn broken_tls_handshakes_are_critical() {
     let pki = Pki::new();
     let cases = [

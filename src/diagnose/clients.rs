@@ -13,7 +13,8 @@ use serde::{Deserialize, Serialize};
 use crate::facts::cert::{short_name, CertFacts};
 use crate::facts::chain;
 use crate::facts::probe::{Acceptance, Kx, Mac, ProbeFacts, SuiteFacts, TlsVersion};
-use crate::facts::stop::{CheckError, DialogueError, HandshakeFailure};
+use crate::facts::protocol::TlsMode;
+use crate::facts::stop::{CheckError, DialogueError, HandshakeFailure, Phase};
 use crate::facts::tls::{StoreKind, StoreVerdict, VerifyError};
 use crate::facts::CheckFacts;
 
@@ -343,6 +344,26 @@ fn reach(profile: &Profile, facts: &CheckFacts) -> Result<(), Judged> {
     ) {
         let message = stop.map_or("", |s| s.message.as_str());
         return Err((Outcome::CannotConnect, vec![sentence(message)]));
+    }
+    // Implicit TLS worked, but the mail dialogue inside it did not begin: no
+    // client gets past a server that is not this protocol, and whether one
+    // gets past a silent or closing server is not known from here.
+    let implicit = facts.target.mode == TlsMode::Implicit;
+    if let Some(error) = error.filter(|e| implicit && e.phase() == Phase::Greeting) {
+        let message = stop.map_or("", |s| s.message.as_str());
+        let outcome = match error {
+            CheckError::Dialogue(
+                DialogueError::UnexpectedGreeting { .. }
+                | DialogueError::ServiceUnavailable {
+                    temporary: false, ..
+                },
+            ) => Outcome::CannotConnect,
+            _ => Outcome::Unknown,
+        };
+        return Err((
+            outcome,
+            vec![sentence(&format!("TLS worked, but then {message}"))],
+        ));
     }
     let probe = facts.probe.as_ref();
     match (tls.version.as_deref().and_then(version_of), probe) {

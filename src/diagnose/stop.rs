@@ -4,7 +4,7 @@
 use super::codes::Code;
 use super::{clip, finding, short_name, Finding, Severity};
 use crate::facts::protocol::TlsMode;
-use crate::facts::stop::{CheckError, DialogueError, HandshakeFailure, Stop};
+use crate::facts::stop::{CheckError, DialogueError, HandshakeFailure, Phase, Stop};
 use crate::facts::target::Target;
 use crate::facts::CheckFacts;
 
@@ -118,6 +118,11 @@ fn stopped_by_client_cert_demand(facts: &CheckFacts) -> bool {
     }
 }
 
+/// Whether the check's own TLS handshake completed.
+fn tls_done(facts: &CheckFacts) -> bool {
+    facts.tls.as_ref().is_some_and(|t| t.version.is_some())
+}
+
 /// The finding that explains why a check stopped.
 fn stop_finding(target: &Target, error: &CheckError, facts: &CheckFacts) -> Finding {
     let port = target.port;
@@ -162,6 +167,12 @@ fn stop_finding(target: &Target, error: &CheckError, facts: &CheckFacts) -> Find
             format!("The server did not answer in time during {}.", phase.describe()),
             Some("Retry with a longer --timeout; if it persists, the server or a firewall is dropping the connection.".to_owned()),
         ),
+        CheckError::NoGreeting if tls_done(facts) => finding(
+            Code::NetNoGreeting,
+            Unknown,
+            format!("The TLS handshake with {host}:{port} succeeded, but no {protocol} greeting came inside TLS: mail clients wait for it, then give up."),
+            Some(format!("Check that the {protocol} service behind TLS on port {port} is healthy: a TLS proxy or load balancer in front of it may reach no server.")),
+        ),
         CheckError::NoGreeting => finding(
             Code::NetNoGreeting,
             Unknown,
@@ -173,6 +184,14 @@ fn stop_finding(target: &Target, error: &CheckError, facts: &CheckFacts) -> Find
             Critical,
             format!("Port {port} expects SSL/TLS from the first byte, but it was checked as a STARTTLS port: a client set to STARTTLS waits for a greeting that never comes."),
             Some(format!("In the mail client, set the connection security for port {port} to SSL/TLS instead of STARTTLS (mailtls: --implicit-tls). The usual STARTTLS port for {protocol} is {}.", other_mode_port(TlsMode::Starttls))),
+        ),
+        CheckError::Closed {
+            phase: Phase::Greeting,
+        } if tls_done(facts) => finding(
+            Code::NetClosed,
+            Unknown,
+            format!("The server closed the connection right after the TLS handshake, before its {protocol} greeting."),
+            Some(format!("Check the {protocol} server's log: it may be limiting connections from this address, or a TLS proxy in front of it reaches no server.")),
         ),
         CheckError::Closed { phase } => finding(
             Code::NetClosed,

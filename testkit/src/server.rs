@@ -105,6 +105,9 @@ pub enum Misbehaviour {
     SlowHello(Duration),
     /// Closes every connection with a TCP reset (SO_LINGER 0) right after accepting it.
     ResetOnAccept,
+    /// Implicit TLS: completes the handshake, then sends nothing (a TLS
+    /// proxy in front of a mail server that does not answer).
+    SilentAfterTls,
     /// POP3: never answers USER, nor an STLS that has further commands pipelined
     /// behind it (the audit's two test connections), holding them open instead.
     StallAudit,
@@ -422,6 +425,9 @@ async fn handle(tcp: TcpStream, ctx: &Ctx) -> io::Result<()> {
     }
     if ctx.spec.transport == Transport::ImplicitTls {
         if let Some(tls) = accept_tls(tcp, ctx).await? {
+            if ctx.spec.misbehaviour == Misbehaviour::SilentAfterTls {
+                return drain(tls).await;
+            }
             serve(tls, ctx, true, false, Vec::new()).await?;
         }
     } else if let Some((tcp, pending)) = serve(tcp, ctx, false, false, Vec::new()).await? {

@@ -567,14 +567,31 @@ fn looks_like_text(byte: u8) -> bool {
     byte.is_ascii_graphic() || byte == b' '
 }
 
+/// The plaintext seen, as the error that ends the handshake: a line of text
+/// (a greeting of some protocol, hostile characters and all) is
+/// [`NotTlsError`]; bytes that only began like text (random data is almost
+/// never UTF-8) are [`GarbageError`].
 fn not_tls(seen: &[u8]) -> io::Error {
     let end = seen
         .iter()
         .position(|&b| b == b'\r' || b == b'\n')
         .unwrap_or(seen.len())
         .min(SNIFF_LIMIT);
-    let first_line = String::from_utf8_lossy(&seen[..end]).into_owned();
-    io::Error::new(io::ErrorKind::InvalidData, NotTlsError { first_line })
+    let line = &seen[..end];
+    match std::str::from_utf8(line) {
+        Ok(text) => io::Error::new(
+            io::ErrorKind::InvalidData,
+            NotTlsError {
+                first_line: text.to_owned(),
+            },
+        ),
+        _ => io::Error::new(
+            io::ErrorKind::InvalidData,
+            GarbageError {
+                first_bytes: seen[..seen.len().min(16)].to_vec(),
+            },
+        ),
+    }
 }
 
 impl<S> Sniffed<S> {
@@ -666,5 +683,30 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Sniffed<S> {
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kind(seen: &[u8]) -> &'static str {
+        let error = not_tls(seen);
+        let inner = error.get_ref();
+        if inner.is_some_and(|e| e.is::<NotTlsError>()) {
+            "text"
+        } else if inner.is_some_and(|e| e.is::<GarbageError>()) {
+            "garbage"
+        } else {
+            "other"
+        }
+    }
+
+    #[test]
+    fn a_greeting_is_text_and_random_bytes_that_begin_printably_are_garbage() {
+        assert_eq!(kind(b"* OK IMAP ready\r\n"), "text");
+        // Hostile characters do not make a greeting garbage; they are escaped later.
+        assert_eq!(kind(b"* OK \x1b[31mred\x07\r\n"), "text");
+        assert_eq!(kind(b"80\xf3\x9a\xc7$\xe1\x01\xfe\r\n"), "garbage");
     }
 }
