@@ -188,6 +188,9 @@ fn revocation_findings(facts: &CheckFacts, out: &mut Vec<Finding>) {
     }
 }
 
+/// The names of a certificate a message lists, at most.
+pub(super) const NAMES_SHOWN: usize = 10;
+
 /// Dovecot, Postfix and Exim cannot staple; a server that does is a proxy or
 /// another server, whose own setting is named.
 const STAPLING_FIX: &str = "Check the OCSP stapling of whatever terminates TLS (nginx ssl_stapling, HAProxy's ocsp-update, a Stunnel or load balancer); Dovecot, Postfix and Exim do not staple, so turning stapling off there is also a fix";
@@ -401,7 +404,10 @@ fn name_mismatch(chain: &Chain<'_>) -> Option<Finding> {
             leaf.subject
         )
     } else {
-        format!("it covers only {}", leaf.names.join(", "))
+        format!(
+            "it covers only {}",
+            crate::facts::cert::listed_names(&leaf.names, NAMES_SHOWN)
+        )
     };
     Some(finding(
         Code::CertNameMismatch,

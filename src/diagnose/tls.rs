@@ -452,7 +452,7 @@ pub(super) fn extras_findings(facts: &CheckFacts, probe: &ProbeFacts, out: &mut 
             out.push(finding(
                 Code::CertDiffersWithoutSni,
                 Info,
-                format!("Without SNI the server sends another certificate, '{}' (names: {}), {verdict}.", super::short_name(&other.subject), if other.names.is_empty() { "none".to_owned() } else { other.names.join(", ") }),
+                format!("Without SNI the server sends another certificate, '{}' (names: {}), {verdict}.", super::short_name(&other.subject), if other.names.is_empty() { "none".to_owned() } else { crate::facts::cert::listed_names(&other.names, super::certificate::NAMES_SHOWN) }),
                 Some("If clients without SNI must connect, make the certificate for this name the default one (Dovecot: the ssl_cert outside any local_name block; Postfix: smtpd_tls_chain_files; Exim: the first tls_certificate).".to_owned()),
             ));
         }

@@ -273,6 +273,18 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02X}")).collect()
 }
 
+/// The names a certificate covers, for a sentence: at most `most`, then how
+/// many more (a certificate may carry thousands, which would make a line no
+/// monitoring system keeps whole).
+pub fn listed_names(names: &[String], most: usize) -> String {
+    match names.len().checked_sub(most) {
+        Some(more) if more > 0 => {
+            format!("{} and {more} more", names[..most].join(", "))
+        }
+        _ => names.join(", "),
+    }
+}
+
 /// The common name if there is one (what people recognise), else the full RFC 4514 text.
 pub fn short_name(full: &str) -> &str {
     full.split(", ")
@@ -377,6 +389,15 @@ pub fn date_only(rfc3339: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_name_lists_are_cut_with_a_count() {
+        let names: Vec<String> = (0..2000).map(|i| format!("h{i}.example")).collect();
+        assert_eq!(listed_names(&names[..2], 10), "h0.example, h1.example");
+        assert_eq!(listed_names(&names[..10], 10).matches(", ").count(), 9);
+        let cut = listed_names(&names, 3);
+        assert_eq!(cut, "h0.example, h1.example, h2.example and 1997 more");
+    }
 
     #[test]
     fn garbage_is_reported_not_fatal() {

@@ -446,7 +446,8 @@ fn render_cert(out: &mut String, cert: &CertFacts, now: i64) {
         Text(short_name(&cert.subject))
     );
     if !cert.names.is_empty() {
-        let names = cert.names.join(", ");
+        // Every name is in the JSON; a line shows the first hundred.
+        let names = crate::facts::cert::listed_names(&cert.names, 100);
         let _ = writeln!(out, "{indent}   names:  {}", Text(&names));
     }
     let _ = writeln!(out, "{indent}   issuer: {}", Text(&cert.issuer));
