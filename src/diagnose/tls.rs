@@ -74,6 +74,10 @@ pub(super) fn probe_findings(probe: &ProbeFacts, out: &mut Vec<Finding>) {
     let accepted = |v: TlsVersion| probe.version(v).map(|p| p.accepted);
     let yes = |v: TlsVersion| accepted(v) == Some(Acceptance::Yes);
     let no = |v: TlsVersion| accepted(v) == Some(Acceptance::No);
+    let legacy = [TlsVersion::Ssl3, TlsVersion::Tls10, TlsVersion::Tls11];
+    // Only legacy versions: `tls.legacy_only` says it; "disable TLS 1.0" alone
+    // would lock every client out.
+    let legacy_only = legacy.into_iter().any(yes) && no(TlsVersion::Tls12) && no(TlsVersion::Tls13);
 
     if yes(TlsVersion::Ssl3) {
         out.push(finding(
@@ -87,7 +91,7 @@ pub(super) fn probe_findings(probe: &ProbeFacts, out: &mut Vec<Finding>) {
         (TlsVersion::Tls10, Code::TlsTls10Enabled, "TLS 1.0"),
         (TlsVersion::Tls11, Code::TlsTls11Enabled, "TLS 1.1"),
     ] {
-        if yes(version) {
+        if yes(version) && !legacy_only {
             let cost = cost_of_dropping(probe, &|v, _| {
                 matches!(v, TlsVersion::Ssl3 | TlsVersion::Tls10 | TlsVersion::Tls11)
             });
@@ -99,8 +103,7 @@ pub(super) fn probe_findings(probe: &ProbeFacts, out: &mut Vec<Finding>) {
             ));
         }
     }
-    let legacy = [TlsVersion::Ssl3, TlsVersion::Tls10, TlsVersion::Tls11];
-    if legacy.into_iter().any(yes) && no(TlsVersion::Tls12) && no(TlsVersion::Tls13) {
+    if legacy_only {
         let best = legacy
             .into_iter()
             .rfind(|&v| yes(v))
