@@ -32,7 +32,7 @@ pub(super) fn limits(facts: &CheckFacts, out: &mut Vec<Finding>) {
     }
     if facts.transcript.truncated {
         cut.push(format!(
-            "the transcript (kept: the first {MAX_TRANSCRIPT_LINES} lines)"
+            "transcript (kept: the first {MAX_TRANSCRIPT_LINES} lines)"
         ));
     }
     if cut.is_empty() {

@@ -128,6 +128,7 @@ fn stop_finding(target: &Target, error: &CheckError, facts: &CheckFacts) -> Find
     let port = target.port;
     let host = target.host.to_string();
     let protocol = target.protocol.display_name();
+    let a_protocol = target.protocol.with_article();
     let other_mode_port = |mode: TlsMode| target.protocol.default_port(mode);
     use Severity::*;
     match error {
@@ -203,7 +204,7 @@ fn stop_finding(target: &Target, error: &CheckError, facts: &CheckFacts) -> Find
             Code::ProtocolLineTooLong,
             Critical,
             format!("The server sent a line of more than {limit} bytes during {}; this is not {protocol}.", phase.describe()),
-            Some(format!("Check that port {port} runs a {protocol} server.")),
+            Some(format!("Check that port {port} runs {a_protocol} server.")),
         ),
         CheckError::Io { phase, detail } => finding(
             Code::NetIoError,
@@ -231,6 +232,7 @@ fn stop_finding(target: &Target, error: &CheckError, facts: &CheckFacts) -> Find
 fn dialogue_finding(target: &Target, error: &DialogueError) -> Finding {
     let port = target.port;
     let protocol = target.protocol.display_name();
+    let a_protocol = target.protocol.with_article();
     use Severity::*;
     match error {
         DialogueError::UnexpectedGreeting { line, .. } => {
@@ -238,7 +240,7 @@ fn dialogue_finding(target: &Target, error: &DialogueError) -> Finding {
             finding(
             Code::ProtocolUnexpectedGreeting,
                 Critical,
-                format!("The server on port {port} does not greet like a {protocol} server; it sent {:?}.", clip(line, 80)),
+                format!("The server on port {port} does not greet like {a_protocol} server; it sent {:?}.", clip(line, 80)),
                 Some(if looks_like_tls {
                     format!("The port seems to speak TLS at once: set the mail client to SSL/TLS for port {port}.")
                 } else {
@@ -276,14 +278,14 @@ fn dialogue_finding(target: &Target, error: &DialogueError) -> Finding {
         DialogueError::UnexpectedReply { command, line } => finding(
             Code::ProtocolUnexpectedReply,
             Critical,
-            format!("The server answered {command} with {:?}, which a {protocol} client cannot use.", clip(line, 80)),
+            format!("The server answered {command} with {:?}, which {a_protocol} client cannot use.", clip(line, 80)),
             Some("Check the server's log for the reason it rejected the command.".to_owned()),
         ),
         DialogueError::ReplyTooLong { command } => finding(
             Code::ProtocolReplyTooLong,
             Critical,
             format!("The server's reply to {command} went on for more lines than any real server sends."),
-            Some(format!("Check that port {port} runs a {protocol} server.")),
+            Some(format!("Check that port {port} runs {a_protocol} server.")),
         ),
     }
 }
@@ -306,6 +308,7 @@ fn modern_accepted(facts: &CheckFacts) -> Vec<&str> {
 fn handshake_finding(target: &Target, error: &HandshakeFailure, facts: &CheckFacts) -> Finding {
     let port = target.port;
     let protocol = target.protocol.display_name();
+    let a_protocol = target.protocol.with_article();
     use Severity::*;
     match (error, target.mode) {
         (HandshakeFailure::NotTls { first_line }, TlsMode::Implicit) => finding(
@@ -326,8 +329,8 @@ fn handshake_finding(target: &Target, error: &HandshakeFailure, facts: &CheckFac
         (HandshakeFailure::Garbage { first_bytes }, _) => finding(
             Code::TlsHandshakeFailed,
             Critical,
-            format!("The server answered the TLS handshake with bytes that are neither TLS nor a {protocol} greeting (hex {first_bytes})."),
-            Some(format!("Check that port {port} runs a {protocol} server with TLS, and that no other service or a broken proxy answers there.")),
+            format!("The server answered the TLS handshake with bytes that are neither TLS nor {a_protocol} greeting (hex {first_bytes})."),
+            Some(format!("Check that port {port} runs {a_protocol} server with TLS, and that no other service or a broken proxy answers there.")),
         ),
         (HandshakeFailure::Timeout, _) => finding(
             Code::NetTimeout,

@@ -20,6 +20,17 @@ impl Scheme {
     }
 }
 
+/// A redirect past the limit, in words: none allowed is its own sentence.
+fn too_many_redirects(limit: usize, location: &str) -> String {
+    match limit {
+        0 => format!(
+            "the server answered with a redirect (to {location}), and none is followed here"
+        ),
+        1 => format!("the server redirected more than once (last to {location})"),
+        _ => format!("the server redirected more than {limit} times (last to {location})"),
+    }
+}
+
 /// Why a fetch brought no document. Each message is a fragment for
 /// "Fetching URL failed: …", in plain words.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
@@ -41,7 +52,7 @@ pub enum HttpError {
     Protocol(String),
     #[error("the server did not answer in time")]
     Timeout,
-    #[error("the server redirected more than {limit} times (last to {location})")]
+    #[error("{}", too_many_redirects(*.limit, .location))]
     TooManyRedirects { limit: usize, location: String },
     #[error("the server answered with a redirect ({status}) but did not say where to")]
     RedirectWithoutLocation { status: u16 },

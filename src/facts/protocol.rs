@@ -34,6 +34,16 @@ impl Protocol {
     pub fn display_name(self) -> &'static str {
         self.info().name
     }
+
+    /// The name with its indefinite article, as it is said: "an IMAP",
+    /// "a POP3", "an SMTP", "a ManageSieve".
+    pub fn with_article(self) -> String {
+        let article = match self {
+            Protocol::Imap | Protocol::Smtp => "an",
+            Protocol::Pop3 | Protocol::Sieve => "a",
+        };
+        format!("{article} {}", self.display_name())
+    }
 }
 
 impl TlsMode {
@@ -152,7 +162,7 @@ pub const PROTOCOLS: [ProtocolInfo; 4] = [
         logins: Logins {
             command: Some(LoginCommand::UnlessCapability {
                 capability: "LOGINDISABLED",
-                label: "the LOGIN command (no LOGINDISABLED)",
+                label: "the LOGIN command, as LOGINDISABLED is not announced",
             }),
             sasl_prefix: "AUTH=",
             tls_only_fix: "Allow authentication only after TLS: Dovecot disable_plaintext_auth = yes (2.3) / auth_allow_cleartext = no (2.4), and ssl = required.",

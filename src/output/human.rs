@@ -284,8 +284,9 @@ fn render_probe(out: &mut String, probe: &ProbeFacts, shown: &[CertFacts], now: 
         out,
         "Probe",
         &format!(
-            "{} connections in {} ms{}",
+            "{} connection{} in {} ms{}",
             probe.connections,
+            if probe.connections == 1 { "" } else { "s" },
             probe.duration_ms,
             probe
                 .stopped
