@@ -385,15 +385,27 @@ pub fn findings(discovery: &Discovery, endpoints: &[EndpointResult]) -> Vec<Find
     let from_srv = endpoints
         .iter()
         .any(|e| matches!(e.endpoint.source, Source::Srv(_)));
+    // Only settings that are there are said to come from somewhere.
+    let has_settings = !settings(endpoints).is_empty();
+    let none_secure =
+        "but none of them answers with SSL/TLS or STARTTLS, so there are no settings to give users";
     if !from_srv && !srv_failed {
         let from = if endpoints.iter().any(|e| published(&e)) {
-            "the settings below come from its configuration documents (autoconfig, ISPDB, Autodiscover), which clients that look only for SRV records do not read"
+            if has_settings {
+                "the settings below come from its configuration documents (autoconfig, ISPDB, Autodiscover), which clients that look only for SRV records do not read".to_owned()
+            } else {
+                format!("the servers below come from its configuration documents (autoconfig, ISPDB, Autodiscover), which clients that look only for SRV records do not read, {none_secure}")
+            }
         } else if discovery.guessed && !endpoints.is_empty() {
-            "the settings below come from guessed host names (imap., pop., smtp., mail.), as Thunderbird guesses them"
+            if has_settings {
+                "the settings below come from guessed host names (imap., pop., smtp., mail.), as Thunderbird guesses them".to_owned()
+            } else {
+                format!("the servers below are guessed host names (imap., pop., smtp., mail.), as Thunderbird guesses them, {none_secure}")
+            }
         } else if discovery.guessed {
-            "and no guessed host name (imap., pop., smtp., mail.) resolves"
+            "and no guessed host name (imap., pop., smtp., mail.) resolves".to_owned()
         } else {
-            "and guessing is off (--no-guess)"
+            "and guessing is off (--no-guess)".to_owned()
         };
         findings.push(Finding {
             code: Code::AccountNothingPublished,
@@ -961,6 +973,20 @@ mod tests {
                 exit_code: 3,
             },
             Case {
+                name: "guesses where nothing answers: no settings are said to come from them",
+                guessed: true,
+                documents: Vec::new(),
+                endpoints: vec![result(Guess, 993, 0, Answer::Nothing, Severity::Unknown)],
+                findings: vec![(
+                    Code::AccountNothingPublished,
+                    Severity::Info,
+                    "the servers below are guessed host names (imap., pop., smtp., mail.), as Thunderbird guesses them, but none of them answers",
+                )],
+                fix: None,
+                settings: Vec::new(),
+                exit_code: 3,
+            },
+            Case {
                 name: "guesses only: nothing is published",
                 guessed: true,
                 documents: Vec::new(),
@@ -1195,7 +1221,12 @@ mod tests {
                         Severity::Warning,
                         "^The autoconfig configuration at https://autoconfig.example.edu/",
                     ),
-                    (Code::AccountNothingPublished, Severity::Info, ""),
+                    // No settings below: none is said to come from the documents.
+                    (
+                        Code::AccountNothingPublished,
+                        Severity::Info,
+                        "the servers below come from its configuration documents (autoconfig, ISPDB, Autodiscover), which clients that look only for SRV records do not read, but none of them answers with SSL/TLS or STARTTLS",
+                    ),
                 ],
                 fix: None,
                 settings: Vec::new(),
