@@ -472,3 +472,89 @@ fn a_broken_server_named_only_by_autoconfig_decides_the_exit_code() {
     );
     assert_eq!(run.code, 2);
 }
+
+/// The zone without its SRV record: the documents are the only source.
+fn zone_without_srv(net: common::every_source::Net) -> Vec<String> {
+    zone(net)
+        .into_iter()
+        .filter(|r| !r.starts_with("--srv-host"))
+        .collect()
+}
+
+#[test]
+fn a_server_at_port_0_is_named_not_checked_and_no_settings_are_claimed() {
+    let pki = Pki::new();
+    let net = 157;
+    let Some(dns) = Dns::start(&zone_without_srv(net)) else {
+        return;
+    };
+    // Nothing answers at mail.cfg.test:993; SMTP is given at port 0.
+    let config = r#"<clientConfig version="1.1"><emailProvider id="cfg.test">
+  <incomingServer type="imap"><hostname>mail.cfg.test</hostname><port>993</port><socketType>SSL</socketType></incomingServer>
+  <outgoingServer type="smtp"><hostname>mail.cfg.test</hostname><port>0</port><socketType>SSL</socketType></outgoingServer>
+</emailProvider></clientConfig>"#;
+    let _autoconfig = https(
+        &pki,
+        net,
+        1,
+        "autoconfig.cfg.test",
+        vec![("/mail/config-v1.1.xml", Reply::xml(config))],
+    );
+    let args = ["alice@cfg.test", ISPDB_URL, "--no-guess", "--timeout", "6s"];
+    let (run, _) = account_json(&dns.server(), Some(&pki), &args);
+    let doc = run.account();
+    let endpoints: Vec<(&str, u64)> = doc["endpoints"]
+        .as_array()
+        .expect("endpoints")
+        .iter()
+        .map(|e| {
+            (
+                e["endpoint"]["host"].as_str().unwrap_or_default(),
+                e["endpoint"]["port"].as_u64().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(endpoints, [("mail.cfg.test", 993)], "{}", run.stdout);
+    let zero = &doc["discovery"]["port_zero"];
+    assert_eq!(zero.as_array().map(Vec::len), Some(1), "{zero:#}");
+    assert_eq!(zero[0]["source"], "autoconfig");
+    assert_eq!(zero[0]["protocol"], "smtp");
+    assert!(doc["settings"].as_array().is_some_and(Vec::is_empty));
+    assert_eq!(
+        codes(&doc),
+        [
+            "account.endpoint_unreachable",
+            "account.nothing_published",
+            "account.port_zero",
+        ],
+        "{:#}",
+        doc["findings"]
+    );
+    message_of(
+        &doc,
+        "account.port_zero",
+        "https://autoconfig.cfg.test/mail/config-v1.1.xml?emailaddress=alice%40cfg.test gives mail.cfg.test port 0 for SMTP, which is no port",
+    );
+    // No settings below: none is said to come from the documents.
+    let said = message_of(&doc, "account.nothing_published", "none of them answers");
+    assert!(!said.contains("the settings below"), "{said}");
+    assert_eq!(run.code, 3);
+
+    let human = mailtls(&account_args(
+        &dns.server(),
+        Some(&pki),
+        &[&args[..], &["--color", "never"]].concat(),
+    ));
+    for words in [
+        "SMTP mail.cfg.test:0 SSL/TLS (port 0 is no port: not checked)",
+        "fix: Give the port the SMTP server mail.cfg.test answers at",
+    ] {
+        assert!(human.stdout.contains(words), "{words}\n{}", human.stdout);
+    }
+    // No row for it in the Servers table.
+    assert!(
+        !human.stdout.contains("\n  mail.cfg.test:0 "),
+        "{}",
+        human.stdout
+    );
+}

@@ -422,6 +422,11 @@ pub struct Discovery {
     /// The addresses each endpoint host resolved to (lowercase names); a host
     /// missing here did not resolve.
     pub addresses: BTreeMap<String, Vec<IpAddr>>,
+    /// What an SRV record or a configuration document names at port 0, which
+    /// is no port (no client can connect to it): not among `endpoints`, and
+    /// not checked.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub port_zero: Vec<Endpoint>,
     /// Whether host names were guessed (no SRV record, and guessing allowed).
     pub guessed: bool,
     /// More endpoints were found than kept.
@@ -448,6 +453,7 @@ impl Discovery {
             lookups: Vec::new(),
             endpoints: Vec::new(),
             addresses: BTreeMap::new(),
+            port_zero: Vec::new(),
             guessed: false,
             truncated: false,
             timed_out: true,

@@ -166,7 +166,7 @@ fn document_findings(discovery: &Discovery, endpoints: &[EndpointResult]) -> Vec
             let servers: Vec<&Server> = doc
                 .servers
                 .iter()
-                .filter(|s| s.protocol == protocol)
+                .filter(|s| s.protocol == protocol && s.port != 0)
                 .collect();
             if servers.iter().any(|s| s.security == Security::Tls) {
                 continue;
@@ -336,7 +336,7 @@ fn disagreements(discovery: &Discovery, endpoints: &[EndpointResult]) -> Vec<Fin
             let mut hosts: Vec<String> = doc
                 .servers
                 .iter()
-                .filter(|s| s.protocol == protocol)
+                .filter(|s| s.protocol == protocol && s.port != 0)
                 .map(|s| s.host.clone())
                 .collect();
             hosts.sort();
@@ -382,9 +382,12 @@ pub fn findings(discovery: &Discovery, endpoints: &[EndpointResult]) -> Vec<Find
         .lookups
         .iter()
         .any(|l| l.kind == "SRV" && matches!(l.answer, crate::facts::discovery::Answer::Failed(_)));
+    // SRV records at port 0 are published too (and named on their own below).
     let from_srv = endpoints
         .iter()
-        .any(|e| matches!(e.endpoint.source, Source::Srv(_)));
+        .map(|e| &e.endpoint)
+        .chain(&discovery.port_zero)
+        .any(|e| matches!(e.source, Source::Srv(_)));
     // Only settings that are there are said to come from somewhere.
     let has_settings = !settings(endpoints).is_empty();
     let none_secure =
@@ -418,6 +421,8 @@ pub fn findings(discovery: &Discovery, endpoints: &[EndpointResult]) -> Vec<Find
             )),
         });
     }
+
+    findings.extend(discovery.port_zero.iter().map(|e| port_zero(discovery, e)));
 
     for e in endpoints.iter().filter(published) {
         let name = published_name(&e.endpoint, domain);
@@ -562,6 +567,76 @@ pub fn findings(discovery: &Discovery, endpoints: &[EndpointResult]) -> Vec<Find
     findings.extend(disagreements(discovery, endpoints));
     findings.sort_by_key(|f| std::cmp::Reverse(severity_rank(f.severity)));
     findings
+}
+
+/// The URL of the configuration document from `source`, or "".
+fn document_url(discovery: &Discovery, source: DocSource) -> String {
+    discovery
+        .documents
+        .iter()
+        .find(|d| d.source == source)
+        .map_or_else(String::new, |d| d.fetch.url.clone())
+}
+
+/// An SRV record or a configuration document's server at port 0: no client
+/// can connect there, so it was not checked; the fix gives the standard port.
+fn port_zero(discovery: &Discovery, e: &Endpoint) -> Finding {
+    let domain = &discovery.domain;
+    let protocol = e.protocol.display_name();
+    let standard = e.protocol.default_port(e.mode);
+    let (message, fix) = match e.source {
+        Source::Srv(service) => {
+            let name = format!("{}.{domain}", service.label());
+            (
+                format!(
+                    "The SRV record {name} names port 0 of {}, which is no port: no client can connect to it, so it was not checked.",
+                    e.host
+                ),
+                format!(
+                    "Publish the port the {protocol} server answers at, e.g. {name}. SRV {} {} {} {}. ({} is the standard port of {}), or remove the record.",
+                    e.priority.unwrap_or_default(),
+                    e.weight.unwrap_or(1),
+                    service.standard_port(),
+                    e.host,
+                    service.standard_port(),
+                    service.label()
+                ),
+            )
+        }
+        source => {
+            let doc = match source {
+                Source::Document(doc) | Source::BesideDocument(doc) => Some(doc),
+                _ => None,
+            };
+            let url = doc.map(|d| document_url(discovery, d)).unwrap_or_default();
+            let label = doc.map_or("", DocSource::label);
+            let what = if doc.is_some_and(DocSource::is_autodiscover) {
+                format!("<Port>{standard}</Port>")
+            } else {
+                format!("<port>{standard}</port>")
+            };
+            (
+                format!(
+                    "The {label} configuration at {url} gives {} port 0 for {protocol}, which is no port: no client can connect to it, so it was not checked.",
+                    e.host
+                ),
+                format!(
+                    "Give the port the {protocol} server {} answers at in the document at {url}, e.g. {what} (the standard port for {protocol} with {}).",
+                    e.host,
+                    match e.mode {
+                        TlsMode::Implicit => "SSL/TLS",
+                        _ => "STARTTLS",
+                    }
+                ),
+            )
+        }
+    };
+    Finding {
+        code: Code::AccountPortZero,
+        severity: Severity::Warning,
+        message,
+        fix: Some(fix),
+    }
 }
 
 /// `text` with its first letter in capitals.
@@ -768,6 +843,7 @@ mod tests {
             }],
             endpoints: Vec::new(),
             addresses: BTreeMap::new(),
+            port_zero: Vec::new(),
             guessed,
             truncated: false,
             timed_out: false,
@@ -1261,6 +1337,77 @@ mod tests {
                 exit_code: 2,
             },
         ]
+    }
+
+    #[test]
+    fn a_port_zero_record_or_server_is_named_and_not_taken_for_missing_srv() {
+        let zero = |source: Source, mode: TlsMode, protocol: Protocol| Endpoint {
+            host: "mail.example.edu".to_owned(),
+            port: 0,
+            protocol,
+            mode,
+            source,
+            priority: source.is_published().then_some(0),
+            weight: matches!(source, Source::Srv(_)).then_some(5),
+        };
+        let mut found = discovery(false);
+        found.port_zero = vec![zero(
+            Source::Srv(SrvService::Submission),
+            TlsMode::Starttls,
+            Protocol::Smtp,
+        )];
+        let doc = AccountDocument::new(found, Vec::new());
+        let said: Vec<(Code, &str, &str)> = doc
+            .findings
+            .iter()
+            .map(|f| {
+                (
+                    f.code,
+                    f.message.as_str(),
+                    f.fix.as_deref().unwrap_or_default(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            said,
+            [(
+                Code::AccountPortZero,
+                "The SRV record _submission._tcp.example.edu names port 0 of mail.example.edu, which is no port: no client can connect to it, so it was not checked.",
+                "Publish the port the SMTP server answers at, e.g. _submission._tcp.example.edu. SRV 0 5 587 mail.example.edu. (587 is the standard port of _submission._tcp), or remove the record.",
+            )],
+            "an SRV record at port 0 is published: not account.nothing_published"
+        );
+
+        let mut found = discovery(false);
+        found.documents = vec![document(
+            DocSource::Autoconfig,
+            AUTOCONFIG,
+            vec![server("mail.example.edu", 0, Security::Tls)],
+        )];
+        found.port_zero = vec![zero(
+            Source::Document(DocSource::Autoconfig),
+            TlsMode::Implicit,
+            Protocol::Imap,
+        )];
+        let doc = AccountDocument::new(found, Vec::new());
+        let finding = doc
+            .findings
+            .iter()
+            .find(|f| f.code == Code::AccountPortZero)
+            .expect("account.port_zero");
+        assert_eq!(
+            finding.message,
+            format!("The autoconfig configuration at {AUTOCONFIG} gives mail.example.edu port 0 for IMAP, which is no port: no client can connect to it, so it was not checked.")
+        );
+        assert!(
+            finding
+                .fix
+                .as_deref()
+                .unwrap_or_default()
+                .contains("e.g. <port>993</port> (the standard port for IMAP with SSL/TLS)"),
+            "{:?}",
+            finding.fix
+        );
     }
 
     /// Whether `message` holds `words` (with a leading `^`: starts with them).
