@@ -15,8 +15,8 @@ use tokio::time::{timeout_at, Instant};
 
 use super::dns::{absolute, failed, DnsOptions};
 use crate::facts::discovery::{
-    Answer, ConfigDocument, Discovery, DocOutcome, Endpoint, Lookup, Security, Source, SrvService,
-    MAX_ENDPOINTS,
+    address_literal, Answer, ConfigDocument, Discovery, DocOutcome, Endpoint, Lookup, Security,
+    Source, SrvService, MAX_ENDPOINTS,
 };
 use crate::facts::protocol::{Protocol, TlsMode};
 use crate::gather::autoconfig::{fetch_documents, DocumentOptions};
@@ -463,16 +463,22 @@ pub async fn discover(
         discovery.addresses = found;
     } else {
         endpoints = unique(endpoints);
+        // A document's IP address is where a client connects, as given: no
+        // DNS question, the address is the host's own.
         let mut hosts: Vec<String> = Vec::new();
+        let mut literals = BTreeMap::new();
         for e in endpoints.iter().take(MAX_ENDPOINTS) {
-            if !hosts.contains(&e.host) {
+            if let Some(ip) = address_literal(&e.host) {
+                literals.insert(e.host.clone(), vec![ip]);
+            } else if !hosts.contains(&e.host) {
                 hosts.push(e.host.clone());
             }
         }
         let mut timed_out = discovery.timed_out;
-        let (lookups, found) = resolve_all(&resolver, &hosts, deadline, &mut timed_out).await;
+        let (lookups, mut found) = resolve_all(&resolver, &hosts, deadline, &mut timed_out).await;
         discovery.timed_out = timed_out;
         discovery.lookups.extend(lookups);
+        found.extend(literals);
         discovery.addresses = found;
     }
     let mut endpoints = unique(endpoints);

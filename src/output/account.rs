@@ -7,7 +7,7 @@ use anstyle::Style;
 
 use super::escape::Text;
 use super::verdict_word;
-use crate::facts::discovery::{Answer as Dns, DocOutcome, Source};
+use crate::facts::discovery::{host_port, Answer as Dns, DocOutcome, Source};
 use crate::report::account::AccountDocument;
 use crate::report::scan::Answer;
 
@@ -103,11 +103,10 @@ pub fn render_account(doc: &AccountDocument) -> String {
             };
             let _ = writeln!(
                 out,
-                "  {:<26}   {} {}:{} {}{DIM}{zero}{DIM:#}",
+                "  {:<26}   {} {} {}{DIM}{zero}{DIM:#}",
                 "",
                 server.protocol.display_name(),
-                Text(&server.host),
-                server.port,
+                Text(&host_port(&server.host, server.port)),
                 server.security.words()
             );
         }
@@ -128,7 +127,7 @@ pub fn render_account(doc: &AccountDocument) -> String {
     } else {
         let _ = writeln!(out, "{BOLD}Servers{BOLD:#}");
         let name = |e: &crate::report::account::EndpointResult| {
-            format!("{}:{}", Text(&e.endpoint.host), e.endpoint.port)
+            Text(&host_port(&e.endpoint.host, e.endpoint.port)).to_string()
         };
         let width = doc
             .endpoints

@@ -14,7 +14,7 @@ use super::exit;
 use super::scan::Answer;
 use crate::diagnose::{worst, Code, Finding, Severity};
 use crate::facts::discovery::{
-    ConfigDocument, Discovery, DocOutcome, DocSource, Endpoint, Security, Server, Source,
+    host_port, ConfigDocument, Discovery, DocOutcome, DocSource, Endpoint, Security, Server, Source,
 };
 use crate::facts::protocol::{Protocol, TlsMode};
 use crate::report::{Report, Tool, SCHEMA_VERSION};
@@ -125,7 +125,7 @@ fn published_name(endpoint: &Endpoint, domain: &str) -> String {
         Source::Srv(service) => format!("{}.{domain}", service.label()),
         Source::Document(doc) => format!("the {} configuration", doc.label()),
         Source::Alongside(_) | Source::Guess | Source::BesideDocument(_) => {
-            format!("{}:{}", endpoint.host, endpoint.port)
+            host_port(&endpoint.host, endpoint.port)
         }
     }
 }
@@ -205,13 +205,12 @@ fn document_findings(discovery: &Discovery, endpoints: &[EndpointResult]) -> Vec
                 code: Code::AccountStarttlsWhereTlsWorks,
                 severity: Severity::Warning,
                 message: format!(
-                    "For {}, the {what} at {} ({}) gives {}:{} with {said}, but {}:{tls_port} answers SSL/TLS; clients that use this configuration never try it.",
+                    "For {}, the {what} at {} ({}) gives {} with {said}, but {} answers SSL/TLS; clients that use this configuration never try it.",
                     protocol.display_name(),
                     doc.fetch.url,
                     doc.source.label(),
-                    server.host,
-                    server.port,
-                    server.host,
+                    host_port(&server.host, server.port),
+                    host_port(&server.host, tls_port),
                 ),
                 fix: Some(format!(
                     "RFC 8314 prefers SSL/TLS: in the {what} for {}, give {} {change}.",
@@ -426,7 +425,7 @@ pub fn findings(discovery: &Discovery, endpoints: &[EndpointResult]) -> Vec<Find
 
     for e in endpoints.iter().filter(published) {
         let name = published_name(&e.endpoint, domain);
-        let at = format!("{}:{}", e.endpoint.host, e.endpoint.port);
+        let at = host_port(&e.endpoint.host, e.endpoint.port);
         if e.answer == Answer::Nothing {
             let why = match &e.report {
                 None => "which does not resolve".to_owned(),
