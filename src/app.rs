@@ -310,7 +310,7 @@ fn run_scan(plan: &ScanPlan, out: &mut dyn Write) -> Result<u8, AppError> {
 /// found checked at once, all within `--timeout`; the names resolve as
 /// discovery resolved them.
 fn run_account(plan: &AccountPlan, out: &mut dyn Write) -> Result<u8, AppError> {
-    use crate::facts::discovery::MAX_ENDPOINTS;
+    use crate::facts::discovery::{address_literal, MAX_ENDPOINTS};
     use crate::facts::target::Host;
     use crate::report::account::{endpoints_to_check, AccountDocument, AccountsDocument};
 
@@ -329,28 +329,34 @@ fn run_account(plan: &AccountPlan, out: &mut dyn Write) -> Result<u8, AppError> 
     ));
     // The names resolve to what discovery found, and the checks get what is
     // left of the one deadline.
+    // An endpoint a document gives as an IP address is checked at that
+    // address, as `mailtls check 192.0.2.7:993` is (no SNI, the certificate
+    // verified for the address).
     let mut settings = (*plan.settings).clone();
     for discovery in &discoveries {
         for (host, ips) in &discovery.addresses {
-            settings
-                .resolve
-                .entry(host.clone())
-                .or_insert_with(|| ips.clone());
+            if address_literal(host).is_none() {
+                settings
+                    .resolve
+                    .entry(host.clone())
+                    .or_insert_with(|| ips.clone());
+            }
         }
     }
     let left = plan.discover.timeout.saturating_sub(started.elapsed());
     settings.timeout = left.max(std::time::Duration::from_millis(100));
-    let keys = endpoints_to_check(&discoveries, |host| settings.resolve.contains_key(host));
+    let keys = endpoints_to_check(&discoveries, |host| {
+        address_literal(host).is_some() || settings.resolve.contains_key(host)
+    });
     let connect = ConnectPlan {
         jobs: keys
             .iter()
             .map(|key| {
-                crate::plan::Job::Check(Target::at(
-                    Host::Name(key.host.clone()),
-                    key.port,
-                    key.protocol,
-                    key.mode,
-                ))
+                let host = match address_literal(&key.host) {
+                    Some(ip) => Host::Ip(ip),
+                    None => Host::Name(key.host.clone()),
+                };
+                crate::plan::Job::Check(Target::at(host, key.port, key.protocol, key.mode))
             })
             .collect(),
         settings: std::sync::Arc::new(settings),

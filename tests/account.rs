@@ -381,3 +381,68 @@ fn every_address_of_an_endpoint_is_checked_and_a_dead_one_is_named() {
     assert_ne!(endpoint["verdict"], "ok", "{endpoint:#}");
     assert_ne!(run.code, 0);
 }
+
+#[test]
+fn an_srv_record_at_port_0_is_named_and_not_checked() {
+    let pki = Pki::new();
+    let imaps =
+        pki.start(ServerSpec::new(Proto::Imap, Transport::ImplicitTls).name("mail.zero.test"));
+    let records = [
+        srv(
+            "_imaps._tcp",
+            "zero.test",
+            "mail.zero.test",
+            imaps.port(),
+            0,
+        ),
+        srv("_submission._tcp", "zero.test", "mail.zero.test", 0, 0),
+        "--host-record=mail.zero.test,127.0.0.1".to_owned(),
+    ];
+    let Some(dns) = Dns::start(&records) else {
+        return;
+    };
+    let args = [
+        "dave@zero.test",
+        "--no-guess",
+        "--offline",
+        "--timeout",
+        "5s",
+    ];
+    let (run, _) = account_json(&dns.server(), Some(&pki), &args);
+    let doc = run.account();
+    assert_eq!(
+        named_ports(&doc),
+        [(
+            "mail.zero.test:srv:_imaps._tcp".to_owned(),
+            u64::from(imaps.port())
+        )],
+        "{}",
+        run.stdout
+    );
+    let zero = &doc["discovery"]["port_zero"];
+    assert_eq!(zero[0]["source"], "srv:_submission._tcp", "{zero:#}");
+    assert_eq!(zero[0]["port"], 0);
+    assert_eq!(codes(&doc), ["account.port_zero"]);
+    let finding = &doc["findings"][0];
+    assert_eq!(
+        finding["message"],
+        "The SRV record _submission._tcp.zero.test names port 0 of mail.zero.test, which is no port: no client can connect to it, so it was not checked."
+    );
+    assert!(finding["fix"]
+        .as_str()
+        .is_some_and(|f| f.contains("_submission._tcp.zero.test. SRV 0 1 587 mail.zero.test.")));
+    assert_eq!(run.code, 1, "a warning: {}", run.stdout);
+
+    let run = mailtls(&account_args(&dns.server(), Some(&pki), &args));
+    let line = run
+        .stdout
+        .lines()
+        .find(|l| l.contains("_submission._tcp.zero.test"))
+        .unwrap_or_default();
+    assert!(
+        line.ends_with(" 1 found, 1 at port 0 (no port: not checked)"),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("mail.zero.test:0"), "{}", run.stdout);
+}

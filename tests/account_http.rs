@@ -3,7 +3,8 @@
 //! Autodiscover served over HTTPS (test certificates, the test root given with
 //! `--ca-file`) and plain HTTP by loopback web servers on 127.0.151.X:443/:80,
 //! so the standard URLs work unchanged; the test kit's mail servers behind the
-//! names at their standard ports. Only 127.0.0.0/8 is asked or contacted.
+//! names at their standard ports. Only 127.0.0.0/8 (and, for an IPv6 address
+//! a document gives, ::1) is asked or contacted.
 //!
 //! The zone, the documents and the servers are in tests/common/every_source.rs,
 //! whose scenario tests/output_documents.rs also saves as a document.
@@ -12,12 +13,12 @@ mod common;
 
 use common::dns::Dns;
 use common::every_source::{
-    host, http, https, mail_server, mail_server_with, zone, EverySource, Options, ARGS, AUTOCONFIG,
-    AUTODISCOVER, ISPDB_URL,
+    host, http, https, ip, mail_server, mail_server_with, zone, EverySource, Options, ARGS,
+    AUTOCONFIG, AUTODISCOVER, ISPDB_URL,
 };
 use common::{account_args, account_json, mailtls, Pki};
 use mailtls_testkit::web::Reply;
-use mailtls_testkit::{CertCase, Proto, ServerSpec, Transport};
+use mailtls_testkit::{CertCase, Proto, ServerSpec, TestServer, Transport};
 use serde_json::Value;
 
 /// The findings' codes, sorted.
@@ -471,4 +472,214 @@ fn a_broken_server_named_only_by_autoconfig_decides_the_exit_code() {
         "come from its configuration documents",
     );
     assert_eq!(run.code, 2);
+}
+
+/// The zone without its SRV record: the documents are the only source.
+fn zone_without_srv(net: common::every_source::Net) -> Vec<String> {
+    zone(net)
+        .into_iter()
+        .filter(|r| !r.starts_with("--srv-host"))
+        .collect()
+}
+
+#[test]
+fn an_address_given_as_host_name_is_checked_at_that_address_without_dns() {
+    let pki = Pki::new();
+    let net = 156;
+    let Some(dns) = Dns::start(&zone_without_srv(net)) else {
+        return;
+    };
+    // Both servers' certificates are for mail.cfg.test, as a hoster's would be.
+    let _imaps = mail_server(&pki, net, Proto::Imap, Transport::ImplicitTls, 993);
+    let smtps = TestServer::try_start_on(
+        ServerSpec::new(Proto::Smtp, Transport::ImplicitTls).name("mail.cfg.test"),
+        &pki.pki,
+        "[::1]:0".parse().expect("address"),
+    )
+    .expect("mail server on ::1");
+    let config = format!(
+        r#"<clientConfig version="1.1"><emailProvider id="cfg.test">
+  <incomingServer type="imap"><hostname>{}</hostname><port>993</port><socketType>SSL</socketType></incomingServer>
+  <outgoingServer type="smtp"><hostname>[::1]</hostname><port>{}</port><socketType>SSL</socketType></outgoingServer>
+</emailProvider></clientConfig>"#,
+        ip(net, 2),
+        smtps.port()
+    );
+    let _autoconfig = https(
+        &pki,
+        net,
+        1,
+        "autoconfig.cfg.test",
+        vec![("/mail/config-v1.1.xml", Reply::xml(config))],
+    );
+    let args = ["alice@cfg.test", ISPDB_URL, "--no-guess", "--timeout", "6s"];
+    let (run, _) = account_json(&dns.server(), Some(&pki), &args);
+    let doc = run.account();
+    let v4 = ip(net, 2).to_string();
+    let endpoints: Vec<(String, u64, String, String, String)> = doc["endpoints"]
+        .as_array()
+        .expect("endpoints")
+        .iter()
+        .map(|e| {
+            (
+                e["endpoint"]["host"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+                e["endpoint"]["port"].as_u64().unwrap_or_default(),
+                e["answer"].as_str().unwrap_or_default().to_owned(),
+                e["addresses"][0].as_str().unwrap_or_default().to_owned(),
+                e["report"]["facts"]["target"]["host"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+            )
+        })
+        .collect();
+    let row = |host: &str, port: u16| {
+        (
+            host.to_owned(),
+            u64::from(port),
+            "implicit_tls".to_owned(),
+            host.to_owned(),
+            host.to_owned(),
+        )
+    };
+    assert_eq!(
+        endpoints,
+        [row(&v4, 993), row("::1", smtps.port())],
+        "{}",
+        run.stdout
+    );
+    // No DNS question for an address.
+    let asked: Vec<&str> = doc["discovery"]["lookups"]
+        .as_array()
+        .expect("lookups")
+        .iter()
+        .filter(|l| l["kind"] == "A/AAAA")
+        .filter_map(|l| l["name"].as_str())
+        .collect();
+    assert!(
+        !asked.iter().any(|n| *n == v4 || n.contains(':')),
+        "{asked:?}"
+    );
+    // Checked as `mailtls check ADDRESS:PORT` is: no SNI, and the
+    // certificate, which covers a name, does not cover the address.
+    for e in doc["endpoints"].as_array().expect("endpoints") {
+        let report = &e["report"];
+        assert!(report["facts"]["tls"]["sni"].is_null(), "{report:#}");
+        assert!(
+            common::codes(report).contains(&"cert.name_mismatch".to_owned()),
+            "{report:#}"
+        );
+        assert_eq!(e["verdict"], "critical");
+    }
+    assert_eq!(codes(&doc), ["account.nothing_published"]);
+    assert_eq!(doc["settings"][0]["server"], v4.as_str());
+    assert!(doc["settings"][0]["caveat"].is_string());
+    assert_eq!(run.code, 2);
+
+    let human = mailtls(&account_args(
+        &dns.server(),
+        Some(&pki),
+        &[&args[..], &["--color", "never"]].concat(),
+    ));
+    for words in [
+        format!("IMAP {v4}:993 SSL/TLS"),
+        format!("SMTP [::1]:{} SSL/TLS", smtps.port()),
+    ] {
+        assert!(human.stdout.contains(&words), "{words}\n{}", human.stdout);
+    }
+    // The Servers table: each address with its port, checked.
+    for server in [format!("{v4}:993 "), format!("[::1]:{} ", smtps.port())] {
+        let row = human
+            .stdout
+            .lines()
+            .find(|l| l.starts_with(&format!("  {server}")))
+            .unwrap_or_else(|| panic!("no row for {server}: {}", human.stdout));
+        assert!(row.contains("cert.name_mismatch"), "{row}");
+    }
+    assert!(
+        !human.stdout.contains("does not resolve"),
+        "{}",
+        human.stdout
+    );
+}
+
+#[test]
+fn a_server_at_port_0_is_named_not_checked_and_no_settings_are_claimed() {
+    let pki = Pki::new();
+    let net = 157;
+    let Some(dns) = Dns::start(&zone_without_srv(net)) else {
+        return;
+    };
+    // Nothing answers at mail.cfg.test:993; SMTP is given at port 0.
+    let config = r#"<clientConfig version="1.1"><emailProvider id="cfg.test">
+  <incomingServer type="imap"><hostname>mail.cfg.test</hostname><port>993</port><socketType>SSL</socketType></incomingServer>
+  <outgoingServer type="smtp"><hostname>mail.cfg.test</hostname><port>0</port><socketType>SSL</socketType></outgoingServer>
+</emailProvider></clientConfig>"#;
+    let _autoconfig = https(
+        &pki,
+        net,
+        1,
+        "autoconfig.cfg.test",
+        vec![("/mail/config-v1.1.xml", Reply::xml(config))],
+    );
+    let args = ["alice@cfg.test", ISPDB_URL, "--no-guess", "--timeout", "6s"];
+    let (run, _) = account_json(&dns.server(), Some(&pki), &args);
+    let doc = run.account();
+    let endpoints: Vec<(&str, u64)> = doc["endpoints"]
+        .as_array()
+        .expect("endpoints")
+        .iter()
+        .map(|e| {
+            (
+                e["endpoint"]["host"].as_str().unwrap_or_default(),
+                e["endpoint"]["port"].as_u64().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(endpoints, [("mail.cfg.test", 993)], "{}", run.stdout);
+    let zero = &doc["discovery"]["port_zero"];
+    assert_eq!(zero.as_array().map(Vec::len), Some(1), "{zero:#}");
+    assert_eq!(zero[0]["source"], "autoconfig");
+    assert_eq!(zero[0]["protocol"], "smtp");
+    assert!(doc["settings"].as_array().is_some_and(Vec::is_empty));
+    assert_eq!(
+        codes(&doc),
+        [
+            "account.endpoint_unreachable",
+            "account.nothing_published",
+            "account.port_zero",
+        ],
+        "{:#}",
+        doc["findings"]
+    );
+    message_of(
+        &doc,
+        "account.port_zero",
+        "https://autoconfig.cfg.test/mail/config-v1.1.xml?emailaddress=alice%40cfg.test gives mail.cfg.test port 0 for SMTP, which is no port",
+    );
+    // No settings below: none is said to come from the documents.
+    let said = message_of(&doc, "account.nothing_published", "none of them answers");
+    assert!(!said.contains("the settings below"), "{said}");
+    assert_eq!(run.code, 3);
+
+    let human = mailtls(&account_args(
+        &dns.server(),
+        Some(&pki),
+        &[&args[..], &["--color", "never"]].concat(),
+    ));
+    for words in [
+        "SMTP mail.cfg.test:0 SSL/TLS (port 0 is no port: not checked)",
+        "fix: Give the port the SMTP server mail.cfg.test answers at",
+    ] {
+        assert!(human.stdout.contains(words), "{words}\n{}", human.stdout);
+    }
+    // No row for it in the Servers table.
+    assert!(
+        !human.stdout.contains("\n  mail.cfg.test:0 "),
+        "{}",
+        human.stdout
+    );
 }

@@ -257,6 +257,8 @@ codes! {
         "`mailtls account`: two sources a client may use (SRV records, autoconfig, ISPDB, the MX-based lookup, Autodiscover) name different servers for the same protocol, so clients end up on different servers depending on which source they read.";
     AccountConfigUnreadable = "account.config_unreadable", Account, Info, "info",
         "`mailtls account`: a URL a client asks for its settings (autoconfig, ISPDB, the MX-based lookup, Autodiscover) answers with a document that is not a configuration (not XML, the wrong XML, no servers), so clients cannot use it.";
+    AccountPortZero = "account.port_zero", Account, Warning, "warning",
+        "`mailtls account`: an SRV record or a server in a configuration document names port 0, which is no port: no client can connect to it, so it is not checked; the fix gives the standard port to publish instead.";
     AccountAutodiscoverOtherDomain = "account.autodiscover_other_domain", Account, Warning, "warning",
         "`mailtls account`: Autodiscover for the domain is answered from another domain (through the plain-HTTP redirect or the `_autodiscover._tcp` SRV record), or sends the client to an address at another domain; Thunderbird then asks the user whether to trust that domain, and the answer may be forged.";
     DaneAuthenticated = "dane.authenticated", Dane, Ok, "ok",

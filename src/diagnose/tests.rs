@@ -52,6 +52,7 @@ const REPORT_CODES: &[Code] = &[
     Code::AccountSourcesDisagree,
     Code::AccountAutodiscoverOtherDomain,
     Code::AccountConfigUnreadable,
+    Code::AccountPortZero,
 ];
 
 /// One row of the table.

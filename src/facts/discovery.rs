@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv6Addr};
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -370,7 +370,9 @@ impl<'de> Deserialize<'de> for Source {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Endpoint {
-    /// The host name, without the final dot.
+    /// The host name, lowercase, without the final dot; or the IP address a
+    /// configuration document gives instead of a name ([`address_literal`]),
+    /// in its canonical form (`192.0.2.7`, `2001:db8::7`, no brackets).
     pub host: String,
     pub port: u16,
     pub protocol: Protocol,
@@ -420,8 +422,14 @@ pub struct Discovery {
     /// At most [`MAX_ENDPOINTS`], published ones in SRV order (priority, then weight).
     pub endpoints: Vec<Endpoint>,
     /// The addresses each endpoint host resolved to (lowercase names); a host
-    /// missing here did not resolve.
+    /// missing here did not resolve. An endpoint host that is an IP address
+    /// is its own address, with no DNS question.
     pub addresses: BTreeMap<String, Vec<IpAddr>>,
+    /// What an SRV record or a configuration document names at port 0, which
+    /// is no port (no client can connect to it): not among `endpoints`, and
+    /// not checked.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub port_zero: Vec<Endpoint>,
     /// Whether host names were guessed (no SRV record, and guessing allowed).
     pub guessed: bool,
     /// More endpoints were found than kept.
@@ -448,6 +456,7 @@ impl Discovery {
             lookups: Vec::new(),
             endpoints: Vec::new(),
             addresses: BTreeMap::new(),
+            port_zero: Vec::new(),
             guessed: false,
             truncated: false,
             timed_out: true,
@@ -463,6 +472,31 @@ impl Discovery {
         self.addresses
             .get(&host.to_ascii_lowercase())
             .map_or(&[], Vec::as_slice)
+    }
+}
+
+/// The IP address a configuration document gives where a host name belongs:
+/// an IPv4 literal (`192.0.2.7`), or an IPv6 literal, in brackets as beside a
+/// port in a URL (`[2001:db8::7]`) or bare (`2001:db8::7`). Mail clients
+/// connect to such an address as given, without asking DNS; bare IPv6 is
+/// accepted on the assumption that clients accept it too (Thunderbird's
+/// host-name check, `isLegalIPv6Address` in `hostnameUtils`, takes the bare
+/// form), brackets because that is how an address is written in a URL. Zone
+/// indices (`fe80::1%eth0`) are not addresses here.
+pub fn address_literal(host: &str) -> Option<IpAddr> {
+    let host = host.trim();
+    match host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        Some(inner) => inner.parse::<Ipv6Addr>().ok().map(IpAddr::V6),
+        None => host.parse::<IpAddr>().ok(),
+    }
+}
+
+/// `host:port`, an IPv6 address in brackets (`[2001:db8::7]:993`).
+pub fn host_port(host: &str, port: u16) -> String {
+    if host.contains(':') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
     }
 }
 
@@ -512,6 +546,25 @@ mod tests {
             Source::Srv(SrvService::Imaps).to_string(),
             "srv:_imaps._tcp"
         );
+    }
+
+    #[test]
+    fn address_literals_are_addresses_with_or_without_brackets() {
+        let ip = |text: &str| text.parse::<IpAddr>().ok();
+        assert_eq!(address_literal("127.0.0.40"), ip("127.0.0.40"));
+        assert_eq!(address_literal(" [::1] "), ip("::1"));
+        assert_eq!(address_literal("2001:DB8::7"), ip("2001:db8::7"));
+        for name in [
+            "mail.example.edu",
+            "[127.0.0.1]",
+            "[::1",
+            "fe80::1%eth0",
+            "1.2.3",
+        ] {
+            assert_eq!(address_literal(name), None, "{name}");
+        }
+        assert_eq!(host_port("::1", 993), "[::1]:993");
+        assert_eq!(host_port("mail.example.edu", 993), "mail.example.edu:993");
     }
 
     #[test]

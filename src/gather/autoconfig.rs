@@ -15,7 +15,8 @@ use tokio::task::JoinSet;
 use tokio::time::{timeout_at, Instant};
 
 use crate::facts::discovery::{
-    domain_of, Answer, ConfigDocument, DocOutcome, DocSource, Lookup, MxBase, Security, Server,
+    address_literal, domain_of, Answer, ConfigDocument, DocOutcome, DocSource, Lookup, MxBase,
+    Security, Server,
 };
 use crate::facts::http::{HttpError, HttpFetch};
 use crate::facts::protocol::Protocol;
@@ -475,13 +476,17 @@ async fn autodiscover_srv(
     (lookup, target.filter(|t| domain_of(t).is_some()))
 }
 
-/// A host name from a document, placeholders filled in; `None` when it is not
-/// a plausible host name.
+/// A host name from a document, placeholders filled in, or the IP address
+/// it gives instead ([`address_literal`]: canonical, without brackets);
+/// `None` when it is neither.
 fn host_name(raw: &str, address: Option<&str>, domain: &str) -> Option<String> {
     let local = address.and_then(|a| a.rsplit_once('@')).map(|(l, _)| l);
     let mut host = raw.trim().replace("%EMAILDOMAIN%", domain);
     if let Some(local) = local {
         host = host.replace("%EMAILLOCALPART%", local);
+    }
+    if let Some(ip) = address_literal(&host) {
+        return Some(ip.to_string());
     }
     match domain_of(&host) {
         Some((None, host)) => Some(host),
@@ -782,6 +787,25 @@ mod tests {
                 ("pop.example.test", 110, Protocol::Pop3, Security::Plain),
                 ("smtp.example.test", 465, Protocol::Smtp, Security::Tls),
             ]
+        );
+    }
+
+    #[test]
+    fn an_address_given_as_host_name_is_kept_as_an_address() {
+        let config = r#"<clientConfig><emailProvider id="example.test">
+  <incomingServer type="imap"><hostname>127.0.0.40</hostname><port>993</port><socketType>SSL</socketType></incomingServer>
+  <incomingServer type="pop3"><hostname>[::1]</hostname><port>995</port><socketType>SSL</socketType></incomingServer>
+  <outgoingServer type="smtp"><hostname>2001:DB8::7</hostname><port>465</port><socketType>SSL</socketType></outgoingServer>
+</emailProvider></clientConfig>"#;
+        let hosts: Vec<String> = parse_autoconfig(config.as_bytes(), None, "example.test")
+            .expect("parses")
+            .into_iter()
+            .map(|s| s.host)
+            .collect();
+        assert_eq!(hosts, ["127.0.0.40", "::1", "2001:db8::7"]);
+        assert_eq!(
+            host_name("[::1]", None, "example.test").as_deref(),
+            Some("::1")
         );
     }
 

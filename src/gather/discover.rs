@@ -15,8 +15,8 @@ use tokio::time::{timeout_at, Instant};
 
 use super::dns::{absolute, failed, DnsOptions};
 use crate::facts::discovery::{
-    Answer, ConfigDocument, Discovery, DocOutcome, Endpoint, Lookup, Security, Source, SrvService,
-    MAX_ENDPOINTS,
+    address_literal, Answer, ConfigDocument, Discovery, DocOutcome, Endpoint, Lookup, Security,
+    Source, SrvService, MAX_ENDPOINTS,
 };
 use crate::facts::protocol::{Protocol, TlsMode};
 use crate::gather::autoconfig::{fetch_documents, DocumentOptions};
@@ -89,13 +89,15 @@ pub fn resolver(
     )
 }
 
-/// The SRV records of one service: the lookup, and its endpoints in
-/// preference order (priority, then the larger weight).
-async fn srv(
-    resolver: TokioResolver,
-    domain: String,
-    service: SrvService,
-) -> (Lookup, Vec<Endpoint>) {
+/// What one SRV question found: the lookup, its endpoints in preference
+/// order, and the records that name port 0.
+type SrvAnswer = (Lookup, Vec<Endpoint>, Vec<Endpoint>);
+
+/// The SRV records of one service: the lookup, its endpoints in preference
+/// order (priority, then the larger weight), and apart from them those that
+/// name port 0, which no client can connect to (counted in the lookup's
+/// answer, but not checked).
+async fn srv(resolver: TokioResolver, domain: String, service: SrvService) -> SrvAnswer {
     let name = format!("{}.{domain}", service.label());
     let mut lookup = Lookup {
         name: name.clone(),
@@ -106,14 +108,14 @@ async fn srv(
         Ok(question) => question,
         Err(detail) => {
             lookup.answer = Answer::Failed(detail);
-            return (lookup, Vec::new());
+            return (lookup, Vec::new(), Vec::new());
         }
     };
     let records = match resolver.srv_lookup(question).await {
         Ok(records) => records,
         Err(error) => {
             lookup.answer = failed(&error);
-            return (lookup, Vec::new());
+            return (lookup, Vec::new(), Vec::new());
         }
     };
     let mut endpoints: Vec<Endpoint> = records
@@ -142,7 +144,8 @@ async fn srv(
         Answer::Found(endpoints.len())
     };
     endpoints.sort_by_key(|e| (e.priority, std::cmp::Reverse(e.weight)));
-    (lookup, endpoints)
+    let (port_zero, endpoints) = endpoints.into_iter().partition(|e| e.port == 0);
+    (lookup, endpoints, port_zero)
 }
 
 /// The addresses of one host name.
@@ -250,15 +253,33 @@ fn alongside(published: &[Endpoint]) -> Vec<Endpoint> {
 
 /// The servers the configuration documents name, then, for each host a
 /// document names for a protocol with STARTTLS or no encryption only, its
-/// standard SSL/TLS port (to see whether SSL/TLS works there too).
-fn document_endpoints(documents: &[ConfigDocument]) -> Vec<Endpoint> {
+/// standard SSL/TLS port (to see whether SSL/TLS works there too); and apart
+/// from them the servers named at port 0, which no client can connect to
+/// (they count for nothing else either).
+fn document_endpoints(documents: &[ConfigDocument]) -> (Vec<Endpoint>, Vec<Endpoint>) {
     let mut named = Vec::new();
     let mut beside = Vec::new();
+    let mut port_zero = Vec::new();
     for doc in documents {
         if !matches!(doc.outcome, DocOutcome::Settings(_)) {
             continue;
         }
-        for server in &doc.servers {
+        let (zero, usable): (Vec<_>, Vec<_>) = doc.servers.iter().partition(|s| s.port == 0);
+        for server in zero {
+            port_zero.push(Endpoint {
+                host: server.host.clone(),
+                port: server.port,
+                protocol: server.protocol,
+                mode: match server.security {
+                    Security::Tls => TlsMode::Implicit,
+                    Security::Starttls | Security::Plain => TlsMode::Starttls,
+                },
+                source: Source::Document(doc.source),
+                priority: None,
+                weight: None,
+            });
+        }
+        for server in usable.iter().copied() {
             named.push(Endpoint {
                 host: server.host.clone(),
                 port: server.port,
@@ -271,8 +292,7 @@ fn document_endpoints(documents: &[ConfigDocument]) -> Vec<Endpoint> {
                 priority: None,
                 weight: None,
             });
-            let tls_named = doc
-                .servers
+            let tls_named = usable
                 .iter()
                 .any(|s| s.protocol == server.protocol && s.security == Security::Tls);
             if server.security != Security::Tls && !tls_named {
@@ -290,7 +310,7 @@ fn document_endpoints(documents: &[ConfigDocument]) -> Vec<Endpoint> {
         }
     }
     named.extend(beside);
-    named
+    (named, port_zero)
 }
 
 /// The endpoints without repeats of one host, port and mode (the first kept):
@@ -323,6 +343,7 @@ pub async fn discover(
         lookups: Vec::new(),
         endpoints: Vec::new(),
         addresses: BTreeMap::new(),
+        port_zero: Vec::new(),
         guessed: false,
         truncated: false,
         timed_out: false,
@@ -370,7 +391,7 @@ pub async fn discover(
         let (resolver, domain) = (resolver.clone(), domain.to_owned());
         set.spawn(async move { (i, srv(resolver, domain, service).await) });
     }
-    let mut answers: Vec<Option<(Lookup, Vec<Endpoint>)>> = vec![None; SrvService::ALL.len()];
+    let mut answers: Vec<Option<SrvAnswer>> = vec![None; SrvService::ALL.len()];
     loop {
         match timeout_at(deadline, set.join_next()).await {
             Ok(Some(Ok((i, answer)))) => answers[i] = Some(answer),
@@ -385,7 +406,7 @@ pub async fn discover(
     }
     let mut endpoints = Vec::new();
     for (service, answer) in SrvService::ALL.into_iter().zip(answers) {
-        let (lookup, found) = answer.unwrap_or_else(|| {
+        let (lookup, found, port_zero) = answer.unwrap_or_else(|| {
             (
                 Lookup {
                     name: format!("{}.{domain}", service.label()),
@@ -393,10 +414,12 @@ pub async fn discover(
                     answer: Answer::Failed("no answer in time".to_owned()),
                 },
                 Vec::new(),
+                Vec::new(),
             )
         });
         discovery.lookups.push(lookup);
         endpoints.extend(found);
+        discovery.port_zero.extend(port_zero);
     }
 
     endpoints.extend(alongside(&endpoints));
@@ -405,7 +428,9 @@ pub async fn discover(
             discovery.lookups.extend(found.lookups);
             discovery.mx = found.mx;
             discovery.timed_out |= found.timed_out;
-            endpoints.extend(document_endpoints(&found.documents));
+            let (named, port_zero) = document_endpoints(&found.documents);
+            endpoints.extend(named);
+            discovery.port_zero.extend(port_zero);
             discovery.documents = found.documents;
         }
     }
@@ -438,16 +463,22 @@ pub async fn discover(
         discovery.addresses = found;
     } else {
         endpoints = unique(endpoints);
+        // A document's IP address is where a client connects, as given: no
+        // DNS question, the address is the host's own.
         let mut hosts: Vec<String> = Vec::new();
+        let mut literals = BTreeMap::new();
         for e in endpoints.iter().take(MAX_ENDPOINTS) {
-            if !hosts.contains(&e.host) {
+            if let Some(ip) = address_literal(&e.host) {
+                literals.insert(e.host.clone(), vec![ip]);
+            } else if !hosts.contains(&e.host) {
                 hosts.push(e.host.clone());
             }
         }
         let mut timed_out = discovery.timed_out;
-        let (lookups, found) = resolve_all(&resolver, &hosts, deadline, &mut timed_out).await;
+        let (lookups, mut found) = resolve_all(&resolver, &hosts, deadline, &mut timed_out).await;
         discovery.timed_out = timed_out;
         discovery.lookups.extend(lookups);
+        found.extend(literals);
         discovery.addresses = found;
     }
     let mut endpoints = unique(endpoints);

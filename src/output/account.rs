@@ -7,7 +7,7 @@ use anstyle::Style;
 
 use super::escape::Text;
 use super::verdict_word;
-use crate::facts::discovery::{Answer as Dns, DocOutcome};
+use crate::facts::discovery::{host_port, Answer as Dns, DocOutcome, Source};
 use crate::report::account::AccountDocument;
 use crate::report::scan::Answer;
 
@@ -32,7 +32,19 @@ pub fn render_account(doc: &AccountDocument) -> String {
 
     let _ = writeln!(out, "{BOLD}DNS{BOLD:#}");
     for lookup in &d.lookups {
+        // SRV records at port 0 are counted, and said not to be checked.
+        let zero = d
+            .port_zero
+            .iter()
+            .filter(|e| {
+                matches!(e.source, Source::Srv(s) if lookup.kind == "SRV"
+                    && lookup.name == format!("{}.{}", s.label(), d.domain))
+            })
+            .count();
         let answer = match &lookup.answer {
+            Dns::Found(n) if zero > 0 => {
+                format!("{n} found, {zero} at port 0 (no port: not checked)")
+            }
             Dns::Found(n) => format!("{n} found"),
             Dns::NoRecords => "none".to_owned(),
             Dns::NotOffered => "not offered (target \".\")".to_owned(),
@@ -84,13 +96,17 @@ pub fn render_account(doc: &AccountDocument) -> String {
             Text(&outcome)
         );
         for server in &doc.servers {
+            let zero = if server.port == 0 {
+                " (port 0 is no port: not checked)"
+            } else {
+                ""
+            };
             let _ = writeln!(
                 out,
-                "  {:<26}   {} {}:{} {}",
+                "  {:<26}   {} {} {}{DIM}{zero}{DIM:#}",
                 "",
                 server.protocol.display_name(),
-                Text(&server.host),
-                server.port,
+                Text(&host_port(&server.host, server.port)),
                 server.security.words()
             );
         }
@@ -111,7 +127,7 @@ pub fn render_account(doc: &AccountDocument) -> String {
     } else {
         let _ = writeln!(out, "{BOLD}Servers{BOLD:#}");
         let name = |e: &crate::report::account::EndpointResult| {
-            format!("{}:{}", Text(&e.endpoint.host), e.endpoint.port)
+            Text(&host_port(&e.endpoint.host, e.endpoint.port)).to_string()
         };
         let width = doc
             .endpoints

@@ -14,7 +14,7 @@ use super::exit;
 use super::scan::Answer;
 use crate::diagnose::{worst, Code, Finding, Severity};
 use crate::facts::discovery::{
-    ConfigDocument, Discovery, DocOutcome, DocSource, Endpoint, Security, Server, Source,
+    host_port, ConfigDocument, Discovery, DocOutcome, DocSource, Endpoint, Security, Server, Source,
 };
 use crate::facts::protocol::{Protocol, TlsMode};
 use crate::report::{Report, Tool, SCHEMA_VERSION};
@@ -125,7 +125,7 @@ fn published_name(endpoint: &Endpoint, domain: &str) -> String {
         Source::Srv(service) => format!("{}.{domain}", service.label()),
         Source::Document(doc) => format!("the {} configuration", doc.label()),
         Source::Alongside(_) | Source::Guess | Source::BesideDocument(_) => {
-            format!("{}:{}", endpoint.host, endpoint.port)
+            host_port(&endpoint.host, endpoint.port)
         }
     }
 }
@@ -166,7 +166,7 @@ fn document_findings(discovery: &Discovery, endpoints: &[EndpointResult]) -> Vec
             let servers: Vec<&Server> = doc
                 .servers
                 .iter()
-                .filter(|s| s.protocol == protocol)
+                .filter(|s| s.protocol == protocol && s.port != 0)
                 .collect();
             if servers.iter().any(|s| s.security == Security::Tls) {
                 continue;
@@ -205,13 +205,12 @@ fn document_findings(discovery: &Discovery, endpoints: &[EndpointResult]) -> Vec
                 code: Code::AccountStarttlsWhereTlsWorks,
                 severity: Severity::Warning,
                 message: format!(
-                    "For {}, the {what} at {} ({}) gives {}:{} with {said}, but {}:{tls_port} answers SSL/TLS; clients that use this configuration never try it.",
+                    "For {}, the {what} at {} ({}) gives {} with {said}, but {} answers SSL/TLS; clients that use this configuration never try it.",
                     protocol.display_name(),
                     doc.fetch.url,
                     doc.source.label(),
-                    server.host,
-                    server.port,
-                    server.host,
+                    host_port(&server.host, server.port),
+                    host_port(&server.host, tls_port),
                 ),
                 fix: Some(format!(
                     "RFC 8314 prefers SSL/TLS: in the {what} for {}, give {} {change}.",
@@ -336,7 +335,7 @@ fn disagreements(discovery: &Discovery, endpoints: &[EndpointResult]) -> Vec<Fin
             let mut hosts: Vec<String> = doc
                 .servers
                 .iter()
-                .filter(|s| s.protocol == protocol)
+                .filter(|s| s.protocol == protocol && s.port != 0)
                 .map(|s| s.host.clone())
                 .collect();
             hosts.sort();
@@ -382,18 +381,33 @@ pub fn findings(discovery: &Discovery, endpoints: &[EndpointResult]) -> Vec<Find
         .lookups
         .iter()
         .any(|l| l.kind == "SRV" && matches!(l.answer, crate::facts::discovery::Answer::Failed(_)));
+    // SRV records at port 0 are published too (and named on their own below).
     let from_srv = endpoints
         .iter()
-        .any(|e| matches!(e.endpoint.source, Source::Srv(_)));
+        .map(|e| &e.endpoint)
+        .chain(&discovery.port_zero)
+        .any(|e| matches!(e.source, Source::Srv(_)));
+    // Only settings that are there are said to come from somewhere.
+    let has_settings = !settings(endpoints).is_empty();
+    let none_secure =
+        "but none of them answers with SSL/TLS or STARTTLS, so there are no settings to give users";
     if !from_srv && !srv_failed {
         let from = if endpoints.iter().any(|e| published(&e)) {
-            "the settings below come from its configuration documents (autoconfig, ISPDB, Autodiscover), which clients that look only for SRV records do not read"
+            if has_settings {
+                "the settings below come from its configuration documents (autoconfig, ISPDB, Autodiscover), which clients that look only for SRV records do not read".to_owned()
+            } else {
+                format!("the servers below come from its configuration documents (autoconfig, ISPDB, Autodiscover), which clients that look only for SRV records do not read, {none_secure}")
+            }
         } else if discovery.guessed && !endpoints.is_empty() {
-            "the settings below come from guessed host names (imap., pop., smtp., mail.), as Thunderbird guesses them"
+            if has_settings {
+                "the settings below come from guessed host names (imap., pop., smtp., mail.), as Thunderbird guesses them".to_owned()
+            } else {
+                format!("the servers below are guessed host names (imap., pop., smtp., mail.), as Thunderbird guesses them, {none_secure}")
+            }
         } else if discovery.guessed {
-            "and no guessed host name (imap., pop., smtp., mail.) resolves"
+            "and no guessed host name (imap., pop., smtp., mail.) resolves".to_owned()
         } else {
-            "and guessing is off (--no-guess)"
+            "and guessing is off (--no-guess)".to_owned()
         };
         findings.push(Finding {
             code: Code::AccountNothingPublished,
@@ -407,9 +421,11 @@ pub fn findings(discovery: &Discovery, endpoints: &[EndpointResult]) -> Vec<Find
         });
     }
 
+    findings.extend(discovery.port_zero.iter().map(|e| port_zero(discovery, e)));
+
     for e in endpoints.iter().filter(published) {
         let name = published_name(&e.endpoint, domain);
-        let at = format!("{}:{}", e.endpoint.host, e.endpoint.port);
+        let at = host_port(&e.endpoint.host, e.endpoint.port);
         if e.answer == Answer::Nothing {
             let why = match &e.report {
                 None => "which does not resolve".to_owned(),
@@ -550,6 +566,76 @@ pub fn findings(discovery: &Discovery, endpoints: &[EndpointResult]) -> Vec<Find
     findings.extend(disagreements(discovery, endpoints));
     findings.sort_by_key(|f| std::cmp::Reverse(severity_rank(f.severity)));
     findings
+}
+
+/// The URL of the configuration document from `source`, or "".
+fn document_url(discovery: &Discovery, source: DocSource) -> String {
+    discovery
+        .documents
+        .iter()
+        .find(|d| d.source == source)
+        .map_or_else(String::new, |d| d.fetch.url.clone())
+}
+
+/// An SRV record or a configuration document's server at port 0: no client
+/// can connect there, so it was not checked; the fix gives the standard port.
+fn port_zero(discovery: &Discovery, e: &Endpoint) -> Finding {
+    let domain = &discovery.domain;
+    let protocol = e.protocol.display_name();
+    let standard = e.protocol.default_port(e.mode);
+    let (message, fix) = match e.source {
+        Source::Srv(service) => {
+            let name = format!("{}.{domain}", service.label());
+            (
+                format!(
+                    "The SRV record {name} names port 0 of {}, which is no port: no client can connect to it, so it was not checked.",
+                    e.host
+                ),
+                format!(
+                    "Publish the port the {protocol} server answers at, e.g. {name}. SRV {} {} {} {}. ({} is the standard port of {}), or remove the record.",
+                    e.priority.unwrap_or_default(),
+                    e.weight.unwrap_or(1),
+                    service.standard_port(),
+                    e.host,
+                    service.standard_port(),
+                    service.label()
+                ),
+            )
+        }
+        source => {
+            let doc = match source {
+                Source::Document(doc) | Source::BesideDocument(doc) => Some(doc),
+                _ => None,
+            };
+            let url = doc.map(|d| document_url(discovery, d)).unwrap_or_default();
+            let label = doc.map_or("", DocSource::label);
+            let what = if doc.is_some_and(DocSource::is_autodiscover) {
+                format!("<Port>{standard}</Port>")
+            } else {
+                format!("<port>{standard}</port>")
+            };
+            (
+                format!(
+                    "The {label} configuration at {url} gives {} port 0 for {protocol}, which is no port: no client can connect to it, so it was not checked.",
+                    e.host
+                ),
+                format!(
+                    "Give the port the {protocol} server {} answers at in the document at {url}, e.g. {what} (the standard port for {protocol} with {}).",
+                    e.host,
+                    match e.mode {
+                        TlsMode::Implicit => "SSL/TLS",
+                        _ => "STARTTLS",
+                    }
+                ),
+            )
+        }
+    };
+    Finding {
+        code: Code::AccountPortZero,
+        severity: Severity::Warning,
+        message,
+        fix: Some(fix),
+    }
 }
 
 /// `text` with its first letter in capitals.
@@ -756,6 +842,7 @@ mod tests {
             }],
             endpoints: Vec::new(),
             addresses: BTreeMap::new(),
+            port_zero: Vec::new(),
             guessed,
             truncated: false,
             timed_out: false,
@@ -956,6 +1043,20 @@ mod tests {
                     Severity::Unknown,
                 )],
                 findings: vec![(Code::AccountEndpointUnreachable, Severity::Warning, "")],
+                fix: None,
+                settings: Vec::new(),
+                exit_code: 3,
+            },
+            Case {
+                name: "guesses where nothing answers: no settings are said to come from them",
+                guessed: true,
+                documents: Vec::new(),
+                endpoints: vec![result(Guess, 993, 0, Answer::Nothing, Severity::Unknown)],
+                findings: vec![(
+                    Code::AccountNothingPublished,
+                    Severity::Info,
+                    "the servers below are guessed host names (imap., pop., smtp., mail.), as Thunderbird guesses them, but none of them answers",
+                )],
                 fix: None,
                 settings: Vec::new(),
                 exit_code: 3,
@@ -1195,7 +1296,12 @@ mod tests {
                         Severity::Warning,
                         "^The autoconfig configuration at https://autoconfig.example.edu/",
                     ),
-                    (Code::AccountNothingPublished, Severity::Info, ""),
+                    // No settings below: none is said to come from the documents.
+                    (
+                        Code::AccountNothingPublished,
+                        Severity::Info,
+                        "the servers below come from its configuration documents (autoconfig, ISPDB, Autodiscover), which clients that look only for SRV records do not read, but none of them answers with SSL/TLS or STARTTLS",
+                    ),
                 ],
                 fix: None,
                 settings: Vec::new(),
@@ -1230,6 +1336,77 @@ mod tests {
                 exit_code: 2,
             },
         ]
+    }
+
+    #[test]
+    fn a_port_zero_record_or_server_is_named_and_not_taken_for_missing_srv() {
+        let zero = |source: Source, mode: TlsMode, protocol: Protocol| Endpoint {
+            host: "mail.example.edu".to_owned(),
+            port: 0,
+            protocol,
+            mode,
+            source,
+            priority: source.is_published().then_some(0),
+            weight: matches!(source, Source::Srv(_)).then_some(5),
+        };
+        let mut found = discovery(false);
+        found.port_zero = vec![zero(
+            Source::Srv(SrvService::Submission),
+            TlsMode::Starttls,
+            Protocol::Smtp,
+        )];
+        let doc = AccountDocument::new(found, Vec::new());
+        let said: Vec<(Code, &str, &str)> = doc
+            .findings
+            .iter()
+            .map(|f| {
+                (
+                    f.code,
+                    f.message.as_str(),
+                    f.fix.as_deref().unwrap_or_default(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            said,
+            [(
+                Code::AccountPortZero,
+                "The SRV record _submission._tcp.example.edu names port 0 of mail.example.edu, which is no port: no client can connect to it, so it was not checked.",
+                "Publish the port the SMTP server answers at, e.g. _submission._tcp.example.edu. SRV 0 5 587 mail.example.edu. (587 is the standard port of _submission._tcp), or remove the record.",
+            )],
+            "an SRV record at port 0 is published: not account.nothing_published"
+        );
+
+        let mut found = discovery(false);
+        found.documents = vec![document(
+            DocSource::Autoconfig,
+            AUTOCONFIG,
+            vec![server("mail.example.edu", 0, Security::Tls)],
+        )];
+        found.port_zero = vec![zero(
+            Source::Document(DocSource::Autoconfig),
+            TlsMode::Implicit,
+            Protocol::Imap,
+        )];
+        let doc = AccountDocument::new(found, Vec::new());
+        let finding = doc
+            .findings
+            .iter()
+            .find(|f| f.code == Code::AccountPortZero)
+            .expect("account.port_zero");
+        assert_eq!(
+            finding.message,
+            format!("The autoconfig configuration at {AUTOCONFIG} gives mail.example.edu port 0 for IMAP, which is no port: no client can connect to it, so it was not checked.")
+        );
+        assert!(
+            finding
+                .fix
+                .as_deref()
+                .unwrap_or_default()
+                .contains("e.g. <port>993</port> (the standard port for IMAP with SSL/TLS)"),
+            "{:?}",
+            finding.fix
+        );
     }
 
     /// Whether `message` holds `words` (with a leading `^`: starts with them).
