@@ -499,6 +499,13 @@ pub fn mx(facts: &DomainFacts, outcomes: &[MxOutcome], out: &mut Vec<Finding>) {
             &format!("the MX answer of {domain}"),
             why,
         ));
+    } else if let Some(why) = &facts.mx.unvalidated {
+        out.push(finding(
+            Code::DnsDnssecUnavailable,
+            Severity::Unknown,
+            format!("DNSSEC could not be checked for the MX answer of {domain}: {why}. Whether senders apply DANE to these hosts (RFC 7672 section 2.2.1 needs a signed MX answer) is not known; this says nothing of the zone's own signatures."),
+            Some("Give the check more time (`--timeout`), or ask a DNS server with a shorter round trip (`--dns-server`).".to_owned()),
+        ));
     } else if facts.mx.dnssec != Dnssec::Secure {
         let with_tlsa: Vec<&str> = outcomes
             .iter()
@@ -721,6 +728,21 @@ mod tests {
             [(Code::DnsNoMx, Severity::Warning)]
         );
         assert!(out[0].message.contains("implicit MX"), "{}", out[0].message);
+    }
+
+    #[test]
+    fn an_mx_answer_not_validated_in_time_is_unknown_not_insecure() {
+        let mut facts = domain(&[], None, Dnssec::Indeterminate);
+        facts.mx.unvalidated = Some("the validating resolver was late".to_owned());
+        let mut out = Vec::new();
+        mx(&facts, &[outcome("mx1.example.org", true)], &mut out);
+        let found: Vec<(Code, Severity)> = out.iter().map(|f| (f.code, f.severity)).collect();
+        assert_eq!(found, [(Code::DnsDnssecUnavailable, Severity::Unknown)]);
+        assert!(
+            out[0].message.contains("validating resolver was late"),
+            "{}",
+            out[0].message
+        );
     }
 
     #[test]

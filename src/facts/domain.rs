@@ -53,6 +53,11 @@ pub struct MxFacts {
     /// indeterminate).
     #[serde(default)]
     pub unvalidatable: Option<String>,
+    /// Why `dnssec` is indeterminate although the MX question was answered:
+    /// the validating resolver had not finished in its share of the time, so
+    /// `hosts` come from the plain (unvalidated) answer.
+    #[serde(default)]
+    pub unvalidated: Option<String>,
 }
 
 impl MxFacts {
@@ -66,6 +71,7 @@ impl MxFacts {
             implicit: false,
             error: None,
             unvalidatable: None,
+            unvalidated: None,
         }
     }
 }
