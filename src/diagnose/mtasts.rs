@@ -449,22 +449,24 @@ pub fn mx(facts: &DomainFacts, outcomes: &[MxOutcome], out: &mut Vec<Finding>) {
         return;
     }
     if facts.mx.hosts.is_empty() {
-        let (severity, message) = if facts.mx.null_mx {
-            (
+        let no_mx = match facts.mx.null_mx {
+            // It says what it means: nothing to do if it takes no mail.
+            true => finding(
+                Code::DnsNoMx,
                 Severity::Info,
                 format!("{domain} publishes the null MX (RFC 7505): it accepts no mail."),
-            )
-        } else {
-            (Severity::Warning, format!("{domain} has no MX record and no address record: senders cannot deliver mail to it."))
+                None,
+            ),
+            false => finding(
+                Code::DnsNoMx,
+                Severity::Warning,
+                format!("{domain} has no MX record and no address record: senders cannot deliver mail to it."),
+                Some(format!(
+                    "Publish `{domain}. IN MX 10 mx.{domain}.` naming the hosts that receive its mail, or the null MX `{domain}. IN MX 0 .` if it takes none."
+                )),
+            ),
         };
-        out.push(finding(
-            Code::DnsNoMx,
-            severity,
-            message,
-            Some(format!(
-                "Publish `{domain}. IN MX 10 mx.{domain}.` naming the hosts that receive its mail, or the null MX `{domain}. IN MX 0 .` if it takes none."
-            )),
-        ));
+        out.push(no_mx);
         return;
     }
     if facts.mx.implicit {
@@ -711,10 +713,13 @@ mod tests {
             "{}",
             out[0].message
         );
+        assert!(out[0].fix.is_some());
         none.mx.null_mx = true;
         let mut out = Vec::new();
         mx(&none, &[], &mut out);
         assert_eq!(out[0].severity, Severity::Info);
+        // The null MX is what it means to publish: no advice to publish it.
+        assert_eq!(out[0].fix, None, "{:?}", out[0].fix);
         // Only the domain's own address: the implicit MX, checked as a host.
         let mut implicit = facts.clone();
         implicit.mx.hosts.truncate(1);
