@@ -443,3 +443,72 @@ fn a_large_mx_set_is_kept_within_the_timeout() {
     assert_eq!(direct.domain.mx.dnssec.name(), "secure", "{}", run.stdout);
     assert_eq!(direct.mx.len(), 10);
 }
+
+#[test]
+fn mx_hosts_without_addresses_are_told_in_plain_words() {
+    // Only the DNS matters here: no host has an address to check.
+    let Some(nsd) = Nsd::start(&[Zone::signed(
+        "words19.test",
+        &[
+            "@ IN MX 20 gone.words19.test.".to_owned(),
+            "@ IN MX 30 text.words19.test.".to_owned(),
+            // RFC 5321 section 5.1: an MX names a host, never an address.
+            "@ IN MX 40 127.0.19.204.".to_owned(),
+            "text IN TXT \"no address\"".to_owned(),
+        ],
+    )]) else {
+        return;
+    };
+    let pki = Pki::new();
+    let (run, doc) = domain(&pki, &nsd, "words19.test");
+    let reasons: Vec<(&str, Option<&str>)> = doc
+        .domain
+        .mx
+        .hosts
+        .iter()
+        .map(|h| (h.host.as_str(), h.error.as_deref()))
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            ("gone.words19.test", Some("the name does not exist")),
+            ("text.words19.test", Some("no A or AAAA record")),
+            (
+                "127.0.19.204",
+                Some("the MX record names an address, not a host")
+            ),
+        ],
+        "{}",
+        run.stdout
+    );
+    let unresolvable: Vec<&mailtls::diagnose::Finding> = doc
+        .findings
+        .iter()
+        .filter(|f| f.code.to_string() == "dns.mx_unresolvable")
+        .collect();
+    assert_eq!(unresolvable.len(), 3, "{}", run.stdout);
+    assert!(unresolvable[0]
+        .message
+        .contains("has no address (the name does not exist)"));
+    let literal = unresolvable[2];
+    assert!(
+        literal
+            .message
+            .contains("names the address 127.0.19.204, not a host")
+            && literal.message.contains("RFC 5321"),
+        "{}",
+        literal.message
+    );
+    let fix = literal.fix.as_deref().unwrap_or_default();
+    assert!(
+        fix.contains("Name a host") && !fix.contains("Publish A/AAAA records for 127.0.19.204"),
+        "{fix}"
+    );
+    assert!(
+        doc.findings
+            .iter()
+            .all(|f| !f.message.contains("proto error")),
+        "{}",
+        run.stdout
+    );
+}

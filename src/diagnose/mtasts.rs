@@ -480,7 +480,20 @@ pub fn mx(facts: &DomainFacts, outcomes: &[MxOutcome], out: &mut Vec<Finding>) {
         ));
     }
     for host in &facts.mx.hosts {
-        if host.addresses.is_empty() {
+        if host.addresses.is_empty() && host.host.parse::<std::net::IpAddr>().is_ok() {
+            out.push(finding(
+                Code::DnsMxUnresolvable,
+                Severity::Warning,
+                format!(
+                    "An MX record of {domain} names the address {}, not a host: RFC 5321 requires a host name there, so senders may reject it or skip it.",
+                    host.host
+                ),
+                Some(format!(
+                    "Name a host in that MX record (`{domain}. IN MX {} mx.{domain}.`) and give the host A/AAAA records (here {}).",
+                    host.preference, host.host
+                )),
+            ));
+        } else if host.addresses.is_empty() {
             let why = host.error.as_deref().unwrap_or("no A or AAAA record");
             out.push(finding(
                 Code::DnsMxUnresolvable,
@@ -733,6 +746,32 @@ mod tests {
             [(Code::DnsNoMx, Severity::Warning)]
         );
         assert!(out[0].message.contains("implicit MX"), "{}", out[0].message);
+    }
+
+    #[test]
+    fn an_mx_record_naming_an_address_is_named_for_what_it_is() {
+        let mut facts = domain(&[], None, Dnssec::Secure);
+        facts.mx.hosts.truncate(1);
+        facts.mx.hosts[0].host = "192.0.2.25".to_owned();
+        facts.mx.hosts[0].addresses.clear();
+        facts.mx.hosts[0].error = Some("the MX record names an address, not a host".to_owned());
+        let mut out = Vec::new();
+        mx(&facts, &[], &mut out);
+        assert_eq!(out.len(), 1);
+        assert!(
+            out[0]
+                .message
+                .contains("names the address 192.0.2.25, not a host")
+                && out[0].message.contains("RFC 5321"),
+            "{}",
+            out[0].message
+        );
+        let fix = out[0].fix.as_deref().unwrap_or_default();
+        assert!(fix.contains("Name a host"), "{fix}");
+        assert!(
+            !fix.contains("Publish A/AAAA records for 192.0.2.25"),
+            "{fix}"
+        );
     }
 
     #[test]

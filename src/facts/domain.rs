@@ -25,7 +25,8 @@ pub struct MxHost {
     /// Lowercase, without the final dot.
     pub host: String,
     pub addresses: Vec<IpAddr>,
-    /// Why the host has no addresses, when the question failed.
+    /// Why the host has no addresses, in words ("no A or AAAA record",
+    /// "the name does not exist", ...).
     pub error: Option<String>,
 }
 

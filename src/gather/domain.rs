@@ -21,9 +21,10 @@ use crate::facts::domain::{DomainFacts, MxFacts, MxHost, TxtFacts, MAX_MX, MAX_T
 /// The largest MTA-STS policy read (RFC 8461 policies are a few lines).
 const MAX_POLICY: usize = 64 * 1024;
 
+/// Why a question failed, in words; `None` for an absence of records.
 fn answer_error(error: &hickory_resolver::ResolveError) -> Option<String> {
     match dns::failed(error) {
-        Answer::Failed(why) => Some(why),
+        Answer::Failed(_) => Some(dns::in_words(error)),
         _ => None,
     }
 }
@@ -181,11 +182,16 @@ async fn addresses(
         addresses: Vec::new(),
         error: None,
     };
+    if mx.host.parse::<IpAddr>().is_ok() {
+        // An MX record naming an address literal: no host to resolve.
+        mx.error = Some("the MX record names an address, not a host".to_owned());
+        return mx;
+    }
     match dns::absolute(&mx.host) {
         Err(why) => mx.error = Some(why),
         Ok(name) => match timeout_at(deadline, resolver.lookup_ip(name)).await {
             Err(_) => mx.error = Some("no answer in time".to_owned()),
-            Ok(Err(error)) => mx.error = answer_error(&error),
+            Ok(Err(error)) => mx.error = Some(dns::in_words(&error)),
             Ok(Ok(found)) => mx.addresses = found.iter().collect::<Vec<IpAddr>>(),
         },
     }
