@@ -8,9 +8,10 @@
 mod common;
 
 use std::net::SocketAddr;
+use std::time::{Duration, Instant};
 
 use common::dns::Dns;
-use common::nsd::{smtp_at, spki_sha256, Nsd, Zone};
+use common::nsd::{smtp_at, spki_sha256, Distant, Nsd, Zone};
 use common::{mailtls, Pki, Run};
 use mailtls::report::domain::DomainDocument;
 use mailtls_testkit::web::{Reply, WebServer};
@@ -41,6 +42,17 @@ fn domain(pki: &Pki, nsd: &Nsd, name: &str) -> (Run, DomainDocument) {
 
 /// `mailtls domain NAME` asking the DNS server `server`, trusting `anchor`.
 fn domain_via(pki: &Pki, server: &str, anchor: &str, name: &str) -> (Run, DomainDocument) {
+    domain_within(pki, server, anchor, name, "15s")
+}
+
+/// `mailtls domain NAME --timeout TIMEOUT` asking `server`, trusting `anchor`.
+fn domain_within(
+    pki: &Pki,
+    server: &str,
+    anchor: &str,
+    name: &str,
+    timeout: &str,
+) -> (Run, DomainDocument) {
     let run = mailtls(&[
         "domain",
         name,
@@ -51,7 +63,7 @@ fn domain_via(pki: &Pki, server: &str, anchor: &str, name: &str) -> (Run, Domain
         "--ca-file",
         pki.root.to_str().expect("utf-8"),
         "--timeout",
-        "15s",
+        timeout,
         "-f",
         "json",
     ]);
@@ -383,4 +395,120 @@ fn a_policy_behind_a_redirect_is_not_followed() {
         .message
         .contains("which senders do not follow"));
     assert_eq!(web.requests().len(), 1, "the redirect was not followed");
+}
+
+#[test]
+fn a_large_mx_set_is_kept_within_the_timeout() {
+    // 200 MX hosts, each with an address where nothing listens (the checks
+    // end at once, connection refused): the MX answer is large, and its
+    // additional section holds 200 signed address records, each of which
+    // hickory's validator checks in turn, asking for the zone's keys anew.
+    // Through a DNS server 10 ms away that takes longer than the timeout.
+    let mut records = Vec::new();
+    for i in 1..=200 {
+        records.push(format!("@ IN MX {i} mx{i}.many19.test."));
+        records.push(format!("mx{i} IN A 127.0.19.{i}"));
+    }
+    let Some(nsd) = Nsd::start(&[Zone::signed("many19.test", &records)]) else {
+        return;
+    };
+    let distant = Distant::to(&nsd.server(), Duration::from_millis(10));
+    let pki = Pki::new();
+    let started = Instant::now();
+    let (run, doc) = domain_within(&pki, &distant.server(), nsd.anchor(), "many19.test", "5s");
+    let took = started.elapsed();
+    assert_eq!(doc.domain.mx.error, None, "{}", run.stdout);
+    let hosts: Vec<&str> = doc.mx.iter().map(|m| m.host.as_str()).collect();
+    let first: Vec<String> = (1..=10).map(|i| format!("mx{i}.many19.test")).collect();
+    assert_eq!(hosts, first, "{}", run.stdout);
+    assert_eq!(doc.domain.mx.dropped, 190);
+    assert!(
+        doc.mx.iter().all(|m| m.addresses.len() == 1),
+        "{}",
+        run.stdout
+    );
+    // Not validated in time: unknown, and said so.
+    assert_eq!(doc.domain.mx.dnssec.name(), "indeterminate");
+    assert!(doc.domain.mx.unvalidated.is_some(), "{}", run.stdout);
+    let found = codes(&doc.findings);
+    assert!(
+        found.contains(&"dns.dnssec_unavailable".to_owned())
+            && !found.contains(&"dns.mx_failed".to_owned()),
+        "{found:?}"
+    );
+    // The whole run keeps to its timeout (with the process's start-up).
+    assert!(took < Duration::from_millis(6500), "took {took:?}");
+    // Directly, the same answer validates in time.
+    let (run, direct) = domain_within(&pki, &nsd.server(), nsd.anchor(), "many19.test", "5s");
+    assert_eq!(direct.domain.mx.dnssec.name(), "secure", "{}", run.stdout);
+    assert_eq!(direct.mx.len(), 10);
+}
+
+#[test]
+fn mx_hosts_without_addresses_are_told_in_plain_words() {
+    // Only the DNS matters here: no host has an address to check.
+    let Some(nsd) = Nsd::start(&[Zone::signed(
+        "words19.test",
+        &[
+            "@ IN MX 20 gone.words19.test.".to_owned(),
+            "@ IN MX 30 text.words19.test.".to_owned(),
+            // RFC 5321 section 5.1: an MX names a host, never an address.
+            "@ IN MX 40 127.0.19.204.".to_owned(),
+            "text IN TXT \"no address\"".to_owned(),
+        ],
+    )]) else {
+        return;
+    };
+    let pki = Pki::new();
+    let (run, doc) = domain(&pki, &nsd, "words19.test");
+    let reasons: Vec<(&str, Option<&str>)> = doc
+        .domain
+        .mx
+        .hosts
+        .iter()
+        .map(|h| (h.host.as_str(), h.error.as_deref()))
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            ("gone.words19.test", Some("the name does not exist")),
+            ("text.words19.test", Some("no A or AAAA record")),
+            (
+                "127.0.19.204",
+                Some("the MX record names an address, not a host")
+            ),
+        ],
+        "{}",
+        run.stdout
+    );
+    let unresolvable: Vec<&mailtls::diagnose::Finding> = doc
+        .findings
+        .iter()
+        .filter(|f| f.code.to_string() == "dns.mx_unresolvable")
+        .collect();
+    assert_eq!(unresolvable.len(), 3, "{}", run.stdout);
+    assert!(unresolvable[0]
+        .message
+        .contains("has no address (the name does not exist)"));
+    let literal = unresolvable[2];
+    assert!(
+        literal
+            .message
+            .contains("names the address 127.0.19.204, not a host")
+            && literal.message.contains("RFC 5321"),
+        "{}",
+        literal.message
+    );
+    let fix = literal.fix.as_deref().unwrap_or_default();
+    assert!(
+        fix.contains("Name a host") && !fix.contains("Publish A/AAAA records for 127.0.19.204"),
+        "{fix}"
+    );
+    assert!(
+        doc.findings
+            .iter()
+            .all(|f| !f.message.contains("proto error")),
+        "{}",
+        run.stdout
+    );
 }

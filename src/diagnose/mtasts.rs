@@ -449,22 +449,24 @@ pub fn mx(facts: &DomainFacts, outcomes: &[MxOutcome], out: &mut Vec<Finding>) {
         return;
     }
     if facts.mx.hosts.is_empty() {
-        let (severity, message) = if facts.mx.null_mx {
-            (
+        let no_mx = match facts.mx.null_mx {
+            // It says what it means: nothing to do if it takes no mail.
+            true => finding(
+                Code::DnsNoMx,
                 Severity::Info,
                 format!("{domain} publishes the null MX (RFC 7505): it accepts no mail."),
-            )
-        } else {
-            (Severity::Warning, format!("{domain} has no MX record and no address record: senders cannot deliver mail to it."))
+                None,
+            ),
+            false => finding(
+                Code::DnsNoMx,
+                Severity::Warning,
+                format!("{domain} has no MX record and no address record: senders cannot deliver mail to it."),
+                Some(format!(
+                    "Publish `{domain}. IN MX 10 mx.{domain}.` naming the hosts that receive its mail, or the null MX `{domain}. IN MX 0 .` if it takes none."
+                )),
+            ),
         };
-        out.push(finding(
-            Code::DnsNoMx,
-            severity,
-            message,
-            Some(format!(
-                "Publish `{domain}. IN MX 10 mx.{domain}.` naming the hosts that receive its mail, or the null MX `{domain}. IN MX 0 .` if it takes none."
-            )),
-        ));
+        out.push(no_mx);
         return;
     }
     if facts.mx.implicit {
@@ -478,7 +480,20 @@ pub fn mx(facts: &DomainFacts, outcomes: &[MxOutcome], out: &mut Vec<Finding>) {
         ));
     }
     for host in &facts.mx.hosts {
-        if host.addresses.is_empty() {
+        if host.addresses.is_empty() && host.host.parse::<std::net::IpAddr>().is_ok() {
+            out.push(finding(
+                Code::DnsMxUnresolvable,
+                Severity::Warning,
+                format!(
+                    "An MX record of {domain} names the address {}, not a host: RFC 5321 requires a host name there, so senders may reject it or skip it.",
+                    host.host
+                ),
+                Some(format!(
+                    "Name a host in that MX record (`{domain}. IN MX {} mx.{domain}.`) and give the host A/AAAA records (here {}).",
+                    host.preference, host.host
+                )),
+            ));
+        } else if host.addresses.is_empty() {
             let why = host.error.as_deref().unwrap_or("no A or AAAA record");
             out.push(finding(
                 Code::DnsMxUnresolvable,
@@ -498,6 +513,13 @@ pub fn mx(facts: &DomainFacts, outcomes: &[MxOutcome], out: &mut Vec<Finding>) {
         out.push(super::dane::unavailable(
             &format!("the MX answer of {domain}"),
             why,
+        ));
+    } else if let Some(why) = &facts.mx.unvalidated {
+        out.push(finding(
+            Code::DnsDnssecUnavailable,
+            Severity::Unknown,
+            format!("DNSSEC could not be checked for the MX answer of {domain}: {why}. Whether senders apply DANE to these hosts (RFC 7672 section 2.2.1 needs a signed MX answer) is not known; this says nothing of the zone's own signatures."),
+            Some("Give the check more time (`--timeout`), or ask a DNS server with a shorter round trip (`--dns-server`).".to_owned()),
         ));
     } else if facts.mx.dnssec != Dnssec::Secure {
         let with_tlsa: Vec<&str> = outcomes
@@ -704,10 +726,13 @@ mod tests {
             "{}",
             out[0].message
         );
+        assert!(out[0].fix.is_some());
         none.mx.null_mx = true;
         let mut out = Vec::new();
         mx(&none, &[], &mut out);
         assert_eq!(out[0].severity, Severity::Info);
+        // The null MX is what it means to publish: no advice to publish it.
+        assert_eq!(out[0].fix, None, "{:?}", out[0].fix);
         // Only the domain's own address: the implicit MX, checked as a host.
         let mut implicit = facts.clone();
         implicit.mx.hosts.truncate(1);
@@ -721,6 +746,47 @@ mod tests {
             [(Code::DnsNoMx, Severity::Warning)]
         );
         assert!(out[0].message.contains("implicit MX"), "{}", out[0].message);
+    }
+
+    #[test]
+    fn an_mx_record_naming_an_address_is_named_for_what_it_is() {
+        let mut facts = domain(&[], None, Dnssec::Secure);
+        facts.mx.hosts.truncate(1);
+        facts.mx.hosts[0].host = "192.0.2.25".to_owned();
+        facts.mx.hosts[0].addresses.clear();
+        facts.mx.hosts[0].error = Some("the MX record names an address, not a host".to_owned());
+        let mut out = Vec::new();
+        mx(&facts, &[], &mut out);
+        assert_eq!(out.len(), 1);
+        assert!(
+            out[0]
+                .message
+                .contains("names the address 192.0.2.25, not a host")
+                && out[0].message.contains("RFC 5321"),
+            "{}",
+            out[0].message
+        );
+        let fix = out[0].fix.as_deref().unwrap_or_default();
+        assert!(fix.contains("Name a host"), "{fix}");
+        assert!(
+            !fix.contains("Publish A/AAAA records for 192.0.2.25"),
+            "{fix}"
+        );
+    }
+
+    #[test]
+    fn an_mx_answer_not_validated_in_time_is_unknown_not_insecure() {
+        let mut facts = domain(&[], None, Dnssec::Indeterminate);
+        facts.mx.unvalidated = Some("the validating resolver was late".to_owned());
+        let mut out = Vec::new();
+        mx(&facts, &[outcome("mx1.example.org", true)], &mut out);
+        let found: Vec<(Code, Severity)> = out.iter().map(|f| (f.code, f.severity)).collect();
+        assert_eq!(found, [(Code::DnsDnssecUnavailable, Severity::Unknown)]);
+        assert!(
+            out[0].message.contains("validating resolver was late"),
+            "{}",
+            out[0].message
+        );
     }
 
     #[test]

@@ -25,7 +25,8 @@ pub struct MxHost {
     /// Lowercase, without the final dot.
     pub host: String,
     pub addresses: Vec<IpAddr>,
-    /// Why the host has no addresses, when the question failed.
+    /// Why the host has no addresses, in words ("no A or AAAA record",
+    /// "the name does not exist", ...).
     pub error: Option<String>,
 }
 
@@ -53,6 +54,11 @@ pub struct MxFacts {
     /// indeterminate).
     #[serde(default)]
     pub unvalidatable: Option<String>,
+    /// Why `dnssec` is indeterminate although the MX question was answered:
+    /// the validating resolver had not finished in its share of the time, so
+    /// `hosts` come from the plain (unvalidated) answer.
+    #[serde(default)]
+    pub unvalidated: Option<String>,
 }
 
 impl MxFacts {
@@ -66,6 +72,7 @@ impl MxFacts {
             implicit: false,
             error: None,
             unvalidatable: None,
+            unvalidated: None,
         }
     }
 }

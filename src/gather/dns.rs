@@ -87,9 +87,95 @@ pub fn failed(error: &ResolveError) -> Answer {
     }
 }
 
+/// Why a question found nothing, in plain words rather than the resolver's:
+/// an empty answer, a name that does not exist, no answer in time, an
+/// answer that did not validate; the resolver's own text only when it is
+/// none of these.
+pub fn in_words(error: &ResolveError) -> String {
+    let Some(kind) = error.proto().map(|proto| proto.kind()) else {
+        return error.to_string();
+    };
+    let dnssec = |text: &str| {
+        let text = text.to_ascii_lowercase();
+        ["validat", "dnssec", "rrsig", "dnskey", "nsec", "signature"]
+            .iter()
+            .any(|word| text.contains(word))
+    };
+    match kind {
+        ProtoErrorKind::NoRecordsFound {
+            response_code: ResponseCode::NoError,
+            ..
+        } => "no A or AAAA record".to_owned(),
+        ProtoErrorKind::NoRecordsFound {
+            response_code: ResponseCode::NXDomain,
+            ..
+        } => "the name does not exist".to_owned(),
+        ProtoErrorKind::NoRecordsFound { response_code, .. } => {
+            format!("the name server answered {response_code}")
+        }
+        ProtoErrorKind::Timeout => "no answer in time".to_owned(),
+        ProtoErrorKind::Nsec { .. } => "the answer did not validate (DNSSEC)".to_owned(),
+        ProtoErrorKind::Message(text) if dnssec(text) => {
+            "the answer did not validate (DNSSEC)".to_owned()
+        }
+        ProtoErrorKind::Msg(text) if dnssec(text) => {
+            "the answer did not validate (DNSSEC)".to_owned()
+        }
+        _ => error.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use hickory_resolver::proto::op::Query;
+    use hickory_resolver::proto::rr::RecordType;
+    use hickory_resolver::proto::ProtoError;
+
+    fn absent(response_code: ResponseCode) -> ResolveError {
+        ResolveError::from(ProtoError::from(ProtoErrorKind::NoRecordsFound {
+            query: Box::new(Query::query(
+                absolute("mx.example.org").expect("name"),
+                RecordType::A,
+            )),
+            soa: None,
+            ns: None,
+            negative_ttl: None,
+            response_code,
+            trusted: true,
+            authorities: None,
+        }))
+    }
+
+    #[test]
+    fn resolver_errors_are_told_in_plain_words() {
+        assert_eq!(
+            in_words(&absent(ResponseCode::NoError)),
+            "no A or AAAA record"
+        );
+        assert_eq!(
+            in_words(&absent(ResponseCode::NXDomain)),
+            "the name does not exist"
+        );
+        assert_eq!(
+            in_words(&absent(ResponseCode::ServFail)),
+            "the name server answered Server Failure"
+        );
+        let missing_soa = ProtoError::from("could not validate negative response missing SOA");
+        assert_eq!(
+            in_words(&ResolveError::from(missing_soa)),
+            "the answer did not validate (DNSSEC)"
+        );
+        assert_eq!(
+            in_words(&ResolveError::from(ProtoError::from(
+                ProtoErrorKind::Timeout
+            ))),
+            "no answer in time"
+        );
+        // Anything else keeps the resolver's text.
+        let other = ProtoError::from("no connections available");
+        assert!(in_words(&ResolveError::from(other)).contains("no connections available"));
+    }
 
     #[test]
     fn names_are_asked_as_absolute_names() {

@@ -21,15 +21,32 @@ use crate::facts::domain::{DomainFacts, MxFacts, MxHost, TxtFacts, MAX_MX, MAX_T
 /// The largest MTA-STS policy read (RFC 8461 policies are a few lines).
 const MAX_POLICY: usize = 64 * 1024;
 
+/// Why a question failed, in words; `None` for an absence of records.
 fn answer_error(error: &hickory_resolver::ResolveError) -> Option<String> {
     match dns::failed(error) {
-        Answer::Failed(why) => Some(why),
+        Answer::Failed(_) => Some(dns::in_words(error)),
         _ => None,
     }
 }
 
-/// The MX records of `domain`, each host's addresses, by `deadline`.
-async fn mx(resolver: &TokioResolver, domain: &str, deadline: Instant) -> MxFacts {
+/// Why `dnssec` stays indeterminate when the validating resolver has not
+/// finished by its share of the time: hickory validates every record set of
+/// an answer in turn, the additional section's address records too, asking
+/// for the zone's keys anew for each, so a large MX set takes many round
+/// trips.
+const VALIDATION_LATE: &str = "the validating resolver had not checked the MX answer's signatures within half the time given (it checks every record set of the answer in turn, the MX hosts' address records too, so a large MX set takes long); the MX hosts are those of the unvalidated answer";
+
+/// The MX records of `domain`, each host's addresses, by `deadline`. The
+/// question goes to the validating resolver and, at the same time, to the
+/// plain one: when validation has not finished halfway to `deadline`, the
+/// plain answer is used with `dnssec` indeterminate, so a large MX set is
+/// neither lost nor the checks of its hosts left without time.
+async fn mx(
+    resolver: &TokioResolver,
+    plain: &TokioResolver,
+    domain: &str,
+    deadline: Instant,
+) -> MxFacts {
     let mut facts = MxFacts::asked();
     let question = match dns::absolute(domain) {
         Ok(question) => question,
@@ -38,21 +55,49 @@ async fn mx(resolver: &TokioResolver, domain: &str, deadline: Instant) -> MxFact
             return facts;
         }
     };
-    let answer = match timeout_at(deadline, resolver.lookup(question, RecordType::MX)).await {
-        Err(_) => {
-            facts.error = Some("no answer in time".to_owned());
-            return facts;
+    let now = Instant::now();
+    let validation_deadline = now + deadline.saturating_duration_since(now) / 2;
+    let unvalidated = {
+        let plain = plain.clone();
+        let question = question.clone();
+        tokio::spawn(
+            async move { timeout_at(deadline, plain.lookup(question, RecordType::MX)).await },
+        )
+    };
+    let validated = timeout_at(
+        validation_deadline,
+        resolver.lookup(question, RecordType::MX),
+    )
+    .await;
+    let answer = match validated {
+        Ok(answer) => {
+            unvalidated.abort();
+            answer
         }
-        Ok(Err(error)) => {
+        Err(_) => {
+            facts.unvalidated = Some(VALIDATION_LATE.to_owned());
+            match unvalidated.await {
+                Ok(Ok(answer)) => answer,
+                _ => {
+                    facts.error = Some("no answer in time".to_owned());
+                    return facts;
+                }
+            }
+        }
+    };
+    let answer = match answer {
+        Err(error) => {
             facts.error = answer_error(&error);
             if facts.error.is_none() {
                 // No MX record: the domain itself may be the host.
-                facts.dnssec = dane::absence_dnssec(&error).unwrap_or(Dnssec::Indeterminate);
+                if facts.unvalidated.is_none() {
+                    facts.dnssec = dane::absence_dnssec(&error).unwrap_or(Dnssec::Indeterminate);
+                }
                 implicit_mx(resolver, domain, deadline, &mut facts).await;
             }
             return facts;
         }
-        Ok(Ok(answer)) => answer,
+        Ok(answer) => answer,
     };
     let mut records: Vec<(u16, String)> = Vec::new();
     let mut proofs = Vec::new();
@@ -74,14 +119,17 @@ async fn mx(resolver: &TokioResolver, domain: &str, deadline: Instant) -> MxFact
             records.push((mx.preference(), host));
         }
     }
-    facts.dnssec = [Dnssec::Bogus, Dnssec::Indeterminate, Dnssec::Insecure]
-        .into_iter()
-        .find(|d| proofs.contains(d))
-        .unwrap_or(if proofs.is_empty() {
-            Dnssec::Indeterminate
-        } else {
-            Dnssec::Secure
-        });
+    facts.dnssec = match facts.unvalidated {
+        Some(_) => Dnssec::Indeterminate,
+        None => [Dnssec::Bogus, Dnssec::Indeterminate, Dnssec::Insecure]
+            .into_iter()
+            .find(|d| proofs.contains(d))
+            .unwrap_or(if proofs.is_empty() {
+                Dnssec::Indeterminate
+            } else {
+                Dnssec::Secure
+            }),
+    };
     if records.is_empty() && !facts.null_mx {
         implicit_mx(resolver, domain, deadline, &mut facts).await;
         return facts;
@@ -134,11 +182,16 @@ async fn addresses(
         addresses: Vec::new(),
         error: None,
     };
+    if mx.host.parse::<IpAddr>().is_ok() {
+        // An MX record naming an address literal: no host to resolve.
+        mx.error = Some("the MX record names an address, not a host".to_owned());
+        return mx;
+    }
     match dns::absolute(&mx.host) {
         Err(why) => mx.error = Some(why),
         Ok(name) => match timeout_at(deadline, resolver.lookup_ip(name)).await {
             Err(_) => mx.error = Some("no answer in time".to_owned()),
-            Ok(Err(error)) => mx.error = answer_error(&error),
+            Ok(Err(error)) => mx.error = Some(dns::in_words(&error)),
             Ok(Ok(found)) => mx.addresses = found.iter().collect::<Vec<IpAddr>>(),
         },
     }
@@ -232,7 +285,7 @@ pub async fn gather(
         }
     };
     let (mx, sts, rpt) = tokio::join!(
-        mx(&validating, domain, deadline),
+        mx(&validating, &plain, domain, deadline),
         txt(&plain, format!("_mta-sts.{domain}"), deadline),
         txt(&plain, format!("_smtp._tls.{domain}"), deadline),
     );

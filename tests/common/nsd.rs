@@ -270,3 +270,88 @@ pub fn smtp_at(pki: &super::Pki, name: &str, address: &str) -> mailtls_testkit::
     )
     .expect("SMTP server on port 25")
 }
+
+/// A DNS server at a distance: a proxy on 127.0.0.1 (UDP and TCP, one free
+/// port) that passes every question to `upstream` and its answer back
+/// `delay` later, each question on its own, as a resolver some milliseconds
+/// away answers. It simulates a round trip; nothing waits on it to order
+/// events. Its threads end with the test process.
+#[allow(dead_code)]
+pub struct Distant {
+    pub port: u16,
+}
+
+#[allow(dead_code)]
+impl Distant {
+    pub fn to(upstream: &str, delay: Duration) -> Distant {
+        use std::io::{Read, Write};
+        use std::net::{TcpListener, TcpStream, UdpSocket};
+        let upstream: std::net::SocketAddr = upstream.parse().expect("ADDR:PORT");
+        let (udp, tcp) = (0..20)
+            .find_map(|_| {
+                let udp = UdpSocket::bind("127.0.0.1:0").ok()?;
+                let port = udp.local_addr().ok()?.port();
+                let tcp = TcpListener::bind(("127.0.0.1", port)).ok()?;
+                Some((udp, tcp))
+            })
+            .expect("a free port for UDP and TCP");
+        let port = udp.local_addr().expect("port").port();
+        std::thread::spawn(move || loop {
+            let mut buf = vec![0u8; 65535];
+            let Ok((n, client)) = udp.recv_from(&mut buf) else {
+                return;
+            };
+            let reply_to = udp.try_clone().expect("socket");
+            std::thread::spawn(move || {
+                std::thread::sleep(delay);
+                let ask = UdpSocket::bind("127.0.0.1:0").expect("socket");
+                ask.set_read_timeout(Some(Duration::from_secs(5)))
+                    .expect("timeout");
+                ask.send_to(&buf[..n], upstream).expect("ask");
+                let mut answer = vec![0u8; 65535];
+                if let Ok(m) = ask.recv(&mut answer) {
+                    let _ = reply_to.send_to(&answer[..m], client);
+                }
+            });
+        });
+        std::thread::spawn(move || {
+            for stream in tcp.incoming() {
+                let Ok(mut client) = stream else { return };
+                std::thread::spawn(move || loop {
+                    let mut len = [0u8; 2];
+                    if client.read_exact(&mut len).is_err() {
+                        return;
+                    }
+                    let mut question = vec![0u8; usize::from(u16::from_be_bytes(len))];
+                    if client.read_exact(&mut question).is_err() {
+                        return;
+                    }
+                    std::thread::sleep(delay);
+                    let Ok(mut ask) = TcpStream::connect(upstream) else {
+                        return;
+                    };
+                    let mut answer_len = [0u8; 2];
+                    let sent = ask.write_all(&len).and_then(|_| ask.write_all(&question));
+                    if sent.and_then(|_| ask.read_exact(&mut answer_len)).is_err() {
+                        return;
+                    }
+                    let mut answer = vec![0u8; usize::from(u16::from_be_bytes(answer_len))];
+                    if ask.read_exact(&mut answer).is_err() {
+                        return;
+                    }
+                    let replied = client
+                        .write_all(&answer_len)
+                        .and_then(|_| client.write_all(&answer));
+                    if replied.is_err() {
+                        return;
+                    }
+                });
+            }
+        });
+        Distant { port }
+    }
+
+    pub fn server(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+}
