@@ -509,7 +509,10 @@ fn a_legacy_only_server_is_explained_by_the_probe() {
         );
     }
     // Not "disable TLS 1.0" on a server that has nothing else.
-    assert!(!codes.contains(&"tls.tls10_enabled".to_owned()), "{codes:?}");
+    assert!(
+        !codes.contains(&"tls.tls10_enabled".to_owned()),
+        "{codes:?}"
+    );
     assert!(!codes.contains(&"tls.weak_cipher".to_owned()), "{codes:?}");
     assert!(finding(&report, "tls.legacy_only")["message"]
         .as_str()
