@@ -251,6 +251,23 @@ fn alongside(published: &[Endpoint]) -> Vec<Endpoint> {
     tried
 }
 
+/// The endpoint a configuration document names: SSL/TLS is implicit TLS;
+/// STARTTLS, and no encryption, are checked with STARTTLS.
+fn document_endpoint(server: &crate::facts::discovery::Server, doc: &ConfigDocument) -> Endpoint {
+    Endpoint {
+        host: server.host.clone(),
+        port: server.port,
+        protocol: server.protocol,
+        mode: match server.security {
+            Security::Tls => TlsMode::Implicit,
+            Security::Starttls | Security::Plain => TlsMode::Starttls,
+        },
+        source: Source::Document(doc.source),
+        priority: None,
+        weight: None,
+    }
+}
+
 /// The servers the configuration documents name, then, for each host a
 /// document names for a protocol with STARTTLS or no encryption only, its
 /// standard SSL/TLS port (to see whether SSL/TLS works there too); and apart
@@ -265,33 +282,12 @@ fn document_endpoints(documents: &[ConfigDocument]) -> (Vec<Endpoint>, Vec<Endpo
             continue;
         }
         let (zero, usable): (Vec<_>, Vec<_>) = doc.servers.iter().partition(|s| s.port == 0);
-        for server in zero {
-            port_zero.push(Endpoint {
-                host: server.host.clone(),
-                port: server.port,
-                protocol: server.protocol,
-                mode: match server.security {
-                    Security::Tls => TlsMode::Implicit,
-                    Security::Starttls | Security::Plain => TlsMode::Starttls,
-                },
-                source: Source::Document(doc.source),
-                priority: None,
-                weight: None,
-            });
-        }
+        port_zero.extend(
+            zero.into_iter()
+                .map(|server| document_endpoint(server, doc)),
+        );
         for server in usable.iter().copied() {
-            named.push(Endpoint {
-                host: server.host.clone(),
-                port: server.port,
-                protocol: server.protocol,
-                mode: match server.security {
-                    Security::Tls => TlsMode::Implicit,
-                    Security::Starttls | Security::Plain => TlsMode::Starttls,
-                },
-                source: Source::Document(doc.source),
-                priority: None,
-                weight: None,
-            });
+            named.push(document_endpoint(server, doc));
             let tls_named = usable
                 .iter()
                 .any(|s| s.protocol == server.protocol && s.security == Security::Tls);
