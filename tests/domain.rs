@@ -192,6 +192,49 @@ fn through_a_dns_server_that_strips_signatures_dnssec_is_unknown_not_broken() {
 }
 
 #[test]
+fn an_mx_host_whose_address_does_not_validate_is_not_connected_to() {
+    let pki = Pki::new();
+    let mut zone = Zone::signed(
+        "bogusa18.test",
+        &[
+            "@ IN MX 10 mx.bogusa18.test.".to_owned(),
+            "mx IN A 127.0.20.1".to_owned(),
+        ],
+    );
+    // Changed after signing: the signature is for 127.0.20.1.
+    zone.tamper = Some(("127.0.20.1".to_owned(), "127.0.20.2".to_owned()));
+    let Some(nsd) = Nsd::start(&[zone]) else {
+        return;
+    };
+    let (run, doc) = domain(&pki, &nsd, "bogusa18.test");
+    let host = &doc.domain.mx.hosts[0];
+    assert_eq!(
+        host.dnssec.map(|d| d.name()),
+        Some("bogus"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        host.addresses.is_empty(),
+        "a forged address is not used: {:?}",
+        host.addresses
+    );
+    assert!(
+        host.error
+            .as_deref()
+            .is_some_and(|e| e.contains("did not validate")),
+        "{:?}",
+        host.error
+    );
+    assert!(doc.mx[0].reports.is_empty(), "nothing was connected to");
+    assert!(
+        codes(&doc.findings).contains(&"dns.mx_unresolvable".to_owned()),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
 fn a_domain_without_mx_is_checked_at_its_own_address() {
     let pki = Pki::new();
     let server = smtp_at(&pki, "implicit18.test", "127.0.18.17");

@@ -580,6 +580,7 @@ mod tests {
                         host: h.to_string(),
                         addresses: vec![std::net::IpAddr::from([192, 0, 2, 1])],
                         error: None,
+                        dnssec: None,
                     })
                     .collect(),
                 ..MxFacts::asked()

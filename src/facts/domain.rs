@@ -28,6 +28,11 @@ pub struct MxHost {
     /// Why the host has no addresses, in words ("no A or AAAA record",
     /// "the name does not exist", ...).
     pub error: Option<String>,
+    /// What DNSSEC said of the address records, when they were asked.
+    /// Bogus ones are not kept in `addresses` (senders that validate do not
+    /// connect to them), unless nothing validates through the DNS server asked.
+    #[serde(default)]
+    pub dnssec: Option<Dnssec>,
 }
 
 /// The MX question.

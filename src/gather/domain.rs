@@ -181,6 +181,7 @@ async fn addresses(
         host,
         addresses: Vec::new(),
         error: None,
+        dnssec: None,
     };
     if mx.host.parse::<IpAddr>().is_ok() {
         // An MX record naming an address literal: no host to resolve.
@@ -192,7 +193,16 @@ async fn addresses(
         Ok(name) => match timeout_at(deadline, resolver.lookup_ip(name)).await {
             Err(_) => mx.error = Some("no answer in time".to_owned()),
             Ok(Err(error)) => mx.error = Some(dns::in_words(&error)),
-            Ok(Ok(found)) => mx.addresses = found.iter().collect::<Vec<IpAddr>>(),
+            Ok(Ok(found)) => {
+                mx.addresses = found.iter().collect::<Vec<IpAddr>>();
+                let proofs = found
+                    .as_lookup()
+                    .records()
+                    .iter()
+                    .filter(|r| matches!(r.record_type(), RecordType::A | RecordType::AAAA))
+                    .map(|r| r.proof());
+                mx.dnssec = dane::worst(proofs);
+            }
         },
     }
     mx
@@ -290,10 +300,34 @@ pub async fn gather(
         txt(&plain, format!("_smtp._tls.{domain}"), deadline),
     );
     facts.mx = mx;
-    if matches!(facts.mx.dnssec, Dnssec::Bogus | Dnssec::Insecure) {
-        if let Some(why) = options.unvalidatable(&validating, deadline).await {
-            facts.mx.dnssec = Dnssec::Indeterminate;
-            facts.mx.unvalidatable = Some(why);
+    let bogus_host = facts
+        .mx
+        .hosts
+        .iter()
+        .any(|h| h.dnssec == Some(Dnssec::Bogus));
+    if bogus_host || matches!(facts.mx.dnssec, Dnssec::Bogus | Dnssec::Insecure) {
+        let unvalidatable = options.unvalidatable(&validating, deadline).await;
+        if matches!(facts.mx.dnssec, Dnssec::Bogus | Dnssec::Insecure) {
+            if let Some(why) = &unvalidatable {
+                facts.mx.dnssec = Dnssec::Indeterminate;
+                facts.mx.unvalidatable = Some(why.clone());
+            }
+        }
+        for host in facts
+            .mx
+            .hosts
+            .iter_mut()
+            .filter(|h| h.dnssec == Some(Dnssec::Bogus))
+        {
+            match unvalidatable {
+                // Nothing validates here: the proof says nothing of the zone.
+                Some(_) => host.dnssec = Some(Dnssec::Indeterminate),
+                // Senders that validate do not connect to a bogus address.
+                None => {
+                    host.addresses.clear();
+                    host.error = Some("its address records did not validate (DNSSEC bogus), so senders that validate do not connect to it".to_owned());
+                }
+            }
         }
     }
     facts.mta_sts_record = sts;
