@@ -47,7 +47,7 @@ pub fn weigh(facts: &CheckFacts, findings: &mut [Finding]) {
         } else if finding.severity > Severity::Warning {
             finding.severity = Severity::Warning;
             finding.message.push_str(
-                " On port 25 senders use opportunistic TLS and deliver anyway (RFC 7435; `smtp_tls_security_level = may` in the Postfix Debian installs, and Exim's default); only senders told to verify, by DANE or an MTA-STS policy in enforce mode, refuse it.",
+                " On port 25 senders use opportunistic TLS and deliver anyway (RFC 7435; Postfix as Debian installs it, with `smtp_tls_security_level = may`, and Exim by default); only senders told to verify, by DANE or an MTA-STS policy in enforce mode, refuse it.",
             );
         }
     }

@@ -56,7 +56,7 @@ type Shared = Arc<tokio::sync::OnceCell<Result<TokioResolver, String>>>;
 
 /// Whether anything can validate through the run's DNS server (see
 /// [`DaneOptions::unvalidatable`]), asked once, the first time an answer is
-/// bogus.
+/// bogus or insecure.
 type PathCheck = Arc<tokio::sync::OnceCell<Option<String>>>;
 
 /// Where DANE asks, and which DNSSEC keys it trusts.
@@ -184,8 +184,9 @@ impl DaneOptions {
                     Err(_) => None,
                     Ok(Err(error)) if dns::timed_out(&error) => None,
                     Ok(Err(error)) => Some(format!(
-                        "{server} gives no validatable DNSKEY records for the trust anchor's zone ({}): {error}",
-                        self.anchor_zone
+                        "{server} gives no validatable DNSKEY records for the trust anchor's zone ({}): {}",
+                        self.anchor_zone,
+                        dns::in_words(&error)
                     )),
                     Ok(Ok(keys)) => {
                         let secure = keys
