@@ -183,11 +183,18 @@ impl DaneOptions {
                 match answer {
                     Err(_) => None,
                     Ok(Err(error)) if dns::timed_out(&error) => None,
-                    Ok(Err(error)) => Some(format!(
-                        "{server} gives no validatable DNSKEY records for the trust anchor's zone ({}): {}",
-                        self.anchor_zone,
-                        dns::in_words(&error)
-                    )),
+                    Ok(Err(error)) => {
+                        let why = match dns::no_records_code(&error) {
+                            Some(ResponseCode::NoError | ResponseCode::NXDomain) => {
+                                "it has none".to_owned()
+                            }
+                            _ => dns::in_words(&error),
+                        };
+                        Some(format!(
+                            "{server} gives no validatable DNSKEY records for the trust anchor's zone ({}): {why}",
+                            self.anchor_zone
+                        ))
+                    }
                     Ok(Ok(keys)) => {
                         let secure = keys
                             .records()
