@@ -93,5 +93,15 @@ fn a_starttls_go_ahead_followed_by_a_close_is_explained() {
         assert_eq!(run.code, 2, "{proto:?}");
         let words = finding(&run.report(), "tls.handshake_failed")["message"].to_string();
         assert!(words.contains("closed"), "{proto:?}: {words}");
+        // Every handshake is closed, the probe's too: no client gets a session,
+        // as the headline says.
+        let report = run.report();
+        assert_eq!(
+            report["facts"]["probe"]["every_hello_closed"], true,
+            "{proto:?}"
+        );
+        for client in report["clients"].as_array().expect("clients") {
+            assert_eq!(client["outcome"], "cannot_connect", "{proto:?}: {client:#}");
+        }
     }
 }

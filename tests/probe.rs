@@ -584,6 +584,7 @@ fn probe_codes(versions: Vec<VersionProbe>, stopped: Option<&str>) -> Vec<(Strin
         secure_renegotiation: None,
         extras: Default::default(),
         resumption: None,
+        every_hello_closed: false,
         stopped: stopped.map(str::to_owned),
         connections: 1,
         duration_ms: 1,

@@ -366,6 +366,25 @@ fn reach(profile: &Profile, facts: &CheckFacts) -> Result<(), Judged> {
         ));
     }
     let probe = facts.probe.as_ref();
+    // STARTTLS went through, and then every handshake (mailtls's and each of
+    // the probe's, after its own go-ahead) was closed unanswered.
+    if let Some(probe) = probe.filter(|p| p.every_hello_closed) {
+        let closed = matches!(
+            error,
+            Some(CheckError::Handshake(
+                HandshakeFailure::Closed | HandshakeFailure::Reset
+            ))
+        );
+        if closed && facts.target.mode == TlsMode::Starttls {
+            return Err((
+                Outcome::CannotConnect,
+                vec![format!(
+                    "The server gives the STARTTLS go-ahead, then closes every TLS handshake before answering it (mailtls's own and the probe's {} hellos): no client gets a TLS session.",
+                    probe.versions.len()
+                )],
+            ));
+        }
+    }
     match (tls.version.as_deref().and_then(version_of), probe) {
         (Some(negotiated), _) if profile.versions.contains(&negotiated) => Ok(()),
         (_, Some(probe)) => negotiates(profile, probe),

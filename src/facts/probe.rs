@@ -103,6 +103,12 @@ pub struct ProbeFacts {
     /// store per question); `null` when not tried.
     #[serde(default)]
     pub resumption: Option<ResumptionFacts>,
+    /// Every version's hello ended in a close before the server answered
+    /// anything (no ServerHello, no alert): nothing the probe could tell
+    /// apart. On a STARTTLS port, whose dialogue went through each time,
+    /// it means no TLS client gets a session.
+    #[serde(default)]
+    pub every_hello_closed: bool,
     /// Why probing stopped before it finished, if it did.
     pub stopped: Option<String>,
     pub connections: u32,

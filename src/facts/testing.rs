@@ -739,6 +739,7 @@ impl ProbeBuilder {
                 secure_renegotiation: None,
                 extras: Default::default(),
                 resumption: None,
+                every_hello_closed: false,
                 stopped: None,
                 connections: 12,
                 duration_ms: 300,

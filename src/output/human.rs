@@ -502,22 +502,12 @@ mod tests {
 
     #[test]
     fn the_extras_line_tells_client_renegotiation_only_when_answered() {
-        let mut probe = ProbeFacts {
-            versions: Vec::new(),
-            sslv2: "not_tested".to_owned(),
-            legacy_certificates: Vec::new(),
-            legacy_chain: Vec::new(),
-            fallback_scsv: None,
-            secure_renegotiation: Some(true),
-            extras: ProbeExtras {
-                version: Some(TlsVersion::Tls12),
-                client_renegotiation: Some(false),
-                ..ProbeExtras::default()
-            },
-            resumption: None,
-            stopped: None,
-            connections: 0,
-            duration_ms: 0,
+        let mut probe = crate::facts::testing::ProbeBuilder::empty().build();
+        probe.secure_renegotiation = Some(true);
+        probe.extras = ProbeExtras {
+            version: Some(TlsVersion::Tls12),
+            client_renegotiation: Some(false),
+            ..ProbeExtras::default()
         };
         let mut out = String::new();
         render_extras(&mut out, &probe);

@@ -477,6 +477,7 @@ pub async fn probe<C: Connector>(connector: C, options: ProbeOptions, now_unix: 
         connections: AtomicU32::new(0),
     });
     let mut results = ask_versions(&shared, &TlsVersion::ALL, None).await;
+    let every_hello_closed = !results.is_empty() && results.iter().all(|r| r.closed);
     // A close in answer to one version's hello, on a port that answered others
     // (a ServerHello or an alert): asked again, with a hello it answered as the
     // control, a second close means "not offered".
@@ -547,6 +548,7 @@ pub async fn probe<C: Connector>(connector: C, options: ProbeOptions, now_unix: 
         secure_renegotiation,
         extras,
         resumption: None,
+        every_hello_closed,
         stopped: shared.stopped(),
         connections: shared.connections.load(Ordering::Relaxed),
         duration_ms: started.elapsed().as_millis() as u64,
