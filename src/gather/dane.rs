@@ -205,8 +205,12 @@ impl DaneOptions {
                         match !secure.is_empty() && secure.iter().all(|p| *p == Proof::Secure) {
                             true => None,
                             false => Some(format!(
-                                "the trust anchor's own zone ({}) does not validate through {server} either: it returns no DNSSEC signatures, or other keys than the anchor's",
-                                self.anchor_zone
+                                "the trust anchor's own zone ({}) does not validate through {server} either: it returns no DNSSEC signatures, or other keys than the anchor's{}",
+                                self.anchor_zone,
+                                match self.anchor_zone.as_str() {
+                                    "." => "",
+                                    _ => " (for a zone other than the root, give its whole DNSKEY set as the anchor, as `dig +noall +answer DNSKEY ZONE` prints it)",
+                                }
                             )),
                         }
                     }
