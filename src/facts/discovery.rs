@@ -35,6 +35,11 @@ impl SrvService {
         SrvService::Submission,
     ];
 
+    /// The record's name in `domain`, e.g. `_imaps._tcp.example.edu`.
+    pub fn name_in(self, domain: &str) -> String {
+        format!("{}.{domain}", self.label())
+    }
+
     /// The record's label, e.g. `_imaps._tcp`.
     pub fn label(self) -> &'static str {
         match self {

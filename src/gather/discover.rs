@@ -98,7 +98,7 @@ type SrvAnswer = (Lookup, Vec<Endpoint>, Vec<Endpoint>);
 /// name port 0, which no client can connect to (counted in the lookup's
 /// answer, but not checked).
 async fn srv(resolver: TokioResolver, domain: String, service: SrvService) -> SrvAnswer {
-    let name = format!("{}.{domain}", service.label());
+    let name = service.name_in(&domain);
     let mut lookup = Lookup {
         name: name.clone(),
         kind: "SRV".to_owned(),
@@ -333,20 +333,11 @@ pub async fn discover(
 ) -> Discovery {
     let deadline = Instant::now() + options.timeout;
     let mut discovery = Discovery {
-        address,
-        domain: domain.to_owned(),
         name_server: options.name_server.map(|s| s.to_string()),
-        lookups: Vec::new(),
-        endpoints: Vec::new(),
-        addresses: BTreeMap::new(),
-        port_zero: Vec::new(),
-        guessed: false,
-        truncated: false,
         timed_out: false,
         offline: options.documents.is_none(),
-        mx: None,
-        documents: Vec::new(),
         base_domain: crate::gather::autoconfig::base_domain(domain),
+        ..Discovery::empty(address, domain)
     };
     let resolver = match resolver(options.name_server, options.timeout) {
         Ok(resolver) => resolver,
@@ -405,7 +396,7 @@ pub async fn discover(
         let (lookup, found, port_zero) = answer.unwrap_or_else(|| {
             (
                 Lookup {
-                    name: format!("{}.{domain}", service.label()),
+                    name: service.name_in(domain),
                     kind: "SRV".to_owned(),
                     answer: Answer::Failed("no answer in time".to_owned()),
                 },

@@ -38,7 +38,7 @@ pub fn render_account(doc: &AccountDocument) -> String {
             .iter()
             .filter(|e| {
                 matches!(e.source, Source::Srv(s) if lookup.kind == "SRV"
-                    && lookup.name == format!("{}.{}", s.label(), d.domain))
+                    && lookup.name == s.name_in(&d.domain))
             })
             .count();
         let answer = match &lookup.answer {
@@ -204,17 +204,7 @@ pub fn render_account(doc: &AccountDocument) -> String {
     if !doc.findings.is_empty() {
         let _ = writeln!(out, "\n{BOLD}Findings{BOLD:#}");
         for f in &doc.findings {
-            let style = super::human::severity_style(f.severity);
-            let _ = writeln!(
-                out,
-                "  {style}{}{style:#} {}: {}",
-                f.severity.name(),
-                f.code,
-                Text(&f.message)
-            );
-            if let Some(fix) = &f.fix {
-                let _ = writeln!(out, "    {DIM}fix: {}{DIM:#}", Text(fix));
-            }
+            super::domain::write_finding(&mut out, f, "  ");
         }
     }
     out

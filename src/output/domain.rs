@@ -25,7 +25,9 @@ fn records(txt: &crate::facts::domain::TxtFacts) -> String {
     }
 }
 
-fn write_finding(out: &mut String, f: &Finding, indent: &str) {
+/// One finding as the account and domain reports list it: severity, code
+/// and message, then the fix, at `indent`.
+pub(super) fn write_finding(out: &mut String, f: &Finding, indent: &str) {
     let style = super::human::severity_style(f.severity);
     let _ = writeln!(
         out,

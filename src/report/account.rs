@@ -122,7 +122,7 @@ pub fn settings(endpoints: &[EndpointResult]) -> Vec<AccountSetting> {
 /// or the configuration document that names it.
 fn published_name(endpoint: &Endpoint, domain: &str) -> String {
     match endpoint.source {
-        Source::Srv(service) => format!("{}.{domain}", service.label()),
+        Source::Srv(service) => service.name_in(domain),
         Source::Document(doc) => format!("the {} configuration", doc.label()),
         Source::Alongside(_) | Source::Guess | Source::BesideDocument(_) => {
             host_port(&endpoint.host, endpoint.port)
@@ -450,7 +450,7 @@ pub fn findings(discovery: &Discovery, endpoints: &[EndpointResult]) -> Vec<Find
                     (
                         format!(
                             "{}{url} gives {at} for {}, {why}; clients that use it fail or wait.",
-                            capitalised(&name),
+                            crate::diagnose::capitalise(&name),
                             e.endpoint.protocol.display_name()
                         ),
                         format!("Correct {name}{url}, or make the server answer at {at}."),
@@ -528,7 +528,7 @@ pub fn findings(discovery: &Discovery, endpoints: &[EndpointResult]) -> Vec<Find
         let tls_at = format!("{}:{}", best_tls.endpoint.host, best_tls.endpoint.port);
         let (message, fix) = match best_tls.endpoint.source {
             Source::Alongside(service) => {
-                let tls_name = format!("{}.{domain}", service.implicit_twin().label());
+                let tls_name = service.implicit_twin().name_in(domain);
                 (
                     format!(
                         "For {}, SRV publishes only {ahead_name} ({ahead_at}), but {tls_at} answers SSL/TLS; clients that follow SRV records never use it.",
@@ -564,7 +564,7 @@ pub fn findings(discovery: &Discovery, endpoints: &[EndpointResult]) -> Vec<Find
     }
     findings.extend(document_findings(discovery, endpoints));
     findings.extend(disagreements(discovery, endpoints));
-    findings.sort_by_key(|f| std::cmp::Reverse(severity_rank(f.severity)));
+    findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
     findings
 }
 
@@ -585,7 +585,7 @@ fn port_zero(discovery: &Discovery, e: &Endpoint) -> Finding {
     let standard = e.protocol.default_port(e.mode);
     let (message, fix) = match e.source {
         Source::Srv(service) => {
-            let name = format!("{}.{domain}", service.label());
+            let name = service.name_in(domain);
             (
                 format!(
                     "The SRV record {name} names port 0 of {}, which is no port: no client can connect to it, so it was not checked.",
@@ -622,10 +622,7 @@ fn port_zero(discovery: &Discovery, e: &Endpoint) -> Finding {
                 format!(
                     "Give the port the {protocol} server {} answers at in the document at {url}, e.g. {what} (the standard port for {protocol} with {}).",
                     e.host,
-                    match e.mode {
-                        TlsMode::Implicit => "SSL/TLS",
-                        _ => "STARTTLS",
-                    }
+                    e.mode.client_setting()
                 ),
             )
         }
@@ -639,24 +636,6 @@ fn port_zero(discovery: &Discovery, e: &Endpoint) -> Finding {
 }
 
 /// `text` with its first letter in capitals.
-fn capitalised(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
-}
-
-fn severity_rank(s: Severity) -> u8 {
-    match s {
-        Severity::Ok => 0,
-        Severity::Info => 1,
-        Severity::Warning => 2,
-        Severity::Unknown => 3,
-        Severity::Critical => 4,
-    }
-}
-
 /// The exit code: the worst verdict among endpoints that answer and of the
 /// account's findings; 3 when no endpoint answers.
 pub fn exit_code(endpoints: &[EndpointResult], findings: &[Finding]) -> u8 {
@@ -692,10 +671,7 @@ impl AccountsDocument {
     pub fn new(accounts: Vec<AccountDocument>, exit_code: u8) -> AccountsDocument {
         AccountsDocument {
             schema: SCHEMA_VERSION,
-            tool: Tool {
-                name: env!("CARGO_PKG_NAME").to_owned(),
-                version: env!("CARGO_PKG_VERSION").to_owned(),
-            },
+            tool: Tool::this(),
             accounts,
             exit_code,
         }
@@ -779,10 +755,7 @@ impl AccountDocument {
         let findings = findings(&discovery, &endpoints);
         AccountDocument {
             schema: SCHEMA_VERSION,
-            tool: Tool {
-                name: env!("CARGO_PKG_NAME").to_owned(),
-                version: env!("CARGO_PKG_VERSION").to_owned(),
-            },
+            tool: Tool::this(),
             settings: settings(&endpoints),
             exit_code: exit_code(&endpoints, &findings),
             findings,

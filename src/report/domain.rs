@@ -112,10 +112,7 @@ impl DomainDocument {
         );
         DomainDocument {
             schema: SCHEMA_VERSION,
-            tool: Tool {
-                name: env!("CARGO_PKG_NAME").to_owned(),
-                version: env!("CARGO_PKG_VERSION").to_owned(),
-            },
+            tool: Tool::this(),
             exit_code: exit::of_verdict(verdict),
             verdict,
             domain,

@@ -63,6 +63,16 @@ pub struct Tool {
     pub version: String,
 }
 
+impl Tool {
+    /// This build of mailtls.
+    pub fn this() -> Tool {
+        Tool {
+            name: env!("CARGO_PKG_NAME").to_owned(),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Summary {
@@ -199,10 +209,7 @@ impl Document {
     pub fn with_summary(reports: Vec<Report>, summary: Summary) -> Document {
         Document {
             schema: SCHEMA_VERSION,
-            tool: Tool {
-                name: env!("CARGO_PKG_NAME").to_owned(),
-                version: env!("CARGO_PKG_VERSION").to_owned(),
-            },
+            tool: Tool::this(),
             reports,
             summary,
         }

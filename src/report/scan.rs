@@ -181,10 +181,7 @@ impl ScanDocument {
     pub fn new(host: &str, ports: Vec<PortResult>) -> ScanDocument {
         ScanDocument {
             schema: SCHEMA_VERSION,
-            tool: Tool {
-                name: env!("CARGO_PKG_NAME").to_owned(),
-                version: env!("CARGO_PKG_VERSION").to_owned(),
-            },
+            tool: Tool::this(),
             host: host.to_owned(),
             settings: client_settings(host, &ports),
             exit_code: exit_code(&ports),
