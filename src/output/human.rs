@@ -228,12 +228,14 @@ fn render_tls(out: &mut String, tls: &TlsFacts) {
     } else {
         label(out, "TLS", &parts.join(" · "));
         use crate::facts::ocsp::OcspStatus;
-        let ocsp = match (tls.ocsp_stapled, tls.ocsp.as_ref().and_then(|o| o.status)) {
+        let ocsp = match (tls.ocsp_stapled, tls.ocsp.as_ref().map(|o| o.status)) {
             (false, _) => "not stapled",
-            (true, Some(OcspStatus::Good)) => "stapled (good)",
-            (true, Some(OcspStatus::Revoked)) => "stapled (REVOKED)",
-            (true, Some(OcspStatus::Unknown)) => "stapled (status unknown)",
-            (true, None) => "stapled (unusable)",
+            // Saved before the staple was read: stapled is all that is known.
+            (true, None) => "stapled",
+            (true, Some(Some(OcspStatus::Good))) => "stapled (good)",
+            (true, Some(Some(OcspStatus::Revoked))) => "stapled (REVOKED)",
+            (true, Some(Some(OcspStatus::Unknown))) => "stapled (status unknown)",
+            (true, Some(None)) => "stapled (unusable)",
         };
         let alpn = tls.alpn.as_deref().unwrap_or("none");
         label(out, "", &format!("SNI {sni} · ALPN {alpn} · OCSP {ocsp}"));
