@@ -148,12 +148,7 @@ fn which_cert(cert: &CertFacts) -> String {
 }
 
 /// Shortens server text for a sentence, on a character boundary.
-fn clip(text: &str, max: usize) -> String {
-    match text.char_indices().nth(max) {
-        Some((cut, _)) => format!("{}…", &text[..cut]),
-        None => text.to_owned(),
-    }
-}
+use crate::facts::clip;
 
 /// The verdict of a set of severities: critical beats unknown beats warning beats ok.
 pub fn worst(severities: impl IntoIterator<Item = Severity>) -> Severity {

@@ -102,6 +102,8 @@ pub fn parse_policy(text: &str) -> Policy {
         problems: Vec::new(),
     };
     let mut version = None;
+    // Whether a mode or max_age line was there at all, valid or not.
+    let (mut mode_seen, mut max_age_seen) = (false, false);
     for line in text.lines() {
         let line = line.trim_end_matches('\r');
         if line.trim().is_empty() {
@@ -117,6 +119,7 @@ pub fn parse_policy(text: &str) -> Policy {
         match key {
             "version" => version = Some(value.to_owned()),
             "mode" => {
+                mode_seen = true;
                 policy.mode = match value {
                     "enforce" => Some(Mode::Enforce),
                     "testing" => Some(Mode::Testing),
@@ -129,12 +132,17 @@ pub fn parse_policy(text: &str) -> Policy {
                     }
                 }
             }
-            "max_age" => match value.parse::<u64>() {
-                Ok(age) if value.len() <= 10 && age <= MAX_AGE_LIMIT => policy.max_age = Some(age),
-                _ => policy.problems.push(format!(
-                    "max_age {value:?} is not a number of seconds up to {MAX_AGE_LIMIT}"
-                )),
-            },
+            "max_age" => {
+                max_age_seen = true;
+                match value.parse::<u64>() {
+                    Ok(age) if value.len() <= 10 && age <= MAX_AGE_LIMIT => {
+                        policy.max_age = Some(age)
+                    }
+                    _ => policy.problems.push(format!(
+                        "max_age {value:?} is not a number of seconds up to {MAX_AGE_LIMIT}"
+                    )),
+                }
+            }
             "mx" => {
                 let pattern = value.trim_end_matches('.').to_ascii_lowercase();
                 let label_ok = |l: &str| {
@@ -163,10 +171,10 @@ pub fn parse_policy(text: &str) -> Policy {
             .problems
             .push("there is no version: STSv1 line".to_owned()),
     }
-    if policy.mode.is_none() && !policy.problems.iter().any(|p| p.starts_with("mode")) {
+    if !mode_seen {
         policy.problems.push("there is no mode line".to_owned());
     }
-    if policy.max_age.is_none() && !policy.problems.iter().any(|p| p.starts_with("max_age")) {
+    if !max_age_seen {
         policy.problems.push("there is no max_age line".to_owned());
     }
     if policy.mx.is_empty() && policy.mode != Some(Mode::None) {

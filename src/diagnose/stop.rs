@@ -310,6 +310,8 @@ fn handshake_finding(target: &Target, error: &HandshakeFailure, facts: &CheckFac
     let protocol = target.protocol.display_name();
     let a_protocol = target.protocol.with_article();
     use Severity::*;
+    // The TLS 1.2/1.3 suites the probe found, if it ran.
+    let accepted = modern_accepted(facts);
     match (error, target.mode) {
         (HandshakeFailure::NotTls { first_line }, TlsMode::Implicit) => finding(
             Code::PortPlaintextOnTlsPort,
@@ -340,14 +342,14 @@ fn handshake_finding(target: &Target, error: &HandshakeFailure, facts: &CheckFac
         ),
         (HandshakeFailure::AlertReceived { alert }, _)
             if matches!(alert.as_str(), "handshake_failure" | "insufficient_security")
-                && !modern_accepted(facts).is_empty() =>
+                && !accepted.is_empty() =>
         {
             finding(
                 Code::TlsHandshakeFailed,
                 Info,
                 format!(
                     "mailtls's own handshake was refused with the alert {alert}: its TLS library (rustls) offers only ECDHE key exchange with AEAD suites, and the server accepts none of them. The probe found what the server does accept ({}); its other findings and the verdicts per client say what that means for mail clients.",
-                    modern_accepted(facts).join(", ")
+                    accepted.join(", ")
                 ),
                 Some("Enable ECDHE suites with AES-GCM or ChaCha20 (Mozilla's \"intermediate\" configuration), which every current mail client offers.".to_owned()),
             )

@@ -269,7 +269,8 @@ fn must_staple(cert: &X509Certificate<'_>) -> bool {
     })
 }
 
-fn hex(bytes: &[u8]) -> String {
+/// `bytes` as uppercase hex, as certificate tools print serials.
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02X}")).collect()
 }
 

@@ -80,11 +80,6 @@ impl TlsaRecord {
             self.usage, self.selector, self.matching_type
         )
     }
-
-    /// Whether SMTP clients use the record (RFC 7672 section 3.1).
-    pub fn usable(&self) -> bool {
-        !matches!(self.result, TlsaMatch::Unusable { .. })
-    }
 }
 
 /// The TLSA question for one server and its answer.

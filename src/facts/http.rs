@@ -13,13 +13,6 @@ pub enum Scheme {
     Https,
 }
 
-impl Scheme {
-    /// Plain HTTP: anyone on the path can change what it carries.
-    pub fn is_forgeable(self) -> bool {
-        self == Scheme::Http
-    }
-}
-
 /// A redirect past the limit, in words: none allowed is its own sentence.
 fn too_many_redirects(limit: usize, location: &str) -> String {
     match limit {

@@ -38,6 +38,15 @@ use stop::Stop;
 use target::Target;
 use tls::{StoreVerdict, TlsFacts};
 
+/// `text` cut to `max` characters, with `…` where it was cut: outside text
+/// kept in facts and findings stays bounded.
+pub fn clip(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_owned(),
+    }
+}
+
 /// Everything one check saw. No judgement here.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

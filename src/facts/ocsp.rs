@@ -151,6 +151,13 @@ const RESPONSE_STATUS: [&str; 7] = [
     "unauthorized",
 ];
 
+/// A CRLReason code's name (RFC 5280 section 5.3.1), or "reason N".
+pub(crate) fn reason_name(code: u8) -> String {
+    CRL_REASONS
+        .get(usize::from(code))
+        .map_or_else(|| format!("reason {code}"), |s| (*s).to_owned())
+}
+
 pub(crate) const CRL_REASONS: [&str; 11] = [
     "unspecified",
     "key_compromise",
@@ -465,11 +472,7 @@ fn read_single(bytes: &[u8], leaf: Option<&Leaf>) -> Result<Single, OcspError> {
                         .ok()
                 })
                 .and_then(|e| e.data.first().copied())
-                .map(|code| {
-                    CRL_REASONS
-                        .get(usize::from(code))
-                        .map_or_else(|| format!("reason {code}"), |s| (*s).to_owned())
-                });
+                .map(reason_name);
             (OcspStatus::Revoked, Some(time(when)?), reason)
         }
         (Class::ContextSpecific, Tag(2)) => (OcspStatus::Unknown, None, None),
@@ -517,9 +520,7 @@ pub(crate) fn strip_zeros(bytes: &[u8]) -> &[u8] {
     &bytes[first..]
 }
 
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02X}")).collect()
-}
+pub(crate) use super::cert::hex;
 
 #[cfg(test)]
 mod tests {

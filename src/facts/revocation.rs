@@ -218,11 +218,9 @@ pub fn urls(cert: &CertificateDer<'_>) -> (Vec<String>, Vec<String>) {
     (ocsp, crl)
 }
 
+/// Outside text kept here: at most 200 characters.
 fn clip(text: &str) -> String {
-    match text.char_indices().nth(200) {
-        Some((end, _)) => format!("{}…", &text[..end]),
-        None => text.to_owned(),
-    }
+    super::clip(text, 200)
 }
 
 /// DER `tag` `content`.
@@ -331,11 +329,9 @@ fn judge_crl(
     verdict.revoked = Some(listed.is_some());
     if let Some(listed) = listed {
         verdict.revoked_at = Some(rfc3339(listed.revocation_date.timestamp()));
-        verdict.revocation_reason = listed.reason_code().map(|(_, code)| {
-            ocsp::CRL_REASONS
-                .get(usize::from(code.0))
-                .map_or_else(|| format!("reason {}", code.0), |r| (*r).to_owned())
-        });
+        verdict.revocation_reason = listed
+            .reason_code()
+            .map(|(_, code)| ocsp::reason_name(code.0));
     }
     // The signed part is the CRL's first element, header included.
     let mut outer = ocsp::Elements::new(der, "CertificateList");

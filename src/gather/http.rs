@@ -473,10 +473,7 @@ fn tls_words(error: &std::io::Error) -> String {
 
 /// Server text in a fact: at most 200 characters.
 fn clip(text: &str) -> String {
-    match text.char_indices().nth(200) {
-        Some((end, _)) => format!("{}…", &text[..end]),
-        None => text.to_owned(),
-    }
+    crate::facts::clip(text, 200)
 }
 
 #[cfg(test)]
