@@ -197,6 +197,13 @@ pub struct SuiteFacts {
     pub rank: u32,
 }
 
+impl SuiteFacts {
+    /// The suite's number on the wire, read back from `code`.
+    pub fn wire_code(&self) -> Option<u16> {
+        u16::from_str_radix(self.code.trim_start_matches("0x"), 16).ok()
+    }
+}
+
 /// How the key is agreed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

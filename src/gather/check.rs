@@ -145,7 +145,7 @@ async fn dane_lookup(
     let options = settings.dane.as_ref()?;
     let Host::Name(host) = &target.host else {
         return Some(DaneFacts::failed(
-            format!("_{}._tcp.{}", target.port, target.host),
+            dane::tlsa_name(&target.host.to_string(), target.port),
             "the target is an address; DANE needs the server's host name".to_owned(),
         ));
     };

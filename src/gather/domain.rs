@@ -105,7 +105,7 @@ async fn mx(
         let RData::MX(mx) = record.data() else {
             continue;
         };
-        proofs.push(dane::dnssec_of(record.proof()));
+        proofs.push(record.proof());
         if mx.exchange().is_root() {
             facts.null_mx = true;
             continue;
@@ -121,14 +121,7 @@ async fn mx(
     }
     facts.dnssec = match facts.unvalidated {
         Some(_) => Dnssec::Indeterminate,
-        None => [Dnssec::Bogus, Dnssec::Indeterminate, Dnssec::Insecure]
-            .into_iter()
-            .find(|d| proofs.contains(d))
-            .unwrap_or(if proofs.is_empty() {
-                Dnssec::Indeterminate
-            } else {
-                Dnssec::Secure
-            }),
+        None => dane::worst(proofs.into_iter()).unwrap_or(Dnssec::Indeterminate),
     };
     if records.is_empty() && !facts.null_mx {
         implicit_mx(resolver, domain, deadline, &mut facts).await;

@@ -65,10 +65,6 @@ fn change_cipher_spec(version: TlsVersion) -> Vec<u8> {
 /// could not decrypt: bad_record_mac (20), decryption_failed (21).
 const AFTER_ACCEPTED_CCS: [u8; 2] = [20, 21];
 
-fn code(suite: &crate::facts::probe::SuiteFacts) -> Option<u16> {
-    u16::from_str_radix(suite.code.trim_start_matches("0x"), 16).ok()
-}
-
 /// Asks the extra questions of a server whose versions are known.
 pub(super) async fn extras<C: Connector>(
     shared: &Arc<Shared<C>>,
@@ -85,13 +81,13 @@ pub(super) async fn extras<C: Connector>(
     };
     let version = probe.version;
     facts.version = Some(version);
-    let suites: Vec<u16> = probe.suites.iter().filter_map(code).collect();
+    let suites: Vec<u16> = probe.suites.iter().filter_map(|s| s.wire_code()).collect();
     let only = |keep: &dyn Fn(&crate::facts::probe::SuiteFacts) -> bool| -> Vec<u16> {
         probe
             .suites
             .iter()
             .filter(|s| keep(s))
-            .filter_map(code)
+            .filter_map(|s| s.wire_code())
             .collect()
     };
     let base = shared.spec(version, suites.clone());

@@ -47,7 +47,7 @@ use super::{Answer, Connector, Opened, Shared};
 /// warning only with its next write, so it stays silent, and this wait is
 /// what such a server costs the probe.
 const RENEG_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
-use crate::facts::probe::{Acceptance, SuiteFacts, TlsVersion, VersionProbe};
+use crate::facts::probe::{Acceptance, TlsVersion, VersionProbe};
 
 /// The secp256r1 group code (RFC 8422).
 const SECP256R1: u16 = 0x0017;
@@ -407,11 +407,10 @@ fn offer(versions: &[VersionProbe]) -> Option<(Vec<u16>, Vec<u16>)> {
     let tls12 = versions
         .iter()
         .find(|p| p.version == TlsVersion::Tls12 && p.accepted == Acceptance::Yes)?;
-    let code = |s: &SuiteFacts| u16::from_str_radix(s.code.trim_start_matches("0x"), 16).ok();
     let suites: Vec<u16> = tls12
         .suites
         .iter()
-        .filter_map(code)
+        .filter_map(|s| s.wire_code())
         .filter(|&c| suite_params(c).is_some())
         .collect();
     let groups: Vec<u16> = tls12
@@ -813,6 +812,7 @@ async fn ask<S: AsyncRead + AsyncWrite + Unpin>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::facts::probe::SuiteFacts;
 
     fn hex(text: &str) -> Vec<u8> {
         let clean: String = text.chars().filter(char::is_ascii_hexdigit).collect();

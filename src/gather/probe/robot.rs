@@ -216,10 +216,7 @@ pub(super) async fn robot<C: Connector>(
         .iter()
         .filter(|s| s.key_exchange == Kx::Rsa)
         .collect();
-    let codes: Vec<u16> = rsa
-        .iter()
-        .filter_map(|s| u16::from_str_radix(s.code.trim_start_matches("0x"), 16).ok())
-        .collect();
+    let codes: Vec<u16> = rsa.iter().filter_map(|s| s.wire_code()).collect();
     let spec = shared.spec(version, codes);
     let wire = version.wire();
     let mut facts = RobotFacts {
