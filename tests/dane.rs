@@ -342,6 +342,9 @@ fn a_trust_anchor_file_without_keys_is_a_usage_error() {
         "--dane",
         "--trust-anchor",
         empty.to_str().expect("utf-8"),
+        // Never the system's resolver, should the order of the checks change.
+        "--dns-server",
+        "127.0.0.1:9",
         "--resolve",
         "mx.none.test:127.0.18.7",
     ]);
