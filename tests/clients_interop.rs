@@ -27,7 +27,7 @@ mod common;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command};
+use std::process::Command;
 use std::time::Duration;
 
 use common::{mailtls, program, under_ci};
@@ -181,7 +181,7 @@ fn openssl(args: &[&str]) {
 
 /// `openssl s_server -www` on 127.0.0.1 with a security-level-0 configuration; killed on drop.
 struct OpensslServer {
-    child: Child,
+    _server: common::openssl::SServer,
     port: u16,
 }
 
@@ -189,7 +189,7 @@ impl OpensslServer {
     fn start(pki: &OpensslPki, leaf: &str, args: &[&str]) -> OpensslServer {
         let conf = pki.path("legacy.cnf");
         std::fs::write(&conf, common::openssl::LEGACY_CONF).unwrap();
-        let (child, addr) = common::openssl::start_s_server(|port| {
+        let server = common::openssl::start_s_server(|port| {
             let mut command = common::openssl::s_server(
                 port,
                 &pki.path(&format!("{leaf}.pem")),
@@ -204,16 +204,9 @@ impl OpensslServer {
             command
         });
         OpensslServer {
-            child,
-            port: addr.port(),
+            port: server.addr.port(),
+            _server: server,
         }
-    }
-}
-
-impl Drop for OpensslServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

@@ -11,7 +11,7 @@ mod common;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 
 use common::probe::Tcp;
@@ -48,10 +48,7 @@ fn material() -> &'static Material {
 }
 
 /// `openssl s_server` on 127.0.0.1; killed on drop.
-struct OpensslServer {
-    child: Child,
-    addr: SocketAddr,
-}
+use common::openssl::SServer as OpensslServer;
 
 /// Runs `openssl ARGS` with the legacy configuration and returns (success, stderr).
 fn openssl_status(args: &[&str], conf: &Path) -> (bool, String) {
@@ -71,22 +68,14 @@ impl OpensslServer {
     /// Starts `openssl s_server -www` with `args`, and waits until it accepts connections.
     fn start(args: &[&str]) -> OpensslServer {
         let m = material();
-        let (child, addr) = common::openssl::start_s_server(|port| {
+        common::openssl::start_s_server(|port| {
             let mut command = common::openssl::s_server(port, &m.cert, &m.key);
             command
                 .args(["-www", "-quiet"])
                 .args(args)
                 .env("OPENSSL_CONF", &m.legacy_conf);
             command
-        });
-        OpensslServer { child, addr }
-    }
-}
-
-impl Drop for OpensslServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        })
     }
 }
 

@@ -12,7 +12,7 @@ use common::openssl::self_signed;
 use common::probe::{codes, run_probe, Tcp};
 
 use std::net::SocketAddr;
-use std::process::{Child, Command};
+use std::process::Command;
 
 use mailtls::diagnose::{diagnose, Policy, Severity};
 use mailtls::facts::probe::CertificateAsk;
@@ -177,20 +177,13 @@ fn an_emulated_sound_server_is_found_sound() {
 }
 
 /// `openssl s_server` on 127.0.0.1; killed on drop.
-struct OpensslServer(Child, SocketAddr);
-
-impl Drop for OpensslServer {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use common::openssl::SServer as OpensslServer;
 
 /// `openssl s_server` with `args`, answering HTTP (-www) unless it is to
 /// accept early data, which -www excludes.
 fn s_server(args: Vec<std::ffi::OsString>) -> OpensslServer {
     let www = !args.iter().any(|a| a == "-early_data");
-    let (child, addr) = common::openssl::start_s_server(|port| {
+    common::openssl::start_s_server(|port| {
         let mut command = Command::new("openssl");
         command
             .arg("s_server")
@@ -198,8 +191,7 @@ fn s_server(args: Vec<std::ffi::OsString>) -> OpensslServer {
             .args(www.then_some("-www"))
             .args(&args);
         command
-    });
-    OpensslServer(child, addr)
+    })
 }
 
 #[test]
@@ -221,7 +213,7 @@ fn openssl_is_not_vulnerable_and_serves_rsa_and_ecdsa_side_by_side() {
         "-dkey".into(),
         ec_key.into(),
     ]);
-    let facts = run_probe(server.1);
+    let facts = run_probe(server.addr);
     let extras = &facts.extras;
     assert_eq!(extras.compression, Some(false), "{extras:#?}");
     assert_eq!(extras.heartbeat, Some(false));
@@ -258,7 +250,7 @@ fn a_server_with_another_certificate_without_sni_is_told() {
         "-key2".into(),
         named_key.into(),
     ]);
-    let facts = run_probe(server.1);
+    let facts = run_probe(server.addr);
     let no_sni = facts
         .extras
         .certificates
@@ -356,12 +348,12 @@ fn openssl_without_cache_or_tickets_resumes_nothing_and_with_them_everything() {
         args
     };
     let closed = s_server(args(&["-no_cache", "-no_ticket"]));
-    let facts = resumption_of(closed.1);
+    let facts = resumption_of(closed.addr);
     assert_eq!(facts.tls12_session_id, Some(false), "{facts:#?}");
     assert_eq!(facts.tls12_ticket, Some(false));
     assert_eq!(facts.tls13_ticket, Some(false));
     let open = s_server(args(&["-early_data"]));
-    let facts = resumption_of(open.1);
+    let facts = resumption_of(open.addr);
     assert_eq!(facts.tls12_session_id, Some(true), "{facts:#?}");
     assert_eq!(facts.tls12_ticket, Some(true));
     assert_eq!(facts.tls13_ticket, Some(true));

@@ -16,7 +16,7 @@ use common::probe::{codes, run_probe};
 use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::path::Path;
-use std::process::{Child, Command};
+use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
@@ -24,14 +24,7 @@ use mailtls::diagnose::Severity;
 use mailtls_testkit::{CertCase, LegacyServer, Proto, Quirks, ServerSpec, TestPki, Transport};
 
 /// `openssl s_server` on 127.0.0.1; killed on drop.
-struct OpensslServer(Child, SocketAddr);
-
-impl Drop for OpensslServer {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use common::openssl::SServer as OpensslServer;
 
 /// `openssl s_server` with a certificate of `key` and `args`.
 fn s_server(dir: &Path, key: &[&str], args: &[&str]) -> OpensslServer {
@@ -56,7 +49,7 @@ fn s_server_configured(
         .unwrap();
         path
     });
-    let (child, addr) = common::openssl::start_s_server(|port| {
+    common::openssl::start_s_server(|port| {
         let mut command = Command::new("openssl");
         command.arg("s_server");
         if let Some(path) = &config {
@@ -72,8 +65,7 @@ fn s_server_configured(
             .arg(&key)
             .args(args);
         command
-    });
-    OpensslServer(child, addr)
+    })
 }
 
 const ECDSA: &[&str] = &["ec", "-pkeyopt", "ec_paramgen_curve:P-256"];
@@ -82,7 +74,7 @@ const ECDSA: &[&str] = &["ec", "-pkeyopt", "ec_paramgen_curve:P-256"];
 fn openssl_refuses_client_renegotiation_by_default() {
     let dir = tempfile::tempdir().unwrap();
     let server = s_server(dir.path(), ECDSA, &[]);
-    let facts = run_probe(server.1);
+    let facts = run_probe(server.addr);
     assert_eq!(
         facts.extras.client_renegotiation,
         Some(false),
@@ -110,7 +102,7 @@ fn openssl_with_client_renegotiation_renegotiates_over_aes_256_gcm_and_rsa() {
             "ECDHE-RSA-AES256-GCM-SHA384",
         ],
     );
-    let facts = run_probe(server.1);
+    let facts = run_probe(server.addr);
     assert_eq!(
         facts.extras.client_renegotiation,
         Some(true),
@@ -139,7 +131,7 @@ fn openssl_with_client_renegotiation_renegotiates_over_aes_128_gcm_and_p256() {
             "ECDHE-ECDSA-AES128-GCM-SHA256",
         ],
     );
-    let facts = run_probe(server.1);
+    let facts = run_probe(server.addr);
     let tls12 = facts
         .version(mailtls::facts::probe::TlsVersion::Tls12)
         .unwrap();
@@ -165,7 +157,7 @@ fn openssl_with_client_renegotiation_renegotiates_over_chacha20_without_ems() {
         ],
         Some("Options = -ExtendedMasterSecret"),
     );
-    let facts = run_probe(server.1);
+    let facts = run_probe(server.addr);
     assert_eq!(facts.extras.extended_master_secret, Some(false));
     assert_eq!(
         facts.extras.client_renegotiation,
@@ -291,7 +283,7 @@ fn silence_after_the_renegotiation_hello_leaves_it_open() {
     let dir = tempfile::tempdir().unwrap();
     let server = s_server(dir.path(), ECDSA, &["-client_renegotiation"]);
     // Hello; ClientKeyExchange, ChangeCipherSpec, Finished: four records.
-    let (relay, swallowed) = swallowing_relay(server.1, 4);
+    let (relay, swallowed) = swallowing_relay(server.addr, 4);
     let facts = run_probe(relay);
     assert_eq!(
         facts.extras.client_renegotiation, None,

@@ -183,14 +183,13 @@ fn a_server_without_rsa_key_exchange_gets_no_robot_connection() {
 fn openssl_with_an_rsa_certificate_and_aes128_sha_is_not_an_oracle() {
     let dir = tempfile::tempdir().unwrap();
     let (cert, key) = common::openssl::self_signed(dir.path(), "mail.test", &["rsa:2048"]);
-    let (mut child, addr) = common::openssl::start_s_server(|port| {
+    let server = common::openssl::start_s_server(|port| {
         let mut command = common::openssl::s_server(port, &cert, &key);
         command.args(["-quiet", "-no_tls1_3", "-cipher", "AES128-SHA"]);
         command
     });
-    let facts = run_probe(addr);
-    let _ = child.kill();
-    let _ = child.wait();
+    let facts = run_probe(server.addr);
+    drop(server);
     let robot = facts.extras.robot.clone().unwrap();
     assert_eq!(robot.suites, ["TLS_RSA_WITH_AES_128_CBC_SHA"], "{robot:#?}");
     assert_eq!(robot.verdict, RobotVerdict::NotVulnerable, "{robot:#?}");

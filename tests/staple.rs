@@ -111,7 +111,7 @@ fn openssl_s_server_status_file_staple_is_read() {
     std::fs::write(&cert_path, cert.chain_pem()).unwrap();
     std::fs::write(&key_path, cert.key_pem()).unwrap();
     std::fs::write(&staple_path, &staple).unwrap();
-    let (mut child, addr) = common::openssl::start_s_server(|port| {
+    let server = common::openssl::start_s_server(|port| {
         let mut command = common::openssl::s_server(port, &cert_path, &key_path);
         command.arg("-status_file").arg(&staple_path).arg("-quiet");
         command
@@ -119,12 +119,11 @@ fn openssl_s_server_status_file_staple_is_read() {
     // s_server speaks no IMAP: the check stops after the handshake, with its facts.
     let run = check_json(
         &pki,
-        &format!("imaps://127.0.0.1:{}", addr.port()),
+        &format!("imaps://127.0.0.1:{}", server.addr.port()),
         "3s",
         &[],
     );
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(server);
     let ocsp = &run.report()["facts"]["tls"]["ocsp"];
     assert_eq!(ocsp["status"], "good", "{}", run.stdout);
     assert_eq!(ocsp["names_leaf"], true);

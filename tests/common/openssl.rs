@@ -59,11 +59,25 @@ pub fn s_server(port: u16, cert: &Path, key: &Path) -> Command {
     command
 }
 
+/// A running `openssl s_server`, killed when dropped (also when a test
+/// panics before its end).
+pub struct SServer {
+    child: Child,
+    pub addr: SocketAddr,
+}
+
+impl Drop for SServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// Runs `command(port)` (an `openssl s_server -accept 127.0.0.1:PORT …`) on a
 /// port the kernel chose, and returns once it accepts connections. Another
 /// process could take the port in between, so a server that exits at once
 /// because of it is started again on another port.
-pub fn start_s_server(command: impl Fn(u16) -> Command) -> (Child, SocketAddr) {
+pub fn start_s_server(command: impl Fn(u16) -> Command) -> SServer {
     for _ in 0..5 {
         let port = TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
@@ -89,7 +103,7 @@ pub fn start_s_server(command: impl Fn(u16) -> Command) -> (Child, SocketAddr) {
                 panic!("openssl s_server exited ({status}): {stderr}");
             }
             if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
-                return (child, addr);
+                return SServer { child, addr };
             }
             assert!(
                 Instant::now() < deadline,
