@@ -254,7 +254,7 @@ codes! {
     AccountConfigOverHttp = "account.config_over_http", Account, Warning, "warning",
         "`mailtls account`: the domain's mail settings (autoconfig or Autodiscover) are served only over plain HTTP (or reached through a plain-HTTP redirect), so anyone on the network path can change the servers a client is told to use; Thunderbird fetches them by default (`mailnews.auto_config.fetchFromISP.sslOnly` is false) and shows them to the user to confirm.";
     AccountSourcesDisagree = "account.sources_disagree", Account, Warning, "warning",
-        "`mailtls account`: two sources a client may use (SRV records, autoconfig, ISPDB, the MX-based lookup, Autodiscover) name different servers for the same protocol, so clients end up on different servers depending on which source they read.";
+        "`mailtls account`: two sources a client may use (SRV records, autoconfig, ISPDB, the MX-based lookup, Autodiscover) name different servers for the same protocol (or the same host at different ports for the same security), so clients end up on different servers depending on which source they read.";
     AccountConfigUnreadable = "account.config_unreadable", Account, Info, "info",
         "`mailtls account`: a URL a client asks for its settings (autoconfig, ISPDB, the MX-based lookup, Autodiscover) answers with a document that is not a configuration (not XML, the wrong XML, no servers), so clients cannot use it.";
     AccountPortZero = "account.port_zero", Account, Warning, "warning",

@@ -312,19 +312,21 @@ fn document_findings(discovery: &Discovery, endpoints: &[EndpointResult]) -> Vec
 
 /// Sources that name different servers for one protocol: SRV (all records
 /// together) and each configuration document with settings.
+/// A server as a source names it: host, port, mode.
+type Named = (String, u16, TlsMode);
+
 fn disagreements(discovery: &Discovery, endpoints: &[EndpointResult]) -> Vec<Finding> {
     let mut findings = Vec::new();
+    let fix = "Make every published source (SRV records, autoconfig, Autodiscover, the ISPDB entry) name the same servers, or remove the stale ones.";
     for protocol in [Protocol::Imap, Protocol::Pop3, Protocol::Smtp] {
-        let mut sources: Vec<(String, Vec<String>)> = Vec::new();
-        let mut srv: Vec<String> = endpoints
+        // Each source's servers for the protocol: host, port and mode.
+        let mut sources: Vec<(String, Vec<Named>)> = Vec::new();
+        let srv: Vec<Named> = endpoints
             .iter()
-            .filter(|e| {
-                matches!(e.endpoint.source, Source::Srv(_)) && e.endpoint.protocol == protocol
-            })
-            .map(|e| e.endpoint.host.clone())
+            .map(|e| &e.endpoint)
+            .filter(|e| matches!(e.source, Source::Srv(_)) && e.protocol == protocol)
+            .map(|e| (e.host.clone(), e.port, e.mode))
             .collect();
-        srv.sort();
-        srv.dedup();
         if !srv.is_empty() {
             sources.push(("SRV".to_owned(), srv));
         }
@@ -332,41 +334,68 @@ fn disagreements(discovery: &Discovery, endpoints: &[EndpointResult]) -> Vec<Fin
             if !matches!(doc.outcome, DocOutcome::Settings(_)) {
                 continue;
             }
-            let mut hosts: Vec<String> = doc
+            let servers: Vec<Named> = doc
                 .servers
                 .iter()
                 .filter(|s| s.protocol == protocol && s.port != 0)
-                .map(|s| s.host.clone())
+                .map(|s| {
+                    let mode = match s.security {
+                        Security::Tls => TlsMode::Implicit,
+                        Security::Starttls | Security::Plain => TlsMode::Starttls,
+                    };
+                    (s.host.clone(), s.port, mode)
+                })
                 .collect();
-            hosts.sort();
-            hosts.dedup();
-            if !hosts.is_empty() {
-                sources.push((doc.source.label().to_owned(), hosts));
+            if !servers.is_empty() {
+                sources.push((doc.source.label().to_owned(), servers));
             }
         }
-        let differ = sources
-            .iter()
-            .any(|(_, a)| sources.iter().any(|(_, b)| a != b));
-        if !differ {
+        let listed = |each: &dyn Fn(&Named) -> Option<String>| {
+            let mut said: Vec<(String, Vec<String>)> = Vec::new();
+            for (name, servers) in &sources {
+                let mut items: Vec<String> = servers.iter().filter_map(each).collect();
+                items.sort();
+                items.dedup();
+                if !items.is_empty() {
+                    said.push((name.clone(), items));
+                }
+            }
+            let differ = said.iter().any(|(_, a)| said.iter().any(|(_, b)| a != b));
+            differ.then(|| {
+                said.iter()
+                    .map(|(name, items)| format!("{name}: {}", items.join(", ")))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            })
+        };
+        if let Some(said) = listed(&|(host, _, _)| Some(host.clone())) {
+            findings.push(Finding {
+                code: Code::AccountSourcesDisagree,
+                severity: Severity::Warning,
+                message: format!(
+                    "For {}, the sources name different servers ({said}); which one a client uses depends on where it looks.",
+                    protocol.display_name(),
+                ),
+                fix: Some(fix.to_owned()),
+            });
             continue;
         }
-        let said: Vec<String> = sources
-            .iter()
-            .map(|(name, hosts)| format!("{name}: {}", hosts.join(", ")))
-            .collect();
-        findings.push(Finding {
-            code: Code::AccountSourcesDisagree,
-            severity: Severity::Warning,
-            message: format!(
-                "For {}, the sources name different servers ({}); which one a client uses depends on where it looks.",
-                protocol.display_name(),
-                said.join("; ")
-            ),
-            fix: Some(
-                "Make every published source (SRV records, autoconfig, Autodiscover, the ISPDB entry) name the same servers, or remove the stale ones."
-                    .to_owned(),
-            ),
-        });
+        // The same hosts, but another port for the same security.
+        for mode in [TlsMode::Implicit, TlsMode::Starttls] {
+            let at = |(host, port, m): &Named| (*m == mode).then(|| format!("{host}:{port}"));
+            if let Some(said) = listed(&at) {
+                findings.push(Finding {
+                    code: Code::AccountSourcesDisagree,
+                    severity: Severity::Warning,
+                    message: format!(
+                        "For {} with {}, the sources name different ports ({said}); which one a client uses depends on where it looks.",
+                        protocol.display_name(),
+                        mode.client_setting()
+                    ),
+                    fix: Some(fix.to_owned()),
+                });
+            }
+        }
     }
     findings
 }
@@ -1198,6 +1227,30 @@ mod tests {
                     Code::AccountSourcesDisagree,
                     Severity::Warning,
                     "SRV: mail.example.edu; ispdb: imap.old-hoster.example",
+                )],
+                fix: None,
+                settings: vec!["993 SSL/TLS srv:_imaps._tcp"],
+                exit_code: 1,
+            },
+            Case {
+                name: "the same host at another port for the same security: flagged",
+                guessed: false,
+                documents: vec![document(
+                    DocSource::Ispdb,
+                    "https://autoconfig.thunderbird.net/v1.1/example.edu",
+                    vec![server("mail.example.edu", 10993, Security::Tls)],
+                )],
+                endpoints: vec![result(
+                    Srv(SrvService::Imaps),
+                    993,
+                    0,
+                    Answer::ImplicitTls,
+                    ok,
+                )],
+                findings: vec![(
+                    Code::AccountSourcesDisagree,
+                    Severity::Warning,
+                    "For IMAP with SSL/TLS, the sources name different ports (SRV: mail.example.edu:993; ispdb: mail.example.edu:10993)",
                 )],
                 fix: None,
                 settings: vec!["993 SSL/TLS srv:_imaps._tcp"],
